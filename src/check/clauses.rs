@@ -1,0 +1,478 @@
+//! Checking agreements, clauses and amendments.
+//!
+//! Clause ids are unique within their agreement, counting clauses that amendments add. An
+//! amendment's `end` and `amend` name clauses of the agreement it amends; each `amend` term must
+//! fit the clause's kind (`rate` for revenue shares, `lead` for first-launch rights, …).
+
+use super::names::Kind;
+use super::Checker;
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::syntax::ast;
+
+impl Checker {
+    pub(super) fn agreement_clauses(&mut self, a: &ast::Agreement) {
+        let Some(agreement) = self.tables.table(Kind::Agreement).and_then(|t| {
+            t.ids
+                .get(&a.id.name)
+                .filter(|(_, s)| *s == a.id.span)
+                .map(|(i, _)| *i)
+        }) else {
+            return;
+        };
+        for clause in &a.clauses {
+            self.add_clause(agreement, clause, None);
+        }
+    }
+
+    /// Registers and checks one clause; returns its id.
+    fn add_clause(
+        &mut self,
+        agreement: AgreementId,
+        c: &ast::Clause,
+        added_by: Option<AmendmentId>,
+    ) -> Option<ClauseId> {
+        let key = (agreement, c.id.name.clone());
+        let agreement_name = self
+            .rules
+            .agreements
+            .get(agreement as usize)
+            .map(|a| a.name.id.clone())
+            .unwrap_or_default();
+        if let Some((_, first)) = self.clause_ids.get(&key) {
+            self.diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    c.id.span,
+                    format!(
+                        "clause `{}` is declared twice in agreement `{agreement_name}`",
+                        c.id.name
+                    ),
+                )
+                .label("declared again here")
+                .related(*first, "first declared here"),
+            );
+            return None;
+        }
+        let terms = self.terms(c)?;
+        let id = ClauseId::try_from(self.rules.clauses.len()).ok()?;
+        self.clause_ids.insert(key, (id, c.id.span));
+        self.rules.clauses.push(Clause {
+            agreement,
+            id: c.id.name.clone(),
+            qualified: format!("{agreement_name}.{}", c.id.name),
+            title: c.title.as_ref().map(|t| t.value.clone()),
+            terms,
+            added_by,
+            span: c.span,
+        });
+        if let Some(a) = self.rules.agreements.get_mut(agreement as usize) {
+            a.clauses.push(id);
+        }
+        Some(id)
+    }
+
+    fn terms(&mut self, c: &ast::Clause) -> Option<Terms> {
+        let from = c.from.as_ref().map(|v| self.day(v));
+        let end = match &c.end {
+            Some(e) => self.end(e),
+            None => Some(Vec::new()),
+        };
+        let body = self.body(&c.sentence);
+        let from = match from {
+            Some(v) => Some(v?),
+            None => None,
+        };
+        Some(Terms {
+            from,
+            end: end?,
+            body: body?,
+        })
+    }
+
+    pub(super) fn end(&mut self, e: &ast::End) -> Option<Vec<EndAlt>> {
+        let mut alts = Vec::new();
+        let mut ok = true;
+        for alt in &e.alts {
+            let r = match alt {
+                ast::EndAlt::Event(id) => self.resolve(Kind::Event, id).map(EndAlt::Event),
+                ast::EndAlt::Period(p) => self.period(p, e.through),
+            };
+            match r {
+                Some(a) => alts.push(a),
+                None => ok = false,
+            }
+        }
+        ok.then_some(alts)
+    }
+
+    fn period(&mut self, p: &ast::Period, through: bool) -> Option<EndAlt> {
+        let after = match p {
+            ast::Period::Day(v) => {
+                let day = self.day(v)?;
+                return Some(if through {
+                    EndAlt::Through(day)
+                } else {
+                    EndAlt::Until(day)
+                });
+            }
+            ast::Period::Month { year, month, .. } => crate::time::after_month(*year, *month),
+            ast::Period::Year { year, .. } => crate::time::after_year(*year),
+        };
+        match after {
+            Some(d) => Some(EndAlt::Until(Val::Lit(d))),
+            None => {
+                self.diags.push(
+                    Diagnostic::error("bad-period", p.span(), "this period ends out of range")
+                        .label("no day follows it"),
+                );
+                None
+            }
+        }
+    }
+
+    fn selector(&mut self, s: &ast::Selector) -> Option<Selector> {
+        match s {
+            ast::Selector::Products(ids) => {
+                let resolved: Vec<Option<ProductId>> = ids
+                    .iter()
+                    .map(|id| self.resolve(Kind::Product, id))
+                    .collect();
+                resolved.into_iter().collect::<Option<Vec<_>>>().map(Selector::Products)
+            }
+            ast::Selector::Matching { by, tags } => {
+                let by = match by {
+                    Some(p) => Some(self.resolve(Kind::Party, p)?),
+                    None => None,
+                };
+                Some(Selector::Matching {
+                    by,
+                    tags: tags.iter().map(|t| t.name.clone()).collect(),
+                })
+            }
+        }
+    }
+
+    fn parties(&mut self, ids: &[&ast::Ident]) -> Option<Vec<PartyId>> {
+        let r: Vec<Option<PartyId>> = ids.iter().map(|p| self.resolve(Kind::Party, p)).collect();
+        r.into_iter().collect()
+    }
+
+    fn clouds(&mut self, ids: &[ast::Ident]) -> Option<Vec<CloudId>> {
+        let r: Vec<Option<CloudId>> = ids.iter().map(|c| self.resolve(Kind::Cloud, c)).collect();
+        r.into_iter().collect()
+    }
+
+    fn body(&mut self, s: &ast::Sentence) -> Option<Body> {
+        match s {
+            ast::Sentence::Exclusivity {
+                beneficiary,
+                selector,
+                clouds,
+            } => {
+                let beneficiary = match beneficiary {
+                    Some(p) => Some(self.resolve(Kind::Party, p)),
+                    None => None,
+                };
+                let selector = self.selector(selector);
+                let clouds = self.clouds(clouds);
+                Some(Body::Exclusivity {
+                    beneficiary: match beneficiary {
+                        Some(b) => Some(b?),
+                        None => None,
+                    },
+                    selector: selector?,
+                    clouds: clouds?,
+                })
+            }
+            ast::Sentence::Licence {
+                licensor,
+                licensee,
+                exclusive,
+                selector,
+            } => {
+                let parties = self.parties(&[licensor, licensee]);
+                let selector = self.selector(selector);
+                let p = parties?;
+                Some(Body::Licence {
+                    licensor: *p.first()?,
+                    licensee: *p.get(1)?,
+                    exclusive: exclusive.unwrap_or(false),
+                    selector: selector?,
+                })
+            }
+            ast::Sentence::FirstLaunch {
+                selector,
+                cloud,
+                unless,
+                lead,
+            } => {
+                let selector = self.selector(selector);
+                let cloud = self.resolve(Kind::Cloud, cloud);
+                let acts: Vec<Option<(PartyId, String)>> = unless
+                    .iter()
+                    .map(|a| {
+                        self.resolve(Kind::Party, &a.party)
+                            .map(|p| (p, a.verb.name.clone()))
+                    })
+                    .collect();
+                let lead = match lead {
+                    Some(v) => self.duration(v),
+                    None => Some(Val::Lit(crate::time::Duration::ZERO)),
+                };
+                Some(Body::FirstLaunch {
+                    selector: selector?,
+                    cloud: cloud?,
+                    unless: acts.into_iter().collect::<Option<Vec<_>>>()?,
+                    lead: lead?,
+                })
+            }
+            ast::Sentence::RevenueShare {
+                payer,
+                payee,
+                rate,
+                earner,
+                streams,
+                cap,
+            } => {
+                let parties = self.parties(&[payer, payee, earner]);
+                let rate = self.percent(rate);
+                let cap = cap.as_ref().map(|c| self.cap(c));
+                let p = parties?;
+                Some(Body::RevenueShare {
+                    payer: *p.first()?,
+                    payee: *p.get(1)?,
+                    rate: rate?,
+                    earner: *p.get(2)?,
+                    streams: streams.iter().map(|s| s.name.clone()).collect(),
+                    cap: match cap {
+                        Some(c) => Some(c?),
+                        None => None,
+                    },
+                })
+            }
+            ast::Sentence::Rule {
+                action,
+                selector,
+                clouds,
+            } => {
+                let selector = self.selector(selector);
+                let clouds = self.clouds(clouds);
+                Some(Body::Rule {
+                    action: *action,
+                    selector: selector?,
+                    clouds: clouds?,
+                })
+            }
+        }
+    }
+
+    fn cap(&mut self, c: &ast::Cap) -> Option<Cap> {
+        let amount = self.money(&c.amount);
+        let counting_from = match &c.counting_from {
+            Some(v) => Some(self.day(v)),
+            None => None,
+        };
+        Some(Cap {
+            amount: amount?,
+            counting_from: match counting_from {
+                Some(d) => Some(d?),
+                None => None,
+            },
+        })
+    }
+
+    // ----- amendments ---------------------------------------------------------------------
+
+    fn own_amendment(&self, a: &ast::Amendment) -> Option<AmendmentId> {
+        self.tables
+            .table(Kind::Amendment)?
+            .ids
+            .get(&a.id.name)
+            .filter(|(_, s)| *s == a.id.span)
+            .map(|(i, _)| *i)
+    }
+
+    /// The amendment's target and days.
+    pub(super) fn amendment_head(
+        &mut self,
+        a: &ast::Amendment,
+    ) -> Option<(AmendmentId, AgreementId)> {
+        let id = self.own_amendment(a)?;
+        let target = self.resolve(Kind::Agreement, &a.target);
+        let signed = a.signed.as_ref().and_then(|v| self.day(v));
+        let effective = a.effective.as_ref().map(|v| self.day(v));
+        let am = self.rules.amendments.get_mut(id as usize)?;
+        if let Some(s) = signed {
+            am.signed = s;
+        }
+        am.effective = effective.flatten();
+        let target = target?;
+        am.target = target;
+        Some((id, target))
+    }
+
+    /// Registers the clauses an amendment adds (before any `end`/`amend` is resolved, so those
+    /// may name added clauses).
+    pub(super) fn amendment_additions(
+        &mut self,
+        a: &ast::Amendment,
+        id: AmendmentId,
+        agreement: AgreementId,
+    ) {
+        for change in &a.changes {
+            if let ast::Change::Add { clause, span } = change {
+                if let Some(c) = self.add_clause(agreement, clause, Some(id)) {
+                    if let Some(am) = self.rules.amendments.get_mut(id as usize) {
+                        am.changes.push((Change::Add(c), *span));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn amendment_changes(
+        &mut self,
+        a: &ast::Amendment,
+        id: AmendmentId,
+        agreement: AgreementId,
+    ) {
+        let mut changes = Vec::new();
+        for change in &a.changes {
+            let resolved = match change {
+                ast::Change::End { clause, .. } => {
+                    self.clause_ref(clause, agreement).map(Change::End)
+                }
+                ast::Change::Amend { clause, terms, .. } => {
+                    let target = self.clause_ref(clause, agreement);
+                    target.and_then(|c| {
+                        let terms = self.amend_terms(c, terms)?;
+                        Some(Change::Amend(c, terms))
+                    })
+                }
+                ast::Change::Strike { event, .. } => {
+                    self.resolve(Kind::Event, event).map(Change::Strike)
+                }
+                ast::Change::Add { .. } => None,
+            };
+            if let Some(c) = resolved {
+                changes.push((c, change.span()));
+            }
+        }
+        if let Some(am) = self.rules.amendments.get_mut(id as usize) {
+            am.changes.extend(changes);
+            am.changes.sort_by_key(|(_, span)| span.start);
+        }
+    }
+
+    fn clause_ref(&mut self, r: &ast::ClauseRef, agreement: AgreementId) -> Option<ClauseId> {
+        let agreement_name = self
+            .rules
+            .agreements
+            .get(agreement as usize)
+            .map(|a| a.name.id.clone())
+            .unwrap_or_default();
+        if let Some(named) = &r.agreement {
+            if named.name != agreement_name {
+                self.diags.push(
+                    Diagnostic::error(
+                        "wrong-agreement",
+                        named.span,
+                        format!(
+                            "this amendment amends `{agreement_name}`, not `{}`",
+                            named.name
+                        ),
+                    )
+                    .label("another agreement")
+                    .help("an amendment changes only the clauses of the agreement it amends"),
+                );
+                return None;
+            }
+        }
+        let key = (agreement, r.clause.name.clone());
+        if let Some((id, _)) = self.clause_ids.get(&key) {
+            return Some(*id);
+        }
+        let known: Vec<String> = self
+            .clause_ids
+            .keys()
+            .filter(|(a, _)| *a == agreement)
+            .map(|(_, n)| n.clone())
+            .collect();
+        let mut d = Diagnostic::error(
+            "unknown-id",
+            r.clause.span,
+            format!(
+                "agreement `{agreement_name}` has no clause `{}`",
+                r.clause.name
+            ),
+        )
+        .label("no clause of this name");
+        if let Some(best) = super::nearest(&r.clause.name, known.iter()) {
+            d = d.help(format!("did you mean `{best}`?"));
+        }
+        self.diags.push(d);
+        None
+    }
+
+    fn amend_terms(&mut self, clause: ClauseId, terms: &[ast::AmendTerm]) -> Option<Vec<AmendTerm>> {
+        let kind = self.rules.clause(clause)?.kind();
+        let mut out = Vec::new();
+        let mut seen: Vec<(&'static str, crate::source::Span)> = Vec::new();
+        let mut ok = true;
+        for term in terms {
+            let (name, span, fits) = match term {
+                ast::AmendTerm::From(v) => ("from", v.span(), true),
+                ast::AmendTerm::End(e) => ("end", e.span, true),
+                ast::AmendTerm::Exclusive { span, .. } => {
+                    ("exclusivity", *span, kind == ClauseKind::Licence)
+                }
+                ast::AmendTerm::Rate(v) => ("rate", v.span(), kind == ClauseKind::RevenueShare),
+                ast::AmendTerm::Cap(c) => ("cap", c.span, kind == ClauseKind::RevenueShare),
+                ast::AmendTerm::Lead(v) => ("lead", v.span(), kind == ClauseKind::FirstLaunch),
+            };
+            if !fits {
+                self.diags.push(
+                    Diagnostic::error(
+                        "term-does-not-fit",
+                        span,
+                        format!("a {} clause has no {name} to amend", kind.keyword()),
+                    )
+                    .label(format!("not a term of a {}", kind.keyword())),
+                );
+                ok = false;
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-term",
+                        span,
+                        format!("the {name} is amended twice in one `amend`"),
+                    )
+                    .label("given again here")
+                    .related(*first, "first given here"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push((name, span));
+            let t = match term {
+                ast::AmendTerm::From(v) => self.day(v).map(AmendTerm::From),
+                ast::AmendTerm::End(e) => self.end(e).map(AmendTerm::End),
+                ast::AmendTerm::Exclusive { exclusive, .. } => {
+                    Some(AmendTerm::Exclusive(*exclusive))
+                }
+                ast::AmendTerm::Rate(v) => self.percent(v).map(AmendTerm::Rate),
+                ast::AmendTerm::Cap(c) => self.cap(c).map(AmendTerm::Cap),
+                ast::AmendTerm::Lead(v) => self.duration(v).map(AmendTerm::Lead),
+            };
+            match t {
+                Some(t) => out.push(t),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+}
+

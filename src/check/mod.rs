@@ -1,0 +1,510 @@
+//! The checker: syntax trees to the checked model.
+//!
+//! [`check`] parses every source, declares every id (order of files and items does not matter),
+//! resolves references and cloud aliases, types `$` references against their assumptions,
+//! validates amendments, and finally consolidates the agreements once with the assumptions as
+//! written, so that problems that only show in time (two amendments changing one clause on one
+//! day, an amendment changing an ended clause) are reported here too. Errors and warnings travel
+//! together; a rule set with any error is not returned for evaluation.
+
+mod clauses;
+mod names;
+
+use chrono::NaiveDate;
+
+use crate::consolidate::{self, Env};
+use crate::diag::{self, Diagnostic};
+use crate::model::*;
+use crate::money::{self, Money};
+use crate::source::{Sources, Span};
+use crate::syntax::{self, ast};
+use crate::time::Duration;
+
+pub use names::nearest;
+use names::{Kind, Tables};
+
+/// A rule set that failed to check: its sources (to render the diagnostics) and every problem.
+#[derive(Debug)]
+pub struct Failure {
+    pub sources: Sources,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A checked rule set and its warnings.
+#[derive(Debug)]
+pub struct Checked {
+    pub rules: RuleSet,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Parses and checks a rule set.
+pub fn check(sources: Sources) -> Result<Checked, Failure> {
+    let mut diags = Vec::new();
+    if sources.is_empty() {
+        diags.push(Diagnostic::error(
+            "empty-rule-set",
+            Span::default(),
+            "the rule set is empty: no rule files were given",
+        ));
+        return Err(Failure {
+            sources,
+            diagnostics: diags,
+        });
+    }
+    let mut files = Vec::with_capacity(sources.len());
+    for (id, src) in sources.iter() {
+        let (file, errors) = syntax::parse(id, &src.text);
+        diags.extend(errors);
+        files.push(file);
+    }
+    let mut checker = Checker {
+        rules: RuleSet::default(),
+        tables: Tables::default(),
+        diags,
+        used: Vec::new(),
+        clause_ids: Default::default(),
+    };
+    checker.run(&files);
+    let Checker {
+        mut rules,
+        mut diags,
+        used,
+        ..
+    } = checker;
+    rules.sources = sources;
+    if !diags.iter().any(Diagnostic::is_error) {
+        let env = Env::defaults(&rules);
+        let (_, problems) = consolidate::consolidate(&rules, &env, None);
+        diags.extend(problems);
+        diags.extend(unused_assumptions(&rules, &used));
+    }
+    diag::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(Failure {
+            sources: rules.sources,
+            diagnostics: diags,
+        });
+    }
+    Ok(Checked {
+        rules,
+        warnings: diags,
+    })
+}
+
+fn unused_assumptions(rules: &RuleSet, used: &[bool]) -> Vec<Diagnostic> {
+    rules
+        .assumptions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.get(*i).copied().unwrap_or(false))
+        .map(|(_, a)| {
+            Diagnostic::warning(
+                "unused-assumption",
+                a.name.span,
+                format!("assumption `{}` is never used", a.name.id),
+            )
+            .label("no `$` reference names it")
+        })
+        .collect()
+}
+
+pub(crate) struct Checker {
+    pub rules: RuleSet,
+    pub tables: Tables,
+    pub diags: Vec<Diagnostic>,
+    /// Which assumptions some `$` reference names.
+    pub used: Vec<bool>,
+    /// Clause ids within each agreement.
+    pub clause_ids: std::collections::HashMap<(AgreementId, String), (ClauseId, Span)>,
+}
+
+fn title(t: &Option<ast::Text>) -> Option<String> {
+    t.as_ref().map(|t| t.value.clone())
+}
+
+fn named(id: &ast::Ident, t: &Option<ast::Text>) -> Named {
+    Named {
+        id: id.name.clone(),
+        title: title(t),
+        span: id.span,
+    }
+}
+
+impl Checker {
+    fn run(&mut self, files: &[ast::File]) {
+        for file in files {
+            for item in &file.items {
+                self.declare(item);
+            }
+        }
+        self.used = vec![false; self.rules.assumptions.len()];
+        for file in files {
+            for item in &file.items {
+                self.define(item);
+            }
+        }
+        for file in files {
+            for item in &file.items {
+                if let ast::Item::Agreement(a) = item {
+                    self.agreement_clauses(a);
+                }
+            }
+        }
+        let amendments: Vec<&ast::Amendment> = files
+            .iter()
+            .flat_map(|f| f.items.iter())
+            .filter_map(|i| match i {
+                ast::Item::Amendment(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let resolved: Vec<Option<(AmendmentId, AgreementId)>> =
+            amendments.iter().map(|a| self.amendment_head(a)).collect();
+        for (a, r) in amendments.iter().zip(&resolved) {
+            if let Some((am, agreement)) = r {
+                self.amendment_additions(a, *am, *agreement);
+            }
+        }
+        for (a, r) in amendments.iter().zip(&resolved) {
+            if let Some((am, agreement)) = r {
+                self.amendment_changes(a, *am, *agreement);
+            }
+        }
+        self.publish_names();
+    }
+
+    /// First pass: every declared id gets its index.
+    fn declare(&mut self, item: &ast::Item) {
+        let d = &mut self.diags;
+        let t = &mut self.tables;
+        let r = &mut self.rules;
+        match item {
+            ast::Item::Party { id, title, .. } => {
+                if t.declare(Kind::Party, id, d).is_some() {
+                    r.parties.push(Party {
+                        name: named(id, title),
+                    });
+                }
+            }
+            ast::Item::Cloud {
+                id, title, aliases, ..
+            } => {
+                if let Some(index) = t.declare(Kind::Cloud, id, d) {
+                    for alias in aliases {
+                        t.alias(Kind::Cloud, alias, index, d);
+                    }
+                    r.clouds.push(Cloud {
+                        name: named(id, title),
+                        operator: 0,
+                        aliases: aliases.iter().map(|a| a.name.clone()).collect(),
+                    });
+                }
+            }
+            ast::Item::Product { id, title, tags, .. } => {
+                if t.declare(Kind::Product, id, d).is_some() {
+                    r.products.push(Product {
+                        name: named(id, title),
+                        owner: 0,
+                        tags: tags.iter().map(|t| t.name.clone()).collect(),
+                    });
+                }
+            }
+            ast::Item::Event { id, title, .. } => {
+                if t.declare(Kind::Event, id, d).is_some() {
+                    r.events.push(EventDef {
+                        name: named(id, title),
+                    });
+                }
+            }
+            ast::Item::Assume {
+                id, value, note, ..
+            } => {
+                if t.declare(Kind::Assumption, id, d).is_some() {
+                    let value = literal(value, d).unwrap_or(Literal::Duration(Duration::ZERO));
+                    r.assumptions.push(Assumption {
+                        name: named(id, &None),
+                        value,
+                        note: title(note),
+                    });
+                }
+            }
+            ast::Item::Agreement(a) => {
+                if t.declare(Kind::Agreement, &a.id, d).is_some() {
+                    r.agreements.push(Agreement {
+                        name: named(&a.id, &a.title),
+                        parties: Vec::new(),
+                        signed: Val::Lit(NaiveDate::MIN),
+                        clauses: Vec::new(),
+                    });
+                }
+            }
+            ast::Item::Amendment(a) => {
+                if t.declare(Kind::Amendment, &a.id, d).is_some() {
+                    r.amendments.push(Amendment {
+                        name: named(&a.id, &a.title),
+                        target: 0,
+                        signed: Val::Lit(NaiveDate::MIN),
+                        effective: None,
+                        changes: Vec::new(),
+                        span: a.span,
+                    });
+                }
+            }
+            ast::Item::Record { .. } => {}
+        }
+    }
+
+    /// Index of a declared item by its own id (only for the first declaration of a name).
+    fn own_index(&self, kind: Kind, id: &ast::Ident) -> Option<u32> {
+        let (index, span) = self.tables.table(kind)?.ids.get(&id.name)?;
+        (*span == id.span).then_some(*index)
+    }
+
+    pub fn resolve(&mut self, kind: Kind, id: &ast::Ident) -> Option<u32> {
+        self.tables.resolve(kind, id, &mut self.diags)
+    }
+
+    /// Second pass: the references of declarations and records.
+    fn define(&mut self, item: &ast::Item) {
+        match item {
+            ast::Item::Cloud { id, operator, .. } => {
+                let op = self.resolve(Kind::Party, operator);
+                if let (Some(i), Some(op)) = (self.own_index(Kind::Cloud, id), op) {
+                    if let Some(c) = self.rules.clouds.get_mut(i as usize) {
+                        c.operator = op;
+                    }
+                }
+            }
+            ast::Item::Product { id, owner, .. } => {
+                let owner = self.resolve(Kind::Party, owner);
+                if let (Some(i), Some(owner)) = (self.own_index(Kind::Product, id), owner) {
+                    if let Some(p) = self.rules.products.get_mut(i as usize) {
+                        p.owner = owner;
+                    }
+                }
+            }
+            ast::Item::Record {
+                day,
+                happening,
+                note,
+                span,
+                ..
+            } => {
+                if let Some(happening) = self.happening(happening) {
+                    self.rules.records.push(Record {
+                        day: *day,
+                        happening,
+                        note: title(note),
+                        span: *span,
+                    });
+                }
+            }
+            ast::Item::Agreement(a) => self.agreement_head(a),
+            _ => {}
+        }
+    }
+
+    fn happening(&mut self, h: &ast::Happening) -> Option<Happening> {
+        match h {
+            ast::Happening::Event(e) => Some(Happening::Event(self.resolve(Kind::Event, e)?)),
+            ast::Happening::Act {
+                party,
+                verb,
+                product,
+                cloud,
+            } => {
+                let p = self.resolve(Kind::Party, party);
+                let pr = self.resolve(Kind::Product, product);
+                let c = cloud.as_ref().map(|c| self.resolve(Kind::Cloud, c));
+                if verb.name == "launches" && cloud.is_none() {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "launch-without-cloud",
+                            verb.span,
+                            "a launch record must name the cloud",
+                        )
+                        .label("launches where?")
+                        .help(format!(
+                            "write `{} launches {} on CLOUD`",
+                            party.name, product.name
+                        )),
+                    );
+                    return None;
+                }
+                Some(Happening::Act {
+                    party: p?,
+                    verb: verb.name.clone(),
+                    product: pr?,
+                    cloud: match c {
+                        Some(c) => Some(c?),
+                        None => None,
+                    },
+                })
+            }
+        }
+    }
+
+    fn agreement_head(&mut self, a: &ast::Agreement) {
+        let parties: Vec<PartyId> = a
+            .parties
+            .iter()
+            .filter_map(|p| self.resolve(Kind::Party, p))
+            .collect();
+        let signed = a.signed.as_ref().and_then(|v| self.day(v));
+        if let Some(i) = self.own_index(Kind::Agreement, &a.id) {
+            if let Some(ag) = self.rules.agreements.get_mut(i as usize) {
+                ag.parties = parties;
+                if let Some(s) = signed {
+                    ag.signed = s;
+                }
+            }
+        }
+    }
+
+    // ----- typed values -------------------------------------------------------------------
+
+    /// A `$` reference, checked against the type wanted.
+    fn reference(&mut self, id: &ast::Ident, want: &'static str) -> Option<(AssumptionId, Literal)> {
+        let index = self.resolve(Kind::Assumption, id)?;
+        if let Some(u) = self.used.get_mut(index as usize) {
+            *u = true;
+        }
+        let a = self.rules.assumptions.get(index as usize)?;
+        if a.value.type_name() != want {
+            let d = Diagnostic::error(
+                "type-mismatch",
+                id.span,
+                format!(
+                    "`${}` is {}, but {want} is expected here",
+                    id.name,
+                    a.value.type_name()
+                ),
+            )
+            .label(format!("expected {want}"))
+            .related(a.name.span, format!("declared as {}", a.value.type_name()));
+            self.diags.push(d);
+            return None;
+        }
+        Some((index, a.value))
+    }
+
+    pub fn day(&mut self, v: &ast::Value) -> Option<Val<NaiveDate>> {
+        match v {
+            ast::Value::Ref(id) => self.reference(id, "a day").map(|(i, _)| Val::Assumed(i)),
+            ast::Value::Lit {
+                lit: ast::Literal::Day(d),
+                ..
+            } => Some(Val::Lit(*d)),
+            other => self.mismatch(other, "a day"),
+        }
+    }
+
+    pub fn percent(&mut self, v: &ast::Value) -> Option<Val<rust_decimal::Decimal>> {
+        let val = match v {
+            ast::Value::Ref(id) => {
+                self.reference(id, "a percent").map(|(i, _)| Val::Assumed(i))
+            }
+            ast::Value::Lit {
+                lit: ast::Literal::Percent(p),
+                ..
+            } => Some(Val::Lit(*p)),
+            other => self.mismatch(other, "a percent"),
+        }?;
+        Some(val)
+    }
+
+    pub fn money(&mut self, v: &ast::Value) -> Option<Val<Money>> {
+        match v {
+            ast::Value::Ref(id) => self.reference(id, "an amount").map(|(i, _)| Val::Assumed(i)),
+            ast::Value::Lit { .. } => match literal(v, &mut self.diags)? {
+                Literal::Money(m) => Some(Val::Lit(m)),
+                _ => self.mismatch(v, "an amount"),
+            },
+        }
+    }
+
+    pub fn duration(&mut self, v: &ast::Value) -> Option<Val<Duration>> {
+        match v {
+            ast::Value::Ref(id) => self
+                .reference(id, "a duration")
+                .map(|(i, _)| Val::Assumed(i)),
+            ast::Value::Lit {
+                lit: ast::Literal::Duration { count, unit },
+                ..
+            } => Some(Val::Lit(Duration {
+                count: *count,
+                unit: *unit,
+            })),
+            other => self.mismatch(other, "a duration"),
+        }
+    }
+
+    fn mismatch<T>(&mut self, v: &ast::Value, want: &str) -> Option<T> {
+        self.diags.push(
+            Diagnostic::error("type-mismatch", v.span(), format!("expected {want}"))
+                .label(format!("expected {want}")),
+        );
+        None
+    }
+
+    fn publish_names(&mut self) {
+        let map = |t: &Tables, k: Kind| {
+            t.table(k)
+                .map(|t| {
+                    t.ids
+                        .iter()
+                        .map(|(n, (i, _))| (n.clone(), *i))
+                        .collect::<std::collections::HashMap<_, _>>()
+                })
+                .unwrap_or_default()
+        };
+        let names = &mut self.rules.names;
+        names.parties = map(&self.tables, Kind::Party);
+        names.clouds = map(&self.tables, Kind::Cloud);
+        names.products = map(&self.tables, Kind::Product);
+        names.events = map(&self.tables, Kind::Event);
+        names.assumptions = map(&self.tables, Kind::Assumption);
+        names.agreements = map(&self.tables, Kind::Agreement);
+        names.amendments = map(&self.tables, Kind::Amendment);
+        names.clauses = self
+            .rules
+            .clauses
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.qualified.clone(), ClauseId::try_from(i).unwrap_or(0)))
+            .collect();
+    }
+}
+
+/// Types a literal; money gets its currency checked.
+pub fn literal(v: &ast::Value, diags: &mut Vec<Diagnostic>) -> Option<Literal> {
+    let ast::Value::Lit { lit, span, .. } = v else {
+        return None;
+    };
+    Some(match lit {
+        ast::Literal::Day(d) => Literal::Day(*d),
+        ast::Literal::Percent(p) => Literal::Percent(*p),
+        ast::Literal::Duration { count, unit } => Literal::Duration(Duration {
+            count: *count,
+            unit: *unit,
+        }),
+        ast::Literal::Money { currency, amount } => match money::currency(currency) {
+            Some(c) => Literal::Money(Money {
+                currency: c,
+                amount: *amount,
+            }),
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "unknown-currency",
+                        Span { end: span.start + 3, ..*span },
+                        format!("unknown currency `{currency}`"),
+                    )
+                    .label("not an ISO 4217 code")
+                    .help("currencies are ISO 4217 codes such as `USD`, `EUR` or `JPY`"),
+                );
+                return None;
+            }
+        },
+    })
+}

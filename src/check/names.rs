@@ -1,0 +1,158 @@
+//! Name tables and "did you mean".
+//!
+//! Each kind of id (party, cloud with its aliases, product, event, assumption, agreement,
+//! amendment) has its own table. A duplicate is reported at the later occurrence, naming the
+//! first; an unknown id suggests the nearest known id of the expected kind, or says which other
+//! kind the name belongs to.
+
+use std::collections::HashMap;
+
+use crate::diag::Diagnostic;
+use crate::source::Span;
+use crate::syntax::ast::Ident;
+
+/// The kinds of top-level ids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Party,
+    Cloud,
+    Product,
+    Event,
+    Assumption,
+    Agreement,
+    Amendment,
+}
+
+impl Kind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            Kind::Party => "party",
+            Kind::Cloud => "cloud",
+            Kind::Product => "product",
+            Kind::Event => "event",
+            Kind::Assumption => "assumption",
+            Kind::Agreement => "agreement",
+            Kind::Amendment => "amendment",
+        }
+    }
+
+    pub fn article(self) -> &'static str {
+        match self {
+            Kind::Assumption | Kind::Agreement | Kind::Amendment | Kind::Event => "an",
+            _ => "a",
+        }
+    }
+
+    const ALL: [Kind; 7] = [
+        Kind::Party,
+        Kind::Cloud,
+        Kind::Product,
+        Kind::Event,
+        Kind::Assumption,
+        Kind::Agreement,
+        Kind::Amendment,
+    ];
+}
+
+/// One table: name to index and the span that declared it.
+#[derive(Default)]
+pub struct Table {
+    pub ids: HashMap<String, (u32, Span)>,
+    pub count: u32,
+}
+
+#[derive(Default)]
+pub struct Tables {
+    tables: HashMap<Kind, Table>,
+}
+
+impl Tables {
+    pub fn table(&self, kind: Kind) -> Option<&Table> {
+        self.tables.get(&kind)
+    }
+
+    /// Declares a new id; a duplicate is reported and gets no index.
+    pub fn declare(&mut self, kind: Kind, id: &Ident, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+        let table = self.tables.entry(kind).or_default();
+        if let Some((_, first)) = table.ids.get(&id.name) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    id.span,
+                    format!("{} `{}` is declared twice", kind.noun(), id.name),
+                )
+                .label("declared again here")
+                .related(*first, "first declared here"),
+            );
+            return None;
+        }
+        let index = table.count;
+        table.count += 1;
+        table.ids.insert(id.name.clone(), (index, id.span));
+        Some(index)
+    }
+
+    /// Declares another name for an existing index (a cloud alias).
+    pub fn alias(&mut self, kind: Kind, id: &Ident, index: u32, diags: &mut Vec<Diagnostic>) {
+        let table = self.tables.entry(kind).or_default();
+        if let Some((_, first)) = table.ids.get(&id.name) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    id.span,
+                    format!("{} `{}` is declared twice", kind.noun(), id.name),
+                )
+                .label("declared again here as an alias")
+                .related(*first, "first declared here"),
+            );
+            return;
+        }
+        table.ids.insert(id.name.clone(), (index, id.span));
+    }
+
+    /// Looks a name up, reporting an unknown one with a suggestion.
+    pub fn resolve(&self, kind: Kind, id: &Ident, diags: &mut Vec<Diagnostic>) -> Option<u32> {
+        if let Some((index, _)) = self.table(kind).and_then(|t| t.ids.get(&id.name)) {
+            return Some(*index);
+        }
+        diags.push(self.unknown(kind, &id.name, id.span));
+        None
+    }
+
+    /// The diagnostic for an unknown name.
+    pub fn unknown(&self, kind: Kind, name: &str, span: Span) -> Diagnostic {
+        let mut d = Diagnostic::error(
+            "unknown-id",
+            span,
+            format!("unknown {} `{name}`", kind.noun()),
+        )
+        .label(format!("no {} of this name is declared", kind.noun()));
+        if let Some(other) = Kind::ALL
+            .into_iter()
+            .find(|k| *k != kind && self.table(*k).is_some_and(|t| t.ids.contains_key(name)))
+        {
+            d = d.help(format!(
+                "`{name}` is {} {}, not {} {}",
+                other.article(),
+                other.noun(),
+                kind.article(),
+                kind.noun()
+            ));
+        } else if let Some(best) = self.table(kind).and_then(|t| nearest(name, t.ids.keys())) {
+            d = d.help(format!("did you mean `{best}`?"));
+        }
+        d
+    }
+}
+
+/// The known name nearest to `name`, if any is near enough to be a likely typo.
+pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for k in known {
+        let score = strsim::jaro_winkler(name, k);
+        if score >= 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && k.as_str() < b)) {
+            best = Some((score, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}

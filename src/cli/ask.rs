@@ -1,0 +1,189 @@
+//! `covenant ask`: one question, or a batch of them, answered from the compiled rules.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+
+use covenant::eval::answer::Window;
+use covenant::eval::{render, Engine, Options};
+
+use super::{day_arg, load, overrides, report, Exit, Format, RulesArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The question, e.g. `deploy gpt_5_5 on aws at 2026-05-01`; without `at DAY` it asks when
+    #[arg(value_name = "QUESTION", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = false)]
+    question: Vec<String>,
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Only agreements and amendments signed, and events dated, on or before this day exist
+    #[arg(long, value_name = "DAY")]
+    as_of: Option<String>,
+    /// Override an assumption for this run: ID=VALUE (repeatable)
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    set: Vec<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Answer one question a line from FILE (`-` for stdin), one JSON answer a line
+    #[arg(long, value_name = "FILE", conflicts_with = "question")]
+    batch: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Exit {
+    let checked = match load(&args.rules) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let rules = checked.rules;
+    let as_of = match args.as_of.as_deref().map(|d| day_arg("--as-of", d)).transpose() {
+        Ok(d) => d,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::Error;
+        }
+    };
+    let overrides = match overrides(&rules, &args.set) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::Error;
+        }
+    };
+    let sources = rules.sources.clone();
+    let engine = match Engine::new(rules, &Options { overrides, as_of }) {
+        Ok(e) => e,
+        Err(diags) => {
+            eprintln!("error: with these --set values the rules are inconsistent:");
+            report(&diags, &sources);
+            return Exit::Error;
+        }
+    };
+    match &args.batch {
+        Some(path) => batch(&engine, path),
+        None => single(&engine, &args.question.join(" "), args.format),
+    }
+}
+
+fn single(engine: &Engine, text: &str, format: Format) -> Exit {
+    let text = text.trim();
+    if text.is_empty() {
+        eprintln!("error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`");
+        return Exit::Error;
+    }
+    let q = match engine.parse(text) {
+        Ok(q) => q,
+        Err(e) => {
+            eprintln!("error: question:{}: {}", e.column, e.message);
+            eprintln!("  {text}");
+            eprintln!("  {}^", " ".repeat(e.column.saturating_sub(1)));
+            return Exit::Error;
+        }
+    };
+    let canonical = covenant::eval::question::Display {
+        rules: engine.rules(),
+        question: q,
+    }
+    .to_string();
+    match q.at {
+        Some(day) => {
+            let w = engine.at(q.subject, day);
+            match format {
+                Format::Json => println!("{}", render::point_json(engine, &canonical, &w)),
+                Format::Text => print!("{}", render::point_text(engine, &canonical, &w)),
+            }
+            if w.decision.is_yes() {
+                Exit::Yes
+            } else {
+                Exit::No
+            }
+        }
+        None => {
+            let when = engine.when(q.subject);
+            match format {
+                Format::Json => println!("{}", render::when_json(engine, &canonical, &when)),
+                Format::Text => print!("{}", render::when_text(engine, &canonical, &when)),
+            }
+            Exit::Yes
+        }
+    }
+}
+
+fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
+    let stdin;
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        stdin = std::io::stdin();
+        Box::new(stdin.lock())
+    } else {
+        match std::fs::File::open(path) {
+            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return Exit::Error;
+            }
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    match answer_lines(engine, reader, &mut out) {
+        Ok(()) => Exit::Yes,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Yes,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            Exit::Error
+        }
+    }
+}
+
+/// Answers one question a line; a bad line yields `{"line": N, "error": "…"}`.
+pub fn answer_lines(
+    engine: &Engine,
+    mut reader: impl BufRead,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let mut tails: HashMap<*const Window, String> = HashMap::new();
+    let mut buf = Vec::with_capacity(256);
+    let mut line_no = 0usize;
+    loop {
+        buf.clear();
+        if reader.read_until(b'\n', &mut buf)? == 0 {
+            break;
+        }
+        line_no += 1;
+        let Ok(line) = std::str::from_utf8(&buf) else {
+            writeln!(out, "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}")?;
+            continue;
+        };
+        let text = line.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let q = match engine.parse(text) {
+            Ok(q) => q,
+            Err(e) => {
+                let err = serde_json::json!({"line": line_no, "error": format!("column {}: {}", e.column, e.message)});
+                writeln!(out, "{err}")?;
+                continue;
+            }
+        };
+        let question = serde_json::Value::String(text.to_string()).to_string();
+        match q.at {
+            Some(day) => {
+                let w = engine.at(q.subject, day);
+                let tail = match &w {
+                    std::borrow::Cow::Borrowed(w) => tails
+                        .entry(*w as *const Window)
+                        .or_insert_with(|| render::point_json_tail(engine, w))
+                        .as_str()
+                        .to_string(),
+                    std::borrow::Cow::Owned(w) => render::point_json_tail(engine, w),
+                };
+                writeln!(out, "{{\"question\":{question}{tail}")?;
+            }
+            None => {
+                let when = engine.when(q.subject);
+                writeln!(out, "{}", render::when_json(engine, text, &when))?;
+            }
+        }
+    }
+    out.flush()
+}

@@ -1,0 +1,37 @@
+//! `covenant check`: is the rule set valid? Warnings are shown; `--deny-warnings` fails on them.
+
+use super::{load, report, Exit, RulesArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    rules: RulesArgs,
+    /// Exit 1 when there are warnings
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn run(args: Args) -> Exit {
+    let checked = match load(&args.rules) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let r = &checked.rules;
+    if !checked.warnings.is_empty() {
+        report(&checked.warnings, &r.sources);
+    }
+    println!(
+        "ok: {} files, {} agreements, {} amendments, {} clauses, {} records, {} warnings",
+        r.sources.len(),
+        r.agreements.len(),
+        r.amendments.len(),
+        r.clauses.len(),
+        r.records.len(),
+        checked.warnings.len()
+    );
+    if args.deny_warnings && !checked.warnings.is_empty() {
+        Exit::No
+    } else {
+        Exit::Yes
+    }
+}

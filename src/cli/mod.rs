@@ -1,0 +1,174 @@
+//! Command-line arguments (clap) and the shared steps of every subcommand: loading the rule set
+//! (files, folders, or the embedded rules), printing diagnostics, typing `--set` values. One
+//! file per subcommand; the library has no clap types.
+
+mod ask;
+mod check;
+mod fmt;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use covenant::check::{check, Checked};
+use covenant::diag::{self, Diagnostic, Style};
+use covenant::model::{AssumptionId, Literal, RuleSet};
+use covenant::source::Sources;
+
+/// Exit codes: 0 yes / valid, 1 no / changed / warnings denied, 2 any error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Yes,
+    No,
+    Error,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Yes => 0,
+            Exit::No => 1,
+            Exit::Error => 2,
+        }
+    }
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "covenant", version, about = "Contract and licensing rules: ask what the agreements permit, when, and why")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a rule set: exit 0 when valid, 2 when not
+    Check(check::Args),
+    /// Rewrite rule files in the canonical layout
+    Fmt(fmt::Args),
+    /// Answer a question: `deploy gpt_5_5 on aws at 2026-05-01`
+    Ask(ask::Args),
+}
+
+impl Cli {
+    pub fn run(self) -> Exit {
+        match self.command {
+            Command::Check(a) => check::run(a),
+            Command::Fmt(a) => fmt::run(a),
+            Command::Ask(a) => ask::run(a),
+        }
+    }
+}
+
+/// Where the rules come from.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RulesArgs {
+    /// A rule file or a folder of `*.cov` files (repeatable); default: the shipped rules
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn style() -> Style {
+    if std::io::stderr().is_terminal() {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+/// Prints diagnostics to stderr, at most 100 of them.
+pub fn report(diags: &[Diagnostic], sources: &Sources) {
+    const MOST: usize = 100;
+    let shown = diags.get(..MOST).unwrap_or(diags);
+    eprint!("{}", diag::render(shown, sources, style()));
+    if diags.len() > MOST {
+        eprintln!("… and {} more", diags.len() - MOST);
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        eprintln!(
+            "{errors} error{}{}",
+            if errors == 1 { "" } else { "s" },
+            if warnings > 0 {
+                format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" })
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+/// Loads and checks the rule set; prints every problem. Warnings are returned, not printed.
+pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
+    let sources = if args.rules.is_empty() {
+        Sources::embedded()
+    } else {
+        let mut sources = Sources::new();
+        for path in &args.rules {
+            if let Err(e) = sources.load_path(path) {
+                eprintln!("error: {e}");
+                return Err(Exit::Error);
+            }
+        }
+        sources
+    };
+    check(sources).map_err(|failure| {
+        report(&failure.diagnostics, &failure.sources);
+        Exit::Error
+    })
+}
+
+/// Types `--set ID=VALUE` against the rule set's assumptions.
+pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, Literal)>, String> {
+    let mut out = Vec::new();
+    for set in sets {
+        let Some((id, value)) = set.split_once('=') else {
+            return Err(format!("--set `{set}`: expected ID=VALUE, such as --set azure_lead=\"30 days\""));
+        };
+        let id = id.trim();
+        let Some(&index) = rules.names.assumptions.get(id) else {
+            let mut msg = format!("--set `{set}`: unknown assumption `{id}`");
+            if let Some(best) = covenant::check::nearest(id, rules.names.assumptions.keys()) {
+                msg.push_str(&format!("; did you mean `{best}`?"));
+            }
+            return Err(msg);
+        };
+        let value = value.trim();
+        let ast = covenant::syntax::parse_literal(0, value).map_err(|errors| {
+            let why = errors.first().map_or("not a value".to_string(), |e| e.message.clone());
+            format!("--set `{set}`: {why}")
+        })?;
+        let mut diags = Vec::new();
+        let Some(lit) = covenant::check::literal(&ast, &mut diags) else {
+            let why = diags.first().map_or("not a value".to_string(), |e| e.message.clone());
+            return Err(format!("--set `{set}`: {why}"));
+        };
+        let Some(assumption) = rules.assumption(index) else {
+            return Err(format!("--set `{set}`: unknown assumption `{id}`"));
+        };
+        if lit.type_name() != assumption.value.type_name() {
+            return Err(format!(
+                "--set `{set}`: `{id}` is {}, but `{value}` is {}",
+                assumption.value.type_name(),
+                lit.type_name()
+            ));
+        }
+        out.push((index, lit));
+    }
+    Ok(out)
+}
+
+/// Parses a day given on the command line.
+pub fn day_arg(flag: &str, text: &str) -> Result<NaiveDate, String> {
+    covenant::time::parse_day(text.trim())
+        .ok_or_else(|| format!("{flag} `{text}`: not a valid day; days are written YYYY-MM-DD"))
+}

@@ -1,0 +1,562 @@
+//! Point-in-time consolidation: what each clause says on each day.
+//!
+//! An agreement read on day D is its text as amended by exactly the amendments effective on or
+//! before D, applied in order of `effective`, then `signed`. So each clause's life is a run of
+//! [`Version`]s: the consolidated text that holds over one stretch of time (between two
+//! amendments), and the days within that stretch on which that text puts the clause in force.
+//! Values from assumptions are resolved here, against an [`Env`] that may override them, and
+//! every resolved day remembers which assumptions it rests on ([`Deps`]), so that answers can
+//! name them. Knowledge time (`as of K`) drops agreements and amendments signed after K and
+//! events recorded after K.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::diag::Diagnostic;
+use crate::model::*;
+use crate::money::Money;
+use crate::time::Duration;
+
+/// The assumptions an answer or a day rests on: sorted, without repeats.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Deps(Vec<AssumptionId>);
+
+impl Deps {
+    pub fn none() -> Deps {
+        Deps(Vec::new())
+    }
+
+    pub fn one(id: AssumptionId) -> Deps {
+        Deps(vec![id])
+    }
+
+    pub fn add(&mut self, other: &Deps) {
+        for id in &other.0 {
+            if let Err(pos) = self.0.binary_search(id) {
+                self.0.insert(pos, *id);
+            }
+        }
+    }
+
+    pub fn union(&self, other: &Deps) -> Deps {
+        let mut d = self.clone();
+        d.add(other);
+        d
+    }
+
+    pub fn ids(&self) -> &[AssumptionId] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A day and the assumptions it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bound {
+    pub day: NaiveDate,
+    pub deps: Deps,
+}
+
+/// Days `[start, end)`; `None` is the beginning or the end of time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Interval {
+    pub start: Option<Bound>,
+    pub end: Option<Bound>,
+}
+
+impl Interval {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start.as_ref().is_none_or(|s| s.day <= day)
+            && self.end.as_ref().is_none_or(|e| day < e.day)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!((&self.start, &self.end), (Some(s), Some(e)) if s.day >= e.day)
+    }
+
+    /// The overlap of two intervals; each edge keeps the deps of the side that set it (both,
+    /// on a tie).
+    pub fn intersect(&self, other: &Interval) -> Interval {
+        Interval {
+            start: later(self.start.as_ref(), other.start.as_ref()),
+            end: earlier(self.end.as_ref(), other.end.as_ref()),
+        }
+    }
+}
+
+fn later(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
+    match (a, b) {
+        (None, x) | (x, None) => x.cloned(),
+        (Some(a), Some(b)) => Some(pick(a, b, a.day > b.day)),
+    }
+}
+
+fn earlier(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
+    match (a, b) {
+        (None, x) | (x, None) => x.cloned(),
+        (Some(a), Some(b)) => Some(pick(a, b, a.day < b.day)),
+    }
+}
+
+fn pick(a: &Bound, b: &Bound, a_wins: bool) -> Bound {
+    if a.day == b.day {
+        Bound {
+            day: a.day,
+            deps: a.deps.union(&b.deps),
+        }
+    } else if a_wins {
+        a.clone()
+    } else {
+        b.clone()
+    }
+}
+
+/// Assumption values for one run: as written, or overridden (`--set`).
+#[derive(Clone, Debug)]
+pub struct Env {
+    values: Vec<Literal>,
+}
+
+impl Env {
+    pub fn defaults(rules: &RuleSet) -> Env {
+        Env {
+            values: rules.assumptions.iter().map(|a| a.value).collect(),
+        }
+    }
+
+    /// Overrides one assumption; the caller has checked the type.
+    pub fn set(&mut self, id: AssumptionId, value: Literal) {
+        if let Some(v) = self.values.get_mut(id as usize) {
+            *v = value;
+        }
+    }
+
+    pub fn value(&self, id: AssumptionId) -> Option<Literal> {
+        self.values.get(id as usize).copied()
+    }
+
+    pub fn day(&self, v: Val<NaiveDate>) -> Bound {
+        match v {
+            Val::Lit(day) => Bound {
+                day,
+                deps: Deps::none(),
+            },
+            Val::Assumed(id) => Bound {
+                day: match self.value(id) {
+                    Some(Literal::Day(d)) => d,
+                    _ => NaiveDate::MIN,
+                },
+                deps: Deps::one(id),
+            },
+        }
+    }
+
+    pub fn percent(&self, v: Val<Decimal>) -> (Decimal, Deps) {
+        match v {
+            Val::Lit(p) => (p, Deps::none()),
+            Val::Assumed(id) => match self.value(id) {
+                Some(Literal::Percent(p)) => (p, Deps::one(id)),
+                _ => (Decimal::ZERO, Deps::one(id)),
+            },
+        }
+    }
+
+    pub fn money(&self, v: Val<Money>) -> Option<(Money, Deps)> {
+        match v {
+            Val::Lit(m) => Some((m, Deps::none())),
+            Val::Assumed(id) => match self.value(id) {
+                Some(Literal::Money(m)) => Some((m, Deps::one(id))),
+                _ => None,
+            },
+        }
+    }
+
+    pub fn duration(&self, v: Val<Duration>) -> (Duration, Deps) {
+        match v {
+            Val::Lit(d) => (d, Deps::none()),
+            Val::Assumed(id) => match self.value(id) {
+                Some(Literal::Duration(d)) => (d, Deps::one(id)),
+                _ => (Duration::ZERO, Deps::one(id)),
+            },
+        }
+    }
+}
+
+/// A clause's consolidated text over one stretch of time, and when that text puts it in force.
+#[derive(Clone, Debug)]
+pub struct Version {
+    pub clause: ClauseId,
+    pub terms: Terms,
+    /// The amendments that shaped this text, in the order applied.
+    pub amended_by: Vec<AmendmentId>,
+    /// The stretch of time over which this is the consolidated text.
+    pub stretch: Interval,
+    /// The window this text gives the clause.
+    pub window: Interval,
+    /// `window ∩ stretch`: the days this version is in force (may be empty).
+    pub in_force: Interval,
+    /// The first day the cap counts, for a capped revenue share.
+    pub cap_from: Option<Bound>,
+}
+
+/// Every clause consolidated over all time, for one environment and knowledge time.
+#[derive(Clone, Debug)]
+pub struct Consolidated {
+    /// Grouped by clause, each group in time order.
+    pub versions: Vec<Version>,
+    /// The first recorded day of each event, within knowledge time.
+    pub event_days: Vec<Option<NaiveDate>>,
+    pub as_of: Option<NaiveDate>,
+}
+
+impl Consolidated {
+    /// The versions of one clause.
+    pub fn of(&self, clause: ClauseId) -> impl Iterator<Item = &Version> {
+        self.versions.iter().filter(move |v| v.clause == clause)
+    }
+}
+
+/// Whether a record is known at knowledge time `as_of`.
+pub fn known(day: NaiveDate, as_of: Option<NaiveDate>) -> bool {
+    as_of.is_none_or(|k| day <= k)
+}
+
+/// Consolidates every agreement. Problems that make the consolidation meaningless are errors;
+/// suspicious but meaningful ones are warnings.
+pub fn consolidate(
+    rules: &RuleSet,
+    env: &Env,
+    as_of: Option<NaiveDate>,
+) -> (Consolidated, Vec<Diagnostic>) {
+    let mut event_days: Vec<Option<NaiveDate>> = vec![None; rules.events.len()];
+    for r in &rules.records {
+        if let Happening::Event(e) = r.happening {
+            if known(r.day, as_of) {
+                if let Some(slot) = event_days.get_mut(e as usize) {
+                    *slot = Some(slot.map_or(r.day, |d: NaiveDate| d.min(r.day)));
+                }
+            }
+        }
+    }
+    let mut out = Consolidated {
+        versions: Vec::new(),
+        event_days,
+        as_of,
+    };
+    let mut diags = Vec::new();
+    for (i, agreement) in rules.agreements.iter().enumerate() {
+        let id = AgreementId::try_from(i).unwrap_or(0);
+        let signed = env.day(agreement.signed);
+        if !known(signed.day, as_of) {
+            continue;
+        }
+        Agreement1 {
+            rules,
+            env,
+            id,
+            signed,
+            out: &mut out,
+            diags: &mut diags,
+        }
+        .run();
+    }
+    out.versions.sort_by_key(|v| v.clause);
+    (out, diags)
+}
+
+/// The state of one clause while amendments are applied.
+#[derive(Clone)]
+struct State {
+    clause: ClauseId,
+    terms: Terms,
+    default_start: Bound,
+    alive: bool,
+    ended_by: Option<AmendmentId>,
+    amended_by: Vec<AmendmentId>,
+    /// The counting day an amendment gave the cap, if it set one without `counting from`.
+    cap_from: Option<Bound>,
+}
+
+struct Agreement1<'a> {
+    rules: &'a RuleSet,
+    env: &'a Env,
+    id: AgreementId,
+    signed: Bound,
+    out: &'a mut Consolidated,
+    diags: &'a mut Vec<Diagnostic>,
+}
+
+impl Agreement1<'_> {
+    fn run(mut self) {
+        let rules = self.rules;
+        let env = self.env;
+        let as_of = self.out.as_of;
+        let mut amendments: Vec<(AmendmentId, Bound, Bound)> = rules
+            .amendments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.target == self.id)
+            .filter_map(|(i, a)| {
+                let signed = env.day(a.signed);
+                known(signed.day, as_of).then(|| {
+                    let id = AmendmentId::try_from(i).unwrap_or(0);
+                    (id, env.day(a.effective()), signed)
+                })
+            })
+            .collect();
+        amendments.sort_by(|a, b| (a.1.day, a.2.day, a.0).cmp(&(b.1.day, b.2.day, b.0)));
+        self.same_day_conflicts(&amendments);
+        let mut states: Vec<State> = rules
+            .agreements
+            .get(self.id as usize)
+            .map(|a| a.clauses.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|&c| {
+                let clause = rules.clause(c)?;
+                Some(State {
+                    clause: c,
+                    terms: clause.terms.clone(),
+                    default_start: self.signed.clone(),
+                    alive: clause.added_by.is_none(),
+                    ended_by: None,
+                    amended_by: Vec::new(),
+                    cap_from: None,
+                })
+            })
+            .collect();
+        let mut stretch_start: Option<Bound> = None;
+        for (am, effective, signed) in &amendments {
+            if effective.day < signed.day {
+                if let Some(a) = rules.amendments.get(*am as usize) {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            "effective-before-signed",
+                            a.name.span,
+                            format!(
+                                "amendment `{}` takes effect on {}, before it is signed on {}",
+                                a.name.id,
+                                crate::time::iso(effective.day),
+                                crate::time::iso(signed.day)
+                            ),
+                        )
+                        .label("backdated")
+                        .help("questions about days before the signing read the amendment only when asked without `--as-of`, or as of a day after the signing"),
+                    );
+                }
+            }
+            let stretch = Interval {
+                start: stretch_start.clone(),
+                end: Some(effective.clone()),
+            };
+            self.emit(&states, &stretch);
+            self.apply(*am, effective, &mut states);
+            stretch_start = Some(effective.clone());
+        }
+        let last = Interval {
+            start: stretch_start,
+            end: None,
+        };
+        self.emit(&states, &last);
+    }
+
+    fn same_day_conflicts(&mut self, amendments: &[(AmendmentId, Bound, Bound)]) {
+        for (i, (a, eff_a, sig_a)) in amendments.iter().enumerate() {
+            for (b, eff_b, sig_b) in amendments.iter().skip(i + 1) {
+                if (eff_a.day, sig_a.day) != (eff_b.day, sig_b.day) {
+                    break;
+                }
+                let (Some(first), Some(second)) = (
+                    self.rules.amendments.get(*a as usize),
+                    self.rules.amendments.get(*b as usize),
+                ) else {
+                    continue;
+                };
+                for (change, span) in &second.changes {
+                    let Some(target) = touched(change) else {
+                        continue;
+                    };
+                    if let Some((_, first_span)) =
+                        first.changes.iter().find(|(c, _)| touched(c) == Some(target))
+                    {
+                        let name = self.rules.clause(target).map_or("?", |c| c.qualified.as_str());
+                        self.diags.push(
+                            Diagnostic::error(
+                                "conflicting-amendments",
+                                *span,
+                                format!(
+                                    "amendments `{}` and `{}` both change `{name}` on the same effective and signed day",
+                                    first.name.id, second.name.id
+                                ),
+                            )
+                            .label("second change")
+                            .related(*first_span, "first change")
+                            .help("their order would be arbitrary: give them different effective or signing days, or merge them"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, am: AmendmentId, effective: &Bound, states: &mut [State]) {
+        let Some(amendment) = self.rules.amendments.get(am as usize) else {
+            return;
+        };
+        for (change, span) in &amendment.changes {
+            match change {
+                Change::Add(c) => {
+                    if let Some(s) = states.iter_mut().find(|s| s.clause == *c) {
+                        s.alive = true;
+                        s.default_start = effective.clone();
+                        s.amended_by.push(am);
+                    }
+                }
+                Change::End(c) | Change::Amend(c, _) => {
+                    let Some(s) = states.iter_mut().find(|s| s.clause == *c) else {
+                        continue;
+                    };
+                    if !s.alive {
+                        let why = match s.ended_by.and_then(|e| self.rules.amendments.get(e as usize)) {
+                            Some(e) => format!("it was ended by `{}`", e.name.id),
+                            None => "it is added by a later amendment".to_string(),
+                        };
+                        let name = self.rules.clause(*c).map_or("?", |c| c.qualified.as_str());
+                        self.diags.push(
+                            Diagnostic::error(
+                                "clause-not-in-force",
+                                *span,
+                                format!("amendment `{}` changes `{name}`, but {why}", amendment.name.id),
+                            )
+                            .label("no such clause at this point")
+                            .help("an ended clause stays ended; add a new clause instead"),
+                        );
+                        continue;
+                    }
+                    s.amended_by.push(am);
+                    match change {
+                        Change::End(_) => {
+                            s.alive = false;
+                            s.ended_by = Some(am);
+                        }
+                        Change::Amend(_, terms) => amend(s, terms, effective),
+                        _ => {}
+                    }
+                }
+                Change::Strike(event) => {
+                    for s in states.iter_mut().filter(|s| s.alive) {
+                        let before = s.terms.end.len();
+                        s.terms.end.retain(|alt| *alt != EndAlt::Event(*event));
+                        if s.terms.end.len() != before {
+                            s.amended_by.push(am);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit(&mut self, states: &[State], stretch: &Interval) {
+        if stretch.is_empty() {
+            return;
+        }
+        for s in states.iter().filter(|s| s.alive) {
+            let window = self.window(s);
+            let in_force = window.intersect(stretch);
+            let cap_from = match &s.terms.body {
+                Body::RevenueShare { cap: Some(cap), .. } => Some(match cap.counting_from {
+                    Some(v) => self.env.day(v),
+                    None => s
+                        .cap_from
+                        .clone()
+                        .or_else(|| window.start.clone())
+                        .unwrap_or_else(|| s.default_start.clone()),
+                }),
+                _ => None,
+            };
+            self.out.versions.push(Version {
+                clause: s.clause,
+                terms: s.terms.clone(),
+                amended_by: s.amended_by.clone(),
+                stretch: stretch.clone(),
+                window,
+                in_force,
+                cap_from,
+            });
+        }
+    }
+
+    /// The window a clause's text gives it: `from` (or its default) to the earliest end.
+    fn window(&self, s: &State) -> Interval {
+        let start = match s.terms.from {
+            Some(v) => self.env.day(v),
+            None => s.default_start.clone(),
+        };
+        let mut end: Option<Bound> = None;
+        for alt in &s.terms.end {
+            let b = match alt {
+                EndAlt::Until(v) => Some(self.env.day(*v)),
+                EndAlt::Through(v) => {
+                    let b = self.env.day(*v);
+                    b.day.succ_opt().map(|day| Bound { day, deps: b.deps })
+                }
+                EndAlt::Event(e) => self
+                    .out
+                    .event_days
+                    .get(*e as usize)
+                    .copied()
+                    .flatten()
+                    .map(|day| Bound {
+                        day,
+                        deps: Deps::none(),
+                    }),
+            };
+            end = earlier(end.as_ref(), b.as_ref());
+        }
+        Interval {
+            start: Some(start),
+            end,
+        }
+    }
+}
+
+fn touched(change: &Change) -> Option<ClauseId> {
+    match change {
+        Change::End(c) | Change::Amend(c, _) => Some(*c),
+        _ => None,
+    }
+}
+
+/// Replaces the listed parts of a clause's terms and nothing else.
+fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
+    for term in terms {
+        match term {
+            AmendTerm::From(v) => s.terms.from = Some(*v),
+            AmendTerm::End(alts) => s.terms.end = alts.clone(),
+            AmendTerm::Exclusive(x) => {
+                if let Body::Licence { exclusive, .. } = &mut s.terms.body {
+                    *exclusive = *x;
+                }
+            }
+            AmendTerm::Rate(v) => {
+                if let Body::RevenueShare { rate, .. } = &mut s.terms.body {
+                    *rate = *v;
+                }
+            }
+            AmendTerm::Cap(c) => {
+                if let Body::RevenueShare { cap, .. } = &mut s.terms.body {
+                    *cap = Some(c.clone());
+                    s.cap_from = Some(effective.clone());
+                }
+            }
+            AmendTerm::Lead(v) => {
+                if let Body::FirstLaunch { lead, .. } = &mut s.terms.body {
+                    *lead = *v;
+                }
+            }
+        }
+    }
+}

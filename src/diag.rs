@@ -1,0 +1,195 @@
+//! Diagnostics as plain data, and their rendering.
+//!
+//! Every stage reports problems as [`Diagnostic`] values: a severity, a stable kebab-case code, a
+//! lowercase message, a primary span with a label, optional secondary spans and a help line. They
+//! are collected, never thrown, so one run reports every problem of a file. Rendering (with miette:
+//! `FILE:LINE:COL`, the source line and a marker) is a separate layer, used by the CLI and the
+//! snapshot tests alike.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+
+use crate::source::{Sources, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable kebab-case name, e.g. `unknown-id`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    pub label: String,
+    pub related: Vec<(Span, String)>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span,
+            label: String::new(),
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
+        self.related.push((span, label.into()));
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics by file and position, errors and warnings interleaved, for stable output.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (a.span.file, a.span.start, a.severity, &a.message).cmp(&(
+            b.span.file,
+            b.span.start,
+            b.severity,
+            &b.message,
+        ))
+    });
+}
+
+/// How rendered diagnostics look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Unicode art with colours, for a terminal.
+    Color,
+    /// Unicode art, no colour: for files, pipes and snapshots.
+    Plain,
+}
+
+/// Renders diagnostics, each headed by `FILE:LINE:COL: error[code]: message`.
+pub fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
+    let theme = match style {
+        Style::Color => GraphicalTheme::unicode(),
+        Style::Plain => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let kind = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(
+            out,
+            "{}: {kind}[{}]: {}",
+            sources.locate(d.span),
+            d.code,
+            d.message
+        );
+        let source = sources
+            .get(d.span.file)
+            .map(|s| NamedSource::new(s.name.clone(), Arc::clone(&s.text)));
+        let report = Report { d, source };
+        let mut body = String::new();
+        if handler.render_report(&mut body, &report).is_err() {
+            body = format!("  {}\n", d.message);
+        }
+        out.push_str(&body);
+    }
+    out
+}
+
+/// Adapter giving miette one diagnostic with its source text.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    source: Option<NamedSource<Arc<str>>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        None
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let d = self.d;
+        let mut labels = vec![labeled(d.span, &d.label, true)];
+        for (span, label) in &d.related {
+            if span.file == d.span.file {
+                labels.push(labeled(*span, label, false));
+            }
+        }
+        Some(Box::new(labels.into_iter()))
+    }
+}
+
+fn labeled(span: Span, label: &str, primary: bool) -> LabeledSpan {
+    let len = (span.end.saturating_sub(span.start)) as usize;
+    let source_span = SourceSpan::new((span.start as usize).into(), len);
+    let text = (!label.is_empty()).then(|| label.to_string());
+    if primary {
+        LabeledSpan::new_primary_with_span(text, source_span)
+    } else {
+        LabeledSpan::new_with_span(text, source_span)
+    }
+}

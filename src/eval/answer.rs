@@ -1,0 +1,96 @@
+//! Answers as plain values: a decision, the reasons that decided it, and the assumptions it
+//! rests on. Renderers (text for people, JSON for programs) read these and nothing else.
+
+use chrono::NaiveDate;
+
+use crate::consolidate::Deps;
+use crate::model::ClauseId;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Decision {
+    Permitted,
+    Forbidden,
+    Due,
+    NotDue,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Permitted => "permitted",
+            Decision::Forbidden => "forbidden",
+            Decision::Due => "due",
+            Decision::NotDue => "not_due",
+        }
+    }
+
+    /// Permitted and due are the "yes" answers (exit code 0).
+    pub fn is_yes(self) -> bool {
+        matches!(self, Decision::Permitted | Decision::Due)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Effect {
+    Forbid,
+    Permit,
+    Owe,
+}
+
+impl Effect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Forbid => "forbid",
+            Effect::Permit => "permit",
+            Effect::Owe => "owe",
+        }
+    }
+}
+
+/// One clause's part in an answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Reason {
+    /// `agreement.clause`.
+    pub clause: String,
+    pub effect: Effect,
+    pub detail: String,
+    pub clause_id: ClauseId,
+    pub title: Option<String>,
+    /// The days this clause's consolidated text is in force: `[from, until)`.
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub deps: Deps,
+}
+
+/// A stretch of days with one answer: `[from, until)`, `None` for the beginning or end of time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    pub decision: Decision,
+    pub reasons: Vec<Reason>,
+    /// Assumption ids, sorted.
+    pub assumptions: Deps,
+}
+
+impl Window {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from.is_none_or(|f| f <= day) && self.until.is_none_or(|u| day < u)
+    }
+}
+
+/// The answer to a *when* question: windows covering all time, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct When {
+    pub windows: Vec<Window>,
+}
+
+impl When {
+    /// The window holding a day (windows cover all time, so there is always one).
+    pub fn at(&self, day: NaiveDate) -> Option<&Window> {
+        let i = self
+            .windows
+            .partition_point(|w| w.from.is_none_or(|f| f <= day));
+        self.windows.get(i.checked_sub(1)?)
+    }
+}

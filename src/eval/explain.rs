@@ -1,0 +1,126 @@
+//! Clause terms in words, with assumption values filled in, for reasons.
+
+use crate::consolidate::Env;
+use crate::model::*;
+use crate::money;
+
+pub fn selector(rules: &RuleSet, s: &Selector) -> String {
+    match s {
+        Selector::Products(ids) => {
+            let names: Vec<&str> = ids.iter().map(|p| rules.product(*p)).collect();
+            format!("product {}", names.join(", "))
+        }
+        Selector::Matching { by, tags } => {
+            let mut out = String::from("products");
+            if let Some(p) = by {
+                out.push_str(" by ");
+                out.push_str(rules.party(*p));
+            }
+            if !tags.is_empty() {
+                out.push_str(" tagged ");
+                out.push_str(&tags.join(", "));
+            }
+            out
+        }
+    }
+}
+
+pub fn clouds(rules: &RuleSet, ids: &[CloudId]) -> String {
+    let names: Vec<&str> = ids.iter().map(|c| rules.cloud(*c)).collect();
+    names.join(", ")
+}
+
+/// The consolidated sentence of a clause, values resolved.
+pub fn sentence(rules: &RuleSet, env: &Env, body: &Body, cap_from: Option<chrono::NaiveDate>) -> String {
+    match body {
+        Body::Exclusivity {
+            beneficiary,
+            selector: s,
+            clouds: c,
+        } => {
+            let mut out = format!("deploy {} only on {}", selector(rules, s), clouds(rules, c));
+            if let Some(b) = beneficiary {
+                out.push_str(&format!(" (for {})", rules.party(*b)));
+            }
+            out
+        }
+        Body::Licence {
+            licensor,
+            licensee,
+            exclusive,
+            selector: s,
+        } => format!(
+            "{} grants {} {} use of {}",
+            rules.party(*licensor),
+            rules.party(*licensee),
+            if *exclusive { "exclusive" } else { "non-exclusive" },
+            selector(rules, s)
+        ),
+        Body::FirstLaunch {
+            selector: s,
+            cloud,
+            unless,
+            lead,
+        } => {
+            let mut out = format!("{} launch first on {}", selector(rules, s), rules.cloud(*cloud));
+            if !unless.is_empty() {
+                let acts: Vec<String> = unless
+                    .iter()
+                    .map(|(p, v)| format!("{} {v}", rules.party(*p)))
+                    .collect();
+                out.push_str(&format!(" unless {}", acts.join(" or ")));
+            }
+            out.push_str(&format!(", lead {}", env.duration(*lead).0));
+            out
+        }
+        Body::RevenueShare {
+            payer,
+            payee,
+            rate,
+            earner,
+            streams,
+            cap,
+        } => {
+            let mut out = format!(
+                "{} pays {} {}% of {} revenue",
+                rules.party(*payer),
+                rules.party(*payee),
+                env.percent(*rate).0.normalize(),
+                rules.party(*earner)
+            );
+            if !streams.is_empty() {
+                let word = if streams.len() == 1 { "stream" } else { "streams" };
+                out.push_str(&format!(" from {word} {}", streams.join(", ")));
+            }
+            if let Some(cap) = cap {
+                if let Some((m, _)) = env.money(cap.amount) {
+                    out.push_str(&format!(
+                        ", capped at {} {}",
+                        m.currency.code(),
+                        money::grouped(m.currency, m.amount)
+                    ));
+                }
+                if let Some(d) = cap_from {
+                    out.push_str(&format!(" counting from {}", crate::time::iso(d)));
+                }
+            }
+            out
+        }
+        Body::Rule {
+            action,
+            selector: s,
+            clouds: c,
+        } => {
+            let verb = match action {
+                Action::Deploy => "deploy",
+                Action::Launch => "launch",
+            };
+            let on = if c.is_empty() {
+                " on any cloud".to_string()
+            } else {
+                format!(" on {}", clouds(rules, c))
+            };
+            format!("forbid {verb} {}{on}", selector(rules, s))
+        }
+    }
+}

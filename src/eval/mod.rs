@@ -1,0 +1,497 @@
+//! The evaluator: a checked rule set compiled for questions.
+//!
+//! [`Engine::new`] consolidates every agreement for one environment (assumption overrides) and
+//! one knowledge time, then answers every *when* question ahead: the decision only changes on
+//! known days, so each subject (deploy or launch of a product on a cloud, use or licence of a
+//! product by or to a party, payments from a party to a party) becomes an ordered list of windows.
+//! A point question is then a binary search in one short list, with its reasons and assumptions
+//! already built. Only the clauses whose selector matches a product are ever looked at for it.
+
+pub mod answer;
+mod explain;
+pub mod question;
+pub mod render;
+mod sweep;
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+
+use crate::consolidate::{self, Bound, Consolidated, Deps, Env, Interval, Version};
+use crate::diag::Diagnostic;
+use crate::model::*;
+use answer::{Effect, Reason, When, Window};
+pub use question::{Question, QuestionError, Subject};
+use sweep::Rule;
+
+/// How a rule set is read for one run.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Assumption overrides (`--set`), already typed.
+    pub overrides: Vec<(AssumptionId, Literal)>,
+    /// Knowledge time (`--as-of`).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Tables larger than this many subjects are answered on demand instead of ahead.
+const EAGER_LIMIT: usize = 1 << 20;
+
+/// A rule set compiled for questions.
+pub struct Engine {
+    rules: RuleSet,
+    env: Env,
+    cons: Consolidated,
+    /// Versions of each clause: a range of `cons.versions`.
+    by_clause: Vec<Range<usize>>,
+    /// Clauses whose selector matches each product.
+    by_product: Vec<Vec<ClauseId>>,
+    deploy: Vec<When>,
+    launch: Vec<When>,
+    use_: Vec<When>,
+    license: Vec<When>,
+    pay: Vec<When>,
+}
+
+impl Engine {
+    /// Compiles a checked rule set. Errors arise only from overrides that make the rules
+    /// inconsistent (two amendments now on one day, say).
+    pub fn new(rules: RuleSet, options: &Options) -> Result<Engine, Vec<Diagnostic>> {
+        let mut env = Env::defaults(&rules);
+        for (id, value) in &options.overrides {
+            env.set(*id, *value);
+        }
+        let (cons, diags) = consolidate::consolidate(&rules, &env, options.as_of);
+        let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut by_clause = vec![0..0; rules.clauses.len()];
+        let mut i = 0;
+        while i < cons.versions.len() {
+            let c = cons.versions.get(i).map_or(0, |v| v.clause);
+            let start = i;
+            while cons.versions.get(i).is_some_and(|v| v.clause == c) {
+                i += 1;
+            }
+            if let Some(slot) = by_clause.get_mut(c as usize) {
+                *slot = start..i;
+            }
+        }
+        let mut by_product = vec![Vec::new(); rules.products.len()];
+        for (ci, clause) in rules.clauses.iter().enumerate() {
+            if let Some(sel) = clause.terms.body.selector() {
+                for p in rules.selected(sel) {
+                    if let Some(list) = by_product.get_mut(p as usize) {
+                        list.push(ClauseId::try_from(ci).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        // Amendments may change a selector? No: amendments change only time, exclusivity, rate,
+        // cap and lead, so a clause's products are fixed by its text.
+        let mut engine = Engine {
+            rules,
+            env,
+            cons,
+            by_clause,
+            by_product,
+            deploy: Vec::new(),
+            launch: Vec::new(),
+            use_: Vec::new(),
+            license: Vec::new(),
+            pay: Vec::new(),
+        };
+        engine.precompute();
+        Ok(engine)
+    }
+
+    fn precompute(&mut self) {
+        let (np, nc, nparty) = (
+            self.rules.products.len(),
+            self.rules.clouds.len(),
+            self.rules.parties.len(),
+        );
+        let ids = |n: usize| (0..n).filter_map(|i| u32::try_from(i).ok());
+        if np.saturating_mul(nc) <= EAGER_LIMIT {
+            for product in ids(np) {
+                for cloud in ids(nc) {
+                    let d = self.compute(Subject::Deploy { product, cloud });
+                    let l = self.compute(Subject::Launch { product, cloud });
+                    self.deploy.push(d);
+                    self.launch.push(l);
+                }
+            }
+        }
+        if np.saturating_mul(nparty) <= EAGER_LIMIT {
+            for product in ids(np) {
+                for party in ids(nparty) {
+                    let u = self.compute(Subject::Use { product, party });
+                    let l = self.compute(Subject::License { product, party });
+                    self.use_.push(u);
+                    self.license.push(l);
+                }
+            }
+        }
+        if nparty.saturating_mul(nparty) <= EAGER_LIMIT {
+            for payer in ids(nparty) {
+                for payee in ids(nparty) {
+                    let p = self.compute(Subject::Pay { payer, payee });
+                    self.pay.push(p);
+                }
+            }
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    pub fn consolidated(&self) -> &Consolidated {
+        &self.cons
+    }
+
+    /// Reads a question in the language's words.
+    pub fn parse(&self, text: &str) -> Result<Question, QuestionError> {
+        question::parse(&self.rules, text)
+    }
+
+    /// The windows of a subject over all time.
+    pub fn when(&self, subject: Subject) -> Cow<'_, When> {
+        let (table, index) = self.slot(subject);
+        match table.get(index) {
+            Some(w) => Cow::Borrowed(w),
+            None => Cow::Owned(self.compute(subject)),
+        }
+    }
+
+    /// The answer on one day: the window holding it.
+    pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Window> {
+        match self.when(subject) {
+            Cow::Borrowed(w) => match w.at(day) {
+                Some(win) => Cow::Borrowed(win),
+                None => Cow::Owned(empty_window()),
+            },
+            Cow::Owned(w) => Cow::Owned(w.at(day).cloned().unwrap_or_else(empty_window)),
+        }
+    }
+
+    fn slot(&self, subject: Subject) -> (&[When], usize) {
+        let nc = self.rules.clouds.len();
+        let np = self.rules.parties.len();
+        let ix = |a: u32, n: usize, b: u32| (a as usize).saturating_mul(n).saturating_add(b as usize);
+        match subject {
+            Subject::Deploy { product, cloud } => (&self.deploy, ix(product, nc, cloud)),
+            Subject::Launch { product, cloud } => (&self.launch, ix(product, nc, cloud)),
+            Subject::Use { product, party } => (&self.use_, ix(product, np, party)),
+            Subject::License { product, party } => (&self.license, ix(product, np, party)),
+            Subject::Pay { payer, payee } => (&self.pay, ix(payer, np, payee)),
+        }
+    }
+
+    fn versions(&self, clause: ClauseId) -> &[Version] {
+        self.by_clause
+            .get(clause as usize)
+            .and_then(|r| self.cons.versions.get(r.clone()))
+            .unwrap_or_default()
+    }
+
+    fn compute(&self, subject: Subject) -> When {
+        let mut effects: Vec<(Interval, Reason)> = Vec::new();
+        let rule = match subject {
+            Subject::Deploy { product, cloud } => {
+                self.deploy_effects(product, cloud, false, &mut effects);
+                Rule::ForbidWins
+            }
+            Subject::Launch { product, cloud } => {
+                self.deploy_effects(product, cloud, true, &mut effects);
+                Rule::ForbidWins
+            }
+            Subject::Use { product, party } => {
+                let owner = self.rules.products.get(product as usize).map(|p| p.owner);
+                if owner == Some(party) {
+                    return When {
+                        windows: vec![empty_window()],
+                    };
+                }
+                self.licence_effects(product, party, true, &mut effects);
+                Rule::NeedsPermit
+            }
+            Subject::License { product, party } => {
+                self.licence_effects(product, party, false, &mut effects);
+                Rule::ForbidWins
+            }
+            Subject::Pay { payer, payee } => {
+                self.pay_effects(payer, payee, &mut effects);
+                Rule::Owing
+            }
+        };
+        sweep::sweep(rule, &effects)
+    }
+
+    fn reason(&self, v: &Version, effect: Effect, detail: String, extra: &Deps) -> Reason {
+        let clause = self.rules.clause(v.clause);
+        let mut deps = extra.clone();
+        for b in [&v.in_force.start, &v.in_force.end].into_iter().flatten() {
+            deps.add(&b.deps);
+        }
+        Reason {
+            clause: clause.map_or_else(String::new, |c| c.qualified.clone()),
+            effect,
+            detail,
+            clause_id: v.clause,
+            title: clause.and_then(|c| c.title.clone()),
+            from: v.in_force.start.as_ref().map(|b| b.day),
+            until: v.in_force.end.as_ref().map(|b| b.day),
+            deps,
+        }
+    }
+
+    fn sentence(&self, v: &Version) -> String {
+        explain::sentence(
+            &self.rules,
+            &self.env,
+            &v.terms.body,
+            v.cap_from.as_ref().map(|b| b.day),
+        )
+    }
+
+    fn clauses_for(&self, product: ProductId) -> impl Iterator<Item = &Version> {
+        self.by_product
+            .get(product as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| self.versions(*c).iter())
+            .filter(|v| !v.in_force.is_empty())
+    }
+
+    fn deploy_effects(
+        &self,
+        product: ProductId,
+        cloud: CloudId,
+        launch: bool,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        for v in self.clauses_for(product) {
+            match &v.terms.body {
+                Body::Exclusivity { clouds, .. } if !clouds.contains(&cloud) => {
+                    let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+                Body::Rule { action, clouds, .. }
+                    if (*action == Action::Deploy || launch)
+                        && (clouds.is_empty() || clouds.contains(&cloud)) =>
+                {
+                    let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+                Body::FirstLaunch {
+                    cloud: first,
+                    unless,
+                    lead,
+                    ..
+                } if *first != cloud => {
+                    self.first_launch(v, product, *first, unless, *lead, out);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A first-launch right: forbidden until a launch on its cloud (plus the lead) or an
+    /// `unless` act is on record; from then on, permitted with that record as the reason.
+    fn first_launch(
+        &self,
+        v: &Version,
+        product: ProductId,
+        first: CloudId,
+        unless: &[(PartyId, String)],
+        lead: Val<crate::time::Duration>,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let (lead, lead_deps) = self.env.duration(lead);
+        let as_of = self.cons.as_of;
+        let mut launch: Option<&Record> = None;
+        let mut act: Option<&Record> = None;
+        for r in &self.rules.records {
+            if !consolidate::known(r.day, as_of) {
+                continue;
+            }
+            if let Happening::Act {
+                party,
+                verb,
+                product: p,
+                cloud,
+            } = &r.happening
+            {
+                if *p != product {
+                    continue;
+                }
+                if verb == "launches" && *cloud == Some(first) && launch.is_none_or(|l| r.day < l.day) {
+                    launch = Some(r);
+                }
+                if unless.iter().any(|(up, uv)| up == party && uv == verb) && act.is_none_or(|a| r.day < a.day) {
+                    act = Some(r);
+                }
+            }
+        }
+        let sentence = self.sentence(v);
+        let cloud_name = self.rules.cloud(first);
+        let met_by_launch = launch.and_then(|l| Some((lead.first_day_after_lead(l.day)?, l)));
+        let met = match (met_by_launch, act) {
+            (Some((d, l)), Some(a)) if d <= a.day => Some((d, l, true)),
+            (_, Some(a)) => Some((a.day, a, false)),
+            (Some((d, l)), None) => Some((d, l, true)),
+            (None, None) => None,
+        };
+        let waiting = match launch {
+            Some(l) => format!(
+                "{sentence}: launched on {cloud_name} on {}, lead not yet met",
+                crate::time::iso(l.day)
+            ),
+            None => format!("{sentence}: not launched on {cloud_name}"),
+        };
+        let Some((met_day, record, by_launch)) = met else {
+            out.push((v.in_force.clone(), self.reason(v, Effect::Forbid, waiting, &lead_deps)));
+            return;
+        };
+        let met_bound = Bound {
+            day: met_day,
+            deps: if by_launch { lead_deps.clone() } else { Deps::none() },
+        };
+        // Before the launch itself is on record, the reason says so; between the launch and the
+        // end of the lead, it says the lead is running.
+        let before = Interval {
+            start: None,
+            end: Some(met_bound.clone()),
+        };
+        if by_launch && record.day < met_day {
+            let not_yet = Interval {
+                start: None,
+                end: Some(Bound {
+                    day: record.day,
+                    deps: Deps::none(),
+                }),
+            };
+            let running = Interval {
+                start: Some(Bound {
+                    day: record.day,
+                    deps: Deps::none(),
+                }),
+                end: Some(met_bound.clone()),
+            };
+            let none = format!("{sentence}: not launched on {cloud_name}");
+            out.push((v.in_force.intersect(&not_yet), self.reason(v, Effect::Forbid, none, &lead_deps)));
+            out.push((v.in_force.intersect(&running), self.reason(v, Effect::Forbid, waiting, &lead_deps)));
+        } else {
+            let none = if by_launch {
+                format!("{sentence}: not launched on {cloud_name}")
+            } else {
+                waiting
+            };
+            out.push((v.in_force.intersect(&before), self.reason(v, Effect::Forbid, none, &lead_deps)));
+        }
+        let after = Interval {
+            start: Some(met_bound),
+            end: None,
+        };
+        let how = self.record_text(record);
+        let detail = format!("{sentence}: met by {how}");
+        let deps = if by_launch { lead_deps } else { Deps::none() };
+        out.push((v.in_force.intersect(&after), self.reason(v, Effect::Permit, detail, &deps)));
+    }
+
+    /// A record in words: `openai launches gpt_5_5 on azure on 2026-04-23`.
+    pub fn record_text(&self, r: &Record) -> String {
+        let r_ = &self.rules;
+        let what = match &r.happening {
+            Happening::Event(e) => r_.event(*e).to_string(),
+            Happening::Act {
+                party,
+                verb,
+                product,
+                cloud,
+            } => {
+                let mut s = format!("{} {verb} {}", r_.party(*party), r_.product(*product));
+                if let Some(c) = cloud {
+                    s.push_str(&format!(" on {}", r_.cloud(*c)));
+                }
+                s
+            }
+        };
+        format!("{what} on {}", crate::time::iso(r.day))
+    }
+
+    fn licence_effects(
+        &self,
+        product: ProductId,
+        party: PartyId,
+        for_use: bool,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let owner = self.rules.products.get(product as usize).map(|p| p.owner);
+        for v in self.clauses_for(product) {
+            let Body::Licence {
+                licensor,
+                licensee,
+                exclusive,
+                ..
+            } = &v.terms.body
+            else {
+                continue;
+            };
+            if for_use && *licensee == party {
+                let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
+                out.push((v.in_force.clone(), r));
+            }
+            if !for_use && *exclusive && Some(*licensor) == owner && *licensee != party && owner != Some(party) {
+                let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                out.push((v.in_force.clone(), r));
+            }
+        }
+    }
+
+    fn pay_effects(&self, payer: PartyId, payee: PartyId, out: &mut Vec<(Interval, Reason)>) {
+        for v in self.cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
+            let Body::RevenueShare {
+                payer: p,
+                payee: q,
+                rate,
+                cap,
+                ..
+            } = &v.terms.body
+            else {
+                continue;
+            };
+            if *p != payer || *q != payee {
+                continue;
+            }
+            let mut deps = self.env.percent(*rate).1;
+            if let Some(cap) = cap {
+                if let Some((_, d)) = self.env.money(cap.amount) {
+                    deps.add(&d);
+                }
+                if let Some(b) = &v.cap_from {
+                    deps.add(&b.deps);
+                }
+            }
+            let r = self.reason(v, Effect::Owe, self.sentence(v), &deps);
+            out.push((v.in_force.clone(), r));
+        }
+    }
+}
+
+fn empty_window() -> Window {
+    Window {
+        from: None,
+        until: None,
+        decision: answer::Decision::Permitted,
+        reasons: Vec::new(),
+        assumptions: Deps::none(),
+    }
+}

@@ -1,0 +1,200 @@
+//! Questions: `deploy P on C at DAY`, `launch …`, `use P by PARTY …`, `license P to PARTY …`,
+//! `pay PAYER to PAYEE …`, each with `at DAY` for a point question or without it for *when*.
+//!
+//! The same words serve the command line, batch files and case files. Ids are resolved here
+//! (cloud aliases included), so that answering is a table look-up; an unknown id gets the nearest
+//! known one as a suggestion, and every problem names its column.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::check::nearest;
+use crate::model::{CloudId, PartyId, ProductId, RuleSet};
+use crate::time::parse_day;
+
+/// What a question asks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Deploy { product: ProductId, cloud: CloudId },
+    Launch { product: ProductId, cloud: CloudId },
+    Use { product: ProductId, party: PartyId },
+    License { product: ProductId, party: PartyId },
+    Pay { payer: PartyId, payee: PartyId },
+}
+
+/// A resolved question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Question {
+    pub subject: Subject,
+    /// `None` asks *when*.
+    pub at: Option<NaiveDate>,
+}
+
+/// Why a question could not be read: the 1-based column and what is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("column {column}: {message}")]
+pub struct QuestionError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl QuestionError {
+    fn at(text: &str, word: &str, message: impl Into<String>) -> QuestionError {
+        let offset = (word.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let column = text.get(..offset).map_or(1, |s| s.chars().count() + 1);
+        QuestionError {
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `license P to PARTY` or `pay PAYER to PAYEE`, optionally followed by `at YYYY-MM-DD`";
+
+/// Reads a question against a rule set.
+pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    let end_word = text.get(text.len()..).unwrap_or("");
+    let word = |i: usize| words.get(i).copied();
+    let need = |i: usize, what: &str| -> Result<&str, QuestionError> {
+        word(i).ok_or_else(|| {
+            QuestionError::at(text, end_word, format!("expected {what}, found the end of the question"))
+        })
+    };
+    let keyword = |i: usize, kw: &str| -> Result<(), QuestionError> {
+        let w = need(i, &format!("`{kw}`"))?;
+        if w == kw {
+            Ok(())
+        } else {
+            Err(QuestionError::at(text, w, format!("expected `{kw}`, found `{w}`")))
+        }
+    };
+    let verb = need(0, "a question")?;
+    let product = |i: usize| -> Result<ProductId, QuestionError> {
+        lookup(text, need(i, "a product id")?, "product", &rules.names.products)
+    };
+    let party = |i: usize| -> Result<PartyId, QuestionError> {
+        lookup(text, need(i, "a party id")?, "party", &rules.names.parties)
+    };
+    let subject = match verb {
+        "deploy" | "launch" => {
+            let product = product(1)?;
+            keyword(2, "on")?;
+            let cloud = lookup(text, need(3, "a cloud id")?, "cloud", &rules.names.clouds)?;
+            if verb == "deploy" {
+                Subject::Deploy { product, cloud }
+            } else {
+                Subject::Launch { product, cloud }
+            }
+        }
+        "use" => {
+            let product = product(1)?;
+            keyword(2, "by")?;
+            Subject::Use {
+                product,
+                party: party(3)?,
+            }
+        }
+        "license" | "licence" => {
+            let product = product(1)?;
+            keyword(2, "to")?;
+            Subject::License {
+                product,
+                party: party(3)?,
+            }
+        }
+        "pay" => {
+            let payer = party(1)?;
+            keyword(2, "to")?;
+            Subject::Pay {
+                payer,
+                payee: party(3)?,
+            }
+        }
+        other => {
+            return Err(QuestionError::at(
+                text,
+                other,
+                format!("unknown question `{other}`: a question is {FORMS}"),
+            ))
+        }
+    };
+    let at = match word(4) {
+        None => None,
+        Some("at") => {
+            let day = need(5, "a day `YYYY-MM-DD`")?;
+            Some(parse_day(day).ok_or_else(|| {
+                QuestionError::at(
+                    text,
+                    day,
+                    format!("`{day}` is not a valid day: days are written `YYYY-MM-DD`"),
+                )
+            })?)
+        }
+        Some(w) => {
+            return Err(QuestionError::at(
+                text,
+                w,
+                format!("expected `at YYYY-MM-DD` or the end of the question, found `{w}`"),
+            ))
+        }
+    };
+    if let Some(extra) = word(6) {
+        return Err(QuestionError::at(
+            text,
+            extra,
+            format!("unexpected `{extra}` after the question"),
+        ));
+    }
+    Ok(Question { subject, at })
+}
+
+fn lookup(
+    text: &str,
+    word: &str,
+    kind: &str,
+    names: &std::collections::HashMap<String, u32>,
+) -> Result<u32, QuestionError> {
+    if let Some(id) = names.get(word) {
+        return Ok(*id);
+    }
+    let mut message = format!("unknown {kind} `{word}`");
+    if let Some(best) = nearest(word, names.keys()) {
+        message.push_str(&format!("; did you mean `{best}`?"));
+    }
+    Err(QuestionError::at(text, word, message))
+}
+
+/// Writes a question back in canonical words.
+pub struct Display<'a> {
+    pub rules: &'a RuleSet,
+    pub question: Question,
+}
+
+impl fmt::Display for Display<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = self.rules;
+        match self.question.subject {
+            Subject::Deploy { product, cloud } => {
+                write!(f, "deploy {} on {}", r.product(product), r.cloud(cloud))?
+            }
+            Subject::Launch { product, cloud } => {
+                write!(f, "launch {} on {}", r.product(product), r.cloud(cloud))?
+            }
+            Subject::Use { product, party } => {
+                write!(f, "use {} by {}", r.product(product), r.party(party))?
+            }
+            Subject::License { product, party } => {
+                write!(f, "license {} to {}", r.product(product), r.party(party))?
+            }
+            Subject::Pay { payer, payee } => {
+                write!(f, "pay {} to {}", r.party(payer), r.party(payee))?
+            }
+        }
+        if let Some(day) = self.question.at {
+            write!(f, " at {}", crate::time::iso(day))?;
+        }
+        Ok(())
+    }
+}

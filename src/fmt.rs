@@ -1,0 +1,526 @@
+//! The formatter: one canonical layout for rule files.
+//!
+//! Two-space indent, one statement a line, consecutive declarations of one kind kept together,
+//! one blank line between groups, agreements, amendments and clauses. Every comment is kept: a
+//! comment that stood at the end of a line stays at the end of that statement's line, any other
+//! stands on its own line before the statement that followed it. Literals are written back as
+//! their author wrote them. Formatting never changes meaning: the tests parse the output back
+//! and compare the trees.
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::*;
+use crate::syntax::lexer::Comment;
+use crate::syntax::parse;
+
+/// Formats a rule file, or returns the syntax errors that prevent it.
+pub fn format(text: &str) -> Result<String, Vec<Diagnostic>> {
+    let (file, errors) = parse(0, text);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut w = Writer {
+        text,
+        comments: file.comments.clone(),
+        next_comment: 0,
+        lines: Vec::new(),
+        last_end: 0,
+    };
+    let mut prev: Option<&'static str> = None;
+    for item in &file.items {
+        let group = group(item);
+        let block = matches!(group, "agreement" | "amendment");
+        if prev.is_some() && (prev != Some(group) || block) {
+            w.blank();
+        }
+        w.item(item);
+        prev = Some(if block { "block" } else { group });
+    }
+    w.comments_before(u32::MAX, "");
+    let mut out = w.lines.join("\n");
+    out.push('\n');
+    Ok(out)
+}
+
+fn group(item: &Item) -> &'static str {
+    match item {
+        Item::Party { .. } => "party",
+        Item::Cloud { .. } => "cloud",
+        Item::Product { .. } => "product",
+        Item::Event { .. } => "event",
+        Item::Assume { .. } => "assume",
+        Item::Record { .. } => "on",
+        Item::Agreement(_) => "agreement",
+        Item::Amendment(_) => "amendment",
+    }
+}
+
+struct Writer<'a> {
+    text: &'a str,
+    comments: Vec<Comment>,
+    next_comment: usize,
+    lines: Vec<String>,
+    /// Source offset where the last written statement ended.
+    last_end: u32,
+}
+
+impl Writer<'_> {
+    fn blank(&mut self) {
+        if self.lines.last().is_some_and(|l| !l.is_empty()) {
+            self.lines.push(String::new());
+        }
+    }
+
+    fn same_line(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (a.min(b) as usize, a.max(b) as usize);
+        self.text.get(a..b).is_some_and(|s| !s.contains('\n'))
+    }
+
+    fn blank_between(&self, a: u32, b: u32) -> bool {
+        let (a, b) = (a.min(b) as usize, a.max(b) as usize);
+        self.text
+            .get(a..b)
+            .is_some_and(|s| s.matches('\n').count() >= 2)
+    }
+
+    /// Writes the comments that start before `offset`: at the end of the last line when they
+    /// stood on its statement's line, else on lines of their own.
+    fn comments_before(&mut self, offset: u32, indent: &str) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if c.span.start >= offset {
+                break;
+            }
+            let c = c.clone();
+            self.next_comment += 1;
+            let trailing = self.last_end > 0
+                && self.same_line(self.last_end, c.span.start)
+                && self.lines.last().is_some_and(|l| !l.trim().is_empty());
+            if trailing {
+                if let Some(last) = self.lines.last_mut() {
+                    last.push_str("  ");
+                    last.push_str(&c.text);
+                }
+            } else {
+                self.lines.push(format!("{indent}{}", c.text));
+                let next = self
+                    .comments
+                    .get(self.next_comment)
+                    .map_or(offset, |n| n.span.start.min(offset));
+                if offset != u32::MAX && self.blank_between(c.span.end, next) {
+                    self.blank();
+                }
+            }
+            self.last_end = c.span.end;
+        }
+    }
+
+    /// Writes one statement line that covers `[start, end)` of the source.
+    fn line(&mut self, indent: &str, start: u32, end: u32, text: String) {
+        self.comments_before(start, indent);
+        self.lines.push(format!("{indent}{text}"));
+        self.last_end = end;
+    }
+
+    fn item(&mut self, item: &Item) {
+        let sp = item.span();
+        match item {
+            Item::Party { id, title, .. } => {
+                self.line("", sp.start, sp.end, format!("party {}{}", id.name, opt_text(title)))
+            }
+            Item::Cloud {
+                id,
+                title,
+                operator,
+                aliases,
+                ..
+            } => {
+                let mut s = format!("cloud {}{} operated by {}", id.name, opt_text(title), operator.name);
+                if !aliases.is_empty() {
+                    s.push_str(&format!(" alias {}", ids(aliases)));
+                }
+                self.line("", sp.start, sp.end, s);
+            }
+            Item::Product {
+                id,
+                title,
+                owner,
+                tags,
+                ..
+            } => {
+                let mut s = format!("product {}{} by {}", id.name, opt_text(title), owner.name);
+                if !tags.is_empty() {
+                    s.push_str(&format!(" tagged {}", ids(tags)));
+                }
+                self.line("", sp.start, sp.end, s);
+            }
+            Item::Event { id, title, .. } => {
+                self.line("", sp.start, sp.end, format!("event {}{}", id.name, opt_text(title)))
+            }
+            Item::Assume {
+                id, value, note, ..
+            } => self.line(
+                "",
+                sp.start,
+                sp.end,
+                format!("assume {} = {}{}", id.name, value_text(value), opt_text(note)),
+            ),
+            Item::Record {
+                day,
+                happening,
+                note,
+                ..
+            } => {
+                let what = match happening {
+                    Happening::Event(e) => e.name.clone(),
+                    Happening::Act {
+                        party,
+                        verb,
+                        product,
+                        cloud,
+                    } => {
+                        let mut s = format!("{} {} {}", party.name, verb.name, product.name);
+                        if let Some(c) = cloud {
+                            s.push_str(&format!(" on {}", c.name));
+                        }
+                        s
+                    }
+                };
+                self.line(
+                    "",
+                    sp.start,
+                    sp.end,
+                    format!("on {}: {what}{}", day.format("%Y-%m-%d"), opt_text(note)),
+                );
+            }
+            Item::Agreement(a) => self.agreement(a),
+            Item::Amendment(a) => self.amendment(a),
+        }
+    }
+
+    fn open(&mut self, indent: &str, start: u32, head_end: u32, text: String) {
+        self.line(indent, start, head_end, format!("{text} {{"));
+    }
+
+    fn close(&mut self, indent: &str, end: u32) {
+        let inner = format!("{indent}  ");
+        self.comments_before(end.saturating_sub(1), &inner);
+        self.lines.push(format!("{indent}}}"));
+        self.last_end = end;
+    }
+
+    fn agreement(&mut self, a: &Agreement) {
+        let head_end = a.title.as_ref().map_or(a.id.span.end, |t| t.span.end);
+        self.open(
+            "",
+            a.span.start,
+            head_end,
+            format!("agreement {}{}", a.id.name, opt_text(&a.title)),
+        );
+        if let (Some(first), Some(last)) = (a.parties.first(), a.parties.last()) {
+            let names: Vec<&str> = a.parties.iter().map(|p| p.name.as_str()).collect();
+            let list = match names.split_last() {
+                Some((last_name, rest)) if !rest.is_empty() => {
+                    format!("{} and {last_name}", rest.join(", "))
+                }
+                _ => names.join(""),
+            };
+            self.line("  ", first.span.start, last.span.end, format!("between {list}"));
+        }
+        if let Some(s) = &a.signed {
+            self.line("  ", s.span().start, s.span().end, format!("signed {}", value_text(s)));
+        }
+        for c in &a.clauses {
+            self.blank();
+            self.clause("  ", c, None);
+        }
+        self.close("", a.span.end);
+    }
+
+    fn clause(&mut self, indent: &str, c: &Clause, prefix: Option<&str>) {
+        let head_end = c.title.as_ref().map_or(c.id.span.end, |t| t.span.end);
+        let head = format!(
+            "{}{} {}{}",
+            prefix.unwrap_or(""),
+            c.kind_word,
+            c.id.name,
+            opt_text(&c.title)
+        );
+        self.open(indent, c.span.start, head_end, head);
+        let inner = format!("{indent}  ");
+        let (beneficiary, sentence) = sentence_text(&c.sentence);
+        if let Some((span, b)) = beneficiary {
+            self.line(&inner, span.start, span.end, format!("for {b}"));
+        }
+        let sentence_start = self.last_end.max(head_end);
+        let sentence_end = sentence_end(c);
+        self.line(&inner, sentence_start, sentence_end, sentence);
+        if let Some(f) = &c.from {
+            self.line(&inner, f.span().start, f.span().end, format!("from {}", value_text(f)));
+        }
+        if let Some(e) = &c.end {
+            self.line(&inner, e.span.start, e.span.end, end_text(e));
+        }
+        self.close(indent, c.span.end);
+    }
+
+    fn amendment(&mut self, a: &Amendment) {
+        let head_end = a.target.span.end;
+        self.open(
+            "",
+            a.span.start,
+            head_end,
+            format!(
+                "amendment {}{} amends {}",
+                a.id.name,
+                opt_text(&a.title),
+                a.target.name
+            ),
+        );
+        if let Some(s) = &a.signed {
+            self.line("  ", s.span().start, s.span().end, format!("signed {}", value_text(s)));
+        }
+        if let Some(e) = &a.effective {
+            self.line("  ", e.span().start, e.span().end, format!("effective {}", value_text(e)));
+        }
+        if !a.changes.is_empty() {
+            self.blank();
+        }
+        let mut prev_add = false;
+        for change in &a.changes {
+            let sp = change.span();
+            match change {
+                Change::End { clause, .. } => {
+                    if prev_add {
+                        self.blank();
+                    }
+                    self.line("  ", sp.start, sp.end, format!("end {}", clause_ref(clause)));
+                    prev_add = false;
+                }
+                Change::Amend { clause, terms, .. } => {
+                    if prev_add {
+                        self.blank();
+                    }
+                    let terms: Vec<String> = terms.iter().map(amend_term).collect();
+                    self.line(
+                        "  ",
+                        sp.start,
+                        sp.end,
+                        format!("amend {} {{ {} }}", clause_ref(clause), terms.join(" ")),
+                    );
+                    prev_add = false;
+                }
+                Change::Strike { event, .. } => {
+                    if prev_add {
+                        self.blank();
+                    }
+                    self.line("  ", sp.start, sp.end, format!("strike {}", event.name));
+                    prev_add = false;
+                }
+                Change::Add { clause, .. } => {
+                    self.blank();
+                    self.clause("  ", clause, Some("add "));
+                    prev_add = true;
+                }
+            }
+        }
+        self.close("", a.span.end);
+    }
+}
+
+/// Where a clause's sentence ends: before its first time term, or at the clause's last token.
+fn sentence_end(c: &Clause) -> u32 {
+    let mut end = c.span.end.saturating_sub(1);
+    if let Some(f) = &c.from {
+        end = end.min(f.span().start);
+    }
+    if let Some(e) = &c.end {
+        end = end.min(e.span.start);
+    }
+    end
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn opt_text(t: &Option<Text>) -> String {
+    t.as_ref().map_or(String::new(), |t| format!(" {}", quote(&t.value)))
+}
+
+fn ids(list: &[Ident]) -> String {
+    list.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Lit { raw, .. } => raw.clone(),
+        Value::Ref(id) => format!("${}", id.name),
+    }
+}
+
+fn period_text(p: &Period) -> String {
+    match p {
+        Period::Day(v) => value_text(v),
+        Period::Month { year, month, .. } => format!("{year:04}-{month:02}"),
+        Period::Year { year, .. } => format!("{year:04}"),
+    }
+}
+
+fn end_text(e: &End) -> String {
+    let alts: Vec<String> = e
+        .alts
+        .iter()
+        .map(|a| match a {
+            EndAlt::Period(p) => period_text(p),
+            EndAlt::Event(id) => id.name.clone(),
+        })
+        .collect();
+    format!("{} {}", if e.through { "through" } else { "until" }, alts.join(" or "))
+}
+
+fn selector_text(s: &Selector) -> String {
+    match s {
+        Selector::Products(list) => format!("product {}", ids(list)),
+        Selector::Matching { by, tags } => {
+            let mut out = String::from("products");
+            if let Some(b) = by {
+                out.push_str(&format!(" by {}", b.name));
+            }
+            if !tags.is_empty() {
+                out.push_str(&format!(" tagged {}", ids(tags)));
+            }
+            out
+        }
+    }
+}
+
+fn cap_text(c: &Cap) -> String {
+    let mut s = format!("capped at {}", value_text(&c.amount));
+    if let Some(d) = &c.counting_from {
+        s.push_str(&format!(" counting from {}", value_text(d)));
+    }
+    s
+}
+
+fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String) {
+    match s {
+        Sentence::Exclusivity {
+            beneficiary,
+            selector,
+            clouds,
+        } => (
+            beneficiary.as_ref().map(|b| (b.span, b.name.clone())),
+            format!("deploy {} only on {}", selector_text(selector), ids(clouds)),
+        ),
+        Sentence::Licence {
+            licensor,
+            licensee,
+            exclusive,
+            selector,
+        } => {
+            let x = match exclusive {
+                Some(true) => " exclusive",
+                Some(false) => " non-exclusive",
+                None => "",
+            };
+            (
+                None,
+                format!(
+                    "{} grants {}{x} use of {}",
+                    licensor.name,
+                    licensee.name,
+                    selector_text(selector)
+                ),
+            )
+        }
+        Sentence::FirstLaunch {
+            selector,
+            cloud,
+            unless,
+            lead,
+        } => {
+            let mut out = format!("{} launch first on {}", selector_text(selector), cloud.name);
+            if !unless.is_empty() {
+                let acts: Vec<String> = unless
+                    .iter()
+                    .map(|a| format!("{} {}", a.party.name, a.verb.name))
+                    .collect();
+                out.push_str(&format!(" unless {}", acts.join(" or ")));
+            }
+            if let Some(l) = lead {
+                out.push_str(&format!(" lead {}", value_text(l)));
+            }
+            (None, out)
+        }
+        Sentence::RevenueShare {
+            payer,
+            payee,
+            rate,
+            earner,
+            streams,
+            cap,
+        } => {
+            let mut out = format!(
+                "{} pays {} {} of {} revenue",
+                payer.name,
+                payee.name,
+                value_text(rate),
+                earner.name
+            );
+            if !streams.is_empty() {
+                let word = if streams.len() == 1 { "stream" } else { "streams" };
+                out.push_str(&format!(" from {word} {}", ids(streams)));
+            }
+            if let Some(c) = cap {
+                out.push(' ');
+                out.push_str(&cap_text(c));
+            }
+            (None, out)
+        }
+        Sentence::Rule {
+            action,
+            selector,
+            clouds,
+        } => {
+            let verb = match action {
+                Action::Deploy => "deploy",
+                Action::Launch => "launch",
+            };
+            let mut out = format!("forbid {verb} {}", selector_text(selector));
+            if !clouds.is_empty() {
+                out.push_str(&format!(" on {}", ids(clouds)));
+            }
+            (None, out)
+        }
+    }
+}
+
+fn clause_ref(r: &ClauseRef) -> String {
+    match &r.agreement {
+        Some(a) => format!("{}.{}", a.name, r.clause.name),
+        None => r.clause.name.clone(),
+    }
+}
+
+fn amend_term(t: &AmendTerm) -> String {
+    match t {
+        AmendTerm::From(v) => format!("from {}", value_text(v)),
+        AmendTerm::End(e) => end_text(e),
+        AmendTerm::Exclusive { exclusive, .. } => {
+            if *exclusive { "exclusive" } else { "non-exclusive" }.to_string()
+        }
+        AmendTerm::Rate(v) => format!("rate {}", value_text(v)),
+        AmendTerm::Cap(c) => cap_text(c),
+        AmendTerm::Lead(v) => format!("lead {}", value_text(v)),
+    }
+}

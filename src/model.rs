@@ -1,0 +1,366 @@
+//! The checked model: what the rules say, with every id resolved and every value typed.
+//!
+//! This is what the evaluator and the finance engine consume; they never see the syntax tree.
+//! Values that may come from an assumption stay symbolic ([`Val`]) so that one checked model
+//! serves every what-if (`--set`) and every knowledge time (`--as-of`): those are applied when
+//! the model is compiled for questions.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::money::Money;
+pub use crate::syntax::ast::{Action, ClauseKind};
+use crate::source::{Sources, Span};
+use crate::time::Duration;
+
+pub type PartyId = u32;
+pub type CloudId = u32;
+pub type ProductId = u32;
+pub type EventId = u32;
+pub type AssumptionId = u32;
+pub type AgreementId = u32;
+pub type AmendmentId = u32;
+pub type ClauseId = u32;
+
+/// An id as declared: its name, optional title, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    pub id: String,
+    pub title: Option<String>,
+    pub span: Span,
+}
+
+impl Named {
+    /// The title, or else the id.
+    pub fn display(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.id)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Party {
+    pub name: Named,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cloud {
+    pub name: Named,
+    pub operator: PartyId,
+    pub aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Product {
+    pub name: Named,
+    pub owner: PartyId,
+    pub tags: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EventDef {
+    pub name: Named,
+}
+
+/// A typed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Literal {
+    Day(NaiveDate),
+    Money(Money),
+    /// The percent as written (`20` for `20%`).
+    Percent(Decimal),
+    Duration(Duration),
+}
+
+impl Literal {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Literal::Day(_) => "a day",
+            Literal::Money(_) => "an amount",
+            Literal::Percent(_) => "a percent",
+            Literal::Duration(_) => "a duration",
+        }
+    }
+}
+
+impl std::fmt::Display for Literal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Literal::Day(d) => write!(f, "{}", crate::time::iso(*d)),
+            Literal::Money(m) => write!(f, "{m}"),
+            Literal::Percent(p) => write!(f, "{}%", p.normalize()),
+            Literal::Duration(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Assumption {
+    pub name: Named,
+    pub value: Literal,
+    pub note: Option<String>,
+}
+
+/// A literal, or the value of an assumption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Val<T> {
+    Lit(T),
+    Assumed(AssumptionId),
+}
+
+/// What an `on DAY:` record says happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Happening {
+    Event(EventId),
+    Act {
+        party: PartyId,
+        verb: String,
+        product: ProductId,
+        cloud: Option<CloudId>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub day: NaiveDate,
+    pub happening: Happening,
+    pub note: Option<String>,
+    pub span: Span,
+}
+
+/// Which products a clause speaks of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    Products(Vec<ProductId>),
+    Matching {
+        by: Option<PartyId>,
+        tags: Vec<String>,
+    },
+}
+
+impl Selector {
+    pub fn matches(&self, id: ProductId, product: &Product) -> bool {
+        match self {
+            Selector::Products(ids) => ids.contains(&id),
+            Selector::Matching { by, tags } => {
+                by.is_none_or(|p| p == product.owner)
+                    && tags.iter().all(|t| product.tags.contains(t))
+            }
+        }
+    }
+}
+
+/// One alternative of a clause's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndAlt {
+    /// The first day no longer in force.
+    Until(Val<NaiveDate>),
+    /// The last day in force (`through DAY`).
+    Through(Val<NaiveDate>),
+    Event(EventId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cap {
+    pub amount: Val<Money>,
+    /// `None`: from the clause's start, or from the amendment that set the cap.
+    pub counting_from: Option<Val<NaiveDate>>,
+}
+
+/// The part of a clause that says what it does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    Exclusivity {
+        beneficiary: Option<PartyId>,
+        selector: Selector,
+        clouds: Vec<CloudId>,
+    },
+    Licence {
+        licensor: PartyId,
+        licensee: PartyId,
+        exclusive: bool,
+        selector: Selector,
+    },
+    FirstLaunch {
+        selector: Selector,
+        cloud: CloudId,
+        unless: Vec<(PartyId, String)>,
+        lead: Val<Duration>,
+    },
+    RevenueShare {
+        payer: PartyId,
+        payee: PartyId,
+        /// The percent as written.
+        rate: Val<Decimal>,
+        earner: PartyId,
+        streams: Vec<String>,
+        cap: Option<Cap>,
+    },
+    Rule {
+        action: Action,
+        selector: Selector,
+        clouds: Vec<CloudId>,
+    },
+}
+
+impl Body {
+    pub fn kind(&self) -> ClauseKind {
+        match self {
+            Body::Exclusivity { .. } => ClauseKind::Exclusivity,
+            Body::Licence { .. } => ClauseKind::Licence,
+            Body::FirstLaunch { .. } => ClauseKind::FirstLaunch,
+            Body::RevenueShare { .. } => ClauseKind::RevenueShare,
+            Body::Rule { .. } => ClauseKind::Rule,
+        }
+    }
+
+    pub fn selector(&self) -> Option<&Selector> {
+        match self {
+            Body::Exclusivity { selector, .. }
+            | Body::Licence { selector, .. }
+            | Body::FirstLaunch { selector, .. }
+            | Body::Rule { selector, .. } => Some(selector),
+            Body::RevenueShare { .. } => None,
+        }
+    }
+}
+
+/// The terms of a clause that amendments may replace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terms {
+    pub from: Option<Val<NaiveDate>>,
+    /// Empty: open-ended.
+    pub end: Vec<EndAlt>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct Clause {
+    pub agreement: AgreementId,
+    pub id: String,
+    /// `agreement.clause`.
+    pub qualified: String,
+    pub title: Option<String>,
+    pub terms: Terms,
+    /// The amendment that added it, if it was added.
+    pub added_by: Option<AmendmentId>,
+    pub span: Span,
+}
+
+impl Clause {
+    pub fn kind(&self) -> ClauseKind {
+        self.terms.body.kind()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Agreement {
+    pub name: Named,
+    pub parties: Vec<PartyId>,
+    pub signed: Val<NaiveDate>,
+    /// Its clauses, those written in it and those added by amendments.
+    pub clauses: Vec<ClauseId>,
+}
+
+/// One term of an `amend`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmendTerm {
+    From(Val<NaiveDate>),
+    End(Vec<EndAlt>),
+    Exclusive(bool),
+    Rate(Val<Decimal>),
+    Cap(Cap),
+    Lead(Val<Duration>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    End(ClauseId),
+    Amend(ClauseId, Vec<AmendTerm>),
+    Strike(EventId),
+    Add(ClauseId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Amendment {
+    pub name: Named,
+    pub target: AgreementId,
+    pub signed: Val<NaiveDate>,
+    pub effective: Option<Val<NaiveDate>>,
+    pub changes: Vec<(Change, Span)>,
+    pub span: Span,
+}
+
+impl Amendment {
+    pub fn effective(&self) -> Val<NaiveDate> {
+        self.effective.unwrap_or(self.signed)
+    }
+}
+
+/// A checked rule set.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub sources: Sources,
+    pub parties: Vec<Party>,
+    pub clouds: Vec<Cloud>,
+    pub products: Vec<Product>,
+    pub events: Vec<EventDef>,
+    pub assumptions: Vec<Assumption>,
+    pub records: Vec<Record>,
+    pub agreements: Vec<Agreement>,
+    pub amendments: Vec<Amendment>,
+    pub clauses: Vec<Clause>,
+    pub names: Names,
+}
+
+/// Name lookup, one map per kind of id (cloud aliases included with the clouds).
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub parties: HashMap<String, PartyId>,
+    pub clouds: HashMap<String, CloudId>,
+    pub products: HashMap<String, ProductId>,
+    pub events: HashMap<String, EventId>,
+    pub assumptions: HashMap<String, AssumptionId>,
+    pub agreements: HashMap<String, AgreementId>,
+    pub amendments: HashMap<String, AmendmentId>,
+    pub clauses: HashMap<String, ClauseId>,
+}
+
+impl RuleSet {
+    pub fn party(&self, id: PartyId) -> &str {
+        self.parties.get(id as usize).map_or("?", |p| &p.name.id)
+    }
+
+    pub fn cloud(&self, id: CloudId) -> &str {
+        self.clouds.get(id as usize).map_or("?", |c| &c.name.id)
+    }
+
+    pub fn product(&self, id: ProductId) -> &str {
+        self.products.get(id as usize).map_or("?", |p| &p.name.id)
+    }
+
+    pub fn event(&self, id: EventId) -> &str {
+        self.events.get(id as usize).map_or("?", |e| &e.name.id)
+    }
+
+    pub fn assumption(&self, id: AssumptionId) -> Option<&Assumption> {
+        self.assumptions.get(id as usize)
+    }
+
+    pub fn clause(&self, id: ClauseId) -> Option<&Clause> {
+        self.clauses.get(id as usize)
+    }
+
+    /// Products a selector matches, in declaration order.
+    pub fn selected(&self, selector: &Selector) -> Vec<ProductId> {
+        self.products
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let id = ProductId::try_from(i).ok()?;
+                selector.matches(id, p).then_some(id)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,327 @@
+//! The spanned syntax tree of one rule file.
+//!
+//! It says what was written and where, nothing more: ids are not resolved, `$` references are
+//! not looked up, windows are not computed. Literals keep their source text so that the
+//! formatter can write them back exactly as the author grouped them (`38_000_000_000`).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::source::Span;
+use crate::syntax::lexer::Comment;
+
+/// An identifier as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A string literal: its value and its span.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// A literal value of one of the language's value types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Literal {
+    Day(NaiveDate),
+    Money { currency: String, amount: Decimal },
+    Percent(Decimal),
+    Duration { count: u32, unit: DurationUnit },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DurationUnit {
+    Days,
+    Months,
+    Years,
+}
+
+/// A literal or a `$` reference standing for one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Lit {
+        lit: Literal,
+        raw: String,
+        span: Span,
+    },
+    Ref(Ident),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Lit { span, .. } => *span,
+            Value::Ref(id) => id.span,
+        }
+    }
+}
+
+/// A period: a day, a month or a year (for `through`), or a reference to a day assumption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Period {
+    Day(Value),
+    Month { year: i32, month: u32, span: Span },
+    Year { year: i32, span: Span },
+}
+
+impl Period {
+    pub fn span(&self) -> Span {
+        match self {
+            Period::Day(v) => v.span(),
+            Period::Month { span, .. } | Period::Year { span, .. } => *span,
+        }
+    }
+}
+
+/// One alternative of a clause's end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndAlt {
+    /// For `until`, always a `Period::Day`; for `through`, any period.
+    Period(Period),
+    Event(Ident),
+}
+
+/// `until A or B…` or `through P or B…`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct End {
+    pub through: bool,
+    pub alts: Vec<EndAlt>,
+    pub span: Span,
+}
+
+/// `product a, b` or `products [by P] [tagged t, u]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    Products(Vec<Ident>),
+    Matching { by: Option<Ident>, tags: Vec<Ident> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Deploy,
+    Launch,
+}
+
+/// `capped at MONEY [counting from DAY]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cap {
+    pub amount: Value,
+    pub counting_from: Option<Value>,
+    pub span: Span,
+}
+
+/// `PARTY VERB` in an `unless`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Act {
+    pub party: Ident,
+    pub verb: Ident,
+}
+
+/// The sentence of a clause, by kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sentence {
+    Exclusivity {
+        beneficiary: Option<Ident>,
+        selector: Selector,
+        clouds: Vec<Ident>,
+    },
+    Licence {
+        licensor: Ident,
+        licensee: Ident,
+        exclusive: Option<bool>,
+        selector: Selector,
+    },
+    FirstLaunch {
+        selector: Selector,
+        cloud: Ident,
+        unless: Vec<Act>,
+        lead: Option<Value>,
+    },
+    RevenueShare {
+        payer: Ident,
+        payee: Ident,
+        rate: Value,
+        earner: Ident,
+        streams: Vec<Ident>,
+        cap: Option<Cap>,
+    },
+    Rule {
+        action: Action,
+        selector: Selector,
+        clouds: Vec<Ident>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClauseKind {
+    Exclusivity,
+    Licence,
+    FirstLaunch,
+    RevenueShare,
+    Rule,
+}
+
+impl ClauseKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ClauseKind::Exclusivity => "exclusivity",
+            ClauseKind::Licence => "licence",
+            ClauseKind::FirstLaunch => "first_launch",
+            ClauseKind::RevenueShare => "revenue_share",
+            ClauseKind::Rule => "rule",
+        }
+    }
+}
+
+/// `KIND ID [TITLE] { SENTENCE TERMS }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Clause {
+    pub kind: ClauseKind,
+    /// How the kind was spelled (`licence` or `license`).
+    pub kind_word: String,
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub sentence: Sentence,
+    pub from: Option<Value>,
+    pub end: Option<End>,
+    pub span: Span,
+}
+
+/// A term of an `amend CLAUSE { … }`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AmendTerm {
+    From(Value),
+    End(End),
+    Exclusive { exclusive: bool, span: Span },
+    Rate(Value),
+    Cap(Cap),
+    Lead(Value),
+}
+
+/// A clause named in an amendment: `clause` or `agreement.clause`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClauseRef {
+    pub agreement: Option<Ident>,
+    pub clause: Ident,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    End { clause: ClauseRef, span: Span },
+    Amend { clause: ClauseRef, terms: Vec<AmendTerm>, span: Span },
+    Strike { event: Ident, span: Span },
+    Add { clause: Clause, span: Span },
+}
+
+impl Change {
+    pub fn span(&self) -> Span {
+        match self {
+            Change::End { span, .. }
+            | Change::Amend { span, .. }
+            | Change::Strike { span, .. }
+            | Change::Add { span, .. } => *span,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agreement {
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub parties: Vec<Ident>,
+    pub signed: Option<Value>,
+    pub clauses: Vec<Clause>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Amendment {
+    pub id: Ident,
+    pub title: Option<Text>,
+    pub target: Ident,
+    pub signed: Option<Value>,
+    pub effective: Option<Value>,
+    pub changes: Vec<Change>,
+    pub span: Span,
+}
+
+/// What an `on DAY:` record says happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Happening {
+    Event(Ident),
+    Act {
+        party: Ident,
+        verb: Ident,
+        product: Ident,
+        cloud: Option<Ident>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Item {
+    Party {
+        id: Ident,
+        title: Option<Text>,
+        span: Span,
+    },
+    Cloud {
+        id: Ident,
+        title: Option<Text>,
+        operator: Ident,
+        aliases: Vec<Ident>,
+        span: Span,
+    },
+    Product {
+        id: Ident,
+        title: Option<Text>,
+        owner: Ident,
+        tags: Vec<Ident>,
+        span: Span,
+    },
+    Event {
+        id: Ident,
+        title: Option<Text>,
+        span: Span,
+    },
+    Assume {
+        id: Ident,
+        value: Value,
+        note: Option<Text>,
+        span: Span,
+    },
+    Record {
+        day: NaiveDate,
+        day_span: Span,
+        happening: Happening,
+        note: Option<Text>,
+        span: Span,
+    },
+    Agreement(Agreement),
+    Amendment(Amendment),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Party { span, .. }
+            | Item::Cloud { span, .. }
+            | Item::Product { span, .. }
+            | Item::Event { span, .. }
+            | Item::Assume { span, .. }
+            | Item::Record { span, .. } => *span,
+            Item::Agreement(a) => a.span,
+            Item::Amendment(a) => a.span,
+        }
+    }
+}
+
+/// One parsed file: its items in order and its comments.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct File {
+    pub items: Vec<Item>,
+    pub comments: Vec<Comment>,
+}

@@ -1,0 +1,180 @@
+//! Days, durations and calendar arithmetic.
+//!
+//! Days are `chrono::NaiveDate`. Adding months or years keeps the day of the month, clamped to the
+//! month's last day (2024-01-31 + 1 month = 2024-02-29); subtracting likewise. Arithmetic that
+//! would leave chrono's range gives `None`, never a panic.
+
+use std::fmt;
+
+use chrono::{Datelike, Days, Months, NaiveDate};
+
+pub use crate::syntax::ast::DurationUnit;
+
+/// A whole number of days, months or years.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Duration {
+    pub count: u32,
+    pub unit: DurationUnit,
+}
+
+impl Duration {
+    pub const ZERO: Duration = Duration {
+        count: 0,
+        unit: DurationUnit::Days,
+    };
+
+    fn months(self) -> Option<u32> {
+        match self.unit {
+            DurationUnit::Days => None,
+            DurationUnit::Months => Some(self.count),
+            DurationUnit::Years => self.count.checked_mul(12),
+        }
+    }
+
+    /// `day + self`, clamped to month ends; `None` out of range.
+    pub fn after(self, day: NaiveDate) -> Option<NaiveDate> {
+        match self.months() {
+            None => day.checked_add_days(Days::new(u64::from(self.count))),
+            Some(m) => day.checked_add_months(Months::new(m)),
+        }
+    }
+
+    /// `day - self`, clamped to month ends; `None` out of range.
+    pub fn before(self, day: NaiveDate) -> Option<NaiveDate> {
+        match self.months() {
+            None => day.checked_sub_days(Days::new(u64::from(self.count))),
+            Some(m) => day.checked_sub_months(Months::new(m)),
+        }
+    }
+
+    /// The first day `d` with `d - self >= day`: the day a lead counted from `day` is met.
+    ///
+    /// Subtraction with clamping is monotone, so the answer is `day + self` or a few days
+    /// before it (when clamping makes several days map to one).
+    pub fn first_day_after_lead(self, day: NaiveDate) -> Option<NaiveDate> {
+        let mut d = self.after(day)?;
+        while let Some(prev) = d.pred_opt() {
+            match self.before(prev) {
+                Some(back) if back >= day => d = prev,
+                _ => break,
+            }
+        }
+        Some(d)
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match (self.unit, self.count == 1) {
+            (DurationUnit::Days, true) => "day",
+            (DurationUnit::Days, false) => "days",
+            (DurationUnit::Months, true) => "month",
+            (DurationUnit::Months, false) => "months",
+            (DurationUnit::Years, true) => "year",
+            (DurationUnit::Years, false) => "years",
+        };
+        write!(f, "{} {unit}", self.count)
+    }
+}
+
+/// The day after the end of a month (`through 2030-12` = `until 2031-01-01`).
+pub fn after_month(year: i32, month: u32) -> Option<NaiveDate> {
+    let first = NaiveDate::from_ymd_opt(year, month, 1)?;
+    first.checked_add_months(Months::new(1))
+}
+
+/// The day after the end of a year (`through 2032` = `until 2033-01-01`).
+pub fn after_year(year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)
+}
+
+/// Formats a day as `YYYY-MM-DD` (years beyond four digits keep their sign, as chrono does).
+pub fn iso(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// Parses exactly `YYYY-MM-DD`.
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut n = 0u32;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+        }
+        Some(n)
+    };
+    let year = i32::try_from(num(0..4)?).ok()?;
+    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
+}
+
+/// The calendar year of a day.
+pub fn year_of(day: NaiveDate) -> i32 {
+    day.year()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        parse_day(s).unwrap_or_default()
+    }
+
+    fn dur(count: u32, unit: DurationUnit) -> Duration {
+        Duration { count, unit }
+    }
+
+    #[test]
+    fn months_clamp_to_month_end() {
+        let m1 = dur(1, DurationUnit::Months);
+        assert_eq!(m1.after(d("2024-01-31")), Some(d("2024-02-29")));
+        assert_eq!(m1.after(d("2023-01-31")), Some(d("2023-02-28")));
+        assert_eq!(m1.before(d("2024-03-31")), Some(d("2024-02-29")));
+        assert_eq!(dur(1, DurationUnit::Years).after(d("2024-02-29")), Some(d("2025-02-28")));
+    }
+
+    #[test]
+    fn days_are_exact() {
+        assert_eq!(dur(30, DurationUnit::Days).after(d("2026-04-23")), Some(d("2026-05-23")));
+        assert_eq!(Duration::ZERO.after(d("2026-04-23")), Some(d("2026-04-23")));
+    }
+
+    #[test]
+    fn lead_threshold_is_the_first_day_that_meets_it() {
+        // Launch 2024-01-31, lead 1 month: 2024-02-29 - 1 month = 2024-01-29 < 01-31, so the
+        // first day whose "minus one month" is on or after 01-31 is 2024-03-01? No: 03-01 - 1
+        // month = 02-01, which is >= 01-31. And 02-29 - 1 month = 01-29 < 01-31. So 03-01.
+        let m1 = dur(1, DurationUnit::Months);
+        assert_eq!(m1.first_day_after_lead(d("2024-01-31")), Some(d("2024-03-01")));
+        // 2024-03-31 - 1 month = 02-29 >= 02-29, and 03-30 - 1 month = 02-29 too: 03-29 maps
+        // to 02-29 as well, 03-28 to 02-28. So for a launch on 02-29 the threshold is 03-29.
+        assert_eq!(m1.first_day_after_lead(d("2024-02-29")), Some(d("2024-03-29")));
+        assert_eq!(
+            dur(30, DurationUnit::Days).first_day_after_lead(d("2026-04-23")),
+            Some(d("2026-05-23"))
+        );
+    }
+
+    #[test]
+    fn period_ends() {
+        assert_eq!(after_year(2032), Some(d("2033-01-01")));
+        assert_eq!(after_month(2030, 12), Some(d("2031-01-01")));
+        assert_eq!(after_month(2024, 2), Some(d("2024-03-01")));
+    }
+
+    #[test]
+    fn strict_day_parsing() {
+        assert_eq!(parse_day("2026-04-27"), Some(d("2026-04-27")));
+        assert_eq!(parse_day("2026-4-27"), None);
+        assert_eq!(parse_day("2026-02-30"), None);
+        assert_eq!(parse_day("20260427xx"), None);
+        assert_eq!(parse_day("0000-01-01").map(iso), Some("0000-01-01".to_string()));
+        assert_eq!(parse_day("9999-12-31").map(iso), Some("9999-12-31".to_string()));
+    }
+}
