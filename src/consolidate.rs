@@ -307,7 +307,7 @@ impl Agreement1<'_> {
                 })
             })
             .collect();
-        amendments.sort_by(|a, b| (a.1.day, a.2.day, a.0).cmp(&(b.1.day, b.2.day, b.0)));
+        amendments.sort_by_key(|a| (a.1.day, a.2.day, a.0));
         self.same_day_conflicts(&amendments);
         let mut states: Vec<State> = rules
             .agreements
@@ -344,7 +344,7 @@ impl Agreement1<'_> {
                             ),
                         )
                         .label("backdated")
-                        .help("questions about days before the signing read the amendment only when asked without `--as-of`, or as of a day after the signing"),
+                        .help("asked `--as-of` a day before the signing, the agreement reads without this amendment"),
                     );
                 }
             }
@@ -379,10 +379,15 @@ impl Agreement1<'_> {
                     let Some(target) = touched(change) else {
                         continue;
                     };
-                    if let Some((_, first_span)) =
-                        first.changes.iter().find(|(c, _)| touched(c) == Some(target))
+                    if let Some((_, first_span)) = first
+                        .changes
+                        .iter()
+                        .find(|(c, _)| touched(c) == Some(target))
                     {
-                        let name = self.rules.clause(target).map_or("?", |c| c.qualified.as_str());
+                        let name = self
+                            .rules
+                            .clause(target)
+                            .map_or("?", |c| c.qualified.as_str());
                         self.diags.push(
                             Diagnostic::error(
                                 "conflicting-amendments",
@@ -420,7 +425,10 @@ impl Agreement1<'_> {
                         continue;
                     };
                     if !s.alive {
-                        let why = match s.ended_by.and_then(|e| self.rules.amendments.get(e as usize)) {
+                        let why = match s
+                            .ended_by
+                            .and_then(|e| self.rules.amendments.get(e as usize))
+                        {
                             Some(e) => format!("it was ended by `{}`", e.name.id),
                             None => "it is added by a later amendment".to_string(),
                         };
@@ -429,7 +437,10 @@ impl Agreement1<'_> {
                             Diagnostic::error(
                                 "clause-not-in-force",
                                 *span,
-                                format!("amendment `{}` changes `{name}`, but {why}", amendment.name.id),
+                                format!(
+                                    "amendment `{}` changes `{name}`, but {why}",
+                                    amendment.name.id
+                                ),
                             )
                             .label("no such clause at this point")
                             .help("an ended clause stays ended; add a new clause instead"),
@@ -503,16 +514,17 @@ impl Agreement1<'_> {
                     let b = self.env.day(*v);
                     b.day.succ_opt().map(|day| Bound { day, deps: b.deps })
                 }
-                EndAlt::Event(e) => self
-                    .out
-                    .event_days
-                    .get(*e as usize)
-                    .copied()
-                    .flatten()
-                    .map(|day| Bound {
-                        day,
-                        deps: Deps::none(),
-                    }),
+                EndAlt::Event(e) => {
+                    self.out
+                        .event_days
+                        .get(*e as usize)
+                        .copied()
+                        .flatten()
+                        .map(|day| Bound {
+                            day,
+                            deps: Deps::none(),
+                        })
+                }
             };
             end = earlier(end.as_ref(), b.as_ref());
         }

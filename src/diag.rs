@@ -142,7 +142,8 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        // The message heads the rendering already (`FILE:LINE:COL: error[code]: message`).
+        f.write_str(self.d.code)
     }
 }
 

@@ -123,9 +123,12 @@ impl Writer<'_> {
     fn item(&mut self, item: &Item) {
         let sp = item.span();
         match item {
-            Item::Party { id, title, .. } => {
-                self.line("", sp.start, sp.end, format!("party {}{}", id.name, opt_text(title)))
-            }
+            Item::Party { id, title, .. } => self.line(
+                "",
+                sp.start,
+                sp.end,
+                format!("party {}{}", id.name, opt_text(title)),
+            ),
             Item::Cloud {
                 id,
                 title,
@@ -133,7 +136,12 @@ impl Writer<'_> {
                 aliases,
                 ..
             } => {
-                let mut s = format!("cloud {}{} operated by {}", id.name, opt_text(title), operator.name);
+                let mut s = format!(
+                    "cloud {}{} operated by {}",
+                    id.name,
+                    opt_text(title),
+                    operator.name
+                );
                 if !aliases.is_empty() {
                     s.push_str(&format!(" alias {}", ids(aliases)));
                 }
@@ -152,16 +160,24 @@ impl Writer<'_> {
                 }
                 self.line("", sp.start, sp.end, s);
             }
-            Item::Event { id, title, .. } => {
-                self.line("", sp.start, sp.end, format!("event {}{}", id.name, opt_text(title)))
-            }
+            Item::Event { id, title, .. } => self.line(
+                "",
+                sp.start,
+                sp.end,
+                format!("event {}{}", id.name, opt_text(title)),
+            ),
             Item::Assume {
                 id, value, note, ..
             } => self.line(
                 "",
                 sp.start,
                 sp.end,
-                format!("assume {} = {}{}", id.name, value_text(value), opt_text(note)),
+                format!(
+                    "assume {} = {}{}",
+                    id.name,
+                    value_text(value),
+                    opt_text(note)
+                ),
             ),
             Item::Record {
                 day,
@@ -223,10 +239,20 @@ impl Writer<'_> {
                 }
                 _ => names.join(""),
             };
-            self.line("  ", first.span.start, last.span.end, format!("between {list}"));
+            self.line(
+                "  ",
+                first.span.start,
+                last.span.end,
+                format!("between {list}"),
+            );
         }
         if let Some(s) = &a.signed {
-            self.line("  ", s.span().start, s.span().end, format!("signed {}", value_text(s)));
+            self.line(
+                "  ",
+                s.span().start,
+                s.span().end,
+                format!("signed {}", value_text(s)),
+            );
         }
         for c in &a.clauses {
             self.blank();
@@ -254,7 +280,12 @@ impl Writer<'_> {
         let sentence_end = sentence_end(c);
         self.line(&inner, sentence_start, sentence_end, sentence);
         if let Some(f) = &c.from {
-            self.line(&inner, f.span().start, f.span().end, format!("from {}", value_text(f)));
+            self.line(
+                &inner,
+                f.span().start,
+                f.span().end,
+                format!("from {}", value_text(f)),
+            );
         }
         if let Some(e) = &c.end {
             self.line(&inner, e.span.start, e.span.end, end_text(e));
@@ -276,10 +307,20 @@ impl Writer<'_> {
             ),
         );
         if let Some(s) = &a.signed {
-            self.line("  ", s.span().start, s.span().end, format!("signed {}", value_text(s)));
+            self.line(
+                "  ",
+                s.span().start,
+                s.span().end,
+                format!("signed {}", value_text(s)),
+            );
         }
         if let Some(e) = &a.effective {
-            self.line("  ", e.span().start, e.span().end, format!("effective {}", value_text(e)));
+            self.line(
+                "  ",
+                e.span().start,
+                e.span().end,
+                format!("effective {}", value_text(e)),
+            );
         }
         if !a.changes.is_empty() {
             self.blank();
@@ -292,7 +333,12 @@ impl Writer<'_> {
                     if prev_add {
                         self.blank();
                     }
-                    self.line("  ", sp.start, sp.end, format!("end {}", clause_ref(clause)));
+                    self.line(
+                        "  ",
+                        sp.start,
+                        sp.end,
+                        format!("end {}", clause_ref(clause)),
+                    );
                     prev_add = false;
                 }
                 Change::Amend { clause, terms, .. } => {
@@ -354,11 +400,15 @@ fn quote(s: &str) -> String {
 }
 
 fn opt_text(t: &Option<Text>) -> String {
-    t.as_ref().map_or(String::new(), |t| format!(" {}", quote(&t.value)))
+    t.as_ref()
+        .map_or(String::new(), |t| format!(" {}", quote(&t.value)))
 }
 
 fn ids(list: &[Ident]) -> String {
-    list.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|i| i.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn value_text(v: &Value) -> String {
@@ -385,7 +435,11 @@ fn end_text(e: &End) -> String {
             EndAlt::Event(id) => id.name.clone(),
         })
         .collect();
-    format!("{} {}", if e.through { "through" } else { "until" }, alts.join(" or "))
+    format!(
+        "{} {}",
+        if e.through { "through" } else { "until" },
+        alts.join(" or ")
+    )
 }
 
 fn selector_text(s: &Selector) -> String {
@@ -478,7 +532,11 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
                 earner.name
             );
             if !streams.is_empty() {
-                let word = if streams.len() == 1 { "stream" } else { "streams" };
+                let word = if streams.len() == 1 {
+                    "stream"
+                } else {
+                    "streams"
+                };
                 out.push_str(&format!(" from {word} {}", ids(streams)));
             }
             if let Some(c) = cap {
@@ -516,9 +574,12 @@ fn amend_term(t: &AmendTerm) -> String {
     match t {
         AmendTerm::From(v) => format!("from {}", value_text(v)),
         AmendTerm::End(e) => end_text(e),
-        AmendTerm::Exclusive { exclusive, .. } => {
-            if *exclusive { "exclusive" } else { "non-exclusive" }.to_string()
+        AmendTerm::Exclusive { exclusive, .. } => if *exclusive {
+            "exclusive"
+        } else {
+            "non-exclusive"
         }
+        .to_string(),
         AmendTerm::Rate(v) => format!("rate {}", value_text(v)),
         AmendTerm::Cap(c) => cap_text(c),
         AmendTerm::Lead(v) => format!("lead {}", value_text(v)),

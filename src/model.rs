@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::money::Money;
-pub use crate::syntax::ast::{Action, ClauseKind};
 use crate::source::{Sources, Span};
+pub use crate::syntax::ast::{Action, ClauseKind};
 use crate::time::Duration;
 
 pub type PartyId = u32;

@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn grouping_for_people() {
-        assert_eq!(grouped(Currency::USD, dec("38000000000")), "38,000,000,000.00");
+        assert_eq!(
+            grouped(Currency::USD, dec("38000000000")),
+            "38,000,000,000.00"
+        );
         assert_eq!(grouped(Currency::USD, dec("-1234.5")), "-1,234.50");
         assert_eq!(grouped(Currency::USD, dec("999")), "999.00");
     }

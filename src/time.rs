@@ -53,6 +53,10 @@ impl Duration {
     /// before it (when clamping makes several days map to one).
     pub fn first_day_after_lead(self, day: NaiveDate) -> Option<NaiveDate> {
         let mut d = self.after(day)?;
+        // Clamping may land short (2024-01-31 + 1 month = 02-29, but 02-29 - 1 month = 01-29).
+        while self.before(d)? < day {
+            d = d.succ_opt()?;
+        }
         while let Some(prev) = d.pred_opt() {
             match self.before(prev) {
                 Some(back) if back >= day => d = prev,
@@ -136,25 +140,36 @@ mod tests {
         assert_eq!(m1.after(d("2024-01-31")), Some(d("2024-02-29")));
         assert_eq!(m1.after(d("2023-01-31")), Some(d("2023-02-28")));
         assert_eq!(m1.before(d("2024-03-31")), Some(d("2024-02-29")));
-        assert_eq!(dur(1, DurationUnit::Years).after(d("2024-02-29")), Some(d("2025-02-28")));
+        assert_eq!(
+            dur(1, DurationUnit::Years).after(d("2024-02-29")),
+            Some(d("2025-02-28"))
+        );
     }
 
     #[test]
     fn days_are_exact() {
-        assert_eq!(dur(30, DurationUnit::Days).after(d("2026-04-23")), Some(d("2026-05-23")));
+        assert_eq!(
+            dur(30, DurationUnit::Days).after(d("2026-04-23")),
+            Some(d("2026-05-23"))
+        );
         assert_eq!(Duration::ZERO.after(d("2026-04-23")), Some(d("2026-04-23")));
     }
 
     #[test]
     fn lead_threshold_is_the_first_day_that_meets_it() {
-        // Launch 2024-01-31, lead 1 month: 2024-02-29 - 1 month = 2024-01-29 < 01-31, so the
-        // first day whose "minus one month" is on or after 01-31 is 2024-03-01? No: 03-01 - 1
-        // month = 02-01, which is >= 01-31. And 02-29 - 1 month = 01-29 < 01-31. So 03-01.
+        // Launch 2024-01-31, lead 1 month: 02-29 - 1 month = 01-29 < 01-31, while
+        // 03-01 - 1 month = 02-01 >= 01-31. So the lead is met on 03-01.
         let m1 = dur(1, DurationUnit::Months);
-        assert_eq!(m1.first_day_after_lead(d("2024-01-31")), Some(d("2024-03-01")));
+        assert_eq!(
+            m1.first_day_after_lead(d("2024-01-31")),
+            Some(d("2024-03-01"))
+        );
         // 2024-03-31 - 1 month = 02-29 >= 02-29, and 03-30 - 1 month = 02-29 too: 03-29 maps
         // to 02-29 as well, 03-28 to 02-28. So for a launch on 02-29 the threshold is 03-29.
-        assert_eq!(m1.first_day_after_lead(d("2024-02-29")), Some(d("2024-03-29")));
+        assert_eq!(
+            m1.first_day_after_lead(d("2024-02-29")),
+            Some(d("2024-03-29"))
+        );
         assert_eq!(
             dur(30, DurationUnit::Days).first_day_after_lead(d("2026-04-23")),
             Some(d("2026-05-23"))
@@ -174,7 +189,13 @@ mod tests {
         assert_eq!(parse_day("2026-4-27"), None);
         assert_eq!(parse_day("2026-02-30"), None);
         assert_eq!(parse_day("20260427xx"), None);
-        assert_eq!(parse_day("0000-01-01").map(iso), Some("0000-01-01".to_string()));
-        assert_eq!(parse_day("9999-12-31").map(iso), Some("9999-12-31".to_string()));
+        assert_eq!(
+            parse_day("0000-01-01").map(iso),
+            Some("0000-01-01".to_string())
+        );
+        assert_eq!(
+            parse_day("9999-12-31").map(iso),
+            Some("9999-12-31".to_string())
+        );
     }
 }

@@ -138,7 +138,10 @@ impl Checker {
                     .iter()
                     .map(|id| self.resolve(Kind::Product, id))
                     .collect();
-                resolved.into_iter().collect::<Option<Vec<_>>>().map(Selector::Products)
+                resolved
+                    .into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Selector::Products)
             }
             ast::Selector::Matching { by, tags } => {
                 let by = match by {
@@ -170,10 +173,7 @@ impl Checker {
                 selector,
                 clouds,
             } => {
-                let beneficiary = match beneficiary {
-                    Some(p) => Some(self.resolve(Kind::Party, p)),
-                    None => None,
-                };
+                let beneficiary = beneficiary.as_ref().map(|p| self.resolve(Kind::Party, p));
                 let selector = self.selector(selector);
                 let clouds = self.clouds(clouds);
                 Some(Body::Exclusivity {
@@ -269,10 +269,7 @@ impl Checker {
 
     fn cap(&mut self, c: &ast::Cap) -> Option<Cap> {
         let amount = self.money(&c.amount);
-        let counting_from = match &c.counting_from {
-            Some(v) => Some(self.day(v)),
-            None => None,
-        };
+        let counting_from = c.counting_from.as_ref().map(|v| self.day(v));
         Some(Cap {
             amount: amount?,
             counting_from: match counting_from {
@@ -415,7 +412,11 @@ impl Checker {
         None
     }
 
-    fn amend_terms(&mut self, clause: ClauseId, terms: &[ast::AmendTerm]) -> Option<Vec<AmendTerm>> {
+    fn amend_terms(
+        &mut self,
+        clause: ClauseId,
+        terms: &[ast::AmendTerm],
+    ) -> Option<Vec<AmendTerm>> {
         let kind = self.rules.clause(clause)?.kind();
         let mut out = Vec::new();
         let mut seen: Vec<(&'static str, crate::source::Span)> = Vec::new();
@@ -436,9 +437,17 @@ impl Checker {
                     Diagnostic::error(
                         "term-does-not-fit",
                         span,
-                        format!("a {} clause has no {name} to amend", kind.keyword()),
+                        format!(
+                            "{} {} clause has no {name} to amend",
+                            article(kind.keyword()),
+                            kind.keyword()
+                        ),
                     )
-                    .label(format!("not a term of a {}", kind.keyword())),
+                    .label(format!(
+                        "not a term of {} {}",
+                        article(kind.keyword()),
+                        kind.keyword()
+                    )),
                 );
                 ok = false;
                 continue;
@@ -476,3 +485,10 @@ impl Checker {
     }
 }
 
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}

@@ -200,7 +200,9 @@ impl Checker {
                     });
                 }
             }
-            ast::Item::Product { id, title, tags, .. } => {
+            ast::Item::Product {
+                id, title, tags, ..
+            } => {
                 if t.declare(Kind::Product, id, d).is_some() {
                     r.products.push(Product {
                         name: named(id, title),
@@ -345,6 +347,19 @@ impl Checker {
     }
 
     fn agreement_head(&mut self, a: &ast::Agreement) {
+        for (i, p) in a.parties.iter().enumerate() {
+            if let Some(first) = a.parties.iter().take(i).find(|q| q.name == p.name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "duplicate-party",
+                        p.span,
+                        format!("party `{}` is named twice in `between`", p.name),
+                    )
+                    .label("named again here")
+                    .related(first.span, "first named here"),
+                );
+            }
+        }
         let parties: Vec<PartyId> = a
             .parties
             .iter()
@@ -364,7 +379,11 @@ impl Checker {
     // ----- typed values -------------------------------------------------------------------
 
     /// A `$` reference, checked against the type wanted.
-    fn reference(&mut self, id: &ast::Ident, want: &'static str) -> Option<(AssumptionId, Literal)> {
+    fn reference(
+        &mut self,
+        id: &ast::Ident,
+        want: &'static str,
+    ) -> Option<(AssumptionId, Literal)> {
         let index = self.resolve(Kind::Assumption, id)?;
         if let Some(u) = self.used.get_mut(index as usize) {
             *u = true;
@@ -401,9 +420,9 @@ impl Checker {
 
     pub fn percent(&mut self, v: &ast::Value) -> Option<Val<rust_decimal::Decimal>> {
         let val = match v {
-            ast::Value::Ref(id) => {
-                self.reference(id, "a percent").map(|(i, _)| Val::Assumed(i))
-            }
+            ast::Value::Ref(id) => self
+                .reference(id, "a percent")
+                .map(|(i, _)| Val::Assumed(i)),
             ast::Value::Lit {
                 lit: ast::Literal::Percent(p),
                 ..
@@ -415,7 +434,9 @@ impl Checker {
 
     pub fn money(&mut self, v: &ast::Value) -> Option<Val<Money>> {
         match v {
-            ast::Value::Ref(id) => self.reference(id, "an amount").map(|(i, _)| Val::Assumed(i)),
+            ast::Value::Ref(id) => self
+                .reference(id, "an amount")
+                .map(|(i, _)| Val::Assumed(i)),
             ast::Value::Lit { .. } => match literal(v, &mut self.diags)? {
                 Literal::Money(m) => Some(Val::Lit(m)),
                 _ => self.mismatch(v, "an amount"),
@@ -497,7 +518,10 @@ pub fn literal(v: &ast::Value, diags: &mut Vec<Diagnostic>) -> Option<Literal> {
                 diags.push(
                     Diagnostic::error(
                         "unknown-currency",
-                        Span { end: span.start + 3, ..*span },
+                        Span {
+                            end: span.start + 3,
+                            ..*span
+                        },
                         format!("unknown currency `{currency}`"),
                     )
                     .label("not an ISO 4217 code")

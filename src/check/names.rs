@@ -145,13 +145,15 @@ impl Tables {
     }
 }
 
-/// The known name nearest to `name`, if any is near enough to be a likely typo.
+/// The known name nearest to `name`, if any is near enough to be a likely typo: at most one
+/// edit (insertion, deletion, substitution or swap of neighbours) per three characters.
 pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
-    let mut best: Option<(f64, &str)> = None;
+    let most = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
     for k in known {
-        let score = strsim::jaro_winkler(name, k);
-        if score >= 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && k.as_str() < b)) {
-            best = Some((score, k));
+        let d = strsim::damerau_levenshtein(name, k);
+        if d <= most && best.is_none_or(|(bd, b)| d < bd || (d == bd && k.as_str() < b)) {
+            best = Some((d, k));
         }
     }
     best.map(|(_, k)| k)

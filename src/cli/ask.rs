@@ -35,7 +35,12 @@ pub fn run(args: Args) -> Exit {
         Err(e) => return e,
     };
     let rules = checked.rules;
-    let as_of = match args.as_of.as_deref().map(|d| day_arg("--as-of", d)).transpose() {
+    let as_of = match args
+        .as_of
+        .as_deref()
+        .map(|d| day_arg("--as-of", d))
+        .transpose()
+    {
         Ok(d) => d,
         Err(msg) => {
             eprintln!("error: {msg}");
@@ -67,7 +72,9 @@ pub fn run(args: Args) -> Exit {
 fn single(engine: &Engine, text: &str, format: Format) -> Exit {
     let text = text.trim();
     if text.is_empty() {
-        eprintln!("error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`");
+        eprintln!(
+            "error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`"
+        );
         return Exit::Error;
     }
     let q = match engine.parse(text) {
@@ -150,7 +157,10 @@ pub fn answer_lines(
         }
         line_no += 1;
         let Ok(line) = std::str::from_utf8(&buf) else {
-            writeln!(out, "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}")?;
+            writeln!(
+                out,
+                "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}"
+            )?;
             continue;
         };
         let text = line.trim();

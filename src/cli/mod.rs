@@ -36,7 +36,11 @@ impl Exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "covenant", version, about = "Contract and licensing rules: ask what the agreements permit, when, and why")]
+#[command(
+    name = "covenant",
+    version,
+    about = "Contract and licensing rules: ask what the agreements permit, when, and why"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -99,7 +103,10 @@ pub fn report(diags: &[Diagnostic], sources: &Sources) {
             "{errors} error{}{}",
             if errors == 1 { "" } else { "s" },
             if warnings > 0 {
-                format!(", {warnings} warning{}", if warnings == 1 { "" } else { "s" })
+                format!(
+                    ", {warnings} warning{}",
+                    if warnings == 1 { "" } else { "s" }
+                )
             } else {
                 String::new()
             }
@@ -132,7 +139,9 @@ pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, 
     let mut out = Vec::new();
     for set in sets {
         let Some((id, value)) = set.split_once('=') else {
-            return Err(format!("--set `{set}`: expected ID=VALUE, such as --set azure_lead=\"30 days\""));
+            return Err(format!(
+                "--set `{set}`: expected ID=VALUE, such as --set azure_lead=\"30 days\""
+            ));
         };
         let id = id.trim();
         let Some(&index) = rules.names.assumptions.get(id) else {
@@ -144,12 +153,16 @@ pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, 
         };
         let value = value.trim();
         let ast = covenant::syntax::parse_literal(0, value).map_err(|errors| {
-            let why = errors.first().map_or("not a value".to_string(), |e| e.message.clone());
+            let why = errors
+                .first()
+                .map_or("not a value".to_string(), |e| e.message.clone());
             format!("--set `{set}`: {why}")
         })?;
         let mut diags = Vec::new();
         let Some(lit) = covenant::check::literal(&ast, &mut diags) else {
-            let why = diags.first().map_or("not a value".to_string(), |e| e.message.clone());
+            let why = diags
+                .first()
+                .map_or("not a value".to_string(), |e| e.message.clone());
             return Err(format!("--set `{set}`: {why}"));
         };
         let Some(assumption) = rules.assumption(index) else {

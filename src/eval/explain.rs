@@ -31,7 +31,12 @@ pub fn clouds(rules: &RuleSet, ids: &[CloudId]) -> String {
 }
 
 /// The consolidated sentence of a clause, values resolved.
-pub fn sentence(rules: &RuleSet, env: &Env, body: &Body, cap_from: Option<chrono::NaiveDate>) -> String {
+pub fn sentence(
+    rules: &RuleSet,
+    env: &Env,
+    body: &Body,
+    cap_from: Option<chrono::NaiveDate>,
+) -> String {
     match body {
         Body::Exclusivity {
             beneficiary,
@@ -53,7 +58,11 @@ pub fn sentence(rules: &RuleSet, env: &Env, body: &Body, cap_from: Option<chrono
             "{} grants {} {} use of {}",
             rules.party(*licensor),
             rules.party(*licensee),
-            if *exclusive { "exclusive" } else { "non-exclusive" },
+            if *exclusive {
+                "exclusive"
+            } else {
+                "non-exclusive"
+            },
             selector(rules, s)
         ),
         Body::FirstLaunch {
@@ -62,7 +71,11 @@ pub fn sentence(rules: &RuleSet, env: &Env, body: &Body, cap_from: Option<chrono
             unless,
             lead,
         } => {
-            let mut out = format!("{} launch first on {}", selector(rules, s), rules.cloud(*cloud));
+            let mut out = format!(
+                "{} launch first on {}",
+                selector(rules, s),
+                rules.cloud(*cloud)
+            );
             if !unless.is_empty() {
                 let acts: Vec<String> = unless
                     .iter()
@@ -89,7 +102,11 @@ pub fn sentence(rules: &RuleSet, env: &Env, body: &Body, cap_from: Option<chrono
                 rules.party(*earner)
             );
             if !streams.is_empty() {
-                let word = if streams.len() == 1 { "stream" } else { "streams" };
+                let word = if streams.len() == 1 {
+                    "stream"
+                } else {
+                    "streams"
+                };
                 out.push_str(&format!(" from {word} {}", streams.join(", ")));
             }
             if let Some(cap) = cap {

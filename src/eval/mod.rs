@@ -183,7 +183,8 @@ impl Engine {
     fn slot(&self, subject: Subject) -> (&[When], usize) {
         let nc = self.rules.clouds.len();
         let np = self.rules.parties.len();
-        let ix = |a: u32, n: usize, b: u32| (a as usize).saturating_mul(n).saturating_add(b as usize);
+        let ix =
+            |a: u32, n: usize, b: u32| (a as usize).saturating_mul(n).saturating_add(b as usize);
         match subject {
             Subject::Deploy { product, cloud } => (&self.deploy, ix(product, nc, cloud)),
             Subject::Launch { product, cloud } => (&self.launch, ix(product, nc, cloud)),
@@ -332,10 +333,15 @@ impl Engine {
                 if *p != product {
                     continue;
                 }
-                if verb == "launches" && *cloud == Some(first) && launch.is_none_or(|l| r.day < l.day) {
+                if verb == "launches"
+                    && *cloud == Some(first)
+                    && launch.is_none_or(|l| r.day < l.day)
+                {
                     launch = Some(r);
                 }
-                if unless.iter().any(|(up, uv)| up == party && uv == verb) && act.is_none_or(|a| r.day < a.day) {
+                if unless.iter().any(|(up, uv)| up == party && uv == verb)
+                    && act.is_none_or(|a| r.day < a.day)
+                {
                     act = Some(r);
                 }
             }
@@ -357,12 +363,19 @@ impl Engine {
             None => format!("{sentence}: not launched on {cloud_name}"),
         };
         let Some((met_day, record, by_launch)) = met else {
-            out.push((v.in_force.clone(), self.reason(v, Effect::Forbid, waiting, &lead_deps)));
+            out.push((
+                v.in_force.clone(),
+                self.reason(v, Effect::Forbid, waiting, &lead_deps),
+            ));
             return;
         };
         let met_bound = Bound {
             day: met_day,
-            deps: if by_launch { lead_deps.clone() } else { Deps::none() },
+            deps: if by_launch {
+                lead_deps.clone()
+            } else {
+                Deps::none()
+            },
         };
         // Before the launch itself is on record, the reason says so; between the launch and the
         // end of the lead, it says the lead is running.
@@ -386,15 +399,24 @@ impl Engine {
                 end: Some(met_bound.clone()),
             };
             let none = format!("{sentence}: not launched on {cloud_name}");
-            out.push((v.in_force.intersect(&not_yet), self.reason(v, Effect::Forbid, none, &lead_deps)));
-            out.push((v.in_force.intersect(&running), self.reason(v, Effect::Forbid, waiting, &lead_deps)));
+            out.push((
+                v.in_force.intersect(&not_yet),
+                self.reason(v, Effect::Forbid, none, &lead_deps),
+            ));
+            out.push((
+                v.in_force.intersect(&running),
+                self.reason(v, Effect::Forbid, waiting, &lead_deps),
+            ));
         } else {
             let none = if by_launch {
                 format!("{sentence}: not launched on {cloud_name}")
             } else {
                 waiting
             };
-            out.push((v.in_force.intersect(&before), self.reason(v, Effect::Forbid, none, &lead_deps)));
+            out.push((
+                v.in_force.intersect(&before),
+                self.reason(v, Effect::Forbid, none, &lead_deps),
+            ));
         }
         let after = Interval {
             start: Some(met_bound),
@@ -403,7 +425,10 @@ impl Engine {
         let how = self.record_text(record);
         let detail = format!("{sentence}: met by {how}");
         let deps = if by_launch { lead_deps } else { Deps::none() };
-        out.push((v.in_force.intersect(&after), self.reason(v, Effect::Permit, detail, &deps)));
+        out.push((
+            v.in_force.intersect(&after),
+            self.reason(v, Effect::Permit, detail, &deps),
+        ));
     }
 
     /// A record in words: `openai launches gpt_5_5 on azure on 2026-04-23`.
@@ -449,7 +474,12 @@ impl Engine {
                 let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }
-            if !for_use && *exclusive && Some(*licensor) == owner && *licensee != party && owner != Some(party) {
+            if !for_use
+                && *exclusive
+                && Some(*licensor) == owner
+                && *licensee != party
+                && owner != Some(party)
+            {
                 let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }

@@ -59,7 +59,11 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
     let word = |i: usize| words.get(i).copied();
     let need = |i: usize, what: &str| -> Result<&str, QuestionError> {
         word(i).ok_or_else(|| {
-            QuestionError::at(text, end_word, format!("expected {what}, found the end of the question"))
+            QuestionError::at(
+                text,
+                end_word,
+                format!("expected {what}, found the end of the question"),
+            )
         })
     };
     let keyword = |i: usize, kw: &str| -> Result<(), QuestionError> {
@@ -67,12 +71,21 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         if w == kw {
             Ok(())
         } else {
-            Err(QuestionError::at(text, w, format!("expected `{kw}`, found `{w}`")))
+            Err(QuestionError::at(
+                text,
+                w,
+                format!("expected `{kw}`, found `{w}`"),
+            ))
         }
     };
     let verb = need(0, "a question")?;
     let product = |i: usize| -> Result<ProductId, QuestionError> {
-        lookup(text, need(i, "a product id")?, "product", &rules.names.products)
+        lookup(
+            text,
+            need(i, "a product id")?,
+            "product",
+            &rules.names.products,
+        )
     };
     let party = |i: usize| -> Result<PartyId, QuestionError> {
         lookup(text, need(i, "a party id")?, "party", &rules.names.parties)

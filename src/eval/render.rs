@@ -84,7 +84,11 @@ fn span_text(from: Option<chrono::NaiveDate>, until: Option<chrono::NaiveDate>) 
 
 fn reasons_text(out: &mut String, w: &Window, indent: &str) {
     for r in &w.reasons {
-        let title = r.title.as_deref().map(|t| format!(" \"{t}\"")).unwrap_or_default();
+        let title = r
+            .title
+            .as_deref()
+            .map(|t| format!(" \"{t}\""))
+            .unwrap_or_default();
         let _ = writeln!(out, "{indent}{:<6} {}{title}", r.effect.as_str(), r.clause);
         let _ = writeln!(
             out,
@@ -114,7 +118,11 @@ fn assumptions_text(out: &mut String, engine: &Engine, deps: &Deps, indent: &str
         } else {
             ""
         };
-        let note = a.note.as_deref().map(|n| format!(": {n}")).unwrap_or_default();
+        let note = a
+            .note
+            .as_deref()
+            .map(|n| format!(": {n}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "{indent}  {} = {value}{changed}{note}", a.name.id);
     }
 }
@@ -143,7 +151,12 @@ fn default_text(w: &Window) -> &'static str {
 pub fn when_text(engine: &Engine, question: &str, when: &When) -> String {
     let mut out = format!("{question}\n");
     for w in &when.windows {
-        let _ = writeln!(out, "  {}: {}", span_text(w.from, w.until), w.decision.as_str());
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            span_text(w.from, w.until),
+            w.decision.as_str()
+        );
         if w.reasons.is_empty() {
             let _ = writeln!(out, "      no clause speaks: {}", default_text(w));
         }

@@ -25,7 +25,11 @@ pub enum Rule {
 
 fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
     let with = |e: Effect| -> Vec<Reason> {
-        let mut v: Vec<Reason> = active.iter().filter(|r| r.effect == e).map(|r| (*r).clone()).collect();
+        let mut v: Vec<Reason> = active
+            .iter()
+            .filter(|r| r.effect == e)
+            .map(|r| (*r).clone())
+            .collect();
         v.sort();
         v.dedup();
         v

@@ -211,10 +211,23 @@ pub struct ClauseRef {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    End { clause: ClauseRef, span: Span },
-    Amend { clause: ClauseRef, terms: Vec<AmendTerm>, span: Span },
-    Strike { event: Ident, span: Span },
-    Add { clause: Clause, span: Span },
+    End {
+        clause: ClauseRef,
+        span: Span,
+    },
+    Amend {
+        clause: ClauseRef,
+        terms: Vec<AmendTerm>,
+        span: Span,
+    },
+    Strike {
+        event: Ident,
+        span: Span,
+    },
+    Add {
+        clause: Box<Clause>,
+        span: Span,
+    },
 }
 
 impl Change {

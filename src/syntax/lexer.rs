@@ -99,14 +99,21 @@ pub fn lex(file: u32, text: &str) -> Lexed<'_> {
                     text: &rest[..len],
                     span: span_of(len),
                 }),
-                Err((at, why)) => out.errors.push(
-                    Diagnostic::error(
-                        "bad-string",
-                        Span::new(file, start + at, start + at + 1),
-                        why,
-                    )
-                    .label("here"),
-                ),
+                Err((at, why)) => {
+                    out.errors.push(
+                        Diagnostic::error(
+                            "bad-string",
+                            Span::new(file, start + at, start + at + 1),
+                            why,
+                        )
+                        .label("here"),
+                    );
+                    out.tokens.push(Token {
+                        tok: Tok::Str(String::new()),
+                        text: &rest[..len],
+                        span: span_of(len),
+                    });
+                }
             }
             rest = &rest[len..];
             continue;
@@ -130,6 +137,16 @@ pub fn lex(file: u32, text: &str) -> Lexed<'_> {
                             d = d.help(help);
                         }
                         out.errors.push(d);
+                        // Stand in a token of the intended kind, so that one bad date or word
+                        // is one error, not a cascade.
+                        if let Some(tok) = stand_in(tok) {
+                            let text = if tok == Tok::Ref { &piece[1..] } else { piece };
+                            out.tokens.push(Token {
+                                tok,
+                                text,
+                                span: span_of(len),
+                            });
+                        }
                     }
                 }
                 rest = after;
@@ -149,6 +166,18 @@ pub fn lex(file: u32, text: &str) -> Lexed<'_> {
         }
     }
     out
+}
+
+/// A well-formed token of the kind a malformed one was meant to be.
+fn stand_in(raw: Raw) -> Option<Tok> {
+    match raw {
+        Raw::Word => Some(Tok::Word),
+        Raw::Number => Some(Tok::Number),
+        Raw::Percent => Some(Tok::Percent),
+        Raw::Dated => Some(Tok::Day(NaiveDate::MIN)),
+        Raw::Ref => Some(Tok::Ref),
+        Raw::Punct(_) => None,
+    }
 }
 
 /// Raw token shapes before validation.
@@ -202,7 +231,10 @@ fn word(input: &str) -> IResult<&str, &str> {
 }
 
 fn digits(input: &str) -> IResult<&str, &str> {
-    recognize(pair(digit1, take_while(|c: char| c.is_ascii_digit() || c == '_')))(input)
+    recognize(pair(
+        digit1,
+        take_while(|c: char| c.is_ascii_digit() || c == '_'),
+    ))(input)
 }
 
 fn number(input: &str) -> IResult<&str, &str> {
@@ -275,7 +307,9 @@ fn classify_word(piece: &str) -> Result<Tok, LexProblem> {
     if piece.contains('-') {
         return Err((
             format!("`{piece}` is not a valid word"),
-            Some("identifiers use `_`, not `-`; the only hyphenated word is `non-exclusive`".into()),
+            Some(
+                "identifiers use `_`, not `-`; the only hyphenated word is `non-exclusive`".into(),
+            ),
         ));
     }
     if piece.len() == 3 && piece.chars().all(|c| c.is_ascii_uppercase()) {
@@ -287,12 +321,10 @@ fn classify_word(piece: &str) -> Result<Tok, LexProblem> {
         return Ok(Tok::Word);
     }
     let lower = piece.to_ascii_lowercase();
-    let help = if lower
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase())
-    {
-        format!("identifiers are lowercase letters, digits and `_`, starting with a letter: `{lower}`")
+    let help = if lower.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+        format!(
+            "identifiers are lowercase letters, digits and `_`, starting with a letter: `{lower}`"
+        )
     } else {
         "identifiers are lowercase letters, digits and `_`, starting with a letter".to_string()
     };
@@ -301,8 +333,8 @@ fn classify_word(piece: &str) -> Result<Tok, LexProblem> {
 
 fn classify_dated(piece: &str) -> Result<Tok, LexProblem> {
     let parts: Vec<&str> = piece.split('-').collect();
-    let shape_ok = parts.first().is_some_and(|y| y.len() == 4)
-        && parts.iter().skip(1).all(|p| p.len() == 2);
+    let shape_ok =
+        parts.first().is_some_and(|y| y.len() == 4) && parts.iter().skip(1).all(|p| p.len() == 2);
     if !shape_ok {
         return Err((
             format!("malformed date `{piece}`"),
@@ -346,9 +378,7 @@ fn lex_string(input: &str) -> (usize, Result<String, (usize, String)>) {
                 Some((_, '\\')) => value.push('\\'),
                 Some((_, 'n')) => value.push('\n'),
                 Some((j, other)) => {
-                    let end = input[j..]
-                        .find('"')
-                        .map_or(input.len(), |k| j + k + 1);
+                    let end = input[j..].find('"').map_or(input.len(), |k| j + k + 1);
                     return (
                         end,
                         Err((

@@ -14,12 +14,60 @@ use crate::syntax::lexer::{Tok, Token};
 
 /// The reserved words of the language; none can be an id.
 pub const KEYWORDS: &[&str] = &[
-    "party", "cloud", "product", "event", "assume", "on", "operated", "by", "alias", "tagged",
-    "agreement", "amendment", "amends", "between", "and", "signed", "effective", "end", "amend",
-    "strike", "add", "exclusivity", "licence", "license", "first_launch", "revenue_share", "rule",
-    "for", "deploy", "launch", "use", "pay", "only", "of", "grants", "exclusive", "non-exclusive",
-    "products", "from", "until", "through", "or", "unless", "lead", "pays", "revenue", "stream",
-    "streams", "capped", "at", "counting", "rate", "forbid", "to",
+    "party",
+    "cloud",
+    "product",
+    "event",
+    "assume",
+    "on",
+    "operated",
+    "by",
+    "alias",
+    "tagged",
+    "agreement",
+    "amendment",
+    "amends",
+    "between",
+    "and",
+    "signed",
+    "effective",
+    "end",
+    "amend",
+    "strike",
+    "add",
+    "exclusivity",
+    "licence",
+    "license",
+    "first_launch",
+    "revenue_share",
+    "rule",
+    "for",
+    "deploy",
+    "launch",
+    "use",
+    "pay",
+    "only",
+    "of",
+    "grants",
+    "exclusive",
+    "non-exclusive",
+    "products",
+    "from",
+    "until",
+    "through",
+    "or",
+    "unless",
+    "lead",
+    "pays",
+    "revenue",
+    "stream",
+    "streams",
+    "capped",
+    "at",
+    "counting",
+    "rate",
+    "forbid",
+    "to",
 ];
 
 pub fn is_keyword(word: &str) -> bool {
@@ -273,7 +321,14 @@ impl<'a> Parser<'a> {
 
     /// `on` starts a record only when a day follows it.
     fn starts_here(&self, word: &str) -> bool {
-        word != "on" || matches!(self.peek_at(1), Some(Token { tok: Tok::Day(_), .. }))
+        word != "on"
+            || matches!(
+                self.peek_at(1),
+                Some(Token {
+                    tok: Tok::Day(_),
+                    ..
+                })
+            )
     }
 
     /// Skips to the `}` closing a block whose `{` was already read, and reads it.
@@ -468,7 +523,13 @@ impl<'a> Parser<'a> {
         if self.at(&Tok::Percent) {
             return self.percent_value();
         }
-        if matches!(self.peek(), Some(Token { tok: Tok::Day(_), .. })) {
+        if matches!(
+            self.peek(),
+            Some(Token {
+                tok: Tok::Day(_),
+                ..
+            })
+        ) {
             return self.day_value();
         }
         if let Some(v) = self.duration_literal()? {
@@ -657,10 +718,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("revenue", "`revenue`")?;
                 let mut streams = Vec::new();
                 if self.at_word("from")
-                    && matches!(
-                        self.peek_at(1).map(|t| t.text),
-                        Some("stream" | "streams")
-                    )
+                    && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
                 {
                     self.bump();
                     self.bump();
@@ -848,7 +906,9 @@ impl<'a> Parser<'a> {
                         Ok(ps)
                     })();
                     match (r, between) {
-                        (Ok(_), Some(first)) => self.duplicate("the parties (`between`)", first, at),
+                        (Ok(_), Some(first)) => {
+                            self.duplicate("the parties (`between`)", first, at)
+                        }
                         (Ok(ps), None) => {
                             parties = ps;
                             between = Some(at);
@@ -1016,7 +1076,7 @@ impl<'a> Parser<'a> {
             }
             Some("add") => {
                 self.bump();
-                let clause = self.clause()?;
+                let clause = Box::new(self.clause()?);
                 Ok(Change::Add {
                     clause,
                     span: self.span_from(start),
