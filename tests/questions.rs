@@ -21,12 +21,18 @@ fn answers(json: bool) -> String {
     let engine = common::shipped();
     let mut out = String::new();
     for text in questions() {
-        let q = engine.parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let q = engine
+            .parse(&text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
         let rendered = match (q.at, json) {
             (Some(day), false) => render::point_text(&engine, &text, &engine.at(q.subject, day)),
-            (Some(day), true) => render::point_json(&engine, &text, &engine.at(q.subject, day)).to_string() + "\n",
+            (Some(day), true) => {
+                render::point_json(&engine, &text, &engine.at(q.subject, day)).to_string() + "\n"
+            }
             (None, false) => render::when_text(&engine, &text, &engine.when(q.subject)),
-            (None, true) => render::when_json(&engine, &text, &engine.when(q.subject)).to_string() + "\n",
+            (None, true) => {
+                render::when_json(&engine, &text, &engine.when(q.subject)).to_string() + "\n"
+            }
         };
         out.push_str(&rendered);
         if !json {

@@ -1,0 +1,410 @@
+//! Properties: hostile bytes never panic the front end; formatting round-trips; and *when*
+//! answers agree with a day-by-day reference reading of random rule sets.
+
+mod common;
+
+use chrono::{Days, NaiveDate};
+use covenant::eval::answer::Decision;
+use covenant::{check, Sources, Subject};
+use proptest::prelude::*;
+
+fn check_text(text: &str) {
+    let mut sources = Sources::new();
+    sources.add("fuzz.cov", text);
+    let _ = check(sources);
+    let _ = covenant::fmt::format(text);
+}
+
+fn shipped_text() -> String {
+    Sources::embedded()
+        .iter()
+        .map(|(_, s)| s.text.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        check_text(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn mutated_rules_never_panic(at in 0usize..6000, len in 0usize..40, insert in "[ -~\n]{0,12}") {
+        let text = shipped_text();
+        let start = at.min(text.len());
+        let end = (start + len).min(text.len());
+        if text.is_char_boundary(start) && text.is_char_boundary(end) {
+            let mutated = format!("{}{}{}", &text[..start], insert, &text[end..]);
+            check_text(&mutated);
+        }
+    }
+
+    #[test]
+    fn questions_never_panic(q in "[a-z_0-9 -]{0,60}") {
+        let engine = common::shipped();
+        let _ = engine.parse(&q);
+    }
+}
+
+// ----- when answers against a day-by-day reading ----------------------------------------------
+
+/// A random rule set over two products and three clouds, with amendments and records.
+fn rule_set() -> impl Strategy<Value = String> {
+    let day = 0u64..40;
+    let clause = (
+        0usize..5,
+        0usize..3,
+        day.clone(),
+        proptest::option::of(day.clone()),
+        0u32..3,
+    );
+    let amendment = (day.clone(), 0usize..4, 0usize..6, day.clone());
+    let record = (day.clone(), 0usize..4);
+    (
+        proptest::collection::vec(clause, 1..6),
+        proptest::collection::vec(amendment, 0..4),
+        proptest::collection::vec(record, 0..4),
+    )
+        .prop_map(|(clauses, amendments, records)| {
+            let d = |n: u64| base().checked_add_days(Days::new(n)).unwrap_or(base());
+            let mut s = String::from(
+                "party a\nparty b\ncloud x operated by a\ncloud y operated by b\ncloud z operated by b\n\
+                 product p by a tagged t\nproduct q by a\nevent ev\n\
+                 agreement g {\n between a and b\n signed 2020-01-01\n",
+            );
+            for (i, (kind, cloud, from, until, lead)) in clauses.iter().enumerate() {
+                let cloud = ["x", "y", "z"][*cloud];
+                let sentence = match kind {
+                    0 => format!("exclusivity c{i} {{ deploy products tagged t only on {cloud}"),
+                    1 => format!("rule c{i} {{ forbid deploy product q on {cloud}"),
+                    2 => format!("rule c{i} {{ forbid launch products by a on {cloud}"),
+                    3 => format!("first_launch c{i} {{ products by a launch first on {cloud} unless b declines lead {lead} days"),
+                    _ => format!("licence c{i} {{ a grants b exclusive use of product p"),
+                };
+                s.push_str(&format!(" {sentence} from {}", d(*from)));
+                if let Some(u) = until {
+                    s.push_str(&format!(" until {} or ev", d(*u)));
+                }
+                s.push_str(" }\n");
+            }
+            s.push_str("}\n");
+            for (i, (eff, target, change, day)) in amendments.iter().enumerate() {
+                let target = target % clauses.len();
+                let change = match change {
+                    0 => format!("end c{target}"),
+                    1 => format!("amend c{target} {{ until {} }}", d(*day)),
+                    2 => format!("amend c{target} {{ from {} }}", d(*day)),
+                    3 => "strike ev".to_string(),
+                    4 => format!("add rule n{i} {{ forbid deploy product p on y until {} }}", d(*day)),
+                    _ => format!("amend c{target} {{ through {} }}", d(*day)),
+                };
+                s.push_str(&format!(
+                    "amendment m{i} amends g {{ signed {} {change} }}\n",
+                    d(*eff)
+                ));
+            }
+            for (day, what) in records {
+                let r = ["ev", "a launches p on x", "a launches q on y", "b declines p"][what];
+                s.push_str(&format!("on {}: {r}\n", d(day)));
+            }
+            s
+        })
+}
+
+fn base() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, 1).unwrap_or_default()
+}
+
+/// Decides a question on one day straight from the consolidated versions, with no windows.
+fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Decision {
+    use covenant::model::{Body, Happening};
+    let rules = engine.rules();
+    let cons = engine.consolidated();
+    let in_force = |v: &&covenant::consolidate::Version| v.in_force.contains(day);
+    let matches = |v: &covenant::consolidate::Version, product: u32| {
+        v.terms.body.selector().is_some_and(|s| {
+            rules
+                .products
+                .get(product as usize)
+                .is_some_and(|p| s.matches(product, p))
+        })
+    };
+    match subject {
+        Subject::Deploy { product, cloud } | Subject::Launch { product, cloud } => {
+            let launch = matches!(subject, Subject::Launch { .. });
+            let forbidden = cons.versions.iter().filter(in_force).any(|v| {
+                if !matches(v, product) {
+                    return false;
+                }
+                match &v.terms.body {
+                    Body::Exclusivity { clouds, .. } => !clouds.contains(&cloud),
+                    Body::Rule { action, clouds, .. } => {
+                        (launch || *action == covenant::model::Action::Deploy)
+                            && (clouds.is_empty() || clouds.contains(&cloud))
+                    }
+                    Body::FirstLaunch {
+                        cloud: first,
+                        unless,
+                        lead,
+                        ..
+                    } if *first != cloud => {
+                        let lead = engine.env().duration(*lead).0;
+                        let met = rules.records.iter().filter(|r| r.day <= day).any(|r| {
+                            match &r.happening {
+                                Happening::Act {
+                                    party,
+                                    verb,
+                                    product: p,
+                                    cloud: c,
+                                } if *p == product => {
+                                    (verb == "launches"
+                                        && *c == Some(*first)
+                                        && lead.before(day).is_some_and(|d| r.day <= d))
+                                        || unless.iter().any(|(up, uv)| up == party && uv == verb)
+                                }
+                                _ => false,
+                            }
+                        });
+                        !met
+                    }
+                    _ => false,
+                }
+            });
+            if forbidden {
+                Decision::Forbidden
+            } else {
+                Decision::Permitted
+            }
+        }
+        Subject::Use { product, party } => {
+            let owner = rules.products.get(product as usize).map(|p| p.owner);
+            let licensed = cons.versions.iter().filter(in_force).any(|v| {
+                matches(v, product)
+                    && matches!(&v.terms.body, Body::Licence { licensee, .. } if *licensee == party)
+            });
+            if owner == Some(party) || licensed {
+                Decision::Permitted
+            } else {
+                Decision::Forbidden
+            }
+        }
+        Subject::License { product, party } => {
+            let owner = rules.products.get(product as usize).map(|p| p.owner);
+            let blocked = owner != Some(party) && cons.versions.iter().filter(in_force).any(|v| {
+                matches(v, product) && matches!(&v.terms.body,
+                    Body::Licence { licensor, licensee, exclusive: true, .. } if Some(*licensor) == owner && *licensee != party)
+            });
+            if blocked {
+                Decision::Forbidden
+            } else {
+                Decision::Permitted
+            }
+        }
+        Subject::Pay { payer, payee } => {
+            let due = cons.versions.iter().filter(in_force).any(|v| {
+                matches!(&v.terms.body, Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
+            });
+            if due {
+                Decision::Due
+            } else {
+                Decision::NotDue
+            }
+        }
+    }
+}
+
+fn subjects(engine: &covenant::Engine) -> Vec<Subject> {
+    let r = engine.rules();
+    let n = |len: usize| 0..u32::try_from(len).unwrap_or(0);
+    let mut out = Vec::new();
+    for product in n(r.products.len()) {
+        for cloud in n(r.clouds.len()) {
+            out.push(Subject::Deploy { product, cloud });
+            out.push(Subject::Launch { product, cloud });
+        }
+        for party in n(r.parties.len()) {
+            out.push(Subject::Use { product, party });
+            out.push(Subject::License { product, party });
+        }
+    }
+    for payer in n(r.parties.len()) {
+        for payee in n(r.parties.len()) {
+            out.push(Subject::Pay { payer, payee });
+        }
+    }
+    out
+}
+
+/// Every window's first and last day, and every day of a range, agree with the reference.
+fn agrees(
+    engine: &covenant::Engine,
+    days: impl Iterator<Item = NaiveDate> + Clone,
+) -> Result<(), String> {
+    for subject in subjects(engine) {
+        let when = engine.when(subject);
+        if when.windows.first().is_some_and(|w| w.from.is_some())
+            || when.windows.last().is_some_and(|w| w.until.is_some())
+        {
+            return Err(format!("{subject:?}: windows do not cover all time"));
+        }
+        for pair in when.windows.windows(2) {
+            if pair[0].until != pair[1].from
+                || (pair[0].decision == pair[1].decision && pair[0].reasons == pair[1].reasons)
+            {
+                return Err(format!(
+                    "{subject:?}: windows not adjacent or not merged at {:?}",
+                    pair[0].until
+                ));
+            }
+        }
+        let mut probes: Vec<NaiveDate> = days.clone().collect();
+        for w in &when.windows {
+            probes.extend(w.from);
+            probes.extend(w.until.and_then(|u| u.pred_opt()));
+        }
+        for day in probes {
+            let point = engine.at(subject, day).decision;
+            let want = reference(engine, subject, day);
+            if point != want {
+                return Err(format!(
+                    "{subject:?} at {day}: windows say {point:?}, reference says {want:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn when_answers_agree_with_the_day_by_day_reading(text in rule_set()) {
+        let mut sources = Sources::new();
+        sources.add("random.cov", text.clone());
+        // Random amendments may conflict or change ended clauses: those sets are rightly rejected.
+        let Ok(checked) = check(sources) else { return Ok(()); };
+        let engine = covenant::Engine::new(checked.rules, &covenant::Options::default())
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        let days = (0..45u64).filter_map(|n| base().checked_add_days(Days::new(n)));
+        agrees(&engine, days).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    }
+}
+
+#[test]
+fn shipped_when_answers_agree_with_the_day_by_day_reading() {
+    let engine = common::shipped();
+    let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+    let days = (0..(365 * 15u64))
+        .step_by(7)
+        .filter_map(|n| start.checked_add_days(Days::new(n)));
+    if let Err(e) = agrees(&engine, days) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn formatting_round_trips_and_is_idempotent() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in ["rules", "tests/cases"] {
+        collect(&root.join(dir), &mut files);
+    }
+    assert!(files.len() > 20);
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let Ok(once) = covenant::fmt::format(&text) else {
+            continue; // files with syntax errors are not formatted
+        };
+        let twice = covenant::fmt::format(&once).unwrap_or_default();
+        assert_eq!(once, twice, "{} is not stable under fmt", path.display());
+        assert_eq!(
+            tree(&text),
+            tree(&once),
+            "{}: fmt changed the tree",
+            path.display()
+        );
+        assert_eq!(
+            comments(&text),
+            comments(&once),
+            "{}: fmt lost a comment",
+            path.display()
+        );
+        // Where the file checks, formatting keeps every answer.
+        if let (Ok(a), Ok(b)) = (checked(&text), checked(&once)) {
+            for s in subjects(&a) {
+                assert_eq!(
+                    a.when(s).windows,
+                    b.when(s).windows,
+                    "{}: {s:?}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+fn checked(text: &str) -> Result<covenant::Engine, ()> {
+    let mut sources = Sources::new();
+    sources.add("x.cov", text);
+    let c = check(sources).map_err(|_| ())?;
+    covenant::Engine::new(c.rules, &covenant::Options::default()).map_err(|_| ())
+}
+
+fn collect(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|e| e == "cov") {
+            out.push(p);
+        }
+    }
+}
+
+/// The syntax tree with spans blanked, as text.
+fn tree(text: &str) -> String {
+    let (file, _) = covenant::syntax::parse(0, text);
+    let debug = format!("{:?}", file.items);
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(i) = rest.find("Span {") {
+        out.push_str(&rest[..i]);
+        out.push_str("Span");
+        rest = rest[i..].find('}').map_or("", |j| &rest[i + j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+fn comments(text: &str) -> Vec<String> {
+    covenant::syntax::parse(0, text)
+        .0
+        .comments
+        .into_iter()
+        .map(|c| c.text)
+        .collect()
+}
+
+#[test]
+fn most_random_rule_sets_check() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = rule_set();
+    let mut ok = 0;
+    for _ in 0..200 {
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            continue;
+        };
+        let mut sources = Sources::new();
+        sources.add("random.cov", tree.current());
+        if check(sources).is_ok() {
+            ok += 1;
+        }
+    }
+    // The property above would be vacuous if random sets were mostly rejected.
+    assert!(ok > 120, "only {ok} of 200 random rule sets check");
+}
