@@ -12,7 +12,7 @@ use super::{day_arg, load, overrides, report, Exit, Format, RulesArgs};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The question, e.g. `deploy gpt_5_5 on aws at 2026-05-01`; without `at DAY` it asks when
-    #[arg(value_name = "QUESTION", num_args = 0.., trailing_var_arg = true, allow_hyphen_values = false)]
+    #[arg(value_name = "QUESTION", num_args = 0..)]
     question: Vec<String>,
     #[command(flatten)]
     rules: RulesArgs,

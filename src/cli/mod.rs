@@ -156,6 +156,7 @@ pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, 
             let why = errors
                 .first()
                 .map_or("not a value".to_string(), |e| e.message.clone());
+            let why = why.replace("the end of the file", "the end of the value");
             format!("--set `{set}`: {why}")
         })?;
         let mut diags = Vec::new();

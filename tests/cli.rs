@@ -1,0 +1,256 @@
+//! The `covenant` command as a user runs it: exit codes, messages naming the file, line and
+//! column (or the flag), batch answers.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn covenant(args: &[&str]) -> (i32, String, String) {
+    covenant_stdin(args, "")
+}
+
+fn covenant_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut input) = child.stdin.take() {
+        let _ = input.write_all(stdin.as_bytes());
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str, text: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("covenant-cli-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let _ = std::fs::write(&path, text);
+    path
+}
+
+#[test]
+fn check_the_shipped_rules() {
+    let (code, out, _) = covenant(&["check"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("ok: 5 files, 2 agreements, 1 amendments, 6 clauses"),
+        "{out}"
+    );
+}
+
+#[test]
+fn ask_exits_0_when_permitted_and_1_when_forbidden() {
+    assert_eq!(
+        covenant(&[
+            "ask",
+            "deploy",
+            "gpt_5_5",
+            "on",
+            "bedrock",
+            "at",
+            "2026-05-01"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        covenant(&["ask", "deploy gpt_5_5 on bedrock at 2026-04-26"]).0,
+        1
+    );
+    assert_eq!(
+        covenant(&["ask", "pay openai to microsoft at 2030-12-31"]).0,
+        0
+    );
+    assert_eq!(
+        covenant(&["ask", "pay openai to microsoft at 2031-01-01"]).0,
+        1
+    );
+    // A when question is answered, whatever its windows say.
+    assert_eq!(covenant(&["ask", "deploy frontier on aws"]).0, 0);
+}
+
+#[test]
+fn what_if_and_as_of() {
+    let q = "deploy gpt_5_5 on aws at 2026-05-01";
+    let (code, out, _) = covenant(&["ask", q, "--set", "azure_lead=30 days", "--format", "json"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"assumptions\":[\"azure_lead\"]"), "{out}");
+    assert_eq!(
+        covenant(&[
+            "ask",
+            "deploy gpt_5_5 on aws at 2026-05-23",
+            "--set",
+            "azure_lead=30 days"
+        ])
+        .0,
+        0
+    );
+    // As of March 2026 the restructuring had not been signed: Azure exclusivity still held.
+    let (code, out, _) = covenant(&["ask", q, "--as-of", "2026-03-01"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("msft_openai.azure_only"), "{out}");
+}
+
+#[test]
+fn bad_questions_and_flags_exit_2_with_a_clear_message() {
+    for (args, says) in [
+        (
+            vec!["ask", "deploy gpt_55 on aws at 2026-05-01"],
+            "question:8: unknown product `gpt_55`; did you mean `gpt_5_5`?",
+        ),
+        (
+            vec!["ask", "deploy gpt_5_5 on aws at 2026-02-30"],
+            "question:26: `2026-02-30` is not a valid day",
+        ),
+        (
+            vec!["ask", "sell gpt_5_5 on aws"],
+            "question:1: unknown question `sell`",
+        ),
+        (
+            vec!["ask", "deploy gpt_5_5 at aws"],
+            "question:16: expected `on`, found `at`",
+        ),
+        (
+            vec![
+                "ask",
+                "deploy gpt_5_5 on aws at 2026-05-01",
+                "--set",
+                "azure_led=3 days",
+            ],
+            "--set `azure_led=3 days`: unknown assumption `azure_led`; did you mean `azure_lead`?",
+        ),
+        (
+            vec![
+                "ask",
+                "deploy gpt_5_5 on aws at 2026-05-01",
+                "--set",
+                "azure_lead=30",
+            ],
+            "expected `days`, `months` or `years` after the number, found the end of the value",
+        ),
+        (
+            vec![
+                "ask",
+                "deploy gpt_5_5 on aws at 2026-05-01",
+                "--set",
+                "azure_lead=USD 5",
+            ],
+            "`azure_lead` is a duration, but `USD 5` is an amount",
+        ),
+        (
+            vec![
+                "ask",
+                "deploy gpt_5_5 on aws at 2026-05-01",
+                "--set",
+                "azure_lead",
+            ],
+            "expected ID=VALUE",
+        ),
+        (
+            vec!["ask", "deploy gpt_5_5 on aws", "--as-of", "2026-5-1"],
+            "--as-of `2026-5-1`: not a valid day",
+        ),
+        (
+            vec!["ask", "deploy gpt_5_5 on aws", "--rules", "/no/such/rules"],
+            "cannot read `/no/such/rules`: no such file or folder",
+        ),
+        (vec!["ask"], "no question given"),
+        (
+            vec!["ask", "deploy gpt_5_5 on aws", "--format", "xml"],
+            "invalid value 'xml'",
+        ),
+    ] {
+        let (code, _, err) = covenant(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn invalid_rules_name_file_line_and_column() {
+    let path = temp("bad.cov", b"party a\ncloud c operated by b\n");
+    let (code, _, err) = covenant(&["check", "--rules", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.cov:2:21: error[unknown-id]: unknown party `b`"),
+        "{err}"
+    );
+    let (code, _, err) = covenant(&[
+        "ask",
+        "deploy p on c",
+        "--rules",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn non_utf8_and_empty_inputs() {
+    let path = temp("latin1.cov", b"party caf\xe9\n");
+    let (code, _, err) = covenant(&["check", "--rules", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("is not UTF-8 text (first bad byte at offset 9)"),
+        "{err}"
+    );
+    let dir = std::env::temp_dir().join(format!("covenant-empty-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let (code, _, err) = covenant(&["check", "--rules", dir.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("holds no `.cov` files"), "{err}");
+}
+
+#[test]
+fn warnings_are_shown_and_can_be_denied() {
+    let path = temp("warn.cov", b"party a\nassume unused = 3 days\n");
+    let p = path.to_str().unwrap_or_default();
+    let (code, out, err) = covenant(&["check", "--rules", p]);
+    assert_eq!(code, 0);
+    assert!(out.contains("1 warnings"), "{out}");
+    assert!(err.contains("warning[unused-assumption]"), "{err}");
+    assert_eq!(covenant(&["check", "--rules", p, "--deny-warnings"]).0, 1);
+}
+
+#[test]
+fn batch_answers_each_line_and_reports_bad_ones_in_place() {
+    let input = "# a comment\ndeploy gpt_5_5 on aws at 2026-05-01\n\nuse gpt_5_5 by nobody at 2026-05-01\npay openai to microsoft\n";
+    let (code, out, err) = covenant_stdin(&["ask", "--batch", "-"], input);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(lines[0].starts_with(
+        "{\"question\":\"deploy gpt_5_5 on aws at 2026-05-01\",\"decision\":\"permitted\""
+    ));
+    assert!(
+        lines[1].starts_with("{\"line\":4,\"error\":\"column 16: unknown party `nobody`"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[2].contains("\"windows\":["), "{}", lines[2]);
+    // A missing batch file is an error.
+    assert_eq!(covenant(&["ask", "--batch", "/no/such/file"]).0, 2);
+}
+
+#[test]
+fn fmt_check_reports_files_that_would_change() {
+    let path = temp("messy.cov", b"party a   party b\n");
+    let p = path.to_str().unwrap_or_default();
+    let (code, out, _) = covenant(&["fmt", "--check", p]);
+    assert_eq!(code, 1);
+    assert!(out.contains("would be reformatted"));
+    assert_eq!(covenant(&["fmt", p]).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        "party a\nparty b\n"
+    );
+    assert_eq!(covenant(&["fmt", "--check", p]).0, 0);
+    let bad = temp("broken.cov", b"party\n");
+    assert_eq!(covenant(&["fmt", bad.to_str().unwrap_or_default()]).0, 2);
+}
