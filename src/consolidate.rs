@@ -260,6 +260,8 @@ pub fn consolidate(
             signed,
             out: &mut out,
             diags: &mut diags,
+            last: std::collections::HashMap::new(),
+            conflicted: std::collections::HashSet::new(),
         }
         .run();
     }
@@ -287,6 +289,10 @@ struct Agreement1<'a> {
     signed: Bound,
     out: &'a mut Consolidated,
     diags: &'a mut Vec<Diagnostic>,
+    /// Index in `out.versions` of each clause's latest version.
+    last: std::collections::HashMap<ClauseId, usize>,
+    /// Clauses already reported as changed twice on one day.
+    conflicted: std::collections::HashSet<ClauseId>,
 }
 
 impl Agreement1<'_> {
@@ -376,14 +382,15 @@ impl Agreement1<'_> {
                     continue;
                 };
                 for (change, span) in &second.changes {
-                    let Some(target) = touched(change) else {
-                        continue;
-                    };
-                    if let Some((_, first_span)) = first
-                        .changes
-                        .iter()
-                        .find(|(c, _)| touched(c) == Some(target))
-                    {
+                    for target in self.touched(change) {
+                        let Some((_, first_span)) = first
+                            .changes
+                            .iter()
+                            .find(|(c, _)| self.touched(c).contains(&target))
+                        else {
+                            continue;
+                        };
+                        self.conflicted.insert(target);
                         let name = self
                             .rules
                             .clause(target)
@@ -407,6 +414,36 @@ impl Agreement1<'_> {
         }
     }
 
+    /// The clauses a change may alter: the one it names, or for a strike every clause of the
+    /// agreement whose end mentions the event (as written or as any amendment writes it).
+    fn touched(&self, change: &Change) -> Vec<ClauseId> {
+        match change {
+            Change::End(c) | Change::Amend(c, _) | Change::Add(c) => vec![*c],
+            Change::Strike(event) => {
+                let mentions = |alts: &[EndAlt]| alts.contains(&EndAlt::Event(*event));
+                let clauses = self
+                    .rules
+                    .agreements
+                    .get(self.id as usize)
+                    .map(|a| a.clauses.as_slice())
+                    .unwrap_or_default();
+                clauses
+                    .iter()
+                    .copied()
+                    .filter(|&c| {
+                        self.rules.clause(c).is_some_and(|cl| mentions(&cl.terms.end))
+                            || self.rules.amendments.iter().any(|am| {
+                                am.changes.iter().any(|(ch, _)| {
+                                    matches!(ch, Change::Amend(t, terms) if *t == c
+                                        && terms.iter().any(|term| matches!(term, AmendTerm::End(alts) if mentions(alts))))
+                                })
+                            })
+                    })
+                    .collect()
+            }
+        }
+    }
+
     fn apply(&mut self, am: AmendmentId, effective: &Bound, states: &mut [State]) {
         let Some(amendment) = self.rules.amendments.get(am as usize) else {
             return;
@@ -414,6 +451,7 @@ impl Agreement1<'_> {
         for (change, span) in &amendment.changes {
             match change {
                 Change::Add(c) => {
+                    self.warn_backdated_add(*c, amendment, effective);
                     if let Some(s) = states.iter_mut().find(|s| s.clause == *c) {
                         s.alive = true;
                         s.default_start = effective.clone();
@@ -424,6 +462,9 @@ impl Agreement1<'_> {
                     let Some(s) = states.iter_mut().find(|s| s.clause == *c) else {
                         continue;
                     };
+                    if !s.alive && self.conflicted.contains(c) {
+                        continue;
+                    }
                     if !s.alive {
                         let why = match s
                             .ended_by
@@ -470,6 +511,34 @@ impl Agreement1<'_> {
         }
     }
 
+    /// An added clause cannot be in force before its amendment takes effect, whatever its
+    /// `from` says: say so where it says otherwise.
+    fn warn_backdated_add(&mut self, c: ClauseId, amendment: &Amendment, effective: &Bound) {
+        let Some(clause) = self.rules.clause(c) else {
+            return;
+        };
+        let Some(from) = clause.terms.from.map(|v| self.env.day(v)) else {
+            return;
+        };
+        if from.day < effective.day {
+            self.diags.push(
+                Diagnostic::warning(
+                    "added-before-effective",
+                    clause.span,
+                    format!(
+                        "clause `{}` says from {}, but amendment `{}` adding it takes effect on {}",
+                        clause.qualified,
+                        crate::time::iso(from.day),
+                        amendment.name.id,
+                        crate::time::iso(effective.day)
+                    ),
+                )
+                .label("in force only from the amendment's effective day")
+                .help("to make the clause reach back, make the amendment effective earlier"),
+            );
+        }
+    }
+
     fn emit(&mut self, states: &[State], stretch: &Interval) {
         if stretch.is_empty() {
             return;
@@ -488,6 +557,33 @@ impl Agreement1<'_> {
                 }),
                 _ => None,
             };
+            // An amendment that leaves this clause's text as it was does not start a new
+            // version: the clause reads the same across it.
+            if let Some(prev) = self
+                .last
+                .get(&s.clause)
+                .and_then(|&i| self.out.versions.get_mut(i))
+            {
+                let contiguous = match (&prev.stretch.end, &stretch.start) {
+                    (Some(a), Some(b)) => a.day == b.day,
+                    _ => false,
+                };
+                if contiguous
+                    && prev.terms == s.terms
+                    && prev.window == window
+                    && prev.cap_from == cap_from
+                {
+                    prev.stretch.end = stretch.end.clone();
+                    prev.in_force = window.intersect(&prev.stretch);
+                    for a in &s.amended_by {
+                        if !prev.amended_by.contains(a) {
+                            prev.amended_by.push(*a);
+                        }
+                    }
+                    continue;
+                }
+            }
+            self.last.insert(s.clause, self.out.versions.len());
             self.out.versions.push(Version {
                 clause: s.clause,
                 terms: s.terms.clone(),
@@ -532,13 +628,6 @@ impl Agreement1<'_> {
             start: Some(start),
             end,
         }
-    }
-}
-
-fn touched(change: &Change) -> Option<ClauseId> {
-    match change {
-        Change::End(c) | Change::Amend(c, _) => Some(*c),
-        _ => None,
     }
 }
 

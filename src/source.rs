@@ -89,8 +89,17 @@ pub struct Sources {
 pub enum LoadError {
     #[error("cannot read `{path}`: {reason}")]
     Io { path: String, reason: String },
-    #[error("`{path}` is not UTF-8 text (first bad byte at offset {offset})")]
-    NotUtf8 { path: String, offset: usize },
+    #[error("{path}:{line}:{col}: the file is not UTF-8 text: byte 0x{byte:02x} (offset {offset}) is not part of a UTF-8 character\n  {text}\n  {marker}^")]
+    NotUtf8 {
+        path: String,
+        offset: usize,
+        byte: u8,
+        line: usize,
+        col: usize,
+        /// The line up to the bad byte, and a marker under it.
+        text: String,
+        marker: String,
+    },
     #[error("`{path}` holds no `.cov` files")]
     EmptyFolder { path: String },
 }
@@ -184,9 +193,22 @@ impl Sources {
 /// Reads a whole file as UTF-8, with errors that name it.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
-    String::from_utf8(bytes).map_err(|e| LoadError::NotUtf8 {
-        path: path.display().to_string(),
-        offset: e.utf8_error().valid_up_to(),
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = String::from_utf8_lossy(bytes.get(..offset).unwrap_or_default());
+        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let before = valid.get(line_start..).unwrap_or_default();
+        let col = before.chars().count() + 1;
+        LoadError::NotUtf8 {
+            path: path.display().to_string(),
+            offset,
+            byte: bytes.get(offset).copied().unwrap_or(0),
+            line: valid.matches('\n').count() + 1,
+            col,
+            text: before.to_string(),
+            marker: " ".repeat(col - 1),
+        }
     })
 }
 

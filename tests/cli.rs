@@ -197,9 +197,10 @@ fn non_utf8_and_empty_inputs() {
     let (code, _, err) = covenant(&["check", "--rules", path.to_str().unwrap_or_default()]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("is not UTF-8 text (first bad byte at offset 9)"),
+        err.contains("latin1.cov:1:10: the file is not UTF-8 text: byte 0xe9 (offset 9)"),
         "{err}"
     );
+    assert!(err.contains("\n  party caf\n           ^"), "{err}");
     let dir = std::env::temp_dir().join(format!("covenant-empty-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&dir);
     let (code, _, err) = covenant(&["check", "--rules", dir.to_str().unwrap_or_default()]);

@@ -271,11 +271,38 @@ fn first_launch_waits_for_the_launch_plus_the_lead() {
         when(&e, "deploy p on away"),
         [
             "*..2020-01-01 permitted",
-            "2020-01-01..2026-04-23 forbidden",
-            "2026-04-23..2026-05-23 forbidden",
+            "2020-01-01..2026-05-23 forbidden",
             "2026-05-23..* permitted"
         ]
     );
+    // One window for one (clause, effect), whose reason tells the two stretches apart; point
+    // questions on either side say what held on their day.
+    let q = e
+        .parse("deploy p on away")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let w = &e.when(q.subject).windows[1];
+    let stretches: Vec<String> = w.reasons[0]
+        .stretches
+        .iter()
+        .map(|(f, d)| format!("{f:?} {d}"))
+        .collect();
+    assert_eq!(stretches.len(), 2);
+    assert!(
+        stretches[0].starts_with("Some(2020-01-01) ")
+            && stretches[0].ends_with("not launched on home"),
+        "{stretches:?}"
+    );
+    assert!(
+        stretches[1].starts_with("Some(2026-04-23) ")
+            && stretches[1].ends_with("launched on home on 2026-04-23, lead not yet met"),
+        "{stretches:?}"
+    );
+    assert!(window(&e, "deploy p on away at 2026-04-22").reasons[0]
+        .detail
+        .ends_with("not launched on home"));
+    assert!(window(&e, "deploy p on away at 2026-04-23").reasons[0]
+        .detail
+        .ends_with("lead not yet met"));
 }
 
 #[test]
@@ -589,4 +616,66 @@ fn the_pay_question_follows_the_revenue_share_window() {
     assert!(window(&e, "pay a to b at 2020-06-01").reasons[0]
         .detail
         .contains("from stream x"));
+}
+
+#[test]
+fn an_amendment_that_leaves_a_clause_alone_does_not_split_its_windows() {
+    let e = rules(
+        "agreement g { between a and b signed 2025-01-01
+           rule r1 { forbid deploy product p on away }
+           rule r2 { forbid deploy product q on away } }
+         amendment m amends g { signed 2025-06-01 amend r2 { until 2026-01-01 } }",
+    );
+    assert_eq!(
+        when(&e, "deploy p on away"),
+        ["*..2025-01-01 permitted", "2025-01-01..* forbidden"]
+    );
+    let w = window(&e, "deploy p on away at 2025-03-01");
+    assert_eq!(
+        (w.reasons[0].from, w.reasons[0].until),
+        (covenant::time::parse_day("2025-01-01"), None)
+    );
+}
+
+#[test]
+fn a_one_year_lead_from_a_leap_day_clamps_when_subtracting() {
+    let e = rules(&format!(
+        "assume lead_time = 1 year\n{FIRST}\non 2024-02-29: a launches p on home"
+    ));
+    // 2025-02-28 - 1 year = 2024-02-28, before the launch.
+    assert_eq!(
+        decide(&e, "deploy p on away at 2025-02-28").as_str(),
+        "forbidden"
+    );
+    assert_eq!(
+        decide(&e, "deploy p on away at 2025-03-01").as_str(),
+        "permitted"
+    );
+    let e = rules(&format!(
+        "assume lead_time = 1 month\n{FIRST}\non 2024-03-31: a launches p on home"
+    ));
+    assert_eq!(
+        decide(&e, "deploy p on away at 2024-04-30").as_str(),
+        "forbidden"
+    );
+    assert_eq!(
+        decide(&e, "deploy p on away at 2024-05-01").as_str(),
+        "permitted"
+    );
+}
+
+#[test]
+fn a_decline_before_any_launch_says_not_launched() {
+    let e = rules(&format!(
+        "assume lead_time = 30 days\n{FIRST}\non 2022-03-01: a launches p on home\non 2022-03-10: b declines p"
+    ));
+    assert!(window(&e, "deploy p on away at 2022-02-01").reasons[0]
+        .detail
+        .ends_with("not launched on home"));
+    assert!(window(&e, "deploy p on away at 2022-03-05").reasons[0]
+        .detail
+        .ends_with("lead not yet met"));
+    assert!(window(&e, "deploy p on away at 2022-03-10").reasons[0]
+        .detail
+        .ends_with("met by b declines p on 2022-03-10"));
 }

@@ -77,8 +77,20 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         let (_, problems) = consolidate::consolidate(&rules, &env, None);
         diags.extend(problems);
         diags.extend(unused_assumptions(&rules, &used));
+        diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
+    let declares_nothing = files.iter().all(|f| f.items.is_empty());
+    if declares_nothing && !diags.iter().any(Diagnostic::is_error) {
+        diags.push(
+            Diagnostic::error(
+                "empty-rule-set",
+                Span::default(),
+                "the rule set declares nothing: its files hold no declarations",
+            )
+            .label("empty"),
+        );
+    }
     if diags.iter().any(Diagnostic::is_error) {
         return Err(Failure {
             sources: rules.sources,
@@ -89,6 +101,61 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         rules,
         warnings: diags,
     })
+}
+
+/// Selectors that match no product (a mistyped tag, say), and licences of products that the
+/// licensor does not own.
+fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for clause in &rules.clauses {
+        let Some(selector) = clause.terms.body.selector() else {
+            continue;
+        };
+        let products = rules.selected(selector);
+        if products.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "selects-nothing",
+                    clause.span,
+                    format!(
+                        "clause `{}` speaks of no declared product",
+                        clause.qualified
+                    ),
+                )
+                .label("its selector matches no product")
+                .help("check the party and tags of its `products` selector"),
+            );
+        }
+        if let Body::Licence { licensor, .. } = &clause.terms.body {
+            let foreign: Vec<&str> = products
+                .iter()
+                .filter(|p| {
+                    rules
+                        .products
+                        .get(**p as usize)
+                        .is_some_and(|p| p.owner != *licensor)
+                })
+                .map(|p| rules.product(*p))
+                .collect();
+            if !foreign.is_empty() {
+                out.push(
+                    Diagnostic::warning(
+                        "licence-of-another-party",
+                        clause.span,
+                        format!(
+                            "`{}` licenses {} that `{}` does not own",
+                            clause.qualified,
+                            foreign.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", "),
+                            rules.party(*licensor)
+                        ),
+                    )
+                    .label("licensor is not the owner")
+                    .help("an exclusive licence restricts only the owner's licensing; a licence from another party grants use but restricts no one"),
+                );
+            }
+        }
+    }
+    out
 }
 
 fn unused_assumptions(rules: &RuleSet, used: &[bool]) -> Vec<Diagnostic> {

@@ -58,7 +58,9 @@ pub fn run(args: Args) -> Exit {
     let engine = match Engine::new(rules, &Options { overrides, as_of }) {
         Ok(e) => e,
         Err(diags) => {
-            eprintln!("error: with these --set values the rules are inconsistent:");
+            eprintln!(
+                "error: read with these --set and --as-of values, the rules are inconsistent:"
+            );
             report(&diags, &sources);
             return Exit::Error;
         }

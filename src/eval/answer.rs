@@ -60,6 +60,9 @@ pub struct Reason {
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub deps: Deps,
+    /// In a *when* window where an amendment (or a record) changed what the clause says: the
+    /// detail of each stretch, from its first day (`None`: from the beginning of time).
+    pub stretches: Vec<(Option<NaiveDate>, String)>,
 }
 
 /// A stretch of days with one answer: `[from, until)`, `None` for the beginning or end of time.
@@ -79,18 +82,26 @@ impl Window {
     }
 }
 
-/// The answer to a *when* question: windows covering all time, in order.
+/// The answer to a *when* question: windows covering all time, in order, split exactly where
+/// the decision or the set of (clause, effect) reasons changes. Each window's reasons carry the
+/// clause's terms over the whole window (where an amendment changed them inside the window, the
+/// detail says so, stretch by stretch).
+///
+/// Beside the windows, the finer pieces: stretches over which the reasons' details are equal too.
+/// A point question is answered by the piece holding its day, so its reasons say what each
+/// clause said on exactly that day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct When {
     pub windows: Vec<Window>,
+    pub pieces: Vec<Window>,
 }
 
 impl When {
-    /// The window holding a day (windows cover all time, so there is always one).
+    /// The piece holding a day (pieces cover all time, so there is always one).
     pub fn at(&self, day: NaiveDate) -> Option<&Window> {
         let i = self
-            .windows
+            .pieces
             .partition_point(|w| w.from.is_none_or(|f| f <= day));
-        self.windows.get(i.checked_sub(1)?)
+        self.pieces.get(i.checked_sub(1)?)
     }
 }

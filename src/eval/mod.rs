@@ -217,6 +217,7 @@ impl Engine {
                 if owner == Some(party) {
                     return When {
                         windows: vec![empty_window()],
+                        pieces: vec![empty_window()],
                     };
                 }
                 self.licence_effects(product, party, true, &mut effects);
@@ -249,6 +250,7 @@ impl Engine {
             from: v.in_force.start.as_ref().map(|b| b.day),
             until: v.in_force.end.as_ref().map(|b| b.day),
             deps,
+            stretches: Vec::new(),
         }
     }
 
@@ -349,86 +351,61 @@ impl Engine {
         let sentence = self.sentence(v);
         let cloud_name = self.rules.cloud(first);
         let met_by_launch = launch.and_then(|l| Some((lead.first_day_after_lead(l.day)?, l)));
+        // The record that met the right first (a launch on a tie), and the day it did.
         let met = match (met_by_launch, act) {
             (Some((d, l)), Some(a)) if d <= a.day => Some((d, l, true)),
             (_, Some(a)) => Some((a.day, a, false)),
             (Some((d, l)), None) => Some((d, l, true)),
             (None, None) => None,
         };
-        let waiting = match launch {
-            Some(l) => format!(
-                "{sentence}: launched on {cloud_name} on {}, lead not yet met",
-                crate::time::iso(l.day)
-            ),
-            None => format!("{sentence}: not launched on {cloud_name}"),
-        };
-        let Some((met_day, record, by_launch)) = met else {
-            out.push((
-                v.in_force.clone(),
-                self.reason(v, Effect::Forbid, waiting, &lead_deps),
-            ));
-            return;
-        };
-        let met_bound = Bound {
-            day: met_day,
+        let met_bound = met.map(|(day, _, by_launch)| Bound {
+            day,
             deps: if by_launch {
                 lead_deps.clone()
             } else {
                 Deps::none()
             },
+        });
+        // Forbidden until met: "not launched" before a launch is on record, then "launched …,
+        // lead not yet met" while the lead runs.
+        let launch_bound = launch
+            .filter(|l| met_bound.as_ref().is_none_or(|m| l.day < m.day))
+            .map(|l| Bound {
+                day: l.day,
+                deps: Deps::none(),
+            });
+        let not_launched = format!("{sentence}: not launched on {cloud_name}");
+        let span = |start: Option<Bound>, end: Option<Bound>| {
+            v.in_force.intersect(&Interval { start, end })
         };
-        // Before the launch itself is on record, the reason says so; between the launch and the
-        // end of the lead, it says the lead is running.
-        let before = Interval {
-            start: None,
-            end: Some(met_bound.clone()),
-        };
-        if by_launch && record.day < met_day {
-            let not_yet = Interval {
-                start: None,
-                end: Some(Bound {
-                    day: record.day,
-                    deps: Deps::none(),
-                }),
-            };
-            let running = Interval {
-                start: Some(Bound {
-                    day: record.day,
-                    deps: Deps::none(),
-                }),
-                end: Some(met_bound.clone()),
-            };
-            let none = format!("{sentence}: not launched on {cloud_name}");
+        match (&launch_bound, launch) {
+            (Some(lb), Some(l)) => {
+                let running = format!(
+                    "{sentence}: launched on {cloud_name} on {}, lead not yet met",
+                    crate::time::iso(l.day)
+                );
+                out.push((
+                    span(None, Some(lb.clone())),
+                    self.reason(v, Effect::Forbid, not_launched, &lead_deps),
+                ));
+                out.push((
+                    span(Some(lb.clone()), met_bound.clone()),
+                    self.reason(v, Effect::Forbid, running, &lead_deps),
+                ));
+            }
+            _ => out.push((
+                span(None, met_bound.clone()),
+                self.reason(v, Effect::Forbid, not_launched, &lead_deps),
+            )),
+        }
+        if let (Some((_, record, by_launch)), Some(mb)) = (met, met_bound) {
+            let detail = format!("{sentence}: met by {}", self.record_text(record));
+            let deps = if by_launch { lead_deps } else { Deps::none() };
             out.push((
-                v.in_force.intersect(&not_yet),
-                self.reason(v, Effect::Forbid, none, &lead_deps),
-            ));
-            out.push((
-                v.in_force.intersect(&running),
-                self.reason(v, Effect::Forbid, waiting, &lead_deps),
-            ));
-        } else {
-            let none = if by_launch {
-                format!("{sentence}: not launched on {cloud_name}")
-            } else {
-                waiting
-            };
-            out.push((
-                v.in_force.intersect(&before),
-                self.reason(v, Effect::Forbid, none, &lead_deps),
+                span(Some(mb), None),
+                self.reason(v, Effect::Permit, detail, &deps),
             ));
         }
-        let after = Interval {
-            start: Some(met_bound),
-            end: None,
-        };
-        let how = self.record_text(record);
-        let detail = format!("{sentence}: met by {how}");
-        let deps = if by_launch { lead_deps } else { Deps::none() };
-        out.push((
-            v.in_force.intersect(&after),
-            self.reason(v, Effect::Permit, detail, &deps),
-        ));
     }
 
     /// A record in words: `openai launches gpt_5_5 on azure on 2026-04-23`.

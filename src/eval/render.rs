@@ -95,7 +95,13 @@ fn reasons_text(out: &mut String, w: &Window, indent: &str) {
             "{indent}       in force {}",
             span_text(r.from, r.until)
         );
-        let _ = writeln!(out, "{indent}       {}", r.detail);
+        if r.stretches.is_empty() {
+            let _ = writeln!(out, "{indent}       {}", r.detail);
+        }
+        for (from, detail) in &r.stretches {
+            let from = from.map_or("at first".to_string(), |f| format!("from {}", iso(f)));
+            let _ = writeln!(out, "{indent}       {from}: {detail}");
+        }
     }
 }
 

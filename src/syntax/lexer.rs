@@ -238,7 +238,7 @@ fn digits(input: &str) -> IResult<&str, &str> {
 }
 
 fn number(input: &str) -> IResult<&str, &str> {
-    recognize(pair(digits, opt(pair(char('.'), digit1))))(input)
+    recognize(pair(digits, opt(pair(char('.'), digits))))(input)
 }
 
 fn percent(input: &str) -> IResult<&str, &str> {
