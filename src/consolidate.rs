@@ -247,8 +247,15 @@ pub fn consolidate(
         as_of,
     };
     let mut diags = Vec::new();
+    let mut by_target: Vec<Vec<AmendmentId>> = vec![Vec::new(); rules.agreements.len()];
+    for (i, a) in rules.amendments.iter().enumerate() {
+        if let Some(list) = by_target.get_mut(a.target as usize) {
+            list.push(AmendmentId::try_from(i).unwrap_or(0));
+        }
+    }
     for (i, agreement) in rules.agreements.iter().enumerate() {
         let id = AgreementId::try_from(i).unwrap_or(0);
+        let amendments = by_target.get(i).map(Vec::as_slice).unwrap_or_default();
         let signed = env.day(agreement.signed);
         if !known(signed.day, as_of) {
             continue;
@@ -260,6 +267,7 @@ pub fn consolidate(
             signed,
             out: &mut out,
             diags: &mut diags,
+            amendments,
             last: std::collections::HashMap::new(),
             conflicted: std::collections::HashSet::new(),
         }
@@ -289,6 +297,8 @@ struct Agreement1<'a> {
     signed: Bound,
     out: &'a mut Consolidated,
     diags: &'a mut Vec<Diagnostic>,
+    /// The amendments of this agreement.
+    amendments: &'a [AmendmentId],
     /// Index in `out.versions` of each clause's latest version.
     last: std::collections::HashMap<ClauseId, usize>,
     /// Clauses already reported as changed twice on one day.
@@ -300,17 +310,13 @@ impl Agreement1<'_> {
         let rules = self.rules;
         let env = self.env;
         let as_of = self.out.as_of;
-        let mut amendments: Vec<(AmendmentId, Bound, Bound)> = rules
+        let mut amendments: Vec<(AmendmentId, Bound, Bound)> = self
             .amendments
             .iter()
-            .enumerate()
-            .filter(|(_, a)| a.target == self.id)
-            .filter_map(|(i, a)| {
+            .filter_map(|&id| {
+                let a = rules.amendments.get(id as usize)?;
                 let signed = env.day(a.signed);
-                known(signed.day, as_of).then(|| {
-                    let id = AmendmentId::try_from(i).unwrap_or(0);
-                    (id, env.day(a.effective()), signed)
-                })
+                known(signed.day, as_of).then(|| (id, env.day(a.effective()), signed))
             })
             .collect();
         amendments.sort_by_key(|a| (a.1.day, a.2.day, a.0));

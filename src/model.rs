@@ -352,6 +352,42 @@ impl RuleSet {
         self.clauses.get(id as usize)
     }
 
+    /// Each party's products, in declaration order (an index for [`RuleSet::select`]).
+    pub fn products_by_owner(&self) -> Vec<Vec<ProductId>> {
+        let mut by_owner: Vec<Vec<ProductId>> = vec![Vec::new(); self.parties.len()];
+        for (i, p) in self.products.iter().enumerate() {
+            if let (Some(list), Ok(id)) =
+                (by_owner.get_mut(p.owner as usize), ProductId::try_from(i))
+            {
+                list.push(id);
+            }
+        }
+        by_owner
+    }
+
+    /// Products a selector matches, using an owner index so that `products by P` looks only at
+    /// P's products.
+    pub fn select(&self, selector: &Selector, by_owner: &[Vec<ProductId>]) -> Vec<ProductId> {
+        match selector {
+            Selector::Products(ids) => ids.clone(),
+            Selector::Matching {
+                by: Some(owner), ..
+            } => by_owner
+                .get(*owner as usize)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .copied()
+                .filter(|p| {
+                    self.products
+                        .get(*p as usize)
+                        .is_some_and(|prod| selector.matches(*p, prod))
+                })
+                .collect(),
+            Selector::Matching { by: None, .. } => self.selected(selector),
+        }
+    }
+
     /// Products a selector matches, in declaration order.
     pub fn selected(&self, selector: &Selector) -> Vec<ProductId> {
         self.products

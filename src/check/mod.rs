@@ -107,11 +107,12 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
 /// licensor does not own.
 fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    let by_owner = rules.products_by_owner();
     for clause in &rules.clauses {
         let Some(selector) = clause.terms.body.selector() else {
             continue;
         };
-        let products = rules.selected(selector);
+        let products = rules.select(selector, &by_owner);
         if products.is_empty() {
             out.push(
                 Diagnostic::warning(

@@ -1,10 +1,8 @@
 //! `covenant ask`: one question, or a batch of them, answered from the compiled rules.
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufRead, BufWriter};
 use std::path::PathBuf;
 
-use covenant::eval::answer::Window;
 use covenant::eval::{render, Engine, Options};
 
 use super::{day_arg, load, overrides, report, Exit, Format, RulesArgs};
@@ -65,10 +63,14 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    match &args.batch {
+    let exit = match &args.batch {
         Some(path) => batch(&engine, path),
         None => single(&engine, &args.question.join(" "), args.format),
-    }
+    };
+    // The process ends here: leave the compiled tables to the operating system rather than
+    // freeing them one by one (measurable on large rule sets).
+    std::mem::forget(engine);
+    exit
 }
 
 fn single(engine: &Engine, text: &str, format: Format) -> Exit {
@@ -133,7 +135,7 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    match answer_lines(engine, reader, &mut out) {
+    match covenant::eval::batch::answer_lines(engine, reader, &mut out) {
         Ok(()) => Exit::Yes,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Yes,
         Err(e) => {
@@ -141,61 +143,4 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
             Exit::Error
         }
     }
-}
-
-/// Answers one question a line; a bad line yields `{"line": N, "error": "…"}`.
-pub fn answer_lines(
-    engine: &Engine,
-    mut reader: impl BufRead,
-    out: &mut impl Write,
-) -> std::io::Result<()> {
-    let mut tails: HashMap<*const Window, String> = HashMap::new();
-    let mut buf = Vec::with_capacity(256);
-    let mut line_no = 0usize;
-    loop {
-        buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
-            break;
-        }
-        line_no += 1;
-        let Ok(line) = std::str::from_utf8(&buf) else {
-            writeln!(
-                out,
-                "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}"
-            )?;
-            continue;
-        };
-        let text = line.trim();
-        if text.is_empty() || text.starts_with('#') {
-            continue;
-        }
-        let q = match engine.parse(text) {
-            Ok(q) => q,
-            Err(e) => {
-                let err = serde_json::json!({"line": line_no, "error": format!("column {}: {}", e.column, e.message)});
-                writeln!(out, "{err}")?;
-                continue;
-            }
-        };
-        let question = serde_json::Value::String(text.to_string()).to_string();
-        match q.at {
-            Some(day) => {
-                let w = engine.at(q.subject, day);
-                let tail = match &w {
-                    std::borrow::Cow::Borrowed(w) => tails
-                        .entry(*w as *const Window)
-                        .or_insert_with(|| render::point_json_tail(engine, w))
-                        .as_str()
-                        .to_string(),
-                    std::borrow::Cow::Owned(w) => render::point_json_tail(engine, w),
-                };
-                writeln!(out, "{{\"question\":{question}{tail}")?;
-            }
-            None => {
-                let when = engine.when(q.subject);
-                writeln!(out, "{}", render::when_json(engine, text, &when))?;
-            }
-        }
-    }
-    out.flush()
 }

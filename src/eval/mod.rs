@@ -8,6 +8,7 @@
 //! already built. Only the clauses whose selector matches a product are ever looked at for it.
 
 pub mod answer;
+pub mod batch;
 mod explain;
 pub mod question;
 pub mod render;
@@ -34,8 +35,9 @@ pub struct Options {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Tables larger than this many subjects are answered on demand instead of ahead.
-const EAGER_LIMIT: usize = 1 << 20;
+/// Tables larger than this many subjects are answered on demand instead of ahead (a rule set with
+/// thousands of parties would otherwise compile millions of answers nobody asks for).
+const EAGER_LIMIT: usize = 1 << 12;
 
 /// A rule set compiled for questions.
 pub struct Engine {
@@ -46,6 +48,8 @@ pub struct Engine {
     by_clause: Vec<Range<usize>>,
     /// Clauses whose selector matches each product.
     by_product: Vec<Vec<ClauseId>>,
+    /// Revenue-share clauses of each payer.
+    by_payer: Vec<Vec<ClauseId>>,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -79,23 +83,34 @@ impl Engine {
             }
         }
         let mut by_product = vec![Vec::new(); rules.products.len()];
+        let by_owner = rules.products_by_owner();
         for (ci, clause) in rules.clauses.iter().enumerate() {
             if let Some(sel) = clause.terms.body.selector() {
-                for p in rules.selected(sel) {
+                let selected = rules.select(sel, &by_owner);
+                for p in selected {
                     if let Some(list) = by_product.get_mut(p as usize) {
                         list.push(ClauseId::try_from(ci).unwrap_or(0));
                     }
                 }
             }
         }
-        // Amendments may change a selector? No: amendments change only time, exclusivity, rate,
-        // cap and lead, so a clause's products are fixed by its text.
+        // Amendments change only time, exclusivity, rate, cap and lead, never a selector or the
+        // parties of a revenue share, so these indexes hold for every version.
+        let mut by_payer = vec![Vec::new(); rules.parties.len()];
+        for (ci, clause) in rules.clauses.iter().enumerate() {
+            if let Body::RevenueShare { payer, .. } = &clause.terms.body {
+                if let Some(list) = by_payer.get_mut(*payer as usize) {
+                    list.push(ClauseId::try_from(ci).unwrap_or(0));
+                }
+            }
+        }
         let mut engine = Engine {
             rules,
             env,
             cons,
             by_clause,
             by_product,
+            by_payer,
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
@@ -464,7 +479,13 @@ impl Engine {
     }
 
     fn pay_effects(&self, payer: PartyId, payee: PartyId, out: &mut Vec<(Interval, Reason)>) {
-        for v in self.cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
+        let clauses = self
+            .by_payer
+            .get(payer as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let versions = clauses.iter().flat_map(|c| self.versions(*c).iter());
+        for v in versions.filter(|v| !v.in_force.is_empty()) {
             let Body::RevenueShare {
                 payer: p,
                 payee: q,

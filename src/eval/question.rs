@@ -54,7 +54,22 @@ const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `licens
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
-    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    let mut words = [""; 7];
+    let mut count = 0;
+    for w in text.split_ascii_whitespace() {
+        if count == words.len() {
+            return Err(QuestionError::at(
+                text,
+                w,
+                format!("unexpected `{w}` after the question"),
+            ));
+        }
+        if let Some(slot) = words.get_mut(count) {
+            *slot = w;
+        }
+        count += 1;
+    }
+    let words = words.get(..count).unwrap_or_default();
     let end_word = text.get(text.len()..).unwrap_or("");
     let word = |i: usize| words.get(i).copied();
     let need = |i: usize, what: &str| -> Result<&str, QuestionError> {

@@ -94,6 +94,14 @@ const CLAUSE_KINDS: &[&str] = &[
     "rule",
 ];
 
+/// What [`Parser::bump`] passed over.
+struct Bumped<'a> {
+    span: Span,
+    text: &'a str,
+    /// `Some(false)` for `{`, `Some(true)` for `}`.
+    close: Option<bool>,
+}
+
 /// Marker: a problem was reported and the caller should recover.
 pub struct Failed;
 type PResult<T> = Result<T, Failed>;
@@ -164,13 +172,21 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bump(&mut self) -> Option<Token<'a>> {
-        let t = self.toks.get(self.pos).cloned();
-        if let Some(t) = &t {
-            self.last_end = t.span.end;
-            self.pos += 1;
-        }
-        t
+    /// Moves past the current token; returns its span and text (never cloning a token).
+    fn bump(&mut self) -> Option<Bumped<'a>> {
+        let t = self.toks.get(self.pos)?;
+        let bumped = Bumped {
+            span: t.span,
+            text: t.text,
+            close: match t.tok {
+                Tok::LBrace => Some(false),
+                Tok::RBrace => Some(true),
+                _ => None,
+            },
+        };
+        self.last_end = t.span.end;
+        self.pos += 1;
+        Some(bumped)
     }
 
     fn eat_word(&mut self, word: &str) -> bool {
@@ -260,6 +276,28 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The id a declaration declares. A reserved word is reported but still taken, so that the
+    /// rest of the file (and every `$` reference to it) reads without a cascade of errors.
+    fn declared_ident(&mut self, what: &str) -> PResult<Ident> {
+        if let Some(Token {
+            tok: Tok::Word,
+            text,
+            span,
+        }) = self.peek()
+        {
+            if is_keyword(text) {
+                let (text, span) = (*text, *span);
+                let _ = self.ident(what);
+                self.bump();
+                return Ok(Ident {
+                    name: text.to_string(),
+                    span,
+                });
+            }
+        }
+        self.ident(what)
+    }
+
     fn ident_list(&mut self, what: &str) -> PResult<Vec<Ident>> {
         let mut ids = vec![self.ident(what)?];
         while self.eat(&Tok::Comma) {
@@ -292,15 +330,15 @@ impl<'a> Parser<'a> {
     fn skip_block(&mut self) {
         let mut depth = 0usize;
         while let Some(t) = self.bump() {
-            match t.tok {
-                Tok::LBrace => depth += 1,
-                Tok::RBrace => {
+            match t.close {
+                Some(false) => depth += 1,
+                Some(true) => {
                     depth = depth.saturating_sub(1);
                     if depth == 0 {
                         return;
                     }
                 }
-                _ => {}
+                None => {}
             }
         }
     }
@@ -335,15 +373,15 @@ impl<'a> Parser<'a> {
     fn close_block(&mut self) {
         let mut depth = 1usize;
         while let Some(t) = self.bump() {
-            match t.tok {
-                Tok::LBrace => depth += 1,
-                Tok::RBrace => {
+            match t.close {
+                Some(false) => depth += 1,
+                Some(true) => {
                     depth -= 1;
                     if depth == 0 {
                         return;
                     }
                 }
-                _ => {}
+                None => {}
             }
         }
     }
@@ -812,7 +850,7 @@ impl<'a> Parser<'a> {
         let start = self.start();
         let (kind, kind_word) = self.clause_kind()?;
         let head = (|| {
-            let id = self.ident("a clause id")?;
+            let id = self.declared_ident("a clause id")?;
             let title = self.opt_text();
             self.expect(&Tok::LBrace, "`{` to open the clause")?;
             Ok((id, title))
@@ -879,7 +917,7 @@ impl<'a> Parser<'a> {
     // ----- agreements and amendments ------------------------------------------------------
 
     fn agreement(&mut self, start: u32) -> PResult<Agreement> {
-        let id = self.ident("an agreement id")?;
+        let id = self.declared_ident("an agreement id")?;
         let title = self.opt_text();
         self.expect(&Tok::LBrace, "`{` to open the agreement")?;
         let mut parties = Vec::new();
@@ -1087,7 +1125,7 @@ impl<'a> Parser<'a> {
     }
 
     fn amendment(&mut self, start: u32) -> PResult<Amendment> {
-        let id = self.ident("an amendment id")?;
+        let id = self.declared_ident("an amendment id")?;
         let title = self.opt_text();
         self.expect_word("amends", "`amends AGREEMENT`")?;
         let target = self.ident("an agreement id")?;
@@ -1218,7 +1256,7 @@ impl<'a> Parser<'a> {
         match word {
             "party" => {
                 self.bump();
-                let id = self.ident("a party id")?;
+                let id = self.declared_ident("a party id")?;
                 let title = self.opt_text();
                 Ok(Item::Party {
                     id,
@@ -1228,7 +1266,7 @@ impl<'a> Parser<'a> {
             }
             "cloud" => {
                 self.bump();
-                let id = self.ident("a cloud id")?;
+                let id = self.declared_ident("a cloud id")?;
                 let title = self.opt_text();
                 self.expect_word("operated", "`operated by PARTY`")?;
                 self.expect_word("by", "`by`")?;
@@ -1248,7 +1286,7 @@ impl<'a> Parser<'a> {
             }
             "product" => {
                 self.bump();
-                let id = self.ident("a product id")?;
+                let id = self.declared_ident("a product id")?;
                 let title = self.opt_text();
                 self.expect_word("by", "`by PARTY`")?;
                 let owner = self.ident("a party id")?;
@@ -1267,7 +1305,7 @@ impl<'a> Parser<'a> {
             }
             "event" => {
                 self.bump();
-                let id = self.ident("an event id")?;
+                let id = self.declared_ident("an event id")?;
                 let title = self.opt_text();
                 Ok(Item::Event {
                     id,
@@ -1277,7 +1315,7 @@ impl<'a> Parser<'a> {
             }
             "assume" => {
                 self.bump();
-                let id = self.ident("an assumption id")?;
+                let id = self.declared_ident("an assumption id")?;
                 self.expect(&Tok::Eq, "`=`")?;
                 let value = self.literal()?;
                 let note = self.opt_text();
