@@ -49,6 +49,7 @@ pub mod check;
 pub mod consolidate;
 pub mod diag;
 pub mod eval;
+pub mod finance;
 pub mod fmt;
 pub mod model;
 pub mod money;

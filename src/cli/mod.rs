@@ -5,6 +5,7 @@
 mod ask;
 mod check;
 mod fmt;
+mod revshare;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ enum Command {
     Fmt(fmt::Args),
     /// Answer a question: `deploy gpt_5_5 on aws at 2026-05-01`
     Ask(ask::Args),
+    /// What the revenue shares owe over ledgers (CSV: date,party,stream,amount,currency)
+    Revshare(revshare::Args),
 }
 
 impl Cli {
@@ -62,6 +65,7 @@ impl Cli {
             Command::Check(a) => check::run(a),
             Command::Fmt(a) => fmt::run(a),
             Command::Ask(a) => ask::run(a),
+            Command::Revshare(a) => revshare::run(a),
         }
     }
 }

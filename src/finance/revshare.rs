@@ -1,0 +1,388 @@
+//! Revenue shares over ledgers: exact, capped, in one pass with memory bounded by days, not rows.
+//!
+//! Each row is read against each `revenue_share` clause as consolidated on the row's date: its
+//! share is `amount × rate`, exactly. Under a cap the total owed is `min(cap, max(0, S))`, S the
+//! running sum of the shares the cap counts, and each row pays the change it makes to that total.
+//! That change telescopes: what a run of rows pays is `clamp(S_after) − clamp(S_before)`, whatever
+//! their order within the run. So rows are never sorted or buffered: shares the cap counts are
+//! summed per day (with the highest running sum within the day, in file order, to find the day
+//! the cap is first reached) and the days are walked in order at the end. Uncapped shares are
+//! plain sums. Memory grows with the number of distinct days, not rows, and an unsorted ledger
+//! costs the same as a sorted one.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use iso_currency::Currency;
+use rust_decimal::Decimal;
+
+use super::ledger::{LedgerError, Row};
+use crate::consolidate::Deps;
+use crate::eval::Engine;
+use crate::model::{Body, ClauseId};
+
+/// One consolidated stretch of a revenue share.
+#[derive(Clone, Debug)]
+struct Stretch {
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    /// The rate as a fraction (`0.2` for 20%).
+    rate: Decimal,
+    streams: Vec<String>,
+    /// The cap and the first day it counts.
+    cap: Option<(Decimal, NaiveDate)>,
+}
+
+/// A revenue-share clause ready for rows.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub clause: ClauseId,
+    pub qualified: String,
+    pub payer: String,
+    pub payee: String,
+    pub earner: String,
+    stretches: Vec<Stretch>,
+    /// The cap's currency, when some stretch is capped.
+    cap_currency: Option<Currency>,
+    /// The latest cap written, for reports.
+    pub cap: Option<Decimal>,
+    /// The earliest counting day of any cap: rows from then on go through the day walk.
+    first_cap_day: Option<NaiveDate>,
+    /// Distinct counting days.
+    cap_days: Vec<NaiveDate>,
+    /// Assumptions behind the rates, caps and windows.
+    pub deps: Deps,
+}
+
+/// Sums for one year.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Year {
+    pub base: Decimal,
+    pub share: Decimal,
+    pub paid: Decimal,
+}
+
+/// Shares of one day that a cap may count, in file order.
+#[derive(Clone, Copy, Debug)]
+struct Day {
+    sum: Decimal,
+    /// The highest running sum within the day.
+    peak: Decimal,
+    stretch: usize,
+}
+
+/// What one clause owes over the rows read so far.
+#[derive(Clone, Debug)]
+pub struct Tally {
+    pub plan: Plan,
+    pub currency: Option<Currency>,
+    pub rows: u64,
+    pub base: Decimal,
+    pub share: Decimal,
+    pub paid: Decimal,
+    pub cap_reached_on: Option<NaiveDate>,
+    pub years: BTreeMap<i32, Year>,
+    days: BTreeMap<NaiveDate, Day>,
+    /// After [`Tally::finish`]: the running sum S of each cap's count.
+    cap_sums: Vec<(NaiveDate, Decimal)>,
+}
+
+/// Why a sum could not be made.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FinanceError {
+    #[error(transparent)]
+    Row(#[from] LedgerError),
+    #[error("decimal overflow while summing `{clause}`: the totals exceed what 28 significant digits hold")]
+    Overflow { clause: String },
+}
+
+/// The plans of every revenue share in an engine's rules (or only those named).
+pub fn plans(engine: &Engine) -> Vec<Plan> {
+    let rules = engine.rules();
+    let env = engine.env();
+    let cons = engine.consolidated();
+    let mut out = Vec::new();
+    for (ci, clause) in rules.clauses.iter().enumerate() {
+        let Body::RevenueShare {
+            payer,
+            payee,
+            earner,
+            ..
+        } = &clause.terms.body
+        else {
+            continue;
+        };
+        let id = ClauseId::try_from(ci).unwrap_or(0);
+        let mut plan = Plan {
+            clause: id,
+            qualified: clause.qualified.clone(),
+            payer: rules.party(*payer).to_string(),
+            payee: rules.party(*payee).to_string(),
+            earner: rules.party(*earner).to_string(),
+            stretches: Vec::new(),
+            cap_currency: None,
+            cap: None,
+            first_cap_day: None,
+            cap_days: Vec::new(),
+            deps: Deps::none(),
+        };
+        for v in cons.of(id).filter(|v| !v.in_force.is_empty()) {
+            let Body::RevenueShare {
+                rate, streams, cap, ..
+            } = &v.terms.body
+            else {
+                continue;
+            };
+            let (percent, deps) = env.percent(*rate);
+            plan.deps.add(&deps);
+            for b in [&v.in_force.start, &v.in_force.end].into_iter().flatten() {
+                plan.deps.add(&b.deps);
+            }
+            let cap = match (cap, &v.cap_from) {
+                (Some(cap), Some(from)) => env.money(cap.amount).map(|(m, d)| {
+                    plan.deps.add(&d);
+                    plan.deps.add(&from.deps);
+                    plan.cap_currency = Some(m.currency);
+                    plan.cap = Some(m.amount);
+                    if !plan.cap_days.contains(&from.day) {
+                        plan.cap_days.push(from.day);
+                    }
+                    plan.first_cap_day =
+                        Some(plan.first_cap_day.map_or(from.day, |d| d.min(from.day)));
+                    (m.amount, from.day)
+                }),
+                _ => None,
+            };
+            plan.stretches.push(Stretch {
+                from: v.in_force.start.as_ref().map(|b| b.day),
+                until: v.in_force.end.as_ref().map(|b| b.day),
+                rate: percent / Decimal::ONE_HUNDRED,
+                streams: streams.clone(),
+                cap,
+            });
+        }
+        plan.cap_days.sort();
+        out.push(plan);
+    }
+    out
+}
+
+impl Plan {
+    fn stretch_at(&self, day: NaiveDate) -> Option<(usize, &Stretch)> {
+        let i = self
+            .stretches
+            .partition_point(|s| s.from.is_none_or(|f| f <= day));
+        let i = i.checked_sub(1)?;
+        let s = self.stretches.get(i)?;
+        s.until.is_none_or(|u| day < u).then_some((i, s))
+    }
+}
+
+impl Tally {
+    pub fn new(plan: Plan) -> Tally {
+        Tally {
+            currency: plan.cap_currency,
+            plan,
+            rows: 0,
+            base: Decimal::ZERO,
+            share: Decimal::ZERO,
+            paid: Decimal::ZERO,
+            cap_reached_on: None,
+            years: BTreeMap::new(),
+            days: BTreeMap::new(),
+            cap_sums: Vec::new(),
+        }
+    }
+
+    fn overflow(&self) -> FinanceError {
+        FinanceError::Overflow {
+            clause: self.plan.qualified.clone(),
+        }
+    }
+
+    /// The stretch that counts a row, if this clause counts it at all.
+    fn counts(&self, row: &Row<'_>) -> Option<usize> {
+        if row.party != self.plan.earner {
+            return None;
+        }
+        let (index, stretch) = self.plan.stretch_at(row.date)?;
+        let stream_ok =
+            stretch.streams.is_empty() || stretch.streams.iter().any(|s| s == row.stream);
+        stream_ok.then_some(index)
+    }
+
+    /// A row this clause would count in another currency than its own: the error to report.
+    pub fn mismatch(&self, file: &str, row: &Row<'_>) -> Option<LedgerError> {
+        let c = self.currency?;
+        (c != row.currency && self.counts(row).is_some()).then(|| LedgerError {
+            file: file.to_string(),
+            line: row.line,
+            message: format!(
+                "currency `{}`, but `{}` counts in `{}`: currencies never mix",
+                row.currency.code(),
+                self.plan.qualified,
+                c.code()
+            ),
+        })
+    }
+
+    /// Counts one row, if this clause counts it. `file` names the ledger for errors.
+    pub fn add(&mut self, file: &str, row: &Row<'_>) -> Result<(), FinanceError> {
+        let Some(index) = self.counts(row) else {
+            return Ok(());
+        };
+        if let Some(e) = self.mismatch(file, row) {
+            return Err(e.into());
+        }
+        let Some(stretch) = self.plan.stretches.get(index) else {
+            return Ok(());
+        };
+        if self.currency.is_none() {
+            self.currency = Some(row.currency);
+        }
+        let share = row
+            .amount
+            .checked_mul(stretch.rate)
+            .ok_or_else(|| self.overflow())?;
+        let counted_by_cap = self.plan.first_cap_day.is_some_and(|f| row.date >= f);
+        self.rows += 1;
+        let sums = (|| {
+            self.base = self.base.checked_add(row.amount)?;
+            self.share = self.share.checked_add(share)?;
+            let year = self.years.entry(row.date.year()).or_default();
+            year.base = year.base.checked_add(row.amount)?;
+            year.share = year.share.checked_add(share)?;
+            if counted_by_cap {
+                let day = self.days.entry(row.date).or_insert(Day {
+                    sum: Decimal::ZERO,
+                    peak: share,
+                    stretch: index,
+                });
+                day.sum = day.sum.checked_add(share)?;
+                day.peak = day.peak.max(day.sum);
+            } else {
+                year.paid = year.paid.checked_add(share)?;
+                self.paid = self.paid.checked_add(share)?;
+            }
+            Some(())
+        })();
+        sums.ok_or_else(|| self.overflow())
+    }
+
+    /// Folds another tally of the same clause, read from rows that come after this one's in file
+    /// order (for reading parts of a ledger in parallel).
+    pub fn merge(&mut self, other: Tally) -> Result<(), FinanceError> {
+        let overflow = self.overflow();
+        match (self.currency, other.currency) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(FinanceError::Row(LedgerError {
+                    file: String::new(),
+                    line: 0,
+                    message: format!(
+                        "`{}` counts rows in both `{}` and `{}`: currencies never mix",
+                        self.plan.qualified,
+                        a.code(),
+                        b.code()
+                    ),
+                }))
+            }
+            (None, b) => self.currency = b,
+            _ => {}
+        }
+        let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or_else(|| overflow.clone());
+        self.rows += other.rows;
+        self.base = add(self.base, other.base)?;
+        self.share = add(self.share, other.share)?;
+        self.paid = add(self.paid, other.paid)?;
+        for (y, o) in other.years {
+            let e = self.years.entry(y).or_default();
+            e.base = add(e.base, o.base)?;
+            e.share = add(e.share, o.share)?;
+            e.paid = add(e.paid, o.paid)?;
+        }
+        for (d, o) in other.days {
+            match self.days.get_mut(&d) {
+                Some(e) => {
+                    let peak = add(e.sum, o.peak)?;
+                    e.sum = add(e.sum, o.sum)?;
+                    e.peak = e.peak.max(peak);
+                }
+                None => {
+                    self.days.insert(d, o);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Walks the capped days in order: what each pays, and when the cap is first reached.
+    pub fn finish(mut self) -> Result<Tally, FinanceError> {
+        let overflow = self.overflow();
+        let ov = || overflow.clone();
+        // The running sum S for each counting day.
+        let mut sums: Vec<(NaiveDate, Decimal)> = self
+            .plan
+            .cap_days
+            .iter()
+            .map(|d| (*d, Decimal::ZERO))
+            .collect();
+        let days = std::mem::take(&mut self.days);
+        for (date, day) in &days {
+            let stretch = self.plan.stretches.get(day.stretch);
+            let cap = stretch.and_then(|s| s.cap).filter(|(_, from)| date >= from);
+            let paid = match cap {
+                Some((cap, from)) => {
+                    let before = sums
+                        .iter()
+                        .find(|(f, _)| *f == from)
+                        .map_or(Decimal::ZERO, |(_, s)| *s);
+                    let after = before.checked_add(day.sum).ok_or_else(ov)?;
+                    let peak = before.checked_add(day.peak).ok_or_else(ov)?;
+                    if self.cap_reached_on.is_none() && peak >= cap {
+                        self.cap_reached_on = Some(*date);
+                    }
+                    clamp(after, cap)
+                        .checked_sub(clamp(before, cap))
+                        .ok_or_else(ov)?
+                }
+                None => day.sum,
+            };
+            for (from, s) in sums.iter_mut() {
+                if date >= from {
+                    *s = s.checked_add(day.sum).ok_or_else(ov)?;
+                }
+            }
+            self.paid = self.paid.checked_add(paid).ok_or_else(ov)?;
+            let year = self.years.entry(date.year()).or_default();
+            year.paid = year.paid.checked_add(paid).ok_or_else(ov)?;
+        }
+        self.days = days;
+        self.cap_sums = sums;
+        Ok(self)
+    }
+
+    /// The cap in force on a day and what remains under it after the rows counted (a finished
+    /// tally of rows up to that day).
+    pub fn remaining_at(&self, day: NaiveDate) -> Option<(Decimal, Decimal)> {
+        let (cap, from) = self.plan.stretch_at(day)?.1.cap?;
+        let s = self
+            .cap_sums
+            .iter()
+            .find(|(f, _)| *f == from)
+            .map_or(Decimal::ZERO, |(_, s)| *s);
+        Some((cap, cap - clamp(s, cap)))
+    }
+}
+
+/// `min(cap, max(0, s))`.
+fn clamp(s: Decimal, cap: Decimal) -> Decimal {
+    s.max(Decimal::ZERO).min(cap)
+}
+
+/// The outcome of reading ledgers against revenue shares.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub rows_read: u64,
+    pub rows_skipped: u64,
+    pub tallies: Vec<Tally>,
+}
