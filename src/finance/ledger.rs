@@ -217,7 +217,7 @@ fn parse_amount(text: &str) -> Option<Decimal> {
     let ok = !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.bytes().all(|b| b.is_ascii_digit())
-        && (frac.is_empty() == !digits.contains('.'));
+        && (frac.is_empty() != digits.contains('.'));
     if !ok {
         return None;
     }
