@@ -255,3 +255,132 @@ fn fmt_check_reports_files_that_would_change() {
     let bad = temp("broken.cov", b"party\n");
     assert_eq!(covenant(&["fmt", bad.to_str().unwrap_or_default()]).0, 2);
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/fixtures/ledgers/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn revshare_reports_and_stops_on_a_bad_row() {
+    let (code, out, _) = covenant(&["revshare", &fixture("shipped.csv"), "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"paid\":\"520.00\""), "{out}");
+    let (code, out, err) = covenant(&["revshare", &fixture("bad_rows.csv")]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty(), "no summary is printed: {out}");
+    assert!(
+        err.contains("bad_rows.csv:3: bad date `2026-13-01`"),
+        "{err}"
+    );
+    let (code, out, err) = covenant(&[
+        "revshare",
+        &fixture("bad_rows.csv"),
+        "--skip-invalid",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"rows_read\":2,\"rows_skipped\":6"), "{out}");
+    assert!(err.contains("skipped 6 invalid rows"), "{err}");
+}
+
+#[test]
+fn revshare_reads_several_ledgers_and_stdin_as_one() {
+    let whole = covenant(&["revshare", &fixture("shipped.csv"), "--format", "csv"]).1;
+    let text = std::fs::read_to_string(fixture("shipped.csv")).unwrap_or_default();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    let first = temp(
+        "first.csv",
+        format!("{header}\n{}\n", rest[..4].join("\n")).as_bytes(),
+    );
+    let (code, split, err) = covenant_stdin(
+        &[
+            "revshare",
+            first.to_str().unwrap_or_default(),
+            "-",
+            "--format",
+            "csv",
+        ],
+        &format!("{header}\n{}\n", rest[4..].join("\n")),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(split, whole);
+    assert!(whole.starts_with("clause,payer,payee,currency,year,base,share,paid\n"));
+}
+
+#[test]
+fn revshare_flags_are_checked() {
+    let (code, _, err) = covenant(&[
+        "revshare",
+        &fixture("shipped.csv"),
+        "--clause",
+        "msft_openai.openai_pays_microsof",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("did you mean `msft_openai.openai_pays_microsoft`?"),
+        "{err}"
+    );
+    let (code, _, err) = covenant(&["revshare", "/no/such/ledger.csv"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read `/no/such/ledger.csv`"), "{err}");
+    let header_only = temp("header.csv", b"date,party,stream,amount,currency\n");
+    let (code, out, _) = covenant(&[
+        "revshare",
+        header_only.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"rows_read\":0"), "{out}");
+}
+
+#[test]
+fn a_payment_with_a_ledger_says_what_is_owed_and_what_remains() {
+    let cap = "revenue_share_cap=USD 210";
+    let (code, out, _) = covenant(&[
+        "ask",
+        "pay openai to microsoft at 2030-12-30",
+        "--ledger",
+        &fixture("shipped.csv"),
+        "--set",
+        cap,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\"owed\":\"500.00\",\"cap\":\"210.00\",\"remaining\":\"10.00\""),
+        "{out}"
+    );
+    // On 2030-12-31 the last row uses the cap up: revenue of that day owes nothing more.
+    let (code, out, _) = covenant(&[
+        "ask",
+        "pay openai to microsoft at 2030-12-31",
+        "--ledger",
+        &fixture("shipped.csv"),
+        "--set",
+        cap,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\"decision\":\"not_due\""), "{out}");
+    assert!(
+        out.contains("\"effect\":\"cap_reached\",\"detail\":\"its cap was reached on 2030-12-31"),
+        "{out}"
+    );
+    let (code, _, err) = covenant(&[
+        "ask",
+        "deploy gpt_5_5 on aws at 2026-05-01",
+        "--ledger",
+        &fixture("shipped.csv"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--ledger goes with a `pay PAYER to PAYEE at DAY` question"),
+        "{err}"
+    );
+}

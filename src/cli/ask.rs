@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use covenant::eval::{render, Engine, Options};
 
-use super::{day_arg, load, overrides, report, Exit, Format, RulesArgs};
+use super::{day_arg, ledger, load, overrides, report, Exit, Format, RulesArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,6 +25,13 @@ pub struct Args {
     /// Answer one question a line from FILE (`-` for stdin), one JSON answer a line
     #[arg(long, value_name = "FILE", conflicts_with = "question")]
     batch: Option<PathBuf>,
+    /// With `pay PAYER to PAYEE at DAY`: what these ledgers owe up to DAY and what remains
+    /// under each cap (repeatable; `-` is stdin)
+    #[arg(long = "ledger", value_name = "LEDGER")]
+    ledgers: Vec<PathBuf>,
+    /// With --ledger: skip rows that are not valid (and count them) instead of stopping
+    #[arg(long, requires = "ledgers")]
+    skip_invalid: bool,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -65,7 +72,7 @@ pub fn run(args: Args) -> Exit {
     };
     let exit = match &args.batch {
         Some(path) => batch(&engine, path),
-        None => single(&engine, &args.question.join(" "), args.format),
+        None => single(&engine, &args, args.format),
     };
     // The process ends here: leave the compiled tables to the operating system rather than
     // freeing them one by one (measurable on large rule sets).
@@ -73,7 +80,8 @@ pub fn run(args: Args) -> Exit {
     exit
 }
 
-fn single(engine: &Engine, text: &str, format: Format) -> Exit {
+fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
+    let text = args.question.join(" ");
     let text = text.trim();
     if text.is_empty() {
         eprintln!(
@@ -97,10 +105,35 @@ fn single(engine: &Engine, text: &str, format: Format) -> Exit {
     .to_string();
     match q.at {
         Some(day) => {
-            let w = engine.at(q.subject, day);
+            let mut w = engine.at(q.subject, day).into_owned();
+            let mut ledger = None;
+            if !args.ledgers.is_empty() {
+                if !matches!(q.subject, covenant::Subject::Pay { .. }) {
+                    eprintln!("error: --ledger goes with a `pay PAYER to PAYEE at DAY` question");
+                    return Exit::Error;
+                }
+                match ledger::apply(engine, &mut w, day, &args.ledgers, args.skip_invalid) {
+                    Ok(l) => ledger = Some(l),
+                    Err(msg) => {
+                        eprintln!("error: {msg}");
+                        return Exit::Error;
+                    }
+                }
+            }
             match format {
-                Format::Json => println!("{}", render::point_json(engine, &canonical, &w)),
-                Format::Text => print!("{}", render::point_text(engine, &canonical, &w)),
+                Format::Json => {
+                    let mut v = render::point_json(engine, &canonical, &w);
+                    if let (Some(l), Some(obj)) = (&ledger, v.as_object_mut()) {
+                        obj.insert("ledger".into(), l.json.clone());
+                    }
+                    println!("{v}");
+                }
+                Format::Text => {
+                    print!("{}", render::point_text(engine, &canonical, &w));
+                    if let Some(l) = &ledger {
+                        print!("{}", l.text);
+                    }
+                }
             }
             if w.decision.is_yes() {
                 Exit::Yes
@@ -109,6 +142,10 @@ fn single(engine: &Engine, text: &str, format: Format) -> Exit {
             }
         }
         None => {
+            if !args.ledgers.is_empty() {
+                eprintln!("error: --ledger needs a day: `pay PAYER to PAYEE at DAY`");
+                return Exit::Error;
+            }
             let when = engine.when(q.subject);
             match format {
                 Format::Json => println!("{}", render::when_json(engine, &canonical, &when)),

@@ -5,7 +5,8 @@
 mod ask;
 mod check;
 mod fmt;
-mod revshare;
+mod ledger;
+pub mod revshare;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -140,49 +141,12 @@ pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
 
 /// Types `--set ID=VALUE` against the rule set's assumptions.
 pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, Literal)>, String> {
-    let mut out = Vec::new();
-    for set in sets {
-        let Some((id, value)) = set.split_once('=') else {
-            return Err(format!(
-                "--set `{set}`: expected ID=VALUE, such as --set azure_lead=\"30 days\""
-            ));
-        };
-        let id = id.trim();
-        let Some(&index) = rules.names.assumptions.get(id) else {
-            let mut msg = format!("--set `{set}`: unknown assumption `{id}`");
-            if let Some(best) = covenant::check::nearest(id, rules.names.assumptions.keys()) {
-                msg.push_str(&format!("; did you mean `{best}`?"));
-            }
-            return Err(msg);
-        };
-        let value = value.trim();
-        let ast = covenant::syntax::parse_literal(0, value).map_err(|errors| {
-            let why = errors
-                .first()
-                .map_or("not a value".to_string(), |e| e.message.clone());
-            let why = why.replace("the end of the file", "the end of the value");
-            format!("--set `{set}`: {why}")
-        })?;
-        let mut diags = Vec::new();
-        let Some(lit) = covenant::check::literal(&ast, &mut diags) else {
-            let why = diags
-                .first()
-                .map_or("not a value".to_string(), |e| e.message.clone());
-            return Err(format!("--set `{set}`: {why}"));
-        };
-        let Some(assumption) = rules.assumption(index) else {
-            return Err(format!("--set `{set}`: unknown assumption `{id}`"));
-        };
-        if lit.type_name() != assumption.value.type_name() {
-            return Err(format!(
-                "--set `{set}`: `{id}` is {}, but `{value}` is {}",
-                assumption.value.type_name(),
-                lit.type_name()
-            ));
-        }
-        out.push((index, lit));
-    }
-    Ok(out)
+    sets.iter()
+        .map(|set| {
+            covenant::eval::parse_override(rules, set)
+                .map_err(|why| format!("--set `{set}`: {why}"))
+        })
+        .collect()
 }
 
 /// Parses a day given on the command line.

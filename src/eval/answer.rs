@@ -35,6 +35,8 @@ pub enum Effect {
     Forbid,
     Permit,
     Owe,
+    /// A revenue share whose cap is used up on the day asked (answers with a ledger).
+    CapReached,
 }
 
 impl Effect {
@@ -43,6 +45,7 @@ impl Effect {
             Effect::Forbid => "forbid",
             Effect::Permit => "permit",
             Effect::Owe => "owe",
+            Effect::CapReached => "cap_reached",
         }
     }
 }

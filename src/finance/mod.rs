@@ -122,3 +122,53 @@ pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, String> {
     }
     Ok(out)
 }
+
+/// Where a revenue share stands on a day, from the ledger rows dated up to and including it.
+#[derive(Clone, Debug)]
+pub struct Position {
+    pub clause: String,
+    pub currency: Option<iso_currency::Currency>,
+    /// What the rows up to the day owe under the clause.
+    pub owed: rust_decimal::Decimal,
+    /// The cap in force on the day and what remains under it.
+    pub cap: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
+    pub cap_reached_on: Option<NaiveDate>,
+    /// True when the cap in force on the day is used up: more revenue that day owes nothing.
+    pub exhausted: bool,
+}
+
+/// The positions, on `day`, of the given revenue-share clauses.
+pub fn positions<R: Read>(
+    engine: &Engine,
+    clauses: &[crate::model::ClauseId],
+    day: NaiveDate,
+    ledgers: impl IntoIterator<Item = (String, R)>,
+    bad_rows: BadRows,
+    skipped: impl FnMut(&LedgerError),
+) -> Result<(Report, Vec<Position>), FinanceError> {
+    let plans: Vec<Plan> = revshare::plans(engine)
+        .into_iter()
+        .filter(|p| clauses.contains(&p.clause))
+        .collect();
+    let options = ReadOptions {
+        bad_rows,
+        through: Some(day),
+    };
+    let report = run(plans, ledgers, options, skipped)?;
+    let positions = report
+        .tallies
+        .iter()
+        .map(|t| {
+            let cap = t.remaining_at(day);
+            Position {
+                clause: t.plan.qualified.clone(),
+                currency: t.currency,
+                owed: t.paid,
+                cap,
+                cap_reached_on: t.cap_reached_on,
+                exhausted: cap.is_some_and(|(_, left)| left <= rust_decimal::Decimal::ZERO),
+            }
+        })
+        .collect();
+    Ok((report, positions))
+}

@@ -1,0 +1,117 @@
+//! `ask pay … at DAY --ledger`: a payment answer with the ledger's position on that day.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use covenant::eval::answer::{Decision, Effect, Reason, Window};
+use covenant::eval::Engine;
+use covenant::finance::ledger::BadRows;
+use covenant::finance::render::amount;
+use serde_json::json;
+
+/// The ledger's part of an answer, rendered both ways.
+pub struct LedgerPart {
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+/// Reads the ledgers up to `day` for the owing clauses of `window`. A clause whose cap is used
+/// up that day owes nothing more: if every owing clause is so, the answer becomes `not_due`,
+/// with the day each cap was reached as the reason.
+pub fn apply(
+    engine: &Engine,
+    window: &mut Window,
+    day: NaiveDate,
+    paths: &[PathBuf],
+    skip_invalid: bool,
+) -> Result<LedgerPart, String> {
+    let owing: Vec<u32> = window
+        .reasons
+        .iter()
+        .filter(|r| r.effect == Effect::Owe)
+        .map(|r| r.clause_id)
+        .collect();
+    let mut ledgers = Vec::new();
+    for path in paths {
+        ledgers.push(crate::covenant_cli::revshare::open(path)?);
+    }
+    let bad = if skip_invalid {
+        BadRows::Skip
+    } else {
+        BadRows::Stop
+    };
+    let mut shown = 0;
+    let (report, positions) =
+        covenant::finance::positions(engine, &owing, day, ledgers, bad, |e| {
+            if shown < 10 {
+                eprintln!("skipped: {e}");
+            }
+            shown += 1;
+        })
+        .map_err(|e| e.to_string())?;
+    let mut text = format!(
+        "  ledger through {} ({} rows read, {} skipped):\n",
+        covenant::time::iso(day),
+        report.rows_read,
+        report.rows_skipped
+    );
+    let mut clauses = Vec::new();
+    for p in &positions {
+        let c = p.currency;
+        let code = c.map_or("", |c| c.code());
+        let _ = write!(text, "    {}: owed {code} {}", p.clause, amount(c, p.owed));
+        if let Some((cap, left)) = p.cap {
+            let _ = write!(
+                text,
+                "; cap {}, remaining {}",
+                amount(c, cap),
+                amount(c, left)
+            );
+        }
+        if let Some(d) = p.cap_reached_on {
+            let _ = write!(text, "; cap reached on {}", covenant::time::iso(d));
+        }
+        text.push('\n');
+        clauses.push(json!({
+            "clause": p.clause,
+            "currency": c.map(|c| c.code().to_string()),
+            "owed": amount(c, p.owed),
+            "cap": p.cap.map(|(cap, _)| amount(c, cap)),
+            "remaining": p.cap.map(|(_, left)| amount(c, left)),
+            "cap_reached_on": p.cap_reached_on.map(covenant::time::iso),
+        }));
+    }
+    let exhausted: Vec<&covenant::finance::Position> =
+        positions.iter().filter(|p| p.exhausted).collect();
+    if !positions.is_empty() && exhausted.len() == positions.len() {
+        let reasons: Vec<Reason> = window
+            .reasons
+            .iter()
+            .filter(|r| r.effect == Effect::Owe)
+            .map(|r| {
+                let p = exhausted.iter().find(|p| p.clause == r.clause);
+                let when = p
+                    .and_then(|p| p.cap_reached_on)
+                    .map_or("before this day".to_string(), covenant::time::iso);
+                Reason {
+                    effect: Effect::CapReached,
+                    detail: format!(
+                        "its cap was reached on {when}: revenue of this day owes nothing more"
+                    ),
+                    ..r.clone()
+                }
+            })
+            .collect();
+        window.decision = Decision::NotDue;
+        window.reasons = reasons;
+    }
+    Ok(LedgerPart {
+        json: json!({
+            "rows_read": report.rows_read,
+            "rows_skipped": report.rows_skipped,
+            "clauses": clauses,
+        }),
+        text,
+    })
+}

@@ -1,0 +1,330 @@
+//! Revenue shares over ledgers: the hand-worked fixtures, snapshots of the reports, and
+//! properties against a literal row-by-row reading of the finance rules.
+
+mod common;
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use covenant::finance::ledger::BadRows;
+use covenant::finance::revshare::Report;
+use covenant::finance::{self, render, ReadOptions};
+use covenant::{Engine, Options};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn engine(sets: &[&str]) -> Engine {
+    let rules = covenant::check(covenant::Sources::embedded())
+        .unwrap_or_else(|f| panic!("{:?}", f.diagnostics))
+        .rules;
+    let overrides = sets
+        .iter()
+        .map(|s| covenant::eval::parse_override(&rules, s).unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    Engine::new(
+        rules,
+        &Options {
+            overrides,
+            as_of: None,
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn run(engine: &Engine, ledgers: &[&str], bad: BadRows) -> Result<Report, String> {
+    let plans = finance::plans(engine, &[])?;
+    let inputs = ledgers
+        .iter()
+        .enumerate()
+        .map(|(i, text)| (format!("ledger{i}.csv"), text.as_bytes()));
+    finance::run(
+        plans,
+        inputs,
+        ReadOptions {
+            bad_rows: bad,
+            through: None,
+        },
+        |_| {},
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/ledgers")
+        .join(name);
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn clause<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    report["clauses"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["clause"] == id))
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
+}
+
+const OPENAI: &str = "msft_openai.openai_pays_microsoft";
+const MSFT: &str = "msft_openai.microsoft_pays_openai";
+
+#[test]
+fn shipped_ledger_matches_the_hand_worked_totals() {
+    let e = engine(&[]);
+    let r = render::json(
+        &run(&e, &[&fixture("shipped.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let o = clause(&r, OPENAI);
+    assert_eq!(
+        (
+            o["rows"].as_u64(),
+            o["base"].as_str(),
+            o["share"].as_str(),
+            o["paid"].as_str()
+        ),
+        (Some(4), Some("2600.00"), Some("520.00"), Some("520.00"))
+    );
+    assert_eq!(o["cap"], "38000000000.00");
+    assert_eq!(o["cap_reached_on"], serde_json::Value::Null);
+    let years: Vec<String> = o["by_year"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|y| format!("{} {} {} {}", y["year"], y["base"], y["share"], y["paid"]))
+        .collect();
+    assert_eq!(
+        years,
+        [
+            "2019 \"1000.00\" \"200.00\" \"200.00\"",
+            "2026 \"1500.00\" \"300.00\" \"300.00\"",
+            "2030 \"100.00\" \"20.00\" \"20.00\""
+        ]
+    );
+    let m = clause(&r, MSFT);
+    assert_eq!(
+        (
+            m["rows"].as_u64(),
+            m["base"].as_str(),
+            m["paid"].as_str(),
+            m["currency"].as_str()
+        ),
+        (Some(1), Some("300.00"), Some("60.00"), Some("USD"))
+    );
+    assert_eq!(m["cap"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_row_that_crosses_the_cap_pays_only_up_to_it() {
+    let e = engine(&["revenue_share_cap=USD 210"]);
+    let r = render::json(
+        &run(&e, &[&fixture("shipped.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let o = clause(&r, OPENAI);
+    assert_eq!(
+        (o["paid"].as_str(), o["cap_reached_on"].as_str()),
+        (Some("510.00"), Some("2030-12-31"))
+    );
+    assert_eq!(o["by_year"][2]["paid"], "10.00");
+}
+
+#[test]
+fn refunds_before_and_after_the_cap_is_reached() {
+    let e = engine(&["revenue_share_cap=USD 1_000"]);
+    let report =
+        run(&e, &[&fixture("refunds.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}"));
+    let t = &report.tallies[0];
+    assert_eq!(t.base, Decimal::from_str("5000.005").unwrap_or_default());
+    assert_eq!(t.share, Decimal::from_str("1000.001").unwrap_or_default());
+    assert_eq!(t.paid, Decimal::from_str("1000").unwrap_or_default());
+    assert_eq!(t.cap_reached_on, NaiveDate::from_ymd_opt(2026, 7, 1));
+    let r = render::json(&report);
+    let o = clause(&r, OPENAI);
+    // Each figure rounded on its own, half to even.
+    assert_eq!(
+        (o["base"].as_str(), o["share"].as_str(), o["paid"].as_str()),
+        (Some("5000.00"), Some("1000.00"), Some("1000.00"))
+    );
+    assert_eq!(o["by_year"][1]["base"], "1000.00");
+}
+
+#[test]
+fn bad_rows_stop_the_run_unless_skipped_and_then_are_counted() {
+    let e = engine(&[]);
+    let err = run(&e, &[&fixture("bad_rows.csv")], BadRows::Stop)
+        .err()
+        .unwrap_or_default();
+    assert_eq!(
+        err,
+        "ledger0.csv:3: bad date `2026-13-01`: dates are written YYYY-MM-DD"
+    );
+    let report =
+        run(&e, &[&fixture("bad_rows.csv")], BadRows::Skip).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.rows_read, report.rows_skipped), (2, 6));
+    assert_eq!(report.tallies[0].base, Decimal::from(200));
+}
+
+#[test]
+fn ledger_shape_errors() {
+    let e = engine(&[]);
+    let missing = run(
+        &e,
+        &["date,party,amount,currency\n2026-01-01,openai,1,USD\n"],
+        BadRows::Stop,
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(
+        missing.starts_with("ledger0.csv:1: the header has no `stream` column"),
+        "{missing}"
+    );
+    let empty = run(&e, &[""], BadRows::Stop).err().unwrap_or_default();
+    assert!(empty.contains("the ledger is empty"), "{empty}");
+    // A header alone is a ledger of no rows.
+    let report = run(&e, &["date,party,stream,amount,currency\n"], BadRows::Stop)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.rows_read, 0);
+    // Columns may come in any order; names are matched, not positions.
+    let report = run(
+        &e,
+        &["currency,amount,stream,party,date\nUSD,100,api,openai,2026-05-01\n"],
+        BadRows::Stop,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.tallies[0].share, Decimal::from(20));
+    let long = format!(
+        "date,party,stream,amount,currency\n2026-05-01,openai,api,{},USD\n",
+        "9".repeat(40)
+    );
+    let err = run(&e, &[&long], BadRows::Stop).err().unwrap_or_default();
+    assert!(err.starts_with("ledger0.csv:2: bad amount"), "{err}");
+}
+
+#[test]
+fn decimal_overflow_is_an_error_not_a_wrap() {
+    let e = engine(&[]);
+    let big = "79228162514264337593543950335";
+    let ledger = format!("date,party,stream,amount,currency\n2026-05-01,openai,api,{big},USD\n2026-05-02,openai,api,{big},USD\n");
+    let err = run(&e, &[&ledger], BadRows::Stop).err().unwrap_or_default();
+    assert!(err.contains("decimal overflow"), "{err}");
+}
+
+#[test]
+fn reports_snapshot() {
+    let e = engine(&[]);
+    let shipped =
+        run(&e, &[&fixture("shipped.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("shipped_text", render::text(&e, &shipped));
+    insta::assert_snapshot!(
+        "shipped_json",
+        serde_json::to_string_pretty(&render::json(&shipped)).unwrap_or_default()
+    );
+    insta::assert_snapshot!("shipped_csv", render::csv(&shipped));
+    let e = engine(&["revenue_share_cap=USD 1_000"]);
+    let refunds =
+        run(&e, &[&fixture("refunds.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}"));
+    insta::assert_snapshot!("refunds_text", render::text(&e, &refunds));
+}
+
+// ----- properties ------------------------------------------------------------------------------
+
+/// A random ledger of OpenAI revenue (in cents) around the restructuring and the end of 2030.
+fn ledger() -> impl Strategy<Value = Vec<(NaiveDate, i64)>> {
+    let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    proptest::collection::vec((0u64..2200, -50_000i64..200_000), 0..60).prop_map(move |rows| {
+        rows.into_iter()
+            .map(|(d, cents)| {
+                (
+                    start
+                        .checked_add_days(chrono::Days::new(d))
+                        .unwrap_or(start),
+                    cents,
+                )
+            })
+            .collect()
+    })
+}
+
+fn csv_of(rows: &[(NaiveDate, i64)], scale: i64) -> String {
+    let mut s = String::from("date,party,stream,amount,currency\n");
+    for (d, cents) in rows {
+        s.push_str(&format!(
+            "{d},openai,api,{},USD\n",
+            Decimal::new(cents * scale, 2)
+        ));
+    }
+    s
+}
+
+/// The finance rules read literally: rows in date order (ties in file order), each paying the
+/// change it makes to min(cap, max(0, S)); rows before the counting day owed in full.
+fn literal(rows: &[(NaiveDate, i64)], cap: Decimal) -> (Decimal, Option<NaiveDate>) {
+    let counting = NaiveDate::from_ymd_opt(2026, 4, 27).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap_or_default();
+    let mut sorted: Vec<(usize, &(NaiveDate, i64))> = rows.iter().enumerate().collect();
+    sorted.sort_by_key(|(i, (d, _))| (*d, *i));
+    let clamp = |s: Decimal| s.max(Decimal::ZERO).min(cap);
+    let (mut s, mut paid, mut reached) = (Decimal::ZERO, Decimal::ZERO, None);
+    for (_, (d, cents)) in sorted {
+        if *d >= end {
+            continue;
+        }
+        let share = Decimal::new(*cents, 2) * Decimal::new(2, 1);
+        if *d < counting {
+            paid += share;
+            continue;
+        }
+        let before = clamp(s);
+        s += share;
+        paid += clamp(s) - before;
+        if reached.is_none() && s >= cap {
+            reached = Some(*d);
+        }
+    }
+    (paid, reached)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_day_walk_agrees_with_the_literal_rules(rows in ledger(), cap in 1i64..300_000) {
+        let cap = Decimal::new(cap, 2);
+        let e = engine(&[&format!("revenue_share_cap=USD {cap}")]);
+        let report = run(&e, &[&csv_of(&rows, 1)], BadRows::Stop).map_err(TestCaseError::fail)?;
+        let t = &report.tallies[0];
+        let (paid, reached) = literal(&rows, cap);
+        prop_assert_eq!(t.paid, paid);
+        prop_assert_eq!(t.cap_reached_on, reached);
+        // Paid never exceeds the cap plus the uncapped part.
+        let counting = NaiveDate::from_ymd_opt(2026, 4, 27).unwrap_or_default();
+        let uncapped: Decimal = rows.iter().filter(|(d, _)| *d < counting).map(|(_, c)| Decimal::new(*c, 2) * Decimal::new(2, 1)).sum();
+        prop_assert!(t.paid <= cap + uncapped);
+        // The exact per-year figures sum to the exact totals.
+        let years = t.years.values();
+        prop_assert_eq!(years.clone().map(|y| y.base).sum::<Decimal>(), t.base);
+        prop_assert_eq!(years.clone().map(|y| y.share).sum::<Decimal>(), t.share);
+        prop_assert_eq!(years.map(|y| y.paid).sum::<Decimal>(), t.paid);
+    }
+
+    #[test]
+    fn splitting_reordering_and_scaling(rows in ledger(), cut in 0usize..60, cap in 1i64..300_000) {
+        let e = engine(&[&format!("revenue_share_cap=USD {}", Decimal::new(cap, 2))]);
+        let whole = render::json(&run(&e, &[&csv_of(&rows, 1)], BadRows::Stop).map_err(TestCaseError::fail)?);
+        // Splitting the ledger into two files changes nothing.
+        let cut = cut.min(rows.len());
+        let (a, b) = rows.split_at(cut);
+        let split = render::json(&run(&e, &[&csv_of(a, 1), &csv_of(b, 1)], BadRows::Stop).map_err(TestCaseError::fail)?);
+        prop_assert_eq!(&whole, &split);
+        // Reordering rows with distinct dates changes nothing.
+        let mut distinct = rows.clone();
+        distinct.sort_by_key(|(d, _)| *d);
+        distinct.dedup_by_key(|(d, _)| *d);
+        let forward = render::json(&run(&e, &[&csv_of(&distinct, 1)], BadRows::Stop).map_err(TestCaseError::fail)?);
+        distinct.reverse();
+        let backward = render::json(&run(&e, &[&csv_of(&distinct, 1)], BadRows::Stop).map_err(TestCaseError::fail)?);
+        prop_assert_eq!(forward, backward);
+        // Scaling every amount by 10 scales base and share by 10.
+        let one = run(&e, &[&csv_of(&rows, 1)], BadRows::Stop).map_err(TestCaseError::fail)?;
+        let ten = run(&e, &[&csv_of(&rows, 10)], BadRows::Stop).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(ten.tallies[0].base, one.tallies[0].base * Decimal::TEN);
+        prop_assert_eq!(ten.tallies[0].share, one.tallies[0].share * Decimal::TEN);
+    }
+}
