@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use covenant::finance::ledger::BadRows;
 use covenant::finance::revshare::Report;
-use covenant::finance::{self, render, ReadOptions};
+use covenant::finance::{self, render, Input, ReadOptions};
 use covenant::{Engine, Options};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -36,17 +36,14 @@ fn run(engine: &Engine, ledgers: &[&str], bad: BadRows) -> Result<Report, String
     let inputs = ledgers
         .iter()
         .enumerate()
-        .map(|(i, text)| (format!("ledger{i}.csv"), text.as_bytes()));
-    finance::run(
-        plans,
-        inputs,
-        ReadOptions {
-            bad_rows: bad,
-            through: None,
-        },
-        |_| {},
-    )
-    .map_err(|e| e.to_string())
+        .map(|(i, text)| {
+            Input::Stream(
+                format!("ledger{i}.csv"),
+                Box::new(std::io::Cursor::new(text.to_string())),
+            )
+        })
+        .collect();
+    finance::run(plans, inputs, &ReadOptions::new(bad)).map_err(|e| e.to_string())
 }
 
 fn fixture(name: &str) -> String {

@@ -32,24 +32,19 @@ pub fn apply(
         .filter(|r| r.effect == Effect::Owe)
         .map(|r| r.clause_id)
         .collect();
-    let mut ledgers = Vec::new();
-    for path in paths {
-        ledgers.push(crate::covenant_cli::revshare::open(path)?);
-    }
+    let (inputs, progress) = crate::covenant_cli::revshare::inputs(paths)?;
     let bad = if skip_invalid {
         BadRows::Skip
     } else {
         BadRows::Stop
     };
-    let mut shown = 0;
-    let (report, positions) =
-        covenant::finance::positions(engine, &owing, day, ledgers, bad, |e| {
-            if shown < 10 {
-                eprintln!("skipped: {e}");
-            }
-            shown += 1;
-        })
+    let options = covenant::finance::ReadOptions {
+        progress,
+        ..covenant::finance::ReadOptions::new(bad)
+    };
+    let (report, positions) = covenant::finance::positions(engine, &owing, day, inputs, &options)
         .map_err(|e| e.to_string())?;
+    crate::covenant_cli::revshare::report_skips(&report);
     let mut text = format!(
         "  ledger through {} ({} rows read, {} skipped):\n",
         covenant::time::iso(day),

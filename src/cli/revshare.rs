@@ -1,11 +1,12 @@
 //! `covenant revshare`: what the revenue shares owe over ledgers.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use covenant::eval::{Engine, Options};
 use covenant::finance::ledger::BadRows;
-use covenant::finance::{self, render, ReadOptions};
+use covenant::finance::{self, render, Input, Progress, ReadOptions};
 
 use super::{day_arg, load, overrides, report, Exit, RulesArgs};
 
@@ -39,27 +40,47 @@ pub struct Args {
     skip_invalid: bool,
 }
 
-/// Opens a ledger (or stdin), with a progress bar when stderr is a terminal and the file is big.
-pub fn open(path: &std::path::Path) -> Result<(String, Box<dyn Read>), String> {
-    if path.as_os_str() == "-" {
-        return Ok(("<stdin>".to_string(), Box::new(std::io::stdin().lock())));
+/// The ledgers to read, and a progress bar when stderr is a terminal and the input is large.
+pub fn inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Option<Progress>), String> {
+    let mut inputs = Vec::new();
+    let mut total = 0u64;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            inputs.push(Input::Stream(
+                "<stdin>".to_string(),
+                Box::new(std::io::stdin()),
+            ));
+            continue;
+        }
+        let meta = std::fs::metadata(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        if meta.is_dir() {
+            return Err(format!("cannot read `{}`: it is a folder", path.display()));
+        }
+        total += meta.len();
+        inputs.push(Input::File(path.clone()));
     }
-    let name = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{name}`: {e}"))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let reader: Box<dyn Read> = if std::io::stderr().is_terminal() && size > (64 << 20) {
-        let bar = indicatif::ProgressBar::new(size).with_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar.set_message(name.clone());
-        Box::new(bar.wrap_read(file))
+    let progress: Option<Progress> = if std::io::stderr().is_terminal() && total > (64 << 20) {
+        let style = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        let bar = indicatif::ProgressBar::new(total).with_style(style);
+        Some(Arc::new(move |n| bar.inc(n)))
     } else {
-        Box::new(file)
+        None
     };
-    Ok((name, reader))
+    Ok((inputs, progress))
+}
+
+/// Prints the skipped rows' examples and count.
+pub fn report_skips(report: &covenant::finance::revshare::Report) {
+    for e in &report.skipped_examples {
+        eprintln!("skipped: {e}");
+    }
+    if report.rows_skipped > 0 {
+        eprintln!("skipped {} invalid rows", report.rows_skipped);
+    }
 }
 
 pub fn run(args: Args) -> Exit {
@@ -105,41 +126,29 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let mut ledgers = Vec::new();
-    for path in &args.ledgers {
-        match open(path) {
-            Ok(l) => ledgers.push(l),
-            Err(msg) => {
-                eprintln!("error: {msg}");
-                return Exit::Error;
-            }
+    let (inputs, progress) = match inputs(&args.ledgers) {
+        Ok(i) => i,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return Exit::Error;
         }
-    }
+    };
     let options = ReadOptions {
-        bad_rows: if args.skip_invalid {
+        progress,
+        ..ReadOptions::new(if args.skip_invalid {
             BadRows::Skip
         } else {
             BadRows::Stop
-        },
-        through: None,
+        })
     };
-    let mut shown = 0;
-    let result = finance::run(plans, ledgers, options, |e| {
-        if shown < 10 {
-            eprintln!("skipped: {e}");
-        }
-        shown += 1;
-    });
-    let report = match result {
+    let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return Exit::Error;
         }
     };
-    if report.rows_skipped > 0 {
-        eprintln!("skipped {} invalid rows", report.rows_skipped);
-    }
+    report_skips(&report);
     match args.format {
         Format::Json => println!("{}", render::json(&report)),
         Format::Text => print!("{}", render::text(&engine, &report)),

@@ -31,6 +31,15 @@ pub struct LedgerError {
     pub message: String,
 }
 
+/// Why the caller of [`read`] turned a row down.
+#[derive(Clone, Debug)]
+pub enum Reject {
+    /// A bad row: stops the read, or is skipped and counted when bad rows are skipped.
+    Bad(LedgerError),
+    /// Stops the read whatever the policy (an overflow, say).
+    Fatal(LedgerError),
+}
+
 /// What the reader does with a bad row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BadRows {
@@ -68,24 +77,61 @@ fn layout(file: &str, header: &csv::ByteRecord) -> Result<Layout, LedgerError> {
     })
 }
 
-/// Reads one ledger, calling `each` with every valid row in file order. Bad rows stop the read
-/// with an error, or are skipped and reported to `skipped` (with their error) when asked.
-pub fn read(
-    file: &str,
-    input: impl Read,
-    bad: BadRows,
-    mut skipped: impl FnMut(&LedgerError),
-    mut each: impl FnMut(&Row<'_>) -> Result<(), LedgerError>,
-) -> Result<u64, LedgerError> {
+/// Where a part of a ledger starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Start<'h> {
+    /// At the beginning of the file: the header comes first.
+    Header,
+    /// Past the header (a later part of a file read in parallel): the file's header, and the
+    /// number of lines before this part (added to every line number it reports).
+    Body {
+        header: &'h csv::ByteRecord,
+        lines_before: u64,
+    },
+}
+
+/// Reads the header of a ledger.
+pub fn header(file: &str, input: impl Read) -> Result<csv::ByteRecord, LedgerError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .flexible(true)
-        .buffer_capacity(1 << 16)
         .from_reader(input);
     let header = reader
         .byte_headers()
         .map_err(|e| csv_error(file, &e))?
         .clone();
+    layout(file, &header)?;
+    Ok(header)
+}
+
+/// Reads one ledger (or one part of it), calling `each` with every valid row in file order. Bad
+/// rows stop the read with an error, or are skipped and reported to `skipped` (with their
+/// error) when asked.
+pub fn read(
+    file: &str,
+    input: impl Read,
+    start: Start<'_>,
+    bad: BadRows,
+    mut skipped: impl FnMut(&LedgerError),
+    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+) -> Result<u64, LedgerError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(matches!(start, Start::Header))
+        .flexible(true)
+        .buffer_capacity(1 << 17)
+        .from_reader(input);
+    let (header, lines_before) = match start {
+        Start::Header => (
+            reader
+                .byte_headers()
+                .map_err(|e| csv_error(file, &e))?
+                .clone(),
+            0,
+        ),
+        Start::Body {
+            header,
+            lines_before,
+        } => (header.clone(), lines_before),
+    };
     if header.is_empty() {
         return Err(LedgerError {
             file: file.to_string(),
@@ -97,13 +143,14 @@ pub fn read(
     let layout = layout(file, &header)?;
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
-    let mut last_currency: Option<(Vec<u8>, Currency)> = None;
+    let mut last_currency: Option<([u8; 3], Currency)> = None;
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let err = csv_error(file, &e);
+                let mut err = csv_error(file, &e);
+                err.line += lines_before;
                 match bad {
                     BadRows::Stop => return Err(err),
                     BadRows::Skip => {
@@ -113,13 +160,15 @@ pub fn read(
                 }
             }
         }
-        let line = record.position().map_or(0, |p| p.line());
-        match parse_row(file, line, &record, &layout, &mut last_currency) {
-            Ok(row) => {
-                rows += 1;
-                each(&row)?;
-            }
-            Err(err) => match bad {
+        let line = record.position().map_or(0, |p| p.line()) + lines_before;
+        let outcome = match parse_row(file, line, &record, &layout, &mut last_currency) {
+            Ok(row) => each(&row),
+            Err(err) => Err(Reject::Bad(err)),
+        };
+        match outcome {
+            Ok(()) => rows += 1,
+            Err(Reject::Fatal(err)) => return Err(err),
+            Err(Reject::Bad(err)) => match bad {
                 BadRows::Stop => return Err(err),
                 BadRows::Skip => skipped(&err),
             },
@@ -147,7 +196,7 @@ fn parse_row<'r>(
     line: u64,
     record: &'r csv::ByteRecord,
     layout: &Layout,
-    last_currency: &mut Option<(Vec<u8>, Currency)>,
+    last_currency: &mut Option<([u8; 3], Currency)>,
 ) -> Result<Row<'r>, LedgerError> {
     let fail = |message: String| LedgerError {
         file: file.to_string(),
@@ -161,42 +210,58 @@ fn parse_row<'r>(
             record.len()
         )));
     }
-    let field = |i: usize| -> Result<&'r str, LedgerError> {
-        let bytes = record.get(layout.at[i]).unwrap_or_default();
-        std::str::from_utf8(bytes)
-            .map(str::trim)
+    let bytes = |i: usize| -> &'r [u8] {
+        layout
+            .at
+            .get(i)
+            .and_then(|&at| record.get(at))
+            .unwrap_or_default()
+            .trim_ascii()
+    };
+    let text = |i: usize| -> Result<&'r str, LedgerError> {
+        std::str::from_utf8(bytes(i))
             .map_err(|_| fail(format!("the `{}` field is not UTF-8 text", COLUMNS[i])))
     };
-    let date_text = field(0)?;
-    let date = parse_day(date_text).ok_or_else(|| {
-        fail(format!(
-            "bad date `{date_text}`: dates are written YYYY-MM-DD"
-        ))
-    })?;
-    let party = field(1)?;
+    let date = match parse_day_bytes(bytes(0)) {
+        Some(d) => d,
+        None => {
+            return Err(fail(format!(
+                "bad date `{}`: dates are written YYYY-MM-DD",
+                String::from_utf8_lossy(bytes(0))
+            )))
+        }
+    };
+    let party = text(1)?;
     if party.is_empty() {
         return Err(fail("the `party` field is empty".into()));
     }
-    let stream = field(2)?;
-    let amount_text = field(3)?;
+    let stream = text(2)?;
+    let amount_text = bytes(3);
     if amount_text.is_empty() {
         return Err(fail("the `amount` field is empty".into()));
     }
-    let amount = parse_amount(amount_text).ok_or_else(|| {
+    let amount = parse_amount_bytes(amount_text).ok_or_else(|| {
         fail(format!(
-            "bad amount `{amount_text}`: expected a decimal number such as `1250.00` or `-3.5`"
+            "bad amount `{}`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits",
+            String::from_utf8_lossy(amount_text)
         ))
     })?;
-    let code = field(4)?;
+    let code = bytes(4);
     let currency = match last_currency {
-        Some((last, c)) if last.as_slice() == code.as_bytes() => *c,
+        Some((last, c)) if last.as_slice() == code => *c,
         _ => {
-            let c = Currency::from_code(code).ok_or_else(|| {
-                fail(format!(
-                    "unknown currency `{code}`: expected an ISO 4217 code such as `USD`"
-                ))
-            })?;
-            *last_currency = Some((code.as_bytes().to_vec(), c));
+            let c = std::str::from_utf8(code)
+                .ok()
+                .and_then(Currency::from_code)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "unknown currency `{}`: expected an ISO 4217 code such as `USD`",
+                        String::from_utf8_lossy(code)
+                    ))
+                })?;
+            if let Ok(key) = <[u8; 3]>::try_from(code) {
+                *last_currency = Some((key, c));
+            }
             c
         }
     };
@@ -208,6 +273,14 @@ fn parse_row<'r>(
         currency,
         line,
     })
+}
+
+fn parse_day_bytes(b: &[u8]) -> Option<NaiveDate> {
+    std::str::from_utf8(b).ok().and_then(parse_day)
+}
+
+fn parse_amount_bytes(b: &[u8]) -> Option<Decimal> {
+    std::str::from_utf8(b).ok().and_then(parse_amount)
 }
 
 /// A plain decimal: optional sign, digits, optional fraction. No exponent, no separators.

@@ -8,94 +8,328 @@ pub mod ledger;
 pub mod render;
 pub mod revshare;
 
-use std::io::Read;
+use std::io::{BufRead, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::eval::Engine;
-use ledger::{BadRows, LedgerError};
+use ledger::{BadRows, LedgerError, Reject, Start};
 use revshare::{FinanceError, Plan, Report, Tally};
 
+/// A callback told how many bytes were read, as they are read.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// How to read ledgers.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct ReadOptions {
     pub bad_rows: BadRows,
     /// Only rows dated on or before this day count (for payments "as at" a day).
     pub through: Option<NaiveDate>,
+    /// Called with the number of bytes read, as they are read (for a progress bar).
+    pub progress: Option<Progress>,
 }
 
-/// Reads ledgers (name and reader, in order, as one ledger) against the given plans.
-pub fn run<R: Read>(
-    plans: Vec<Plan>,
-    ledgers: impl IntoIterator<Item = (String, R)>,
-    options: ReadOptions,
-    skipped: impl FnMut(&LedgerError),
-) -> Result<Report, FinanceError> {
-    // Both the reader (bad rows) and the row handler (mixed currencies) report skips.
-    let skipped = std::cell::RefCell::new(skipped);
-    let skip = |e: &LedgerError| (skipped.borrow_mut())(e);
-    let mut tallies: Vec<Tally> = plans.into_iter().map(Tally::new).collect();
-    let mut rows_read = 0u64;
-    let mut rows_skipped = 0u64;
-    for (name, input) in ledgers {
-        let mut failure: Option<FinanceError> = None;
-        let mut mismatched = 0u64;
-        let result = ledger::read(
-            &name,
-            input,
-            options.bad_rows,
-            |e| {
-                rows_skipped += 1;
-                skip(e);
-            },
-            |row| {
-                if options.through.is_some_and(|t| row.date > t) {
-                    return Ok(());
-                }
-                // A row in another currency than a clause that counts it is a bad row: no
-                // clause counts it, and it stops the run unless bad rows are skipped.
-                if let Some(e) = tallies.iter().find_map(|t| t.mismatch(&name, row)) {
-                    return match options.bad_rows {
-                        BadRows::Stop => Err(e),
-                        BadRows::Skip => {
-                            mismatched += 1;
-                            skip(&e);
-                            Ok(())
-                        }
-                    };
-                }
-                for t in tallies.iter_mut() {
-                    match t.add(&name, row) {
-                        Ok(()) => {}
-                        Err(FinanceError::Row(e)) => return Err(e),
-                        Err(other) => {
-                            failure = Some(other);
-                            return Err(LedgerError {
-                                file: name.clone(),
-                                line: row.line,
-                                message: "decimal overflow".into(),
-                            });
-                        }
-                    }
-                }
-                Ok(())
-            },
-        );
-        rows_skipped += mismatched;
-        match result {
-            Ok(n) => rows_read += n - mismatched,
-            Err(e) => return Err(failure.unwrap_or(FinanceError::Row(e))),
+impl ReadOptions {
+    pub fn new(bad_rows: BadRows) -> ReadOptions {
+        ReadOptions {
+            bad_rows,
+            through: None,
+            progress: None,
         }
     }
-    let tallies = tallies
+}
+
+/// A ledger to read: a file (large ones are read in two parts in parallel) or a stream.
+pub enum Input {
+    File(PathBuf),
+    Stream(String, Box<dyn Read + Send>),
+}
+
+/// Files smaller than this are read on one thread.
+const PARALLEL_FROM: u64 = 16 << 20;
+
+/// Most skipped rows kept as examples for the report.
+const EXAMPLES: usize = 10;
+
+/// Reads ledgers, in order and as one ledger, against the given plans.
+pub fn run(
+    plans: Vec<Plan>,
+    inputs: Vec<Input>,
+    options: &ReadOptions,
+) -> Result<Report, FinanceError> {
+    let mut state = Part::new(plans.into_iter().map(Tally::new).collect());
+    for input in inputs {
+        state = match input {
+            Input::File(path) => read_file(state, &path, options)?,
+            Input::Stream(name, reader) => {
+                let part = read_part(state, &name, reader, Start::Header, options, false);
+                part.into_result()?
+            }
+        };
+    }
+    let tallies = state
+        .tallies
         .into_iter()
         .map(Tally::finish)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Report {
-        rows_read,
-        rows_skipped,
+        rows_read: state.rows_read,
+        rows_skipped: state.rows_skipped,
+        skipped_examples: state.examples,
         tallies,
     })
+}
+
+/// What reading a ledger, or a part of one, has summed so far.
+#[derive(Clone)]
+struct Part {
+    tallies: Vec<Tally>,
+    rows_read: u64,
+    rows_skipped: u64,
+    examples: Vec<LedgerError>,
+    error: Option<FinanceError>,
+    /// Newlines and quote characters seen (counted for the first part of a split file).
+    newlines: u64,
+    quotes: u64,
+}
+
+impl Part {
+    fn new(tallies: Vec<Tally>) -> Part {
+        Part {
+            tallies,
+            rows_read: 0,
+            rows_skipped: 0,
+            examples: Vec::new(),
+            error: None,
+            newlines: 0,
+            quotes: 0,
+        }
+    }
+
+    fn into_result(mut self) -> Result<Part, FinanceError> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+}
+
+/// A reader that reports progress and, when asked, counts newlines and quotes.
+struct Counted<R> {
+    inner: R,
+    count: bool,
+    newlines: u64,
+    quotes: u64,
+    progress: Option<Progress>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let got = buf.get(..n).unwrap_or_default();
+        if self.count {
+            for &b in got {
+                self.newlines += u64::from(b == b'\n');
+                self.quotes += u64::from(b == b'"');
+            }
+        }
+        if let Some(p) = &self.progress {
+            p(n as u64);
+        }
+        Ok(n)
+    }
+}
+
+/// Reads rows from one reader into a running state.
+fn read_part(
+    mut state: Part,
+    name: &str,
+    input: impl Read,
+    start: Start<'_>,
+    options: &ReadOptions,
+    count: bool,
+) -> Part {
+    let mut counted = Counted {
+        inner: input,
+        count,
+        newlines: 0,
+        quotes: 0,
+        progress: options.progress.clone(),
+    };
+    let mut skips: Vec<LedgerError> = Vec::new();
+    let mut skipped = 0u64;
+    let mut failure: Option<FinanceError> = None;
+    let tallies = &mut state.tallies;
+    let result = ledger::read(
+        name,
+        &mut counted,
+        start,
+        options.bad_rows,
+        |e| {
+            skipped += 1;
+            if skips.len() < EXAMPLES {
+                skips.push(e.clone());
+            }
+        },
+        |row| {
+            if options.through.is_some_and(|t| row.date > t) {
+                return Ok(());
+            }
+            // A row in another currency than a clause that counts it is a bad row: no clause
+            // counts it, and it stops the run unless bad rows are skipped.
+            if let Some(e) = tallies.iter().find_map(|t| t.mismatch(name, row)) {
+                return Err(Reject::Bad(e));
+            }
+            for t in tallies.iter_mut() {
+                if let Err(e) = t.add(name, row) {
+                    let stop = LedgerError {
+                        file: name.to_string(),
+                        line: row.line,
+                        message: e.to_string(),
+                    };
+                    failure = Some(e);
+                    return Err(Reject::Fatal(stop));
+                }
+            }
+            Ok(())
+        },
+    );
+    let _ = result.map(|rows| state.rows_read += rows).map_err(|e| {
+        state.error = Some(failure.take().unwrap_or(FinanceError::Row(e)));
+    });
+    state.rows_skipped += skipped;
+    for e in skips {
+        if state.examples.len() < EXAMPLES {
+            state.examples.push(e);
+        }
+    }
+    state.newlines = counted.newlines;
+    state.quotes = counted.quotes;
+    state
+}
+
+/// Reads a file: in two parts on two threads when it is large, else as a stream.
+fn read_file(
+    state: Part,
+    path: &std::path::Path,
+    options: &ReadOptions,
+) -> Result<Part, FinanceError> {
+    let name = path.display().to_string();
+    let open = || {
+        std::fs::File::open(path).map_err(|e| {
+            FinanceError::Row(LedgerError {
+                file: name.clone(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            })
+        })
+    };
+    let file = open()?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let split = if size >= PARALLEL_FROM {
+        split_point(&name, &file, size)
+    } else {
+        None
+    };
+    let Some((header, at)) = split else {
+        return read_part(state, &name, file, Start::Header, options, false).into_result();
+    };
+    let before = state.clone();
+    // Fresh handles: finding the split moved `file`'s cursor.
+    let first_file = open()?;
+    let mut second_file = open()?;
+    second_file.seek(SeekFrom::Start(at)).map_err(|e| {
+        FinanceError::Row(LedgerError {
+            file: name.clone(),
+            line: 0,
+            message: format!("cannot read: {e}"),
+        })
+    })?;
+    // The second part starts with fresh sums but the currencies known so far.
+    let mut fresh: Vec<Tally> = state
+        .tallies
+        .iter()
+        .map(|t| Tally::new(t.plan.clone()))
+        .collect();
+    for (f, t) in fresh.iter_mut().zip(&state.tallies) {
+        f.currency = t.currency;
+    }
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            let start = Start::Body {
+                header: &header,
+                lines_before: 0,
+            };
+            read_part(Part::new(fresh), &name, second_file, start, options, false)
+        });
+        let first = read_part(
+            state,
+            &name,
+            first_file.take(at),
+            Start::Header,
+            options,
+            true,
+        );
+        (first, second.join())
+    });
+    let Ok(mut second) = second else {
+        return read_part(before, &name, open()?, Start::Header, options, false).into_result();
+    };
+    // An odd number of quotes before the split means it fell inside a quoted field: read the
+    // file again on one thread.
+    if first.quotes % 2 == 1 {
+        return read_part(before, &name, open()?, Start::Header, options, false).into_result();
+    }
+    let mut first = first.into_result()?;
+    for e in second.examples.iter_mut() {
+        e.line += first.newlines;
+    }
+    if let Some(FinanceError::Row(e)) = second.error.as_mut() {
+        e.line += first.newlines;
+    }
+    let second = second.into_result()?;
+    let mut merged = Vec::with_capacity(first.tallies.len());
+    for (a, b) in std::mem::take(&mut first.tallies)
+        .into_iter()
+        .zip(second.tallies)
+    {
+        let mut a = a;
+        if a.merge(b).is_err() {
+            // The parts disagree on a clause's currency: only a read in file order can say
+            // which row is the bad one.
+            return read_part(before, &name, open()?, Start::Header, options, false).into_result();
+        }
+        merged.push(a);
+    }
+    first.tallies = merged;
+    first.rows_read += second.rows_read;
+    first.rows_skipped += second.rows_skipped;
+    for e in second.examples {
+        if first.examples.len() < EXAMPLES {
+            first.examples.push(e);
+        }
+    }
+    Ok(first)
+}
+
+/// The header and the byte offset of the first line after the middle of a file.
+fn split_point(name: &str, file: &std::fs::File, size: u64) -> Option<(csv::ByteRecord, u64)> {
+    let mut reader = std::io::BufReader::new(file);
+    let mut line = Vec::new();
+    reader.read_until(b'\n', &mut line).ok()?;
+    if line.contains(&b'"') {
+        return None;
+    }
+    let header = ledger::header(name, line.as_slice()).ok()?;
+    let body = line.len() as u64;
+    let middle = body + (size - body) / 2;
+    reader.seek(SeekFrom::Start(middle)).ok()?;
+    line.clear();
+    let skipped = reader.read_until(b'\n', &mut line).ok()? as u64;
+    let at = middle + skipped;
+    (skipped > 0 && at < size).then_some((header, at))
 }
 
 /// The plans of every revenue share, or of those named (`agreement.clause`).
@@ -138,23 +372,22 @@ pub struct Position {
 }
 
 /// The positions, on `day`, of the given revenue-share clauses.
-pub fn positions<R: Read>(
+pub fn positions(
     engine: &Engine,
     clauses: &[crate::model::ClauseId],
     day: NaiveDate,
-    ledgers: impl IntoIterator<Item = (String, R)>,
-    bad_rows: BadRows,
-    skipped: impl FnMut(&LedgerError),
+    inputs: Vec<Input>,
+    options: &ReadOptions,
 ) -> Result<(Report, Vec<Position>), FinanceError> {
     let plans: Vec<Plan> = revshare::plans(engine)
         .into_iter()
         .filter(|p| clauses.contains(&p.clause))
         .collect();
     let options = ReadOptions {
-        bad_rows,
         through: Some(day),
+        ..options.clone()
     };
-    let report = run(plans, ledgers, options, skipped)?;
+    let report = run(plans, inputs, &options)?;
     let positions = report
         .tallies
         .iter()

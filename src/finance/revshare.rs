@@ -384,5 +384,7 @@ fn clamp(s: Decimal, cap: Decimal) -> Decimal {
 pub struct Report {
     pub rows_read: u64,
     pub rows_skipped: u64,
+    /// The first few skipped rows, with why.
+    pub skipped_examples: Vec<LedgerError>,
     pub tallies: Vec<Tally>,
 }
