@@ -325,3 +325,94 @@ proptest! {
         prop_assert_eq!(ten.tallies[0].share, one.tallies[0].share * Decimal::TEN);
     }
 }
+
+// ----- files read in two parts ----------------------------------------------------------------
+
+fn file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("covenant-finance-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let _ = std::fs::write(&path, text);
+    path
+}
+
+fn run_file(
+    engine: &Engine,
+    path: &std::path::Path,
+    bad: BadRows,
+    split_from: u64,
+) -> Result<Report, String> {
+    let plans = finance::plans(engine, &[])?;
+    let options = ReadOptions {
+        split_from,
+        ..ReadOptions::new(bad)
+    };
+    finance::run(plans, vec![Input::File(path.to_path_buf())], &options).map_err(|e| e.to_string())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    #[test]
+    fn a_file_read_in_two_parts_sums_as_one(rows in ledger(), cap in 1i64..300_000) {
+        let e = engine(&[&format!("revenue_share_cap=USD {}", Decimal::new(cap, 2))]);
+        let text = csv_of(&rows, 1);
+        let path = file(&format!("split{}.csv", rows.len()), &text);
+        let whole = render::json(&run(&e, &[&text], BadRows::Stop).map_err(TestCaseError::fail)?);
+        let split = render::json(&run_file(&e, &path, BadRows::Stop, 0).map_err(TestCaseError::fail)?);
+        prop_assert_eq!(whole, split);
+    }
+}
+
+#[test]
+fn a_bad_row_in_the_second_part_is_reported_at_its_own_line() {
+    let e = engine(&[]);
+    let mut text = String::from("date,party,stream,amount,currency\n");
+    for i in 0..200 {
+        text.push_str(&format!("2026-05-01,openai,api,{i}.00,USD\n"));
+    }
+    text.push_str("2026-05-01,openai,api,oops,USD\n");
+    let path = file("late_bad.csv", &text);
+    let err = run_file(&e, &path, BadRows::Stop, 0)
+        .err()
+        .unwrap_or_default();
+    assert!(err.ends_with("late_bad.csv:202: bad amount `oops`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits"), "{err}");
+    let report = run_file(&e, &path, BadRows::Skip, 0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.rows_read, report.rows_skipped), (200, 1));
+    assert_eq!(report.skipped_examples[0].line, 202);
+}
+
+#[test]
+fn quotes_and_mixed_currencies_fall_back_to_one_ordered_read() {
+    let e = engine(&[]);
+    // A quoted field spanning the middle of the file.
+    let mut text = String::from("date,party,stream,amount,currency\n");
+    for _ in 0..50 {
+        text.push_str("2026-05-01,openai,api,10.00,USD\n");
+    }
+    text.push_str(&format!(
+        "2026-05-02,openai,\"{}\",10.00,USD\n",
+        "x\n".repeat(400)
+    ));
+    for _ in 0..50 {
+        text.push_str("2026-05-03,openai,api,10.00,USD\n");
+    }
+    let path = file("quoted.csv", &text);
+    let report = run_file(&e, &path, BadRows::Stop, 0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.tallies[0].rows, 101);
+    // Microsoft's share has no cap, so its currency is its first row's. The first half counts
+    // in EUR and the second in USD: each part alone is consistent, only the ordered read can
+    // say that the first USD row is the bad one.
+    let mut text = String::from("date,party,stream,amount,currency\n");
+    for _ in 0..100 {
+        text.push_str("2020-01-01,microsoft,azure_openai,10.00,EUR\n");
+    }
+    for _ in 0..100 {
+        text.push_str("2020-01-01,microsoft,azure_openai,10.00,USD\n");
+    }
+    let path = file("mixed.csv", &text);
+    let err = run_file(&e, &path, BadRows::Stop, 0)
+        .err()
+        .unwrap_or_default();
+    assert!(err.contains("mixed.csv:102: currency `USD`, but `msft_openai.microsoft_pays_openai` counts in `EUR`"), "{err}");
+}

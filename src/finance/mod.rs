@@ -29,6 +29,8 @@ pub struct ReadOptions {
     pub through: Option<NaiveDate>,
     /// Called with the number of bytes read, as they are read (for a progress bar).
     pub progress: Option<Progress>,
+    /// Files of at least this many bytes are read in two parts on two threads.
+    pub split_from: u64,
 }
 
 impl ReadOptions {
@@ -37,6 +39,7 @@ impl ReadOptions {
             bad_rows,
             through: None,
             progress: None,
+            split_from: 16 << 20,
         }
     }
 }
@@ -46,9 +49,6 @@ pub enum Input {
     File(PathBuf),
     Stream(String, Box<dyn Read + Send>),
 }
-
-/// Files smaller than this are read on one thread.
-const PARALLEL_FROM: u64 = 16 << 20;
 
 /// Most skipped rows kept as examples for the report.
 const EXAMPLES: usize = 10;
@@ -228,14 +228,16 @@ fn read_file(
     };
     let file = open()?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let split = if size >= PARALLEL_FROM {
+    let split = if size >= options.split_from {
         split_point(&name, &file, size)
     } else {
         None
     };
     let Some((header, at)) = split else {
-        return read_part(state, &name, file, Start::Header, options, false).into_result();
+        // A fresh handle: looking for a split point may have moved `file`'s cursor.
+        return read_part(state, &name, open()?, Start::Header, options, false).into_result();
     };
+    drop(file);
     let before = state.clone();
     // Fresh handles: finding the split moved `file`'s cursor.
     let first_file = open()?;
