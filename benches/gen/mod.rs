@@ -120,3 +120,41 @@ pub fn questions(n: usize) -> String {
     }
     s
 }
+
+/// A ledger of `n` rows shaped like the peers' (dates 2019-2032, OpenAI and Microsoft revenue,
+/// about 1% refunds), in date order when `sorted`, else shuffled.
+pub fn ledger(n: usize, sorted: bool) -> String {
+    let mut rng = Rng::new(11);
+    let base = chrono::NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+    let days = 14 * 365;
+    let parties = ["openai", "microsoft"];
+    let streams = ["api", "chatgpt", "azure_openai"];
+    let mut rows: Vec<(u64, String)> = (0..n)
+        .map(|_| {
+            let d = rng.below(days);
+            let date = base.checked_add_days(chrono::Days::new(d)).unwrap_or(base);
+            let mut cents = (rng.below(2_000_000) + 100) as i64 * (1 + d as i64 / 365);
+            if rng.below(100) == 0 {
+                cents = -cents / 3;
+            }
+            let line = format!(
+                "{},{},{},{}.{:02},USD\n",
+                date.format("%Y-%m-%d"),
+                parties[rng.below(2) as usize],
+                streams[rng.below(3) as usize],
+                cents / 100,
+                (cents % 100).abs()
+            );
+            (d, line)
+        })
+        .collect();
+    if sorted {
+        rows.sort_by_key(|(d, _)| *d);
+    }
+    let mut s = String::with_capacity(n * 45 + 40);
+    s.push_str("date,party,stream,amount,currency\n");
+    for (_, line) in rows {
+        s.push_str(&line);
+    }
+    s
+}
