@@ -2,10 +2,10 @@
 //! reads them (two parts on two threads). Rows default to 1,000,000; set COVENANT_BENCH_ROWS
 //! (for example to 10000000) for the large run. Ledgers are written under target/bench-data.
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use covenant::finance::ledger::BadRows;
 use covenant::finance::{self, Input, ReadOptions};
 use covenant::{check, Engine, Options, Sources};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "gen/mod.rs"]
 mod gen;

@@ -530,7 +530,7 @@ impl Agreement1<'_> {
             self.diags.push(
                 Diagnostic::warning(
                     "added-before-effective",
-                    clause.span,
+                    clause.head,
                     format!(
                         "clause `{}` says from {}, but amendment `{}` adding it takes effect on {}",
                         clause.qualified,

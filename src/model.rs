@@ -246,6 +246,8 @@ pub struct Clause {
     /// The amendment that added it, if it was added.
     pub added_by: Option<AmendmentId>,
     pub span: Span,
+    /// Its kind and id, for diagnostics about the whole clause.
+    pub head: Span,
 }
 
 impl Clause {

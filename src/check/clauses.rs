@@ -65,6 +65,10 @@ impl Checker {
             terms,
             added_by,
             span: c.span,
+            head: crate::source::Span {
+                end: c.id.span.end,
+                ..c.span
+            },
         });
         if let Some(a) = self.rules.agreements.get_mut(agreement as usize) {
             a.clauses.push(id);

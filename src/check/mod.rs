@@ -74,8 +74,9 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
     rules.sources = sources;
     if !diags.iter().any(Diagnostic::is_error) {
         let env = Env::defaults(&rules);
-        let (_, problems) = consolidate::consolidate(&rules, &env, None);
+        let (cons, problems) = consolidate::consolidate(&rules, &env, None);
         diags.extend(problems);
+        diags.extend(crate::legal::conflicts::warnings(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(selector_warnings(&rules));
     }
@@ -117,7 +118,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::warning(
                     "selects-nothing",
-                    clause.span,
+                    clause.head,
                     format!(
                         "clause `{}` speaks of no declared product",
                         clause.qualified
@@ -142,7 +143,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::warning(
                         "licence-of-another-party",
-                        clause.span,
+                        clause.head,
                         format!(
                             "`{}` licenses {} that `{}` does not own",
                             clause.qualified,
