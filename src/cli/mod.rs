@@ -3,10 +3,14 @@
 //! file per subcommand; the library has no clap types.
 
 mod ask;
+mod audit;
+mod chart;
 mod check;
+mod diff;
 mod fmt;
 mod ledger;
 pub mod revshare;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -58,6 +62,14 @@ enum Command {
     Ask(ask::Args),
     /// What the revenue shares owe over ledgers (CSV: date,party,stream,amount,currency)
     Revshare(revshare::Args),
+    /// Run case files (YAML) of questions and expected answers
+    Test(test::Args),
+    /// Compare two rule sets over every question and all time
+    Diff(diff::Args),
+    /// Replay every recorded launch against the rules known on its day
+    Audit(audit::Args),
+    /// Draw the clauses in force over time, as SVG
+    Chart(chart::Args),
 }
 
 impl Cli {
@@ -67,6 +79,10 @@ impl Cli {
             Command::Fmt(a) => fmt::run(a),
             Command::Ask(a) => ask::run(a),
             Command::Revshare(a) => revshare::run(a),
+            Command::Test(a) => test::run(a),
+            Command::Diff(a) => diff::run(a),
+            Command::Audit(a) => audit::run(a),
+            Command::Chart(a) => chart::run(a),
         }
     }
 }

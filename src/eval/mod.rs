@@ -35,6 +35,11 @@ pub struct Options {
     pub as_of: Option<NaiveDate>,
 }
 
+/// A clause's consolidated sentence in words, values filled in from `env`.
+pub fn explain_terms(rules: &RuleSet, env: &Env, body: &Body) -> String {
+    explain::sentence(rules, env, body, None)
+}
+
 /// Types an assumption override written `ID=VALUE`, the value in the language's own literal
 /// syntax (`azure_lead=30 days`, `revenue_share_cap=USD 150`).
 pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Literal), String> {

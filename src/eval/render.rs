@@ -13,7 +13,7 @@ fn day(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(iso(d)))
 }
 
-fn reason_json(r: &Reason) -> Value {
+pub fn reason_json(r: &Reason) -> Value {
     json!({
         "clause": r.clause,
         "effect": r.effect.as_str(),

@@ -2,4 +2,8 @@
 //! clauses collide. Everything here is built on the evaluator; nothing decides a question a
 //! second way.
 
+pub mod audit;
+pub mod cases;
+pub mod chart;
 pub mod conflicts;
+pub mod diff;

@@ -1,0 +1,52 @@
+//! `covenant diff`: what changes between two rule sets, over every question and all time.
+
+use std::path::PathBuf;
+
+use covenant::eval::{Engine, Options};
+use covenant::legal::diff;
+
+use super::{load, report, Exit, Format, RulesArgs};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The rule set before the change: a file or a folder (repeatable)
+    #[arg(long, value_name = "PATH", required = true)]
+    before: Vec<PathBuf>,
+    /// The rule set after the change: a file or a folder (repeatable)
+    #[arg(long, value_name = "PATH", required = true)]
+    after: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+fn engine(paths: &[PathBuf]) -> Result<Engine, Exit> {
+    let checked = load(&RulesArgs {
+        rules: paths.to_vec(),
+    })?;
+    let sources = checked.rules.sources.clone();
+    Engine::new(checked.rules, &Options::default()).map_err(|d| {
+        report(&d, &sources);
+        Exit::Error
+    })
+}
+
+pub fn run(args: Args) -> Exit {
+    let before = match engine(&args.before) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
+    let after = match engine(&args.after) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
+    let d = diff::diff(&before, &after);
+    match args.format {
+        Format::Json => println!("{}", diff::json(&d)),
+        Format::Text => print!("{}", diff::text(&d)),
+    }
+    if d.changes.is_empty() {
+        Exit::Yes
+    } else {
+        Exit::No
+    }
+}

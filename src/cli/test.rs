@@ -1,0 +1,45 @@
+//! `covenant test`: run case files and say which cases fail.
+
+use std::path::PathBuf;
+
+use super::Exit;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Case files (YAML)
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+}
+
+pub fn run(args: Args) -> Exit {
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut invalid = false;
+    for path in &args.files {
+        match covenant::legal::cases::run_file(path) {
+            Ok(outcomes) => {
+                for o in outcomes {
+                    if o.passed {
+                        passed += 1;
+                    } else {
+                        failed += 1;
+                        println!("FAIL {}:{}: {}", path.display(), o.line, o.name);
+                        println!("  expected: {}", o.expected);
+                        println!("  got:      {}", o.got);
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                invalid = true;
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if invalid {
+        Exit::Error
+    } else if failed > 0 {
+        Exit::No
+    } else {
+        Exit::Yes
+    }
+}

@@ -1,0 +1,348 @@
+//! Case files: questions and revenue-share runs with the answers a reviewer expects, in YAML.
+//!
+//! ```yaml
+//! rules: [../rules]        # optional, relative to this file; default: the embedded rules
+//! cases:
+//!   - name: bedrock after the restructuring
+//!     ask: deploy gpt_5_5 on aws at 2026-05-01
+//!     expect: permitted
+//!     because: [msft_openai.azure_first]    # these clauses must be among the reasons
+//!     set: { azure_lead: 30 days }          # optional what-if
+//!     as_of: 2026-11-01                     # optional knowledge time
+//!   - name: capped total
+//!     revshare: ledger.csv                  # relative to this file
+//!     clause: msft_openai.openai_pays_microsoft
+//!     expect: { cap_reached_on: "2027-06-30" }   # any fields of the revshare JSON entry
+//! ```
+//!
+//! Each case is answered by the same evaluator and finance engine as `ask` and `revshare`. A
+//! file that cannot be read as cases (bad YAML, an unknown field, a bad question, a missing
+//! ledger) is an error naming its line; a case that runs but answers otherwise fails.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::eval::{parse_override, Engine, Options};
+use crate::finance::{self, ledger::BadRows, Input, ReadOptions};
+use crate::source::Sources;
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn list(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    rules: Option<OneOrMany>,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    ask: Option<String>,
+    revshare: Option<OneOrMany>,
+    clause: Option<String>,
+    set: Option<BTreeMap<String, serde_yaml::Value>>,
+    as_of: Option<serde_yaml::Value>,
+    expect: serde_yaml::Value,
+    because: Option<Vec<String>>,
+}
+
+/// A case file that cannot be run: where and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct CaseError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// One case's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub name: String,
+    pub line: usize,
+    pub passed: bool,
+    pub expected: String,
+    pub got: String,
+}
+
+/// Runs every case of a file.
+pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
+    let name = path.display().to_string();
+    let fail = |line: usize, message: String| CaseError {
+        file: name.clone(),
+        line,
+        message,
+    };
+    let text = crate::source::read_text(path).map_err(|e| fail(0, e.to_string()))?;
+    let file: CaseFile = serde_yaml::from_str(&text).map_err(|e| {
+        let line = e.location().map_or(0, |l| l.line());
+        fail(line, e.to_string())
+    })?;
+    let lines = case_lines(&text);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let sources = match &file.rules {
+        None => Sources::embedded(),
+        Some(list) => {
+            let mut sources = Sources::new();
+            for p in list.list() {
+                sources
+                    .load_path(&dir.join(&p))
+                    .map_err(|e| fail(line_of(&text, "rules"), e.to_string()))?;
+            }
+            sources
+        }
+    };
+    let checked = crate::check::check(sources).map_err(|f| {
+        let first = f.diagnostics.first().map_or(String::new(), |d| {
+            format!("{}: {}", f.sources.locate(d.span), d.message)
+        });
+        fail(
+            line_of(&text, "rules"),
+            format!("the rules do not check: {first}"),
+        )
+    })?;
+    let mut outcomes = Vec::new();
+    for (i, case) in file.cases.iter().enumerate() {
+        let line = lines.get(i).copied().unwrap_or(0);
+        let outcome = run_case(&checked.rules, dir, case, line).map_err(|m| fail(line, m))?;
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+/// The line of each item of the `cases:` list.
+fn case_lines(text: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut in_cases = false;
+    let mut indent: Option<usize> = None;
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("cases:") && line.len() == trimmed.len() {
+            in_cases = true;
+            continue;
+        }
+        if !in_cases || trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let at = line.len() - trimmed.len();
+        if at == 0 && !trimmed.starts_with('-') {
+            in_cases = false;
+            continue;
+        }
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            match indent {
+                None => {
+                    indent = Some(at);
+                    out.push(i + 1);
+                }
+                Some(n) if n == at => out.push(i + 1),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(&format!("{key}:")))
+        .map_or(0, |i| i + 1)
+}
+
+fn scalar(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn engine_for(rules: &crate::model::RuleSet, case: &Case) -> Result<Engine, String> {
+    let mut overrides = Vec::new();
+    for (id, value) in case.set.iter().flatten() {
+        let value = scalar(value).ok_or_else(|| format!("set: `{id}` needs a single value"))?;
+        overrides.push(
+            parse_override(rules, &format!("{id}={value}")).map_err(|e| format!("set: {e}"))?,
+        );
+    }
+    let as_of = match &case.as_of {
+        None => None,
+        Some(v) => {
+            let text = scalar(v).unwrap_or_default();
+            Some(crate::time::parse_day(&text).ok_or_else(|| {
+                format!("as_of: `{text}` is not a valid day; days are written YYYY-MM-DD")
+            })?)
+        }
+    };
+    Engine::new(rules.clone(), &Options { overrides, as_of }).map_err(|d| {
+        format!(
+            "the rules are inconsistent with these values: {}",
+            d.first().map_or("", |d| d.message.as_str())
+        )
+    })
+}
+
+fn run_case(
+    rules: &crate::model::RuleSet,
+    dir: &Path,
+    case: &Case,
+    line: usize,
+) -> Result<Outcome, String> {
+    let engine = engine_for(rules, case)?;
+    match (&case.ask, &case.revshare) {
+        (Some(q), None) => ask_case(&engine, case, q, line),
+        (None, Some(ledgers)) => revshare_case(&engine, dir, case, &ledgers.list(), line),
+        _ => Err(format!(
+            "case `{}` needs exactly one of `ask` and `revshare`",
+            case.name
+        )),
+    }
+}
+
+fn ask_case(engine: &Engine, case: &Case, question: &str, line: usize) -> Result<Outcome, String> {
+    let q = engine
+        .parse(question)
+        .map_err(|e| format!("ask: column {}: {}", e.column, e.message))?;
+    let day =
+        q.at.ok_or_else(|| "ask: a case asks about one day: add `at YYYY-MM-DD`".to_string())?;
+    let expected = scalar(&case.expect)
+        .filter(|e| ["permitted", "forbidden", "due", "not_due"].contains(&e.as_str()))
+        .ok_or_else(|| "expect: one of `permitted`, `forbidden`, `due`, `not_due`".to_string())?;
+    let because = case.because.clone().unwrap_or_default();
+    for c in &because {
+        if !engine.rules().names.clauses.contains_key(c) {
+            let mut msg = format!("because: no clause `{c}`");
+            if let Some(best) = crate::check::nearest(c, engine.rules().names.clauses.keys()) {
+                msg.push_str(&format!("; did you mean `{best}`?"));
+            }
+            return Err(msg);
+        }
+    }
+    let w = engine.at(q.subject, day);
+    let reasons: Vec<String> = w
+        .reasons
+        .iter()
+        .map(|r| format!("{} {}", r.effect.as_str(), r.clause))
+        .collect();
+    let passed = w.decision.as_str() == expected
+        && because
+            .iter()
+            .all(|c| w.reasons.iter().any(|r| &r.clause == c));
+    let with = |d: &str, list: &[String]| {
+        if list.is_empty() {
+            d.to_string()
+        } else {
+            format!("{d} ({})", list.join(", "))
+        }
+    };
+    let because_text: Vec<String> = because.iter().map(|c| format!("because {c}")).collect();
+    Ok(Outcome {
+        name: case.name.clone(),
+        line,
+        passed,
+        expected: with(&expected, &because_text),
+        got: with(w.decision.as_str(), &reasons),
+    })
+}
+
+fn revshare_case(
+    engine: &Engine,
+    dir: &Path,
+    case: &Case,
+    ledgers: &[String],
+    line: usize,
+) -> Result<Outcome, String> {
+    let clause = case
+        .clause
+        .clone()
+        .ok_or_else(|| "revshare: name the `clause` whose figures are expected".to_string())?;
+    let plans = finance::plans(engine, std::slice::from_ref(&clause))
+        .map_err(|e| e.replace("--clause", "clause:"))?;
+    let mut inputs = Vec::new();
+    for l in ledgers {
+        let path: PathBuf = dir.join(l);
+        if !path.is_file() {
+            return Err(format!("revshare: no ledger `{}`", path.display()));
+        }
+        inputs.push(Input::File(path));
+    }
+    let report = finance::run(plans, inputs, &ReadOptions::new(BadRows::Stop))
+        .map_err(|e| format!("revshare: {e}"))?;
+    let json = finance::render::json(&report);
+    let entry = json["clauses"].get(0).cloned().unwrap_or_default();
+    let serde_yaml::Value::Mapping(expect) = &case.expect else {
+        return Err(
+            "expect: a revshare case expects a map of fields, such as `{ paid: \"620.00\" }`"
+                .into(),
+        );
+    };
+    let mut passed = true;
+    let mut wanted = Vec::new();
+    let mut got = Vec::new();
+    for (k, v) in expect {
+        let key = scalar(k).unwrap_or_default();
+        let Some(actual) = entry.get(&key) else {
+            return Err(format!("expect: the revshare report has no field `{key}`"));
+        };
+        let want = serde_json::to_value(v).unwrap_or_default();
+        if !same(&want, actual) {
+            passed = false;
+        }
+        wanted.push(format!("{key}: {want}"));
+        got.push(format!("{key}: {actual}"));
+    }
+    Ok(Outcome {
+        name: case.name.clone(),
+        line,
+        passed,
+        expected: wanted.join(", "),
+        got: got.join(", "),
+    })
+}
+
+/// Equal, with numbers compared as exact decimals (so `620` matches `"620.00"`).
+fn same(want: &serde_json::Value, actual: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    let dec = |v: &Value| match v {
+        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
+        Value::String(s) => Decimal::from_str(s).ok(),
+        _ => None,
+    };
+    match (want, actual) {
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.iter().all(|(k, x)| b.get(k).is_some_and(|y| same(x, y)))
+        }
+        (Value::Number(_), _) | (_, Value::Number(_)) => {
+            dec(want).is_some() && dec(want) == dec(actual)
+        }
+        (Value::String(a), Value::String(b)) => match (dec(want), dec(actual)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+        _ => want == actual,
+    }
+}

@@ -1,0 +1,278 @@
+//! A timeline picture of a rule set, as SVG: one row per clause with its consolidated stretches,
+//! coloured by kind; amendments as dashed lines at their effective days; recorded events as
+//! marks; years along the axis. Written as plain SVG text (deterministic, byte for byte).
+
+use std::fmt::Write as _;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::consolidate::Consolidated;
+use crate::model::{ClauseKind, Happening, RuleSet};
+use crate::time::iso;
+
+const WIDTH: f64 = 1280.0;
+const LABEL: f64 = 430.0;
+const RIGHT: f64 = 40.0;
+const ROW: f64 = 34.0;
+const TOP: f64 = 120.0;
+
+fn colour(kind: ClauseKind) -> &'static str {
+    match kind {
+        ClauseKind::Exclusivity => "#4e79a7",
+        ClauseKind::Licence => "#59a14f",
+        ClauseKind::FirstLaunch => "#f28e2b",
+        ClauseKind::RevenueShare => "#b07aa1",
+        ClauseKind::Rule => "#e15759",
+    }
+}
+
+fn kind_name(kind: ClauseKind) -> &'static str {
+    match kind {
+        ClauseKind::Exclusivity => "exclusivity",
+        ClauseKind::Licence => "licence",
+        ClauseKind::FirstLaunch => "first launch",
+        ClauseKind::RevenueShare => "revenue share",
+        ClauseKind::Rule => "rule",
+    }
+}
+
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// The years the picture spans: from the first dated thing to a few years past the last.
+fn span(rules: &RuleSet, cons: &Consolidated) -> (i32, i32) {
+    let mut days: Vec<NaiveDate> = Vec::new();
+    for v in &cons.versions {
+        days.extend(v.in_force.start.as_ref().map(|b| b.day));
+        days.extend(v.in_force.end.as_ref().map(|b| b.day));
+    }
+    days.extend(rules.records.iter().map(|r| r.day));
+    let first = days.iter().min().map_or(2020, |d| d.year());
+    let last = days.iter().max().map_or(2030, |d| d.year());
+    (first, last + 2)
+}
+
+/// Draws the consolidated rule set.
+pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) -> String {
+    let (y0, y1) = span(rules, cons);
+    let start = NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(y1, 1, 1).unwrap_or_default();
+    let total = (end - start).num_days().max(1) as f64;
+    let x = |d: NaiveDate| {
+        let clamped = d.clamp(start, end);
+        LABEL + (WIDTH - LABEL - RIGHT) * ((clamped - start).num_days() as f64 / total)
+    };
+    let clauses: Vec<(usize, &crate::model::Clause)> = rules
+        .agreements
+        .iter()
+        .flat_map(|a| a.clauses.iter())
+        .filter_map(|c| rules.clause(*c).map(|cl| (*c as usize, cl)))
+        .collect();
+    let events_y = TOP + ROW * clauses.len() as f64 + 30.0;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="HEIGHT" viewBox="0 0 {WIDTH} HEIGHT" font-family="Helvetica, Arial, sans-serif">"#
+    );
+    let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        s,
+        r##"<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">Clauses in force, as amended ({}, {}, {})</text>"##,
+        count(rules.agreements.len(), "agreement"),
+        count(rules.amendments.len(), "amendment"),
+        count(clauses.len(), "clause")
+    );
+    // Legend.
+    let mut lx = 20.0;
+    for kind in [
+        ClauseKind::Exclusivity,
+        ClauseKind::Licence,
+        ClauseKind::FirstLaunch,
+        ClauseKind::RevenueShare,
+        ClauseKind::Rule,
+    ] {
+        let _ = writeln!(
+            s,
+            r##"<rect x="{lx}" y="48" width="14" height="14" fill="{}"/><text x="{}" y="60" font-size="13" fill="#333">{}</text>"##,
+            colour(kind),
+            lx + 20.0,
+            kind_name(kind)
+        );
+        lx += 30.0 + 8.0 * kind_name(kind).len() as f64;
+    }
+    // Year grid.
+    for year in y0..=y1 {
+        let Some(d) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+            continue;
+        };
+        let gx = x(d);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{:.0}" stroke="#e6e6e6"/><text x="{gx:.1}" y="{}" font-size="12" text-anchor="middle" fill="#555">{year}</text>"##,
+            TOP - 16.0,
+            events_y + 10.0,
+            TOP - 22.0
+        );
+    }
+    // Clause rows.
+    for (row, (id, clause)) in clauses.iter().enumerate() {
+        let top = TOP + ROW * row as f64;
+        if row % 2 == 0 {
+            let _ = writeln!(
+                s,
+                r##"<rect x="10" y="{top:.0}" width="{:.0}" height="{ROW}" fill="#f7f7f7"/>"##,
+                WIDTH - 20.0
+            );
+        }
+        let title = clause.title.as_deref().unwrap_or("");
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">{}</text><text x="20" y="{:.0}" font-size="11" fill="#666">{}</text>"##,
+            top + 15.0,
+            escape(&clause.qualified),
+            top + 28.0,
+            escape(&clip(title, 62))
+        );
+        let versions: Vec<_> = cons
+            .versions
+            .iter()
+            .filter(|v| v.clause as usize == *id && !v.in_force.is_empty())
+            .collect();
+        for (i, v) in versions.iter().enumerate() {
+            let from = v.in_force.start.as_ref().map_or(start, |b| b.day);
+            let until = v.in_force.end.as_ref().map_or(end, |b| b.day);
+            let (bx, ex) = (x(from), x(until));
+            let open = v.in_force.end.is_none();
+            let _ = writeln!(
+                s,
+                r##"<rect x="{bx:.1}" y="{:.0}" width="{:.1}" height="18" rx="3" fill="{}" fill-opacity="{}"><title>{} {}</title></rect>"##,
+                top + 8.0,
+                (ex - bx).max(2.0),
+                colour(clause.kind()),
+                if i == 0 { "0.95" } else { "0.7" },
+                escape(&clause.qualified),
+                escape(&crate::eval::explain_terms(rules, env, &v.terms.body))
+            );
+            if open {
+                let _ = writeln!(
+                    s,
+                    r##"<path d="M {:.1} {:.0} l 8 9 l -8 9 z" fill="{}"/>"##,
+                    ex,
+                    top + 8.0,
+                    colour(clause.kind())
+                );
+            }
+            let label = match (i, &v.amended_by.last()) {
+                (0, _) => format!("from {}", iso(from)),
+                (_, Some(a)) => format!(
+                    "as amended by {}",
+                    rules
+                        .amendments
+                        .get(**a as usize)
+                        .map_or("?", |a| a.name.id.as_str())
+                ),
+                _ => String::new(),
+            };
+            if ex - bx > 7.0 * label.len() as f64 {
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.0}" font-size="11" fill="#ffffff">{}</text>"##,
+                    bx + 5.0,
+                    top + 21.0,
+                    escape(&label)
+                );
+            }
+        }
+    }
+    // Amendments.
+    for a in &rules.amendments {
+        let b = env.day(a.effective());
+        let ax = x(b.day);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{ax:.1}" y1="{}" x2="{ax:.1}" y2="{:.0}" stroke="#333" stroke-dasharray="5,4"/><text x="{:.1}" y="{}" font-size="12" fill="#333">{} ({})</text>"##,
+            TOP - 8.0,
+            events_y - 10.0,
+            ax + 4.0,
+            TOP - 6.0,
+            escape(&a.name.id),
+            iso(b.day)
+        );
+    }
+    // Events.
+    let _ = writeln!(
+        s,
+        r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">recorded events</text><line x1="{LABEL}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="#999"/>"##,
+        events_y + 30.0,
+        events_y + 26.0,
+        WIDTH - RIGHT,
+        events_y + 26.0
+    );
+    let mut records: Vec<_> = rules.records.iter().collect();
+    records.sort_by_key(|r| (r.day, r.span));
+    // Each label goes on the first line whose last label ends before it starts.
+    let mut line_ends: Vec<f64> = Vec::new();
+    for r in &records {
+        let ex = x(r.day);
+        let what = match &r.happening {
+            Happening::Event(e) => rules.event(*e).to_string(),
+            Happening::Act {
+                party,
+                verb,
+                product,
+                cloud,
+            } => {
+                let on = cloud
+                    .map(|c| format!(" on {}", rules.cloud(c)))
+                    .unwrap_or_default();
+                format!(
+                    "{} {verb} {}{on}",
+                    rules.party(*party),
+                    rules.product(*product)
+                )
+            }
+        };
+        let text = format!("{} {}", iso(r.day), what);
+        let width = 6.2 * text.chars().count() as f64;
+        let line = match line_ends.iter().position(|end| *end < ex) {
+            Some(i) => i,
+            None => {
+                line_ends.push(f64::MIN);
+                line_ends.len() - 1
+            }
+        };
+        if let Some(end) = line_ends.get_mut(line) {
+            *end = ex + 3.0 + width;
+        }
+        let ly = events_y + 46.0 + 15.0 * line as f64;
+        let _ = writeln!(
+            s,
+            r##"<path d="M {ex:.1} {:.0} l 5 5 l -5 5 l -5 -5 z" fill="#333"/><line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#bbb"/><text x="{:.1}" y="{ly:.0}" font-size="11" fill="#333">{}</text>"##,
+            events_y + 21.0,
+            events_y + 31.0,
+            ly - 10.0,
+            ex + 3.0,
+            escape(&text)
+        );
+    }
+    let height = events_y + 60.0 + 15.0 * line_ends.len() as f64;
+    s = s.replacen("HEIGHT", &format!("{height:.0}"), 2);
+    s.push_str("</svg>\n");
+    s
+}

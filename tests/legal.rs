@@ -1,0 +1,244 @@
+//! Legal review: case files, decision diffs, audits, the timeline picture, and the snapshot of
+//! every *when* answer over the shipped rules.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn covenant(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("covenant-legal-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let path = dir.join(name);
+    let _ = std::fs::write(&path, text);
+    path
+}
+
+/// The shipped rules with one assumption changed, as a folder.
+fn shipped_with(from: &str, to: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "covenant-legal-{}-{}",
+        std::process::id(),
+        to.len()
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    for entry in std::fs::read_dir(root().join("rules"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        let _ = std::fs::write(dir.join(entry.file_name()), text.replace(from, to));
+    }
+    dir
+}
+
+#[test]
+fn every_shipped_case_file_passes() {
+    let dir = root().join("fixtures/cases");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let outcomes =
+            covenant::legal::cases::run_file(&entry.path()).unwrap_or_else(|e| panic!("{e}"));
+        for o in &outcomes {
+            assert!(
+                o.passed,
+                "{}:{}: {}: expected {}, got {}",
+                entry.path().display(),
+                o.line,
+                o.name,
+                o.expected,
+                o.got
+            );
+        }
+        ran += outcomes.len();
+    }
+    assert!(ran >= 16, "only {ran} cases ran");
+}
+
+#[test]
+fn failing_cases_are_shown_and_counted() {
+    let path = temp(
+        "fail.yaml",
+        "cases:\n  - name: right\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: permitted\n  - name: wrong decision\n    ask: deploy frontier on aws at 2026-05-01\n    expect: permitted\n  - name: wrong reason\n    ask: deploy gpt_5_5 on aws at 2026-04-26\n    expect: forbidden\n    because: [amazon_openai.frontier_on_aws]\n",
+    );
+    let (code, out, _) = covenant(&["test", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("fail.yaml:5: wrong decision\n  expected: permitted\n  got:      forbidden (forbid msft_openai.azure_first)"), "{out}");
+    assert!(out.contains("fail.yaml:8: wrong reason\n  expected: forbidden (because amazon_openai.frontier_on_aws)\n  got:      forbidden (forbid msft_openai.azure_only)"), "{out}");
+    assert!(out.ends_with("1 passed, 2 failed\n"), "{out}");
+}
+
+#[test]
+fn invalid_case_files_exit_2_with_their_line() {
+    for (text, says) in [
+        ("cases:\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expct: permitted\n", "unknown field `expct`"),
+        ("cases:\n  - name: a\n    ask: deploy gpt_55 on aws at 2026-05-01\n    expect: permitted\n", "bad.yaml:2: ask: column 8: unknown product `gpt_55`; did you mean `gpt_5_5`?"),
+        ("cases:\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: maybe\n", "bad.yaml:2: expect: one of"),
+        ("cases:\n  - name: ok\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: permitted\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    set: { azure_led: 3 days }\n    expect: permitted\n", "bad.yaml:5: set: unknown assumption `azure_led`; did you mean `azure_lead`?"),
+        ("cases:\n  - name: a\n    revshare: nowhere.csv\n    clause: msft_openai.openai_pays_microsoft\n    expect: { paid: 1 }\n", "revshare: no ledger"),
+        ("cases: [\n", "bad.yaml:2"),
+        ("rules: [no_such_dir]\ncases: []\n", "bad.yaml:1: cannot read"),
+    ] {
+        let path = temp("bad.yaml", text);
+        let (code, _, err) = covenant(&["test", path.to_str().unwrap_or_default()]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(err.contains(says), "{text}: {err}");
+    }
+}
+
+#[test]
+fn diff_reports_each_changed_window() {
+    let rules = root().join("rules");
+    let after = shipped_with("assume azure_lead = 0 days", "assume azure_lead = 30 days");
+    let (code, out, _) = covenant(&[
+        "diff",
+        "--before",
+        rules.to_str().unwrap_or_default(),
+        "--after",
+        after.to_str().unwrap_or_default(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let changes = v["changes"].as_array().cloned().unwrap_or_default();
+    // GPT-5.5 launched on Azure on 2026-04-23: with a 30-day lead, deploying or launching it
+    // elsewhere waits until 2026-05-23. Codex and the API launched long before: unchanged.
+    let got: Vec<String> = changes
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}..{} {}->{}",
+                c["question"].as_str().unwrap_or(""),
+                c["from"].as_str().unwrap_or("*"),
+                c["until"].as_str().unwrap_or("*"),
+                c["before"].as_str().unwrap_or(""),
+                c["after"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let want: Vec<String> = ["aws", "google_cloud", "oracle_cloud"]
+        .iter()
+        .flat_map(|c| {
+            ["deploy", "launch"]
+                .map(|v| format!("{v} gpt_5_5 on {c} 2026-04-27..2026-05-23 permitted->forbidden"))
+        })
+        .collect();
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    let mut want_sorted = want;
+    want_sorted.sort();
+    assert_eq!(got_sorted, want_sorted);
+    assert_eq!(
+        changes[0]["reasons_after"][0]["clause"],
+        "msft_openai.azure_first"
+    );
+    let (code, out, _) = covenant(&[
+        "diff",
+        "--before",
+        rules.to_str().unwrap_or_default(),
+        "--after",
+        rules.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.ends_with("0 changed windows in 0 questions\n"), "{out}");
+}
+
+#[test]
+fn audit_replays_launches_against_the_rules_known_on_their_day() {
+    let (code, out, _) = covenant(&["audit"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "5 launches replayed, 0 forbidden\n")
+    );
+    // With a 30-day lead, GPT-5.5 reached Bedrock five days after Azure: too early.
+    let after = shipped_with("assume azure_lead = 0 days", "assume azure_lead = 30 days");
+    let (code, out, _) = covenant(&["audit", "--rules", after.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("2026-04-28: openai launches gpt_5_5 on aws was forbidden \"GPT-5.5 available on Amazon Bedrock\"\n  forbid msft_openai.azure_first:"), "{out}");
+    assert!(out.ends_with("5 launches replayed, 1 forbidden\n"), "{out}");
+}
+
+#[test]
+fn the_shipped_timeline_picture() {
+    let engine = common::shipped();
+    let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    // One bar per consolidated stretch: six clauses, two of them amended.
+    assert_eq!(svg.matches("<title>").count(), 8);
+    assert_eq!(svg.matches("stroke-dasharray").count(), 1, "one amendment");
+    assert_eq!(
+        svg.matches("l 5 5 l -5 5 l -5 -5 z").count(),
+        5,
+        "five records"
+    );
+    insta::assert_snapshot!(svg);
+}
+
+/// Every question over the shipped rules, as when answers: any change to `rules/` shows up here.
+#[test]
+fn every_when_answer_of_the_shipped_rules() {
+    use std::fmt::Write as _;
+    let engine = common::shipped();
+    let r = engine.rules();
+    let mut questions = Vec::new();
+    for p in &r.products {
+        for c in &r.clouds {
+            questions.push(format!("deploy {} on {}", p.name.id, c.name.id));
+            questions.push(format!("launch {} on {}", p.name.id, c.name.id));
+        }
+        for q in &r.parties {
+            questions.push(format!("use {} by {}", p.name.id, q.name.id));
+            questions.push(format!("license {} to {}", p.name.id, q.name.id));
+        }
+    }
+    for x in &r.parties {
+        for y in &r.parties {
+            questions.push(format!("pay {} to {}", x.name.id, y.name.id));
+        }
+    }
+    let mut out = String::new();
+    for text in &questions {
+        let q = engine.parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let _ = write!(out, "{text}:");
+        for w in &engine.when(q.subject).windows {
+            let day = |d: Option<chrono::NaiveDate>| d.map_or("*".to_string(), |d| d.to_string());
+            let reasons: Vec<String> = w
+                .reasons
+                .iter()
+                .map(|r| format!("{} {}", r.effect.as_str(), r.clause))
+                .collect();
+            let _ = write!(
+                out,
+                " [{}..{} {}{}]",
+                day(w.from),
+                day(w.until),
+                w.decision.as_str(),
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", reasons.join(", "))
+                }
+            );
+        }
+        out.push('\n');
+    }
+    insta::assert_snapshot!(out);
+}
