@@ -51,6 +51,7 @@ pub mod diag;
 pub mod eval;
 pub mod finance;
 pub mod fmt;
+pub mod fuzzing;
 pub mod legal;
 pub mod model;
 pub mod money;

@@ -316,17 +316,21 @@ pub struct RuleSet {
     pub names: Names,
 }
 
+/// A name table. Names are short and looked up on every question, so the hash is FxHash, not
+/// SipHash (these maps are built from checked rules, not from attacker-chosen keys).
+pub type NameMap = HashMap<String, u32, rustc_hash::FxBuildHasher>;
+
 /// Name lookup, one map per kind of id (cloud aliases included with the clouds).
 #[derive(Clone, Debug, Default)]
 pub struct Names {
-    pub parties: HashMap<String, PartyId>,
-    pub clouds: HashMap<String, CloudId>,
-    pub products: HashMap<String, ProductId>,
-    pub events: HashMap<String, EventId>,
-    pub assumptions: HashMap<String, AssumptionId>,
-    pub agreements: HashMap<String, AgreementId>,
-    pub amendments: HashMap<String, AmendmentId>,
-    pub clauses: HashMap<String, ClauseId>,
+    pub parties: NameMap,
+    pub clouds: NameMap,
+    pub products: NameMap,
+    pub events: NameMap,
+    pub assumptions: NameMap,
+    pub agreements: NameMap,
+    pub amendments: NameMap,
+    pub clauses: NameMap,
 }
 
 impl RuleSet {

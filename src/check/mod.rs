@@ -544,7 +544,7 @@ impl Checker {
                     t.ids
                         .iter()
                         .map(|(n, (i, _))| (n.clone(), *i))
-                        .collect::<std::collections::HashMap<_, _>>()
+                        .collect::<NameMap>()
                 })
                 .unwrap_or_default()
         };

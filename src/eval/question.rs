@@ -82,6 +82,9 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         })
     };
     let keyword = |i: usize, kw: &str| -> Result<(), QuestionError> {
+        if word(i) == Some(kw) {
+            return Ok(());
+        }
         let w = need(i, &format!("`{kw}`"))?;
         if w == kw {
             Ok(())
@@ -182,7 +185,7 @@ fn lookup(
     text: &str,
     word: &str,
     kind: &str,
-    names: &std::collections::HashMap<String, u32>,
+    names: &crate::model::NameMap,
 ) -> Result<u32, QuestionError> {
     if let Some(id) = names.get(word) {
         return Ok(*id);

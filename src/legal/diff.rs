@@ -57,7 +57,7 @@ fn matched(
     after.into_iter().filter(|a| before.contains(a)).collect()
 }
 
-fn id(map: &std::collections::HashMap<String, u32>, name: &str) -> u32 {
+fn id(map: &crate::model::NameMap, name: &str) -> u32 {
     map.get(name).copied().unwrap_or(0)
 }
 

@@ -1,0 +1,100 @@
+//! Entry points for the fuzz targets (`fuzz/`) and for the test that replays their corpora in
+//! CI: each takes arbitrary bytes through one input path end to end and must never panic.
+
+use std::sync::OnceLock;
+
+use crate::eval::{Engine, Options};
+use crate::finance::{self, ledger::BadRows, Input, ReadOptions};
+use crate::source::Sources;
+
+fn shipped() -> Option<&'static Engine> {
+    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let checked = crate::check::check(Sources::embedded()).ok()?;
+            Engine::new(checked.rules, &Options::default()).ok()
+        })
+        .as_ref()
+}
+
+/// A rule file: parse, check, compile (and ask every *when* question of a small set), format.
+pub fn rules(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = crate::fmt::format(text);
+    let mut sources = Sources::new();
+    sources.add("fuzz.cov", text);
+    let Ok(checked) = crate::check::check(sources) else {
+        return;
+    };
+    let Ok(engine) = Engine::new(checked.rules, &Options::default()) else {
+        return;
+    };
+    let r = engine.rules();
+    if r.products.len() <= 8 && r.clouds.len() <= 8 {
+        for product in 0..r.products.len() as u32 {
+            for cloud in 0..r.clouds.len() as u32 {
+                let _ = engine.when(crate::Subject::Deploy { product, cloud });
+            }
+        }
+    }
+    let _ = crate::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
+}
+
+/// A question to the shipped rules, answered and rendered.
+pub fn question(data: &[u8]) {
+    let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
+        return;
+    };
+    if let Ok(q) = engine.parse(text) {
+        match q.at {
+            Some(day) => {
+                let w = engine.at(q.subject, day);
+                let _ = crate::eval::render::point_json(engine, text, &w);
+            }
+            None => {
+                let _ = crate::eval::render::when_json(engine, text, &engine.when(q.subject));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let _ = crate::eval::batch::answer_lines(engine, data, &mut out);
+}
+
+/// A ledger summed against the shipped revenue shares, stopping and skipping bad rows.
+pub fn ledger(data: &[u8]) {
+    let Some(engine) = shipped() else {
+        return;
+    };
+    for bad in [BadRows::Stop, BadRows::Skip] {
+        let plans = finance::revshare::plans(engine);
+        let input = Input::Stream(
+            "fuzz.csv".into(),
+            Box::new(std::io::Cursor::new(data.to_vec())),
+        );
+        if let Ok(report) = finance::run(plans, vec![input], &ReadOptions::new(bad)) {
+            let _ = finance::render::json(&report);
+            let _ = finance::render::text(engine, &report);
+        }
+    }
+}
+
+/// An assumption override.
+pub fn set_value(data: &[u8]) {
+    let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
+        return;
+    };
+    if let Ok((id, value)) = crate::eval::parse_override(engine.rules(), text) {
+        let options = Options {
+            overrides: vec![(id, value)],
+            as_of: None,
+        };
+        if let Ok(e) = Engine::new(engine.rules().clone(), &options) {
+            let _ = e.when(crate::Subject::Deploy {
+                product: 0,
+                cloud: 1,
+            });
+        }
+    }
+}
