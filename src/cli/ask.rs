@@ -3,9 +3,9 @@
 use std::io::{BufRead, BufWriter};
 use std::path::PathBuf;
 
-use covenant::eval::{render, Engine, Options};
+use covenant::eval::{render, Engine};
 
-use super::{day_arg, ledger, load, overrides, report, Exit, Format, RulesArgs};
+use super::{ledger, Exit, Format, ReadArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -13,13 +13,7 @@ pub struct Args {
     #[arg(value_name = "QUESTION", num_args = 0..)]
     question: Vec<String>,
     #[command(flatten)]
-    rules: RulesArgs,
-    /// Only agreements and amendments signed, and events dated, on or before this day exist
-    #[arg(long, value_name = "DAY")]
-    as_of: Option<String>,
-    /// Override an assumption for this run: ID=VALUE (repeatable)
-    #[arg(long = "set", value_name = "ID=VALUE")]
-    set: Vec<String>,
+    read: ReadArgs,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Answer one question a line from FILE (`-` for stdin), one JSON answer a line
@@ -35,40 +29,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Exit {
-    let checked = match load(&args.rules) {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
-    let rules = checked.rules;
-    let as_of = match args
-        .as_of
-        .as_deref()
-        .map(|d| day_arg("--as-of", d))
-        .transpose()
-    {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let overrides = match overrides(&rules, &args.set) {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let sources = rules.sources.clone();
-    let engine = match Engine::new(rules, &Options { overrides, as_of }) {
+    let engine = match args.read.engine() {
         Ok(e) => e,
-        Err(diags) => {
-            eprintln!(
-                "error: read with these --set and --as-of values, the rules are inconsistent:"
-            );
-            report(&diags, &sources);
-            return Exit::Error;
-        }
+        Err(e) => return e,
     };
     let exit = match &args.batch {
         Some(path) => batch(&engine, path),

@@ -95,6 +95,48 @@ pub struct RulesArgs {
     pub rules: Vec<PathBuf>,
 }
 
+/// Where the rules come from and how they are read: what-ifs and knowledge time.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReadArgs {
+    #[command(flatten)]
+    pub rules: RulesArgs,
+    /// Override an assumption for this run: ID=VALUE (repeatable)
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub set: Vec<String>,
+    /// Only agreements and amendments signed, and events dated, on or before this day exist
+    #[arg(long, value_name = "DAY")]
+    pub as_of: Option<String>,
+}
+
+impl ReadArgs {
+    /// Loads, checks and compiles the rules; prints every problem.
+    pub fn engine(&self) -> Result<covenant::Engine, Exit> {
+        let checked = load(&self.rules)?;
+        let rules = checked.rules;
+        let as_of = self
+            .as_of
+            .as_deref()
+            .map(|d| day_arg("--as-of", d))
+            .transpose()
+            .map_err(|msg| {
+                eprintln!("error: {msg}");
+                Exit::Error
+            })?;
+        let overrides = overrides(&rules, &self.set).map_err(|msg| {
+            eprintln!("error: {msg}");
+            Exit::Error
+        })?;
+        let sources = rules.sources.clone();
+        covenant::Engine::new(rules, &covenant::Options { overrides, as_of }).map_err(|diags| {
+            eprintln!(
+                "error: read with these --set and --as-of values, the rules are inconsistent:"
+            );
+            report(&diags, &sources);
+            Exit::Error
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Text,

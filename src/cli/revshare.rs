@@ -4,11 +4,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use covenant::eval::{Engine, Options};
 use covenant::finance::ledger::BadRows;
 use covenant::finance::{self, render, Input, Progress, ReadOptions};
 
-use super::{day_arg, load, overrides, report, Exit, RulesArgs};
+use super::{Exit, ReadArgs};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -23,13 +22,7 @@ pub struct Args {
     #[arg(value_name = "LEDGER", required = true)]
     ledgers: Vec<PathBuf>,
     #[command(flatten)]
-    rules: RulesArgs,
-    /// Override an assumption for this run: ID=VALUE (repeatable)
-    #[arg(long = "set", value_name = "ID=VALUE")]
-    set: Vec<String>,
-    /// Read the agreements as known on this day
-    #[arg(long, value_name = "DAY")]
-    as_of: Option<String>,
+    read: ReadArgs,
     /// Only this revenue share, as `agreement.clause` (repeatable)
     #[arg(long = "clause", value_name = "ID")]
     clauses: Vec<String>,
@@ -84,40 +77,9 @@ pub fn report_skips(report: &covenant::finance::revshare::Report) {
 }
 
 pub fn run(args: Args) -> Exit {
-    let checked = match load(&args.rules) {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
-    let rules = checked.rules;
-    let as_of = match args
-        .as_of
-        .as_deref()
-        .map(|d| day_arg("--as-of", d))
-        .transpose()
-    {
-        Ok(d) => d,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let overrides = match overrides(&rules, &args.set) {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let sources = rules.sources.clone();
-    let engine = match Engine::new(rules, &Options { overrides, as_of }) {
+    let engine = match args.read.engine() {
         Ok(e) => e,
-        Err(diags) => {
-            eprintln!(
-                "error: read with these --set and --as-of values, the rules are inconsistent:"
-            );
-            report(&diags, &sources);
-            return Exit::Error;
-        }
+        Err(e) => return e,
     };
     let plans = match finance::plans(&engine, &args.clauses) {
         Ok(p) => p,

@@ -105,7 +105,9 @@ fn reasons_text(out: &mut String, w: &Window, indent: &str) {
     }
 }
 
-fn assumptions_text(out: &mut String, engine: &Engine, deps: &Deps, indent: &str) {
+/// The assumptions an answer rests on, with their values (marked when set for this run) and
+/// notes.
+pub fn assumptions_text(out: &mut String, engine: &Engine, deps: &Deps, indent: &str) {
     if deps.is_empty() {
         return;
     }

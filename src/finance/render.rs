@@ -156,23 +156,8 @@ pub fn text(engine: &Engine, report: &Report) -> String {
         }
     }
     if !deps.is_empty() {
-        let _ = writeln!(out, "\nassumptions:");
-        for id in deps.ids() {
-            let Some(a) = engine.rules().assumption(*id) else {
-                continue;
-            };
-            let value = engine
-                .env()
-                .value(*id)
-                .map(|v| v.to_string())
-                .unwrap_or_default();
-            let note = a
-                .note
-                .as_deref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default();
-            let _ = writeln!(out, "  {} = {value}{note}", a.name.id);
-        }
+        out.push('\n');
+        crate::eval::render::assumptions_text(&mut out, engine, &deps, "");
     }
     out
 }
