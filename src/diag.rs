@@ -7,11 +7,10 @@
 //! snapshot tests alike.
 
 use std::fmt::{self, Write as _};
-use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanContents, SourceSpan};
 
-use crate::source::{Sources, Span};
+use crate::source::{Source, Sources, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -115,9 +114,7 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
             d.code,
             d.message
         );
-        let source = sources
-            .get(d.span.file)
-            .map(|s| NamedSource::new(s.name.clone(), Arc::clone(&s.text)));
+        let source = sources.get(d.span.file).map(View);
         let report = Report { d, source };
         let mut body = String::new();
         if handler.render_report(&mut body, &report).is_err() {
@@ -131,7 +128,42 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
 /// Adapter giving miette one diagnostic with its source text.
 struct Report<'a> {
     d: &'a Diagnostic,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<View<'a>>,
+}
+
+/// A source as miette reads it: only the lines around a span are handed over, found through
+/// the source's line index, so rendering a diagnostic near the end of a 50 MB file does not
+/// scan the file from its start.
+struct View<'a>(&'a Source);
+
+impl miette::SourceCode for View<'_> {
+    fn read_span<'b>(
+        &'b self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'b> + 'b>, miette::MietteError> {
+        let src = self.0;
+        let text: &str = &src.text;
+        let start = span.offset().min(text.len());
+        let end = (start + span.len()).min(text.len());
+        let first = src.line_of(start).saturating_sub(1).saturating_sub(before);
+        let last = src.line_of(end) + after;
+        let from = src.line_start(first).min(start);
+        let to = src.line_start(last).max(end).min(text.len());
+        let window = text.get(from..to).unwrap_or_default();
+        let local = SourceSpan::new((start - from).into(), end - start);
+        let inner = window.read_span(&local, before, after)?;
+        let shifted = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
+        Ok(Box::new(MietteSpanContents::new_named(
+            src.name.clone(),
+            inner.data(),
+            shifted,
+            inner.line() + first,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Report<'_> {

@@ -72,6 +72,14 @@ impl Source {
         (line + 1, col + 1)
     }
 
+    /// Byte offset where a zero-based line starts (the text's length past the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// One-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         self.line_col(offset).0

@@ -63,7 +63,8 @@ pub fn rules(n: usize) -> String {
              licence use{i} {{\n    p{a} grants p{b} exclusive use of product x{a}\n    through 2030\n  }}\n\n  \
              revenue_share pay{i} {{\n    p{b} pays p{a} $share_rate of p{b} revenue from stream s{i}\n  }}\n\n  \
              first_launch first{i} {{\n    product x{a} launch first on c{c} lead 30 days\n  }}\n}}\n",
-            c = i % 4
+            // One cloud per product, so that the generated agreements never collide.
+            c = a % 4
         );
         if i % 3 == 0 {
             let _ = write!(
