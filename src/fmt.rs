@@ -65,6 +65,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn blank(&mut self) {
+        self.trailing();
         if self.lines.last().is_some_and(|l| !l.is_empty()) {
             self.lines.push(String::new());
         }
@@ -80,6 +81,27 @@ impl Writer<'_> {
         self.text
             .get(a..b)
             .is_some_and(|s| s.matches('\n').count() >= 2)
+    }
+
+    /// Attaches the comments that stand on the last statement's line to it.
+    fn trailing(&mut self) {
+        while let Some(c) = self.comments.get(self.next_comment) {
+            let on_line = self.last_end > 0
+                && c.span.start >= self.last_end
+                && self.same_line(self.last_end, c.span.start)
+                && self.lines.last().is_some_and(|l| !l.trim().is_empty());
+            if !on_line {
+                break;
+            }
+            let text = c.text.clone();
+            let end = c.span.end;
+            self.next_comment += 1;
+            if let Some(last) = self.lines.last_mut() {
+                last.push_str("  ");
+                last.push_str(&text);
+            }
+            self.last_end = end;
+        }
     }
 
     /// Writes the comments that start before `offset`: at the end of the last line when they

@@ -90,6 +90,9 @@ impl Source {
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
     files: Vec<Source>,
+    /// Files read from disk, by canonical path: a file named twice (`--rules r --rules r`)
+    /// is read once.
+    read: Vec<(PathBuf, u32)>,
 }
 
 /// Why rule text could not be read.
@@ -191,16 +194,27 @@ impl Sources {
         }
     }
 
-    /// Reads one file as UTF-8 text.
+    /// Reads one file as UTF-8 text (once, however often it is named).
     pub fn load_file(&mut self, path: &Path) -> Result<u32, LoadError> {
+        let canonical = std::fs::canonicalize(path).map_err(|e| io_error(path, &e))?;
+        if let Some((_, id)) = self.read.iter().find(|(p, _)| *p == canonical) {
+            return Ok(*id);
+        }
         let text = read_text(path)?;
-        Ok(self.add(path.display().to_string(), text))
+        let id = self.add(path.display().to_string(), text);
+        self.read.push((canonical, id));
+        Ok(id)
     }
 }
 
 /// Reads a whole file as UTF-8, with errors that name it.
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    // A byte-order mark says nothing about the rules: drop it, as the CSV reader does.
+    let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     String::from_utf8(bytes).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
@@ -220,15 +234,26 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     })
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
-    let reason = match e.kind() {
+/// An I/O error in words, without the operating system's error number.
+pub fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or folder".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    };
+        std::io::ErrorKind::IsADirectory => "it is a folder".to_string(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
     LoadError::Io {
         path: path.display().to_string(),
-        reason,
+        reason: describe_io(e),
     }
 }
 

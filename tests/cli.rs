@@ -107,7 +107,7 @@ fn bad_questions_and_flags_exit_2_with_a_clear_message() {
         ),
         (
             vec!["ask", "deploy gpt_5_5 on aws at 2026-02-30"],
-            "question:26: `2026-02-30` is not a valid day",
+            "question:26: `2026-02-30` is not a day of the calendar",
         ),
         (
             vec!["ask", "sell gpt_5_5 on aws"],
@@ -355,7 +355,7 @@ fn a_payment_with_a_ledger_says_what_is_owed_and_what_remains() {
         out.contains("\"owed\":\"500.00\",\"cap\":\"210.00\",\"remaining\":\"10.00\""),
         "{out}"
     );
-    // On 2030-12-31 the last row uses the cap up: revenue of that day owes nothing more.
+    // On 2030-12-31 the last row uses the cap up, but that row still paid: due that day.
     let (code, out, _) = covenant(&[
         "ask",
         "pay openai to microsoft at 2030-12-31",
@@ -366,10 +366,49 @@ fn a_payment_with_a_ledger_says_what_is_owed_and_what_remains() {
         "--format",
         "json",
     ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("\"remaining\":\"0.00\",\"cap_reached_on\":\"2030-12-31\""),
+        "{out}"
+    );
+    // A cap used up before the day: revenue of the day owes nothing more.
+    let small = "revenue_share_cap=USD 1_000";
+    let (code, out, _) = covenant(&[
+        "ask",
+        "pay openai to microsoft at 2026-07-02",
+        "--ledger",
+        &fixture("refunds.csv"),
+        "--set",
+        small,
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("\"decision\":\"not_due\""), "{out}");
     assert!(
-        out.contains("\"effect\":\"cap_reached\",\"detail\":\"its cap was reached on 2030-12-31"),
+        out.contains("\"effect\":\"cap_reached\",\"detail\":\"its cap was reached on 2026-07-01"),
+        "{out}"
+    );
+    // Refunds after it bring the total back under the cap: due again.
+    let (code, _, _) = covenant(&[
+        "ask",
+        "pay openai to microsoft at 2026-09-02",
+        "--ledger",
+        &fixture("refunds.csv"),
+        "--set",
+        small,
+    ]);
+    assert_eq!(code, 0);
+    // After the window, the ledger still says what was owed.
+    let (code, out, _) = covenant(&[
+        "ask",
+        "pay openai to microsoft at 2031-01-01",
+        "--ledger",
+        &fixture("shipped.csv"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("msft_openai.openai_pays_microsoft: owed USD 520.00"),
         "{out}"
     );
     let (code, _, err) = covenant(&[
@@ -381,6 +420,59 @@ fn a_payment_with_a_ledger_says_what_is_owed_and_what_remains() {
     assert_eq!(code, 2);
     assert!(
         err.contains("--ledger goes with a `pay PAYER to PAYEE at DAY` question"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_output_pipe_ends_the_run_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .args(["ask", "deploy frontier on aws"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn fmt_keeps_trailing_comments_on_their_line() {
+    let path = temp(
+        "trailing.cov",
+        b"party a \"A\" # two\ncloud c operated by a # three\n",
+    );
+    assert_eq!(covenant(&["fmt", path.to_str().unwrap_or_default()]).0, 0);
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap_or_default(),
+        "party a \"A\"  # two\n\ncloud c operated by a  # three\n"
+    );
+}
+
+#[test]
+fn chart_writes_svg_only() {
+    let (code, out, _) = covenant(&["chart", "--out", "-", "--as-of", "2026-03-01"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("<svg"));
+    // As of March 2026 the restructuring was not signed: no first-on-Azure row, no amendment.
+    assert!(!out.contains("azure_first") && !out.contains("restructuring_2026"));
+    let (code, _, err) = covenant(&["chart", "--out", "x.png"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the chart is SVG"), "{err}");
+}
+
+#[test]
+fn a_ledger_row_of_an_undeclared_party_is_a_bad_row() {
+    let (code, _, err) = covenant_stdin(
+        &["revshare", "-"],
+        "date,party,stream,amount,currency\n2026-05-01,opneai,api,5.00,USD\n",
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("<stdin>:2: unknown party `opneai`; did you mean `openai`?"),
         "{err}"
     );
 }

@@ -416,3 +416,20 @@ fn quotes_and_mixed_currencies_fall_back_to_one_ordered_read() {
         .unwrap_or_default();
     assert!(err.contains("mixed.csv:102: currency `USD`, but `msft_openai.microsoft_pays_openai` counts in `EUR`"), "{err}");
 }
+
+#[test]
+fn a_lowered_cap_is_dated_by_when_it_was_reached() {
+    let rules = "party a\nparty b\nagreement g { between a and b signed 2020-01-01 revenue_share s { a pays b 10% of a revenue capped at USD 100 } }\n\
+                 amendment lower amends g { signed 2022-01-01 amend s { capped at USD 50 counting from 2020-01-01 } }\n";
+    let e = common::engine(rules);
+    // S reaches 100 on 2020-07-01 (old cap), 50 only... the lowered cap counts from 2020-01-01
+    // too, so S was already 100 >= 50 when it took effect: reached on its first counted day.
+    let ledger =
+        "date,party,stream,amount,currency\n2020-07-01,a,x,1000.00,USD\n2023-02-01,a,x,10.00,USD\n";
+    let report = run(&e, &[ledger], BadRows::Stop).unwrap_or_else(|e| panic!("{e}"));
+    let t = &report.tallies[0];
+    assert_eq!(t.plan.cap, Some(Decimal::from(50)));
+    assert_eq!(t.cap_reached_on, NaiveDate::from_ymd_opt(2023, 2, 1));
+    // 100 paid under the old cap; nothing more once the lowered cap is in force.
+    assert_eq!(t.paid, Decimal::from(100));
+}

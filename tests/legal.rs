@@ -121,8 +121,14 @@ fn diff_reports_each_changed_window() {
     let changes = v["changes"].as_array().cloned().unwrap_or_default();
     // GPT-5.5 launched on Azure on 2026-04-23: with a 30-day lead, deploying or launching it
     // elsewhere waits until 2026-05-23. Codex and the API launched long before: unchanged.
+    // The first-launch right now reads "lead 30 days" wherever it speaks (reasons changes);
+    // the decisions change only for GPT-5.5, whose Azure launch was four days before.
+    assert!(changes
+        .iter()
+        .any(|c| c["kind"] == "reasons" && c["question"] == "deploy codex on aws"));
     let got: Vec<String> = changes
         .iter()
+        .filter(|c| c["kind"] == "decision")
         .map(|c| {
             format!(
                 "{} {}..{} {}->{}",
@@ -241,4 +247,23 @@ fn every_when_answer_of_the_shipped_rules() {
         out.push('\n');
     }
     insta::assert_snapshot!(out);
+}
+
+#[test]
+fn diff_reports_a_changed_rate_though_every_decision_stays() {
+    let rules = root().join("rules");
+    let after = shipped_with(
+        "assume revenue_share_rate = 20%",
+        "assume revenue_share_rate = 15%",
+    );
+    let (code, out, _) = covenant(&[
+        "diff",
+        "--before",
+        rules.to_str().unwrap_or_default(),
+        "--after",
+        after.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("pay openai to microsoft\n  from 2019-07-22 until 2026-04-27: still due, for other reasons\n"), "{out}");
+    assert!(out.contains("after:  owe msft_openai.openai_pays_microsoft: openai pays microsoft 15% of openai revenue"), "{out}");
 }

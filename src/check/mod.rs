@@ -77,6 +77,7 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
         diags.extend(problems);
         diags.extend(crate::legal::conflicts::warnings(&rules, &cons));
+        diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(selector_warnings(&rules));
     }
@@ -102,6 +103,31 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         rules,
         warnings: diags,
     })
+}
+
+/// Clauses whose windows are empty in every consolidated version (`from` after `until`, say).
+fn never_in_force(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<Diagnostic> {
+    let mut live = vec![false; rules.clauses.len()];
+    for v in cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
+        if let Some(l) = live.get_mut(v.clause as usize) {
+            *l = true;
+        }
+    }
+    rules
+        .clauses
+        .iter()
+        .zip(live)
+        .filter(|(_, live)| !live)
+        .map(|(c, _)| {
+            Diagnostic::warning(
+                "never-in-force",
+                c.head,
+                format!("clause `{}` is never in force", c.qualified),
+            )
+            .label("its window is empty")
+            .help("check its `from` and its end, and the amendments that change or end it")
+        })
+        .collect()
 }
 
 /// Selectors that match no product (a mistyped tag, say), and licences of products that the

@@ -16,12 +16,13 @@ pub struct Args {
     read: ReadArgs,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Answer one question a line from FILE (`-` for stdin), one JSON answer a line
+    /// Answer one question a line from FILE (`-` for stdin), one JSON answer a line (always
+    /// JSON; a bad line is answered in place with its error and the run goes on)
     #[arg(long, value_name = "FILE", conflicts_with = "question")]
     batch: Option<PathBuf>,
     /// With `pay PAYER to PAYEE at DAY`: what these ledgers owe up to DAY and what remains
     /// under each cap (repeatable; `-` is stdin)
-    #[arg(long = "ledger", value_name = "LEDGER")]
+    #[arg(long = "ledger", value_name = "LEDGER", conflicts_with = "batch")]
     ledgers: Vec<PathBuf>,
     /// With --ledger: skip rows that are not valid (and count them) instead of stopping
     #[arg(long, requires = "ledgers")]
@@ -75,7 +76,14 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
                     eprintln!("error: --ledger goes with a `pay PAYER to PAYEE at DAY` question");
                     return Exit::Error;
                 }
-                match ledger::apply(engine, &mut w, day, &args.ledgers, args.skip_invalid) {
+                match ledger::apply(
+                    engine,
+                    q.subject,
+                    &mut w,
+                    day,
+                    &args.ledgers,
+                    args.skip_invalid,
+                ) {
                     Ok(l) => ledger = Some(l),
                     Err(msg) => {
                         eprintln!("error: {msg}");
@@ -89,12 +97,12 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
                     if let (Some(l), Some(obj)) = (&ledger, v.as_object_mut()) {
                         obj.insert("ledger".into(), l.json.clone());
                     }
-                    println!("{v}");
+                    outln!("{v}");
                 }
                 Format::Text => {
-                    print!("{}", render::point_text(engine, &canonical, &w));
+                    out!("{}", render::point_text(engine, &canonical, &w));
                     if let Some(l) = &ledger {
-                        print!("{}", l.text);
+                        out!("{}", l.text);
                     }
                 }
             }
@@ -111,8 +119,8 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             }
             let when = engine.when(q.subject);
             match format {
-                Format::Json => println!("{}", render::when_json(engine, &canonical, &when)),
-                Format::Text => print!("{}", render::when_text(engine, &canonical, &when)),
+                Format::Json => outln!("{}", render::when_json(engine, &canonical, &when)),
+                Format::Text => out!("{}", render::when_text(engine, &canonical, &when)),
             }
             Exit::Yes
         }
@@ -128,7 +136,11 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
         match std::fs::File::open(path) {
             Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", path.display());
+                eprintln!(
+                    "error: cannot read `{}`: {}",
+                    path.display(),
+                    covenant::source::describe_io(&e)
+                );
                 return Exit::Error;
             }
         }

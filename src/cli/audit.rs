@@ -26,16 +26,16 @@ pub fn run(args: Args) -> Exit {
             .as_deref()
             .map(|n| format!(" \"{n}\""))
             .unwrap_or_default();
-        println!(
+        outln!(
             "{}: {} was forbidden{note}",
             covenant::time::iso(f.day),
             f.record
         );
         for r in &f.reasons {
-            println!("  {} {}: {}", r.effect.as_str(), r.clause, r.detail);
+            outln!("  {} {}: {}", r.effect.as_str(), r.clause, r.detail);
         }
     }
-    println!("{replayed} launches replayed, {} forbidden", findings.len());
+    outln!("{replayed} launches replayed, {} forbidden", findings.len());
     if findings.is_empty() {
         Exit::Yes
     } else {

@@ -18,11 +18,27 @@ pub fn run(args: Args) -> Exit {
         Ok(e) => e,
         Err(e) => return e,
     };
-    let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
-    if let Err(e) = std::fs::write(&args.out, svg) {
-        eprintln!("error: cannot write `{}`: {e}", args.out.display());
+    let to_stdout = args.out.as_os_str() == "-";
+    if !to_stdout && args.out.extension().is_none_or(|e| e != "svg") {
+        eprintln!(
+            "error: --out `{}`: the chart is SVG; name the file `….svg` (or `-` for stdout)",
+            args.out.display()
+        );
         return Exit::Error;
     }
-    println!("wrote {}", args.out.display());
+    let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
+    if to_stdout {
+        out!("{svg}");
+        return Exit::Yes;
+    }
+    if let Err(e) = std::fs::write(&args.out, svg) {
+        eprintln!(
+            "error: cannot write `{}`: {}",
+            args.out.display(),
+            covenant::source::describe_io(&e)
+        );
+        return Exit::Error;
+    }
+    outln!("wrote {}", args.out.display());
     Exit::Yes
 }

@@ -20,7 +20,7 @@ pub fn run(args: Args) -> Exit {
     if !checked.warnings.is_empty() {
         report(&checked.warnings, &r.sources);
     }
-    println!(
+    outln!(
         "ok: {} files, {} agreements, {} amendments, {} clauses, {} records, {} warnings",
         r.sources.len(),
         r.agreements.len(),

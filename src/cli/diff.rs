@@ -41,8 +41,8 @@ pub fn run(args: Args) -> Exit {
     };
     let d = diff::diff(&before, &after);
     match args.format {
-        Format::Json => println!("{}", diff::json(&d)),
-        Format::Text => print!("{}", diff::text(&d)),
+        Format::Json => outln!("{}", diff::json(&d)),
+        Format::Text => out!("{}", diff::text(&d)),
     }
     if d.changes.is_empty() {
         Exit::Yes

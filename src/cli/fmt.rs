@@ -9,7 +9,7 @@ pub struct Args {
     /// Change nothing; exit 1 when a file would change
     #[arg(long)]
     check: bool,
-    /// The rule files to format
+    /// The rule files to format (a folder: every `*.cov` file below it)
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
 }
@@ -17,7 +17,23 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     let mut changed = false;
     let mut failed = false;
+    // A folder stands for every `*.cov` file below it.
+    let mut files = Vec::new();
     for path in &args.files {
+        if path.is_dir() {
+            let mut sources = covenant::source::Sources::new();
+            match sources.load_path(path) {
+                Ok(()) => files.extend(sources.iter().map(|(_, s)| PathBuf::from(&s.name))),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failed = true;
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    for path in &files {
         let text = match covenant::source::read_text(path) {
             Ok(t) => t,
             Err(e) => {
@@ -34,12 +50,12 @@ pub fn run(args: Args) -> Exit {
                 }
                 changed = true;
                 if args.check {
-                    println!("{name}: would be reformatted");
+                    outln!("{name}: would be reformatted");
                 } else if let Err(e) = std::fs::write(path, formatted) {
                     eprintln!("error: cannot write `{name}`: {e}");
                     failed = true;
                 } else {
-                    println!("{name}: formatted");
+                    outln!("{name}: formatted");
                 }
             }
             Err(diags) => {

@@ -21,16 +21,26 @@ pub struct LedgerPart {
 /// with the day each cap was reached as the reason.
 pub fn apply(
     engine: &Engine,
+    subject: covenant::Subject,
     window: &mut Window,
     day: NaiveDate,
     paths: &[PathBuf],
     skip_invalid: bool,
 ) -> Result<LedgerPart, String> {
-    let owing: Vec<u32> = window
-        .reasons
+    // Every revenue share from the payer to the payee, in force on the day or not: what the
+    // ledger owes under each up to the day.
+    let covenant::Subject::Pay { payer, payee } = subject else {
+        return Err("--ledger goes with a `pay PAYER to PAYEE at DAY` question".into());
+    };
+    let owing: Vec<u32> = engine
+        .rules()
+        .clauses
         .iter()
-        .filter(|r| r.effect == Effect::Owe)
-        .map(|r| r.clause_id)
+        .enumerate()
+        .filter(|(_, c)| {
+            matches!(&c.terms.body, covenant::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
+        })
+        .filter_map(|(i, _)| u32::try_from(i).ok())
         .collect();
     let (inputs, progress) = crate::covenant_cli::revshare::inputs(paths)?;
     let bad = if skip_invalid {
@@ -40,7 +50,7 @@ pub fn apply(
     };
     let options = covenant::finance::ReadOptions {
         progress,
-        ..covenant::finance::ReadOptions::new(bad)
+        ..covenant::finance::ReadOptions::for_engine(engine, bad)
     };
     let (report, positions) = covenant::finance::positions(engine, &owing, day, inputs, &options)
         .map_err(|e| e.to_string())?;

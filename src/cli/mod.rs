@@ -2,6 +2,34 @@
 //! (files, folders, or the embedded rules), printing diagnostics, typing `--set` values. One
 //! file per subcommand; the library has no clap types.
 
+/// Writes to stdout; a closed pipe (`covenant … | head`) ends the run quietly instead of
+/// panicking, and any other write error is an error.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::covenant_cli::write_out(format_args!($($arg)*))
+    };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($arg:tt)*) => {
+        $crate::covenant_cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(2);
+    }
+}
+
 mod ask;
 mod audit;
 mod chart;

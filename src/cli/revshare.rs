@@ -45,8 +45,13 @@ pub fn inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Option<Progress>), Strin
             ));
             continue;
         }
-        let meta = std::fs::metadata(path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let meta = std::fs::metadata(path).map_err(|e| {
+            format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                covenant::source::describe_io(&e)
+            )
+        })?;
         if meta.is_dir() {
             return Err(format!("cannot read `{}`: it is a folder", path.display()));
         }
@@ -97,11 +102,14 @@ pub fn run(args: Args) -> Exit {
     };
     let options = ReadOptions {
         progress,
-        ..ReadOptions::new(if args.skip_invalid {
-            BadRows::Skip
-        } else {
-            BadRows::Stop
-        })
+        ..ReadOptions::for_engine(
+            &engine,
+            if args.skip_invalid {
+                BadRows::Skip
+            } else {
+                BadRows::Stop
+            },
+        )
     };
     let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,
@@ -112,9 +120,9 @@ pub fn run(args: Args) -> Exit {
     };
     report_skips(&report);
     match args.format {
-        Format::Json => println!("{}", render::json(&report)),
-        Format::Text => print!("{}", render::text(&engine, &report)),
-        Format::Csv => print!("{}", render::csv(&report)),
+        Format::Json => outln!("{}", render::json(&report)),
+        Format::Text => out!("{}", render::text(&engine, &report)),
+        Format::Csv => out!("{}", render::csv(&report)),
     }
     std::mem::forget(engine);
     Exit::Yes

@@ -22,9 +22,9 @@ pub fn run(args: Args) -> Exit {
                         passed += 1;
                     } else {
                         failed += 1;
-                        println!("FAIL {}:{}: {}", path.display(), o.line, o.name);
-                        println!("  expected: {}", o.expected);
-                        println!("  got:      {}", o.got);
+                        outln!("FAIL {}:{}: {}", path.display(), o.line, o.name);
+                        outln!("  expected: {}", o.expected);
+                        outln!("  got:      {}", o.got);
                     }
                 }
             }
@@ -34,7 +34,7 @@ pub fn run(args: Args) -> Exit {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if invalid {
         Exit::Error
     } else if failed > 0 {

@@ -59,7 +59,8 @@ pub struct Reason {
     pub detail: String,
     pub clause_id: ClauseId,
     pub title: Option<String>,
-    /// The days this clause's consolidated text is in force: `[from, until)`.
+    /// The clause's life: its first day in force and the day after its last, across every
+    /// consolidated version, `[from, until)`.
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub deps: Deps,

@@ -34,8 +34,9 @@ pub fn answer_lines(
             )?;
             continue;
         };
-        let text = line.trim();
-        if text.is_empty() || text.starts_with('#') {
+        // `#` starts a comment, on its own line or after a question.
+        let text = line.split_once('#').map_or(line, |(q, _)| q).trim();
+        if text.is_empty() {
             continue;
         }
         let q = match engine.parse(text) {

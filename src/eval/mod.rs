@@ -61,12 +61,24 @@ pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Lite
                 .replace("the end of the file", "the end of the value")
         })
     };
-    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| first(&errors))?;
-    let mut diags = Vec::new();
-    let lit = crate::check::literal(&ast, &mut diags).ok_or_else(|| first(&diags))?;
     let assumption = rules
         .assumption(index)
         .ok_or_else(|| format!("unknown assumption `{id}`"))?;
+    let hint = |why: String| {
+        let example = match assumption.value {
+            Literal::Day(_) => "2026-02-27",
+            Literal::Money(_) => "USD 1_000",
+            Literal::Percent(_) => "20%",
+            Literal::Duration(_) => "30 days",
+        };
+        format!(
+            "`{id}` is {}, written like `{example}`: {why}",
+            assumption.value.type_name()
+        )
+    };
+    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| hint(first(&errors)))?;
+    let mut diags = Vec::new();
+    let lit = crate::check::literal(&ast, &mut diags).ok_or_else(|| hint(first(&diags)))?;
     if lit.type_name() != assumption.value.type_name() {
         return Err(format!(
             "`{id}` is {}, but `{value}` is {}",
@@ -92,6 +104,8 @@ pub struct Engine {
     by_product: Vec<Vec<ClauseId>>,
     /// Revenue-share clauses of each payer.
     by_payer: Vec<Vec<ClauseId>>,
+    /// Each clause's first day in force and the day after its last, across all its versions.
+    life: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -153,12 +167,34 @@ impl Engine {
             by_clause,
             by_product,
             by_payer,
+            life: Vec::new(),
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
             license: Vec::new(),
             pay: Vec::new(),
         };
+        engine.life = (0..engine.rules.clauses.len())
+            .map(|c| {
+                let versions = engine.versions(ClauseId::try_from(c).unwrap_or(0));
+                let live = versions.iter().filter(|v| !v.in_force.is_empty());
+                let mut first: Option<Option<NaiveDate>> = None;
+                let mut last: Option<Option<NaiveDate>> = None;
+                for v in live {
+                    let start = v.in_force.start.as_ref().map(|b| b.day);
+                    let end = v.in_force.end.as_ref().map(|b| b.day);
+                    first = Some(match first {
+                        None => start,
+                        Some(f) => f.zip(start).map(|(a, b)| a.min(b)),
+                    });
+                    last = Some(match last {
+                        None => end,
+                        Some(l) => l.zip(end).map(|(a, b)| a.max(b)),
+                    });
+                }
+                (first.flatten(), last.flatten())
+            })
+            .collect();
         engine.precompute();
         Ok(engine)
     }
@@ -304,8 +340,8 @@ impl Engine {
             detail,
             clause_id: v.clause,
             title: clause.and_then(|c| c.title.clone()),
-            from: v.in_force.start.as_ref().map(|b| b.day),
-            until: v.in_force.end.as_ref().map(|b| b.day),
+            from: self.life.get(v.clause as usize).and_then(|l| l.0),
+            until: self.life.get(v.clause as usize).and_then(|l| l.1),
             deps,
             stretches: Vec::new(),
         }

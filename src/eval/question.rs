@@ -99,6 +99,7 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
     let verb = need(0, "a question")?;
     let product = |i: usize| -> Result<ProductId, QuestionError> {
         lookup(
+            rules,
             text,
             need(i, "a product id")?,
             "product",
@@ -106,13 +107,25 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         )
     };
     let party = |i: usize| -> Result<PartyId, QuestionError> {
-        lookup(text, need(i, "a party id")?, "party", &rules.names.parties)
+        lookup(
+            rules,
+            text,
+            need(i, "a party id")?,
+            "party",
+            &rules.names.parties,
+        )
     };
     let subject = match verb {
         "deploy" | "launch" => {
             let product = product(1)?;
             keyword(2, "on")?;
-            let cloud = lookup(text, need(3, "a cloud id")?, "cloud", &rules.names.clouds)?;
+            let cloud = lookup(
+                rules,
+                text,
+                need(3, "a cloud id")?,
+                "cloud",
+                &rules.names.clouds,
+            )?;
             if verb == "deploy" {
                 Subject::Deploy { product, cloud }
             } else {
@@ -156,11 +169,17 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         Some("at") => {
             let day = need(5, "a day `YYYY-MM-DD`")?;
             Some(parse_day(day).ok_or_else(|| {
-                QuestionError::at(
-                    text,
-                    day,
-                    format!("`{day}` is not a valid day: days are written `YYYY-MM-DD`"),
-                )
+                let shaped = day.len() == 10
+                    && day.bytes().enumerate().all(|(i, b)| match i {
+                        4 | 7 => b == b'-',
+                        _ => b.is_ascii_digit(),
+                    });
+                let message = if shaped {
+                    format!("`{day}` is not a day of the calendar")
+                } else {
+                    format!("`{day}` is not a valid day: days are written `YYYY-MM-DD`")
+                };
+                QuestionError::at(text, day, message)
             })?)
         }
         Some(w) => {
@@ -182,6 +201,7 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
 }
 
 fn lookup(
+    rules: &RuleSet,
     text: &str,
     word: &str,
     kind: &str,
@@ -190,11 +210,27 @@ fn lookup(
     if let Some(id) = names.get(word) {
         return Ok(*id);
     }
+    if let Some(message) = other_kind(rules, word, kind) {
+        return Err(QuestionError::at(text, word, message));
+    }
     let mut message = format!("unknown {kind} `{word}`");
     if let Some(best) = nearest(word, names.keys()) {
         message.push_str(&format!("; did you mean `{best}`?"));
     }
     Err(QuestionError::at(text, word, message))
+}
+
+/// An unknown id that names something of another kind: say so.
+fn other_kind(rules: &RuleSet, word: &str, kind: &str) -> Option<String> {
+    let n = &rules.names;
+    [
+        ("a party", &n.parties),
+        ("a cloud", &n.clouds),
+        ("a product", &n.products),
+    ]
+    .into_iter()
+    .find(|(k, map)| !k.ends_with(kind) && map.contains_key(word))
+    .map(|(k, _)| format!("unknown {kind} `{word}`: `{word}` is {k}, not a {kind}"))
 }
 
 /// Writes a question back in canonical words.

@@ -31,6 +31,9 @@ pub struct ReadOptions {
     pub progress: Option<Progress>,
     /// Files of at least this many bytes are read in two parts on two threads.
     pub split_from: u64,
+    /// The declared parties: a row of any other party is a bad row (a typo in a ledger must not
+    /// silently drop revenue). Empty: any party is accepted.
+    pub parties: Arc<rustc_hash::FxHashSet<String>>,
 }
 
 impl ReadOptions {
@@ -40,6 +43,15 @@ impl ReadOptions {
             through: None,
             progress: None,
             split_from: 16 << 20,
+            parties: Arc::default(),
+        }
+    }
+
+    /// Options that accept only the parties an engine's rules declare.
+    pub fn for_engine(engine: &Engine, bad_rows: BadRows) -> ReadOptions {
+        ReadOptions {
+            parties: Arc::new(engine.rules().names.parties.keys().cloned().collect()),
+            ..ReadOptions::new(bad_rows)
         }
     }
 }
@@ -177,6 +189,17 @@ fn read_part(
             if options.through.is_some_and(|t| row.date > t) {
                 return Ok(());
             }
+            if !options.parties.is_empty() && !options.parties.contains(row.party) {
+                let mut message = format!("unknown party `{}`", row.party);
+                if let Some(best) = crate::check::nearest(row.party, options.parties.iter()) {
+                    message.push_str(&format!("; did you mean `{best}`?"));
+                }
+                return Err(Reject::Bad(LedgerError {
+                    file: name.to_string(),
+                    line: row.line,
+                    message,
+                }));
+            }
             // A row in another currency than a clause that counts it is a bad row: no clause
             // counts it, and it stops the run unless bad rows are skipped.
             if let Some(e) = tallies.iter().find_map(|t| t.mismatch(name, row)) {
@@ -222,7 +245,7 @@ fn read_file(
             FinanceError::Row(LedgerError {
                 file: name.clone(),
                 line: 0,
-                message: format!("cannot read: {e}"),
+                message: format!("cannot read: {}", crate::source::describe_io(&e)),
             })
         })
     };
@@ -369,7 +392,8 @@ pub struct Position {
     /// The cap in force on the day and what remains under it.
     pub cap: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
     pub cap_reached_on: Option<NaiveDate>,
-    /// True when the cap in force on the day is used up: more revenue that day owes nothing.
+    /// True when the cap in force on the day was used up before it: revenue of the day owes
+    /// nothing.
     pub exhausted: bool,
 }
 
@@ -401,7 +425,9 @@ pub fn positions(
                 owed: t.paid,
                 cap,
                 cap_reached_on: t.cap_reached_on,
-                exhausted: cap.is_some_and(|(_, left)| left <= rust_decimal::Decimal::ZERO),
+                // Used up before the day: the day's own rows may still have paid.
+                exhausted: cap.is_some_and(|(_, left)| left <= rust_decimal::Decimal::ZERO)
+                    && t.cap_reached_on.is_some_and(|d| d < day),
             }
         })
         .collect();

@@ -326,6 +326,9 @@ impl Tally {
             .iter()
             .map(|d| (*d, Decimal::ZERO))
             .collect();
+        // The first day each cap (amount and counting day) was reached; the report gives the
+        // day for the cap written last, so that a lowered cap is not dated by the old one.
+        let mut reached: Vec<((Decimal, NaiveDate), NaiveDate)> = Vec::new();
         let days = std::mem::take(&mut self.days);
         for (date, day) in &days {
             let stretch = self.plan.stretches.get(day.stretch);
@@ -338,8 +341,8 @@ impl Tally {
                         .map_or(Decimal::ZERO, |(_, s)| *s);
                     let after = before.checked_add(day.sum).ok_or_else(ov)?;
                     let peak = before.checked_add(day.peak).ok_or_else(ov)?;
-                    if self.cap_reached_on.is_none() && peak >= cap {
-                        self.cap_reached_on = Some(*date);
+                    if peak >= cap && !reached.iter().any(|(k, _)| *k == (cap, from)) {
+                        reached.push(((cap, from), *date));
                     }
                     clamp(after, cap)
                         .checked_sub(clamp(before, cap))
@@ -358,6 +361,9 @@ impl Tally {
         }
         self.days = days;
         self.cap_sums = sums;
+        let last = self.plan.stretches.iter().rev().find_map(|s| s.cap);
+        self.cap_reached_on =
+            last.and_then(|key| reached.iter().find(|(k, _)| *k == key).map(|(_, day)| *day));
         Ok(self)
     }
 

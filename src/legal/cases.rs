@@ -68,11 +68,19 @@ struct Case {
 
 /// A case file that cannot be run: where and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{}{message}", location(file, *line))]
 pub struct CaseError {
     pub file: String,
     pub line: usize,
     pub message: String,
+}
+
+fn location(file: &str, line: usize) -> String {
+    if line == 0 {
+        format!("{file}: ")
+    } else {
+        format!("{file}:{line}: ")
+    }
 }
 
 /// One case's result.
@@ -93,7 +101,10 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
         line,
         message,
     };
-    let text = crate::source::read_text(path).map_err(|e| fail(0, e.to_string()))?;
+    let text = crate::source::read_text(path).map_err(|e| match e {
+        crate::source::LoadError::Io { reason, .. } => fail(0, format!("cannot read: {reason}")),
+        other => fail(0, other.to_string()),
+    })?;
     let file: CaseFile = serde_yaml::from_str(&text).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line());
         fail(line, e.to_string())
@@ -287,8 +298,12 @@ fn revshare_case(
         }
         inputs.push(Input::File(path));
     }
-    let report = finance::run(plans, inputs, &ReadOptions::new(BadRows::Stop))
-        .map_err(|e| format!("revshare: {e}"))?;
+    let report = finance::run(
+        plans,
+        inputs,
+        &ReadOptions::for_engine(engine, BadRows::Stop),
+    )
+    .map_err(|e| format!("revshare: {e}"))?;
     let json = finance::render::json(&report);
     let entry = json["clauses"].get(0).cloned().unwrap_or_default();
     let serde_yaml::Value::Mapping(expect) = &case.expect else {

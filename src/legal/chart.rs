@@ -83,6 +83,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         .iter()
         .flat_map(|a| a.clauses.iter())
         .filter_map(|c| rules.clause(*c).map(|cl| (*c as usize, cl)))
+        .filter(|(c, _)| cons.versions.iter().any(|v| v.clause as usize == *c))
         .collect();
     let events_y = TOP + ROW * clauses.len() as f64 + 30.0;
     let mut s = String::new();
@@ -94,8 +95,22 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     let _ = writeln!(
         s,
         r##"<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">Clauses in force, as amended ({}, {}, {})</text>"##,
-        count(rules.agreements.len(), "agreement"),
-        count(rules.amendments.len(), "amendment"),
+        count(
+            rules
+                .agreements
+                .iter()
+                .filter(|a| crate::consolidate::known(env.day(a.signed).day, cons.as_of))
+                .count(),
+            "agreement"
+        ),
+        count(
+            rules
+                .amendments
+                .iter()
+                .filter(|a| crate::consolidate::known(env.day(a.signed).day, cons.as_of))
+                .count(),
+            "amendment"
+        ),
         count(clauses.len(), "clause")
     );
     // Legend.
@@ -200,8 +215,13 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
             }
         }
     }
-    // Amendments.
-    for a in &rules.amendments {
+    // Amendments known at the knowledge time.
+    let known = |day| crate::consolidate::known(day, cons.as_of);
+    for a in rules
+        .amendments
+        .iter()
+        .filter(|a| known(env.day(a.signed).day))
+    {
         let b = env.day(a.effective());
         let ax = x(b.day);
         let _ = writeln!(
@@ -224,7 +244,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         WIDTH - RIGHT,
         events_y + 26.0
     );
-    let mut records: Vec<_> = rules.records.iter().collect();
+    let mut records: Vec<_> = rules.records.iter().filter(|r| known(r.day)).collect();
     records.sort_by_key(|r| (r.day, r.span));
     // Each label goes on the first line whose last label ends before it starts.
     let mut line_ends: Vec<f64> = Vec::new();
@@ -261,13 +281,18 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
             *end = ex + 3.0 + width;
         }
         let ly = events_y + 46.0 + 15.0 * line as f64;
+        // A label that would run off the right edge ends at its mark instead.
+        let (tx, anchor) = if ex + 3.0 + width > WIDTH - 10.0 {
+            (ex - 3.0, "end")
+        } else {
+            (ex + 3.0, "start")
+        };
         let _ = writeln!(
             s,
-            r##"<path d="M {ex:.1} {:.0} l 5 5 l -5 5 l -5 -5 z" fill="#333"/><line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#bbb"/><text x="{:.1}" y="{ly:.0}" font-size="11" fill="#333">{}</text>"##,
+            r##"<path d="M {ex:.1} {:.0} l 5 5 l -5 5 l -5 -5 z" fill="#333"/><line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#bbb"/><text x="{tx:.1}" y="{ly:.0}" font-size="11" text-anchor="{anchor}" fill="#333">{}</text>"##,
             events_y + 21.0,
             events_y + 31.0,
             ly - 10.0,
-            ex + 3.0,
             escape(&text)
         );
     }

@@ -3,7 +3,9 @@
 //! Every question a rule set can be asked about its products, clouds and parties (deploy and
 //! launch of each product on each cloud, use and licence of each product by and to each party,
 //! payments between each pair of parties) is answered as a *when* question by both rule sets;
-//! the days whose decision differs are reported as windows, with the reasons on both sides.
+//! the days whose decision differs are reported as windows, with the reasons on both sides; so
+//! are the days whose decision stays but whose reasons change (another clause decides, or the
+//! deciding clause now says something else, such as a new rate), marked as such.
 //! Questions are matched by the names of their ids; an id only one side declares is listed
 //! apart.
 
@@ -17,6 +19,8 @@ use crate::model::RuleSet;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     pub question: String,
+    /// True when the decision changed; false when only the reasons did.
+    pub decision_changed: bool,
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub before: Decision,
@@ -164,10 +168,11 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
     for (question, sb, sa) in questions(before.rules(), after.rules(), &mut out.unmatched) {
         let wb = before.when(sb);
         let wa = after.when(sa);
+        // Pieces, not windows: they split wherever a reason's detail changes too.
         let mut edges: Vec<NaiveDate> = wb
-            .windows
+            .pieces
             .iter()
-            .chain(wa.windows.iter())
+            .chain(wa.pieces.iter())
             .flat_map(|w| [w.from, w.until])
             .flatten()
             .collect();
@@ -176,11 +181,12 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
         let starts = std::iter::once(None).chain(edges.iter().copied().map(Some));
         let ends = edges.iter().copied().map(Some).chain(std::iter::once(None));
         for (from, until) in starts.zip(ends) {
-            let (Some(b), Some(a)) = (window_at(&wb.windows, from), window_at(&wa.windows, from))
+            let (Some(b), Some(a)) = (window_at(&wb.pieces, from), window_at(&wa.pieces, from))
             else {
                 continue;
             };
-            if b.decision == a.decision {
+            let decision_changed = b.decision != a.decision;
+            if !decision_changed && said(&b.reasons) == said(&a.reasons) {
                 continue;
             }
             match out.changes.last_mut() {
@@ -189,13 +195,14 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
                         && last.until == from
                         && last.before == b.decision
                         && last.after == a.decision
-                        && last.reasons_before == b.reasons
-                        && last.reasons_after == a.reasons =>
+                        && said(&last.reasons_before) == said(&b.reasons)
+                        && said(&last.reasons_after) == said(&a.reasons) =>
                 {
                     last.until = until;
                 }
                 _ => out.changes.push(Change {
                     question: question.clone(),
+                    decision_changed,
                     from,
                     until,
                     before: b.decision,
@@ -209,6 +216,15 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
     out
 }
 
+/// What reasons say: clause, effect and terms (not the clause's life, which another version
+/// may extend without changing the answer on these days).
+fn said(reasons: &[Reason]) -> Vec<(&str, crate::eval::answer::Effect, &str)> {
+    reasons
+        .iter()
+        .map(|r| (r.clause.as_str(), r.effect, r.detail.as_str()))
+        .collect()
+}
+
 /// The diff as JSON: `{"changes": [...], "unmatched": [...]}`.
 pub fn json(d: &Diff) -> serde_json::Value {
     use crate::eval::render::reason_json;
@@ -220,6 +236,7 @@ pub fn json(d: &Diff) -> serde_json::Value {
         .map(|c| {
             serde_json::json!({
                 "question": c.question,
+                "kind": if c.decision_changed { "decision" } else { "reasons" },
                 "from": day(c.from),
                 "until": day(c.until),
                 "before": c.before.as_str(),
@@ -247,7 +264,7 @@ pub fn text(d: &Diff) -> String {
             "no clause speaks".to_string()
         } else {
             rs.iter()
-                .map(|r| format!("{} {}", r.effect.as_str(), r.clause))
+                .map(|r| format!("{} {}: {}", r.effect.as_str(), r.clause, r.detail))
                 .collect::<Vec<_>>()
                 .join("; ")
         }
@@ -258,13 +275,17 @@ pub fn text(d: &Diff) -> String {
             let _ = writeln!(out, "{}", c.question);
             last = &c.question;
         }
-        let _ = writeln!(
-            out,
-            "  {}: {} -> {}",
-            span(c),
-            c.before.as_str(),
-            c.after.as_str()
-        );
+        if c.decision_changed {
+            let (b, a) = (c.before.as_str(), c.after.as_str());
+            let _ = writeln!(out, "  {}: {b} -> {a}", span(c));
+        } else {
+            let _ = writeln!(
+                out,
+                "  {}: still {}, for other reasons",
+                span(c),
+                c.after.as_str()
+            );
+        }
         let _ = writeln!(out, "    before: {}", reasons(&c.reasons_before));
         let _ = writeln!(out, "    after:  {}", reasons(&c.reasons_after));
     }

@@ -157,7 +157,11 @@ pub fn lex(file: u32, text: &str) -> Lexed<'_> {
                     Diagnostic::error(
                         "bad-token",
                         span_of(len),
-                        format!("unexpected character `{}`", first.escape_debug()),
+                        if first.is_control() || first.is_whitespace() || first == '\u{feff}' {
+                            format!("unexpected character U+{:04X}", u32::from(first))
+                        } else {
+                            format!("unexpected character `{first}`")
+                        },
                     )
                     .label("not part of the language"),
                 );
