@@ -1,0 +1,292 @@
+//! Agreements and amendments: their heads, their clauses and changes, and recovery inside them.
+
+use super::*;
+
+impl<'a> Parser<'a> {
+    // ----- agreements and amendments ------------------------------------------------------
+
+    pub(super) fn agreement(&mut self, start: u32) -> PResult<Agreement> {
+        let id = self.declared_ident("an agreement id")?;
+        let title = self.opt_text();
+        self.expect(&Tok::LBrace, "`{` to open the agreement")?;
+        let mut parties = Vec::new();
+        let mut between: Option<Span> = None;
+        let mut signed: Option<Value> = None;
+        let mut clauses = Vec::new();
+        loop {
+            match self.peek_word() {
+                Some("between") => {
+                    let at = self.here();
+                    self.bump();
+                    let r = (|| {
+                        let mut ps = vec![self.ident("a party id")?];
+                        loop {
+                            if self.eat(&Tok::Comma) {
+                                ps.push(self.ident("a party id")?);
+                            } else if self.eat_word("and") {
+                                ps.push(self.ident("a party id")?);
+                                break;
+                            } else {
+                                return self.fail("`,` or `and` between the parties");
+                            }
+                        }
+                        Ok(ps)
+                    })();
+                    match (r, between) {
+                        (Ok(_), Some(first)) => {
+                            self.duplicate("the parties (`between`)", first, at)
+                        }
+                        (Ok(ps), None) => {
+                            parties = ps;
+                            between = Some(at);
+                        }
+                        (Err(Failed), _) => self.recover(CLAUSE_KINDS, true),
+                    }
+                }
+                Some("signed") => {
+                    let at = self.here();
+                    self.bump();
+                    match self.day_value() {
+                        Ok(v) => match &signed {
+                            Some(first) => self.duplicate("the signing day", first.span(), at),
+                            None => signed = Some(v),
+                        },
+                        Err(Failed) => self.recover(CLAUSE_KINDS, true),
+                    }
+                }
+                Some(w) if CLAUSE_KINDS.contains(&w) => {
+                    if let Ok(c) = self.clause() {
+                        clauses.push(c);
+                    }
+                }
+                _ => {
+                    if self.eat(&Tok::RBrace) {
+                        break;
+                    }
+                    if self.peek().is_none() {
+                        return self.fail("`}` to close the agreement");
+                    }
+                    let _ = self.fail::<()>("`between`, `signed`, a clause or `}`");
+                    self.bump();
+                    self.recover(CLAUSE_KINDS, true);
+                }
+            }
+        }
+        let span = self.span_from(start);
+        if between.is_none() {
+            self.errors.push(
+                Diagnostic::error(
+                    "missing-term",
+                    id.span,
+                    format!("agreement `{}` does not say between whom it is", id.name),
+                )
+                .label("no `between` line")
+                .help("add `between PARTY and PARTY`"),
+            );
+        }
+        if signed.is_none() {
+            self.errors.push(
+                Diagnostic::error(
+                    "missing-term",
+                    id.span,
+                    format!("agreement `{}` has no signing day", id.name),
+                )
+                .label("no `signed` line")
+                .help("add `signed YYYY-MM-DD`"),
+            );
+        }
+        Ok(Agreement {
+            id,
+            title,
+            parties,
+            signed,
+            clauses,
+            span,
+        })
+    }
+
+    pub(super) fn clause_ref(&mut self) -> PResult<ClauseRef> {
+        let first = self.ident("a clause id")?;
+        if self.eat(&Tok::Dot) {
+            let clause = self.ident("a clause id")?;
+            Ok(ClauseRef {
+                agreement: Some(first),
+                clause,
+            })
+        } else {
+            Ok(ClauseRef {
+                agreement: None,
+                clause: first,
+            })
+        }
+    }
+
+    pub(super) fn amend_terms(&mut self) -> PResult<Vec<AmendTerm>> {
+        self.expect(&Tok::LBrace, "`{` and the terms to change")?;
+        let mut terms = Vec::new();
+        loop {
+            let at = self.here();
+            let term = match self.peek_word() {
+                Some("from") => {
+                    self.bump();
+                    AmendTerm::From(self.day_value()?)
+                }
+                Some("until" | "through") => AmendTerm::End(self.end()?),
+                Some("exclusive") => {
+                    self.bump();
+                    AmendTerm::Exclusive {
+                        exclusive: true,
+                        span: at,
+                    }
+                }
+                Some("non-exclusive") => {
+                    self.bump();
+                    AmendTerm::Exclusive {
+                        exclusive: false,
+                        span: at,
+                    }
+                }
+                Some("rate") => {
+                    self.bump();
+                    AmendTerm::Rate(self.percent_value()?)
+                }
+                Some("capped") => AmendTerm::Cap(self.cap()?),
+                Some("lead") => {
+                    self.bump();
+                    AmendTerm::Lead(self.duration_value()?)
+                }
+                _ => break,
+            };
+            terms.push(term);
+        }
+        self.expect(
+            &Tok::RBrace,
+            "a term (`from`, `until`, `through`, `exclusive`, `non-exclusive`, `rate`, `capped at`, `lead`) or `}`",
+        )?;
+        Ok(terms)
+    }
+
+    pub(super) fn change(&mut self) -> PResult<Change> {
+        let start = self.start();
+        match self.peek_word() {
+            Some("end") => {
+                self.bump();
+                let clause = self.clause_ref()?;
+                Ok(Change::End {
+                    clause,
+                    span: self.span_from(start),
+                })
+            }
+            Some("amend") => {
+                self.bump();
+                let clause = self.clause_ref()?;
+                let terms = match self.amend_terms() {
+                    Ok(t) => t,
+                    Err(Failed) => {
+                        self.close_block();
+                        return Err(Failed);
+                    }
+                };
+                Ok(Change::Amend {
+                    clause,
+                    terms,
+                    span: self.span_from(start),
+                })
+            }
+            Some("strike") => {
+                self.bump();
+                let event = self.ident("an event id")?;
+                Ok(Change::Strike {
+                    event,
+                    span: self.span_from(start),
+                })
+            }
+            Some("add") => {
+                self.bump();
+                let clause = Box::new(self.clause()?);
+                Ok(Change::Add {
+                    clause,
+                    span: self.span_from(start),
+                })
+            }
+            _ => self.fail("a change: `end`, `amend`, `strike`, `add`, or `}`"),
+        }
+    }
+
+    pub(super) fn amendment(&mut self, start: u32) -> PResult<Amendment> {
+        let id = self.declared_ident("an amendment id")?;
+        let title = self.opt_text();
+        self.expect_word("amends", "`amends AGREEMENT`")?;
+        let target = self.ident("an agreement id")?;
+        self.expect(&Tok::LBrace, "`{` to open the amendment")?;
+        let mut signed: Option<Value> = None;
+        let mut effective: Option<Value> = None;
+        let mut changes = Vec::new();
+        const CHANGES: &[&str] = &["end", "amend", "strike", "add", "signed", "effective"];
+        loop {
+            match self.peek_word() {
+                Some(w @ ("signed" | "effective")) => {
+                    let at = self.here();
+                    self.bump();
+                    match self.day_value() {
+                        Ok(v) => {
+                            let slot = if w == "signed" {
+                                &mut signed
+                            } else {
+                                &mut effective
+                            };
+                            match slot {
+                                Some(first) => {
+                                    let first = first.span();
+                                    let what = if w == "signed" {
+                                        "the signing day"
+                                    } else {
+                                        "the effective day"
+                                    };
+                                    self.duplicate(what, first, at);
+                                }
+                                None => *slot = Some(v),
+                            }
+                        }
+                        Err(Failed) => self.recover(CHANGES, true),
+                    }
+                }
+                Some("end" | "amend" | "strike" | "add") => match self.change() {
+                    Ok(c) => changes.push(c),
+                    Err(Failed) => self.recover(CHANGES, true),
+                },
+                _ => {
+                    if self.eat(&Tok::RBrace) {
+                        break;
+                    }
+                    if self.peek().is_none() {
+                        return self.fail("`}` to close the amendment");
+                    }
+                    let _ = self.fail::<()>("`signed`, `effective`, a change or `}`");
+                    self.bump();
+                    self.recover(CHANGES, true);
+                }
+            }
+        }
+        if signed.is_none() {
+            self.errors.push(
+                Diagnostic::error(
+                    "missing-term",
+                    id.span,
+                    format!("amendment `{}` has no signing day", id.name),
+                )
+                .label("no `signed` line")
+                .help("add `signed YYYY-MM-DD`"),
+            );
+        }
+        Ok(Amendment {
+            id,
+            title,
+            target,
+            signed,
+            effective,
+            changes,
+            span: self.span_from(start),
+        })
+    }
+}

@@ -1,0 +1,267 @@
+//! Selectors, the sentence of each clause kind, and clauses with their time terms.
+
+use super::*;
+
+impl<'a> Parser<'a> {
+    // ----- selectors and sentences --------------------------------------------------------
+
+    pub(super) fn selector(&mut self) -> PResult<Selector> {
+        if self.eat_word("product") {
+            return Ok(Selector::Products(self.ident_list("a product id")?));
+        }
+        if self.eat_word("products") {
+            let by = if self.eat_word("by") {
+                Some(self.ident("a party id")?)
+            } else {
+                None
+            };
+            let tags = if self.eat_word("tagged") {
+                self.ident_list("a tag")?
+            } else {
+                Vec::new()
+            };
+            return Ok(Selector::Matching { by, tags });
+        }
+        self.fail("`product ID` or `products [by PARTY] [tagged TAG]`")
+    }
+
+    pub(super) fn sentence(&mut self, kind: ClauseKind) -> PResult<Sentence> {
+        match kind {
+            ClauseKind::Exclusivity => {
+                let beneficiary = if self.eat_word("for") {
+                    Some(self.ident("a party id")?)
+                } else {
+                    None
+                };
+                self.expect_word("deploy", "`deploy`")?;
+                let selector = self.selector()?;
+                self.expect_word("only", "`only on CLOUD`")?;
+                self.expect_word("on", "`on`")?;
+                let clouds = self.ident_list("a cloud id")?;
+                Ok(Sentence::Exclusivity {
+                    beneficiary,
+                    selector,
+                    clouds,
+                })
+            }
+            ClauseKind::Licence => {
+                let licensor = self.ident("the licensor's party id")?;
+                self.expect_word("grants", "`grants`")?;
+                let licensee = self.ident("the licensee's party id")?;
+                let exclusive = if self.eat_word("exclusive") {
+                    Some(true)
+                } else if self.eat_word("non-exclusive") {
+                    Some(false)
+                } else {
+                    None
+                };
+                self.expect_word("use", "`use of`")?;
+                self.expect_word("of", "`of`")?;
+                let selector = self.selector()?;
+                Ok(Sentence::Licence {
+                    licensor,
+                    licensee,
+                    exclusive,
+                    selector,
+                })
+            }
+            ClauseKind::FirstLaunch => {
+                let selector = self.selector()?;
+                self.expect_word("launch", "`launch first on CLOUD`")?;
+                self.expect_word("first", "`first`")?;
+                self.expect_word("on", "`on`")?;
+                let cloud = self.ident("a cloud id")?;
+                let mut unless = Vec::new();
+                if self.eat_word("unless") {
+                    loop {
+                        let party = self.ident("a party id")?;
+                        let verb = self.ident("a verb, such as `declines`")?;
+                        unless.push(Act { party, verb });
+                        if !self.eat_word("or") {
+                            break;
+                        }
+                    }
+                }
+                let lead = if self.eat_word("lead") {
+                    Some(self.duration_value()?)
+                } else {
+                    None
+                };
+                Ok(Sentence::FirstLaunch {
+                    selector,
+                    cloud,
+                    unless,
+                    lead,
+                })
+            }
+            ClauseKind::RevenueShare => {
+                let payer = self.ident("the paying party's id")?;
+                self.expect_word("pays", "`pays`")?;
+                let payee = self.ident("the paid party's id")?;
+                let rate = self.percent_value()?;
+                self.expect_word("of", "`of`")?;
+                let earner = self.ident("the earning party's id")?;
+                self.expect_word("revenue", "`revenue`")?;
+                let mut streams = Vec::new();
+                if self.at_word("from")
+                    && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
+                {
+                    self.bump();
+                    self.bump();
+                    streams = self.ident_list("a stream id")?;
+                }
+                let cap = if self.at_word("capped") {
+                    Some(self.cap()?)
+                } else {
+                    None
+                };
+                Ok(Sentence::RevenueShare {
+                    payer,
+                    payee,
+                    rate,
+                    earner,
+                    streams,
+                    cap,
+                })
+            }
+            ClauseKind::Rule => {
+                self.expect_word("forbid", "`forbid`")?;
+                let action = if self.eat_word("deploy") {
+                    Action::Deploy
+                } else if self.eat_word("launch") {
+                    Action::Launch
+                } else {
+                    return self.fail("`deploy` or `launch`");
+                };
+                let selector = self.selector()?;
+                let clouds = if self.eat_word("on") {
+                    self.ident_list("a cloud id")?
+                } else {
+                    Vec::new()
+                };
+                Ok(Sentence::Rule {
+                    action,
+                    selector,
+                    clouds,
+                })
+            }
+        }
+    }
+
+    pub(super) fn cap(&mut self) -> PResult<Cap> {
+        let start = self.start();
+        self.expect_word("capped", "`capped at`")?;
+        self.expect_word("at", "`at`")?;
+        let amount = self.money_value()?;
+        let counting_from = if self.eat_word("counting") {
+            self.expect_word("from", "`from`")?;
+            Some(self.day_value()?)
+        } else {
+            None
+        };
+        Ok(Cap {
+            amount,
+            counting_from,
+            span: self.span_from(start),
+        })
+    }
+
+    pub(super) fn duplicate(&mut self, what: &str, first: Span, again: Span) {
+        self.errors.push(
+            Diagnostic::error("duplicate-term", again, format!("{what} is given twice"))
+                .label("given again here")
+                .related(first, "first given here"),
+        );
+    }
+
+    // ----- clauses ------------------------------------------------------------------------
+
+    pub(super) fn clause_kind(&mut self) -> PResult<(ClauseKind, String)> {
+        let kind = match self.peek_word() {
+            Some("exclusivity") => ClauseKind::Exclusivity,
+            Some("licence" | "license") => ClauseKind::Licence,
+            Some("first_launch") => ClauseKind::FirstLaunch,
+            Some("revenue_share") => ClauseKind::RevenueShare,
+            Some("rule") => ClauseKind::Rule,
+            _ => {
+                return self.fail(
+                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `revenue_share` or `rule`)",
+                )
+            }
+        };
+        let word = self.bump().map_or(String::new(), |t| t.text.to_string());
+        Ok((kind, word))
+    }
+
+    /// A clause; on error, skips to its end.
+    pub(super) fn clause(&mut self) -> PResult<Clause> {
+        let start = self.start();
+        let (kind, kind_word) = self.clause_kind()?;
+        let head = (|| {
+            let id = self.declared_ident("a clause id")?;
+            let title = self.opt_text();
+            self.expect(&Tok::LBrace, "`{` to open the clause")?;
+            Ok((id, title))
+        })();
+        let (id, title) = match head {
+            Ok(h) => h,
+            Err(Failed) => {
+                self.recover(CLAUSE_KINDS, true);
+                return Err(Failed);
+            }
+        };
+        match self.clause_body(kind) {
+            Ok((sentence, from, end)) => Ok(Clause {
+                kind,
+                kind_word,
+                id,
+                title,
+                sentence,
+                from,
+                end,
+                span: self.span_from(start),
+            }),
+            Err(Failed) => {
+                self.close_block();
+                Err(Failed)
+            }
+        }
+    }
+
+    pub(super) fn clause_body(
+        &mut self,
+        kind: ClauseKind,
+    ) -> PResult<(Sentence, Option<Value>, Option<End>)> {
+        let sentence = self.sentence(kind)?;
+        let mut from: Option<Value> = None;
+        let mut end: Option<End> = None;
+        loop {
+            match self.peek_word() {
+                Some("from") => {
+                    let at = self.here();
+                    self.bump();
+                    let v = self.day_value()?;
+                    match &from {
+                        Some(first) => self.duplicate("the start (`from`)", first.span(), at),
+                        None => from = Some(v),
+                    }
+                }
+                Some("until" | "through") => {
+                    let e = self.end()?;
+                    match &end {
+                        Some(first) => {
+                            self.duplicate("the end (`until`/`through`)", first.span, e.span)
+                        }
+                        None => end = Some(e),
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.expect(
+            &Tok::RBrace,
+            "`from`, `until`, `through` or `}` to close the clause",
+        )?;
+        Ok((sentence, from, end))
+    }
+}

@@ -1,0 +1,171 @@
+//! Top-level declarations and records, and the loop that reads them all.
+
+use super::*;
+
+impl<'a> Parser<'a> {
+    // ----- declarations -------------------------------------------------------------------
+
+    pub(super) fn record(&mut self, start: u32) -> PResult<Item> {
+        let (day, day_span) = match self.peek() {
+            Some(Token {
+                tok: Tok::Day(d),
+                span,
+                ..
+            }) => (*d, *span),
+            _ => return self.fail("a day (`YYYY-MM-DD`) after `on`"),
+        };
+        self.bump();
+        self.expect(&Tok::Colon, "`:` after the day")?;
+        let first = self.ident("an event id, or a party id and a verb")?;
+        let happening = if matches!(self.peek(), Some(Token { tok: Tok::Word, text, .. }) if !is_keyword(text))
+        {
+            let verb = self.ident("a verb")?;
+            let product = self.ident("a product id")?;
+            let cloud = if self.at_word("on")
+                && matches!(self.peek_at(1), Some(Token { tok: Tok::Word, .. }))
+            {
+                self.bump();
+                Some(self.ident("a cloud id")?)
+            } else {
+                None
+            };
+            Happening::Act {
+                party: first,
+                verb,
+                product,
+                cloud,
+            }
+        } else {
+            Happening::Event(first)
+        };
+        let note = self.opt_text();
+        Ok(Item::Record {
+            day,
+            day_span,
+            happening,
+            note,
+            span: self.span_from(start),
+        })
+    }
+
+    pub(super) fn item(&mut self) -> PResult<Item> {
+        let start = self.start();
+        let Some(word) = self.peek_word() else {
+            return self.fail(
+                "a declaration (`party`, `cloud`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+            );
+        };
+        match word {
+            "party" => {
+                self.bump();
+                let id = self.declared_ident("a party id")?;
+                let title = self.opt_text();
+                Ok(Item::Party {
+                    id,
+                    title,
+                    span: self.span_from(start),
+                })
+            }
+            "cloud" => {
+                self.bump();
+                let id = self.declared_ident("a cloud id")?;
+                let title = self.opt_text();
+                self.expect_word("operated", "`operated by PARTY`")?;
+                self.expect_word("by", "`by`")?;
+                let operator = self.ident("a party id")?;
+                let aliases = if self.eat_word("alias") {
+                    self.ident_list("an alias")?
+                } else {
+                    Vec::new()
+                };
+                Ok(Item::Cloud {
+                    id,
+                    title,
+                    operator,
+                    aliases,
+                    span: self.span_from(start),
+                })
+            }
+            "product" => {
+                self.bump();
+                let id = self.declared_ident("a product id")?;
+                let title = self.opt_text();
+                self.expect_word("by", "`by PARTY`")?;
+                let owner = self.ident("a party id")?;
+                let tags = if self.eat_word("tagged") {
+                    self.ident_list("a tag")?
+                } else {
+                    Vec::new()
+                };
+                Ok(Item::Product {
+                    id,
+                    title,
+                    owner,
+                    tags,
+                    span: self.span_from(start),
+                })
+            }
+            "event" => {
+                self.bump();
+                let id = self.declared_ident("an event id")?;
+                let title = self.opt_text();
+                Ok(Item::Event {
+                    id,
+                    title,
+                    span: self.span_from(start),
+                })
+            }
+            "assume" => {
+                self.bump();
+                let id = self.declared_ident("an assumption id")?;
+                self.expect(&Tok::Eq, "`=`")?;
+                let value = self.literal()?;
+                let note = self.opt_text();
+                Ok(Item::Assume {
+                    id,
+                    value,
+                    note,
+                    span: self.span_from(start),
+                })
+            }
+            "on" => {
+                self.bump();
+                self.record(start)
+            }
+            "agreement" => {
+                self.bump();
+                Ok(Item::Agreement(self.agreement(start)?))
+            }
+            "amendment" => {
+                self.bump();
+                Ok(Item::Amendment(self.amendment(start)?))
+            }
+            _ => self.fail(
+                "a declaration (`party`, `cloud`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+            ),
+        }
+    }
+
+    /// Reads every item, recovering after each problem.
+    pub fn items(&mut self) -> Vec<Item> {
+        let mut items = Vec::new();
+        while self.peek().is_some() {
+            let before = self.pos;
+            match self.item() {
+                Ok(item) => items.push(item),
+                Err(Failed) => {
+                    if self.pos == before {
+                        self.bump();
+                    }
+                    self.recover(TOP_LEVEL, false);
+                }
+            }
+        }
+        items
+    }
+
+    /// True when every token was read.
+    pub fn at_end(&self) -> bool {
+        self.peek().is_none()
+    }
+}

@@ -1,0 +1,397 @@
+//! Tokens to the syntax tree: a recursive-descent reader with recovery.
+//!
+//! This file holds the reader's state, token access and recovery; `values.rs` reads values and
+//! time terms, `clauses.rs` selectors, sentences and clauses, `blocks.rs` agreements and
+//! amendments, and `items.rs` the top-level declarations.
+//!
+//! Each declaration starts with a keyword, so after a mistake the reader skips to the next
+//! declaration (or, inside an agreement, to the end of the broken clause) and goes on: one run
+//! reports every problem of a file. Braces are skipped by counting, never by recursion, so deep
+//! nesting in hostile input cannot exhaust the stack.
+
+use rust_decimal::Decimal;
+
+use crate::diag::Diagnostic;
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+mod blocks;
+mod clauses;
+mod items;
+mod values;
+use crate::syntax::lexer::{Tok, Token};
+
+/// The reserved words of the language; none can be an id.
+pub const KEYWORDS: &[&str] = &[
+    "party",
+    "cloud",
+    "product",
+    "event",
+    "assume",
+    "on",
+    "operated",
+    "by",
+    "alias",
+    "tagged",
+    "agreement",
+    "amendment",
+    "amends",
+    "between",
+    "and",
+    "signed",
+    "effective",
+    "end",
+    "amend",
+    "strike",
+    "add",
+    "exclusivity",
+    "licence",
+    "license",
+    "first_launch",
+    "revenue_share",
+    "rule",
+    "for",
+    "deploy",
+    "launch",
+    "use",
+    "pay",
+    "only",
+    "of",
+    "grants",
+    "exclusive",
+    "non-exclusive",
+    "products",
+    "from",
+    "until",
+    "through",
+    "or",
+    "unless",
+    "lead",
+    "pays",
+    "revenue",
+    "stream",
+    "streams",
+    "capped",
+    "at",
+    "counting",
+    "rate",
+    "forbid",
+    "to",
+];
+
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
+
+const TOP_LEVEL: &[&str] = &[
+    "party",
+    "cloud",
+    "product",
+    "event",
+    "assume",
+    "on",
+    "agreement",
+    "amendment",
+];
+
+const CLAUSE_KINDS: &[&str] = &[
+    "exclusivity",
+    "licence",
+    "license",
+    "first_launch",
+    "revenue_share",
+    "rule",
+];
+
+/// What [`Parser::bump`] passed over.
+struct Bumped<'a> {
+    span: Span,
+    text: &'a str,
+    /// `Some(false)` for `{`, `Some(true)` for `}`.
+    close: Option<bool>,
+}
+
+/// Marker: a problem was reported and the caller should recover.
+pub struct Failed;
+type PResult<T> = Result<T, Failed>;
+
+pub struct Parser<'a> {
+    toks: Vec<Token<'a>>,
+    pos: usize,
+    file: u32,
+    eof: Span,
+    last_end: u32,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(file: u32, toks: Vec<Token<'a>>, text_len: usize) -> Parser<'a> {
+        Parser {
+            toks,
+            pos: 0,
+            file,
+            eof: Span::new(file, text_len, text_len),
+            last_end: 0,
+            errors: Vec::new(),
+        }
+    }
+
+    // ----- token access -------------------------------------------------------------------
+
+    fn peek(&self) -> Option<&Token<'a>> {
+        self.toks.get(self.pos)
+    }
+
+    fn peek_at(&self, n: usize) -> Option<&Token<'a>> {
+        self.toks.get(self.pos + n)
+    }
+
+    fn peek_word(&self) -> Option<&'a str> {
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Word,
+                text,
+                ..
+            }) => Some(text),
+            _ => None,
+        }
+    }
+
+    fn at_word(&self, word: &str) -> bool {
+        self.peek_word() == Some(word)
+    }
+
+    fn at(&self, tok: &Tok) -> bool {
+        self.peek().is_some_and(|t| &t.tok == tok)
+    }
+
+    fn here(&self) -> Span {
+        self.peek().map_or(self.eof, |t| t.span)
+    }
+
+    fn start(&self) -> u32 {
+        self.here().start
+    }
+
+    fn span_from(&self, start: u32) -> Span {
+        Span {
+            file: self.file,
+            start,
+            end: self.last_end.max(start),
+        }
+    }
+
+    /// Moves past the current token; returns its span and text (never cloning a token).
+    fn bump(&mut self) -> Option<Bumped<'a>> {
+        let t = self.toks.get(self.pos)?;
+        let bumped = Bumped {
+            span: t.span,
+            text: t.text,
+            close: match t.tok {
+                Tok::LBrace => Some(false),
+                Tok::RBrace => Some(true),
+                _ => None,
+            },
+        };
+        self.last_end = t.span.end;
+        self.pos += 1;
+        Some(bumped)
+    }
+
+    fn eat_word(&mut self, word: &str) -> bool {
+        if self.at_word(word) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat(&mut self, tok: &Tok) -> bool {
+        if self.at(tok) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn found(&self) -> String {
+        match self.peek() {
+            None => "the end of the file".to_string(),
+            Some(t) => match &t.tok {
+                Tok::Str(_) => "a string".to_string(),
+                Tok::Ref => format!("`${}`", t.text),
+                _ => format!("`{}`", t.text),
+            },
+        }
+    }
+
+    fn fail<T>(&mut self, expected: &str) -> PResult<T> {
+        let d = Diagnostic::error(
+            "syntax",
+            self.here(),
+            format!("expected {expected}, found {}", self.found()),
+        )
+        .label(format!("expected {expected}"));
+        self.errors.push(d);
+        Err(Failed)
+    }
+
+    fn expect_word(&mut self, word: &str, expected: &str) -> PResult<Span> {
+        if self.at_word(word) {
+            Ok(self.bump().map_or(self.eof, |t| t.span))
+        } else {
+            self.fail(expected)
+        }
+    }
+
+    fn expect(&mut self, tok: &Tok, expected: &str) -> PResult<Span> {
+        if self.at(tok) {
+            Ok(self.bump().map_or(self.eof, |t| t.span))
+        } else {
+            self.fail(expected)
+        }
+    }
+
+    /// An identifier (a word that is not reserved).
+    fn ident(&mut self, what: &str) -> PResult<Ident> {
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Word,
+                text,
+                span,
+            }) => {
+                let (text, span) = (*text, *span);
+                if is_keyword(text) {
+                    self.errors.push(
+                        Diagnostic::error(
+                            "reserved-word",
+                            span,
+                            format!("expected {what}, found the reserved word `{text}`"),
+                        )
+                        .label("reserved words cannot be ids")
+                        .help(format!("choose another id, such as `{text}_1`")),
+                    );
+                    return Err(Failed);
+                }
+                self.bump();
+                Ok(Ident {
+                    name: text.to_string(),
+                    span,
+                })
+            }
+            _ => self.fail(what),
+        }
+    }
+
+    /// The id a declaration declares. A reserved word is reported but still taken, so that the
+    /// rest of the file (and every `$` reference to it) reads without a cascade of errors.
+    fn declared_ident(&mut self, what: &str) -> PResult<Ident> {
+        if let Some(Token {
+            tok: Tok::Word,
+            text,
+            span,
+        }) = self.peek()
+        {
+            if is_keyword(text) {
+                let (text, span) = (*text, *span);
+                let _ = self.ident(what);
+                self.bump();
+                return Ok(Ident {
+                    name: text.to_string(),
+                    span,
+                });
+            }
+        }
+        self.ident(what)
+    }
+
+    fn ident_list(&mut self, what: &str) -> PResult<Vec<Ident>> {
+        let mut ids = vec![self.ident(what)?];
+        while self.eat(&Tok::Comma) {
+            ids.push(self.ident(what)?);
+        }
+        Ok(ids)
+    }
+
+    fn opt_text(&mut self) -> Option<Text> {
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Str(value),
+                span,
+                ..
+            }) => {
+                let text = Text {
+                    value: value.clone(),
+                    span: *span,
+                };
+                self.bump();
+                Some(text)
+            }
+            _ => None,
+        }
+    }
+
+    // ----- recovery -----------------------------------------------------------------------
+
+    /// Skips a balanced `{ … }` block starting at the current `{`.
+    fn skip_block(&mut self) {
+        let mut depth = 0usize;
+        while let Some(t) = self.bump() {
+            match t.close {
+                Some(false) => depth += 1,
+                Some(true) => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Skips until a word of `stops` (or `}` when `stop_at_close`), skipping whole blocks.
+    fn recover(&mut self, stops: &[&str], stop_at_close: bool) {
+        while let Some(t) = self.peek() {
+            match &t.tok {
+                Tok::LBrace => self.skip_block(),
+                Tok::RBrace if stop_at_close => return,
+                Tok::Word if stops.contains(&t.text) && self.starts_here(t.text) => return,
+                _ => {
+                    self.bump();
+                }
+            }
+        }
+    }
+
+    /// `on` starts a record only when a day follows it.
+    fn starts_here(&self, word: &str) -> bool {
+        word != "on"
+            || matches!(
+                self.peek_at(1),
+                Some(Token {
+                    tok: Tok::Day(_),
+                    ..
+                })
+            )
+    }
+
+    /// Skips to the `}` closing a block whose `{` was already read, and reads it.
+    fn close_block(&mut self) {
+        let mut depth = 1usize;
+        while let Some(t) = self.bump() {
+            match t.close {
+                Some(false) => depth += 1,
+                Some(true) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+}

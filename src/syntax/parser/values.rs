@@ -1,0 +1,274 @@
+//! Values (days, amounts, percents, durations, periods, `$` references) and time terms.
+
+use super::*;
+
+impl<'a> Parser<'a> {
+    // ----- values -------------------------------------------------------------------------
+
+    pub(super) fn reference(&mut self) -> Option<Ident> {
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Ref,
+                text,
+                span,
+            }) => {
+                let id = Ident {
+                    name: text.to_string(),
+                    span: *span,
+                };
+                self.bump();
+                Some(id)
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn decimal(&mut self, raw: &str, span: Span) -> PResult<Decimal> {
+        let clean: String = raw.chars().filter(|&c| c != '_').collect();
+        clean.parse::<Decimal>().map_err(|_| {
+            self.errors.push(
+                Diagnostic::error(
+                    "bad-number",
+                    span,
+                    format!("number `{raw}` is out of range"),
+                )
+                .label("too many digits")
+                .help("numbers have at most 28 significant digits"),
+            );
+            Failed
+        })
+    }
+
+    pub(super) fn day_value(&mut self) -> PResult<Value> {
+        if let Some(id) = self.reference() {
+            return Ok(Value::Ref(id));
+        }
+        match self.peek() {
+            Some(Token {
+                tok: Tok::Day(d),
+                text,
+                span,
+            }) => {
+                let v = Value::Lit {
+                    lit: Literal::Day(*d),
+                    raw: text.to_string(),
+                    span: *span,
+                };
+                self.bump();
+                Ok(v)
+            }
+            _ => self.fail("a day (`YYYY-MM-DD`) or an `$assumption`"),
+        }
+    }
+
+    pub(super) fn percent_value(&mut self) -> PResult<Value> {
+        if let Some(id) = self.reference() {
+            return Ok(Value::Ref(id));
+        }
+        match self.peek().cloned() {
+            Some(Token {
+                tok: Tok::Percent,
+                text,
+                span,
+            }) => {
+                self.bump();
+                let p = self.decimal(text.trim_end_matches('%'), span)?;
+                Ok(Value::Lit {
+                    lit: Literal::Percent(p),
+                    raw: text.to_string(),
+                    span,
+                })
+            }
+            _ => self.fail("a percent (such as `20%`) or an `$assumption`"),
+        }
+    }
+
+    pub(super) fn money_value(&mut self) -> PResult<Value> {
+        if let Some(id) = self.reference() {
+            return Ok(Value::Ref(id));
+        }
+        match self.money_literal()? {
+            Some(v) => Ok(v),
+            None => self.fail("an amount (such as `USD 1_000`) or an `$assumption`"),
+        }
+    }
+
+    pub(super) fn money_literal(&mut self) -> PResult<Option<Value>> {
+        let Some(Token {
+            tok: Tok::Code,
+            text: code,
+            span,
+        }) = self.peek().cloned()
+        else {
+            return Ok(None);
+        };
+        self.bump();
+        match self.peek().cloned() {
+            Some(Token {
+                tok: Tok::Number,
+                text,
+                span: nspan,
+            }) => {
+                self.bump();
+                let amount = self.decimal(text, nspan)?;
+                Ok(Some(Value::Lit {
+                    lit: Literal::Money {
+                        currency: code.to_string(),
+                        amount,
+                    },
+                    raw: format!("{code} {text}"),
+                    span: span.to(nspan),
+                }))
+            }
+            _ => self.fail(&format!("an amount after `{code}`")),
+        }
+    }
+
+    pub(super) fn duration_value(&mut self) -> PResult<Value> {
+        if let Some(id) = self.reference() {
+            return Ok(Value::Ref(id));
+        }
+        match self.duration_literal()? {
+            Some(v) => Ok(v),
+            None => self.fail("a duration (such as `30 days`) or an `$assumption`"),
+        }
+    }
+
+    pub(super) fn duration_literal(&mut self) -> PResult<Option<Value>> {
+        let Some(Token {
+            tok: Tok::Number,
+            text,
+            span,
+        }) = self.peek().cloned()
+        else {
+            return Ok(None);
+        };
+        self.bump();
+        let clean: String = text.chars().filter(|&c| c != '_').collect();
+        let Ok(count) = clean.parse::<u32>() else {
+            self.errors.push(
+                Diagnostic::error(
+                    "bad-number",
+                    span,
+                    format!("`{text}` is not a whole number of days, months or years"),
+                )
+                .label("expected a whole number up to 4294967295"),
+            );
+            return Err(Failed);
+        };
+        let unit = match self.peek_word() {
+            Some("day" | "days") => DurationUnit::Days,
+            Some("month" | "months") => DurationUnit::Months,
+            Some("year" | "years") => DurationUnit::Years,
+            _ => return self.fail("`days`, `months` or `years` after the number"),
+        };
+        let unit_tok = self.bump().map_or(self.eof, |t| t.span);
+        Ok(Some(Value::Lit {
+            lit: Literal::Duration { count, unit },
+            raw: format!("{text} {}", self.toks[self.pos - 1].text),
+            span: span.to(unit_tok),
+        }))
+    }
+
+    /// Any literal, for `assume` and `--set`.
+    pub fn literal(&mut self) -> PResult<Value> {
+        if let Some(v) = self.money_literal()? {
+            return Ok(v);
+        }
+        if self.at(&Tok::Percent) {
+            return self.percent_value();
+        }
+        if matches!(
+            self.peek(),
+            Some(Token {
+                tok: Tok::Day(_),
+                ..
+            })
+        ) {
+            return self.day_value();
+        }
+        if let Some(v) = self.duration_literal()? {
+            return Ok(v);
+        }
+        self.fail("a value: a day, an amount, a percent or a duration")
+    }
+
+    pub(super) fn period(&mut self) -> PResult<Period> {
+        match self.peek().cloned() {
+            Some(Token {
+                tok: Tok::Month(year, month),
+                span,
+                ..
+            }) => {
+                self.bump();
+                Ok(Period::Month { year, month, span })
+            }
+            Some(Token {
+                tok: Tok::Number,
+                text,
+                span,
+            }) if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) => {
+                self.bump();
+                let year = text.parse::<i32>().unwrap_or(0);
+                Ok(Period::Year { year, span })
+            }
+            Some(Token {
+                tok: Tok::Day(_) | Tok::Ref,
+                ..
+            }) => Ok(Period::Day(self.day_value()?)),
+            _ => self.fail("a period: a day `YYYY-MM-DD`, a month `YYYY-MM` or a year `YYYY`"),
+        }
+    }
+
+    // ----- time terms ---------------------------------------------------------------------
+
+    pub(super) fn end(&mut self) -> PResult<End> {
+        let start = self.start();
+        let through = self.at_word("through");
+        self.bump();
+        let mut alts = Vec::new();
+        let first = if through {
+            EndAlt::Period(self.period()?)
+        } else {
+            self.until_alt()?
+        };
+        alts.push(first);
+        while self.eat_word("or") {
+            if through && !matches!(self.peek(), Some(Token { tok: Tok::Word, .. })) {
+                let d = Diagnostic::error(
+                    "syntax",
+                    self.here(),
+                    format!(
+                        "expected an event after `through … or`, found {}",
+                        self.found()
+                    ),
+                )
+                .label("expected an event")
+                .help("write `until DAY or …` to end on a day (exclusive) and an event");
+                self.errors.push(d);
+                return Err(Failed);
+            }
+            alts.push(if through {
+                EndAlt::Event(self.ident("an event")?)
+            } else {
+                self.until_alt()?
+            });
+        }
+        Ok(End {
+            through,
+            alts,
+            span: self.span_from(start),
+        })
+    }
+
+    pub(super) fn until_alt(&mut self) -> PResult<EndAlt> {
+        match self.peek() {
+            Some(Token { tok: Tok::Word, .. }) => Ok(EndAlt::Event(self.ident("an event")?)),
+            Some(Token {
+                tok: Tok::Day(_) | Tok::Ref,
+                ..
+            }) => Ok(EndAlt::Period(Period::Day(self.day_value()?))),
+            _ => self.fail("a day (`YYYY-MM-DD`), an `$assumption` or an event"),
+        }
+    }
+}
