@@ -679,3 +679,29 @@ fn a_decline_before_any_launch_says_not_launched() {
         .detail
         .ends_with("met by b declines p on 2022-03-10"));
 }
+
+#[test]
+fn under_a_knowledge_time_an_answer_rests_on_the_signing_days_that_decide_what_is_known() {
+    use covenant::Options;
+    let as_of = |d: &str| Options {
+        as_of: covenant::time::parse_day(d),
+        ..Options::default()
+    };
+    // Before the Amazon signing (an assumption), Frontier's AWS exclusivity is not known: the
+    // permitted answer rests on that assumption, for moving it earlier would change it.
+    let e = shipped_with(&as_of("2026-02-26"));
+    assert_eq!(
+        decide(&e, "deploy frontier on azure at 2026-03-01").as_str(),
+        "permitted"
+    );
+    assert_eq!(
+        assumptions(&e, "deploy frontier on azure at 2026-03-01"),
+        ["amazon_signing"]
+    );
+    // GPT-5.5 is not a product that agreement speaks of.
+    assert!(assumptions(&e, "deploy gpt_5_5 on azure at 2026-03-01").is_empty());
+    // Without a knowledge time everything given is known, whatever the signing days.
+    let all = shipped();
+    assert!(assumptions(&all, "deploy frontier on azure at 2026-02-26")
+        .contains(&"amazon_signing".to_string()));
+}

@@ -106,6 +106,10 @@ pub struct Engine {
     by_payer: Vec<Vec<ClauseId>>,
     /// Each clause's first day in force and the day after its last, across all its versions.
     life: Vec<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// Under a knowledge time: for each clause, the assumptions behind the signing days that
+    /// decide whether its agreement, or an amendment changing it, is known at all. Every answer
+    /// the clause could speak to rests on them.
+    known_by: Vec<Deps>,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -168,6 +172,7 @@ impl Engine {
             by_product,
             by_payer,
             life: Vec::new(),
+            known_by: Vec::new(),
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
@@ -195,6 +200,9 @@ impl Engine {
                 (first.flatten(), last.flatten())
             })
             .collect();
+        if options.as_of.is_some() {
+            engine.known_by = knowledge_deps(&engine.rules);
+        }
         engine.precompute();
         Ok(engine)
     }
@@ -325,7 +333,43 @@ impl Engine {
                 Rule::Owing
             }
         };
-        sweep::sweep(rule, &effects)
+        let mut when = sweep::sweep(rule, &effects);
+        let deps = self.knowledge_deps_of(subject);
+        if !deps.is_empty() {
+            for w in when.windows.iter_mut().chain(when.pieces.iter_mut()) {
+                w.assumptions.add(&deps);
+            }
+        }
+        when
+    }
+
+    /// The knowledge-time assumptions of every clause that could speak to a subject.
+    fn knowledge_deps_of(&self, subject: Subject) -> Deps {
+        let mut deps = Deps::none();
+        if self.known_by.is_empty() {
+            return deps;
+        }
+        let clauses: &[ClauseId] = match subject {
+            Subject::Deploy { product, .. }
+            | Subject::Launch { product, .. }
+            | Subject::Use { product, .. }
+            | Subject::License { product, .. } => self
+                .by_product
+                .get(product as usize)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            Subject::Pay { payer, .. } => self
+                .by_payer
+                .get(payer as usize)
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        };
+        for c in clauses {
+            if let Some(d) = self.known_by.get(*c as usize) {
+                deps.add(d);
+            }
+        }
+        deps
     }
 
     fn reason(&self, v: &Version, effect: Effect, detail: String, extra: &Deps) -> Reason {
@@ -590,6 +634,47 @@ impl Engine {
             out.push((v.in_force.clone(), r));
         }
     }
+}
+
+/// For each clause, the assumptions behind the signing days of its agreement and of the
+/// amendments that change, end or add it.
+fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
+    let assumed = |v: Val<NaiveDate>| match v {
+        Val::Assumed(id) => Deps::one(id),
+        Val::Lit(_) => Deps::none(),
+    };
+    let mut out: Vec<Deps> = rules
+        .clauses
+        .iter()
+        .map(|c| {
+            rules
+                .agreements
+                .get(c.agreement as usize)
+                .map_or_else(Deps::none, |a| assumed(a.signed))
+        })
+        .collect();
+    for a in &rules.amendments {
+        let deps = assumed(a.signed);
+        if deps.is_empty() {
+            continue;
+        }
+        for (change, _) in &a.changes {
+            let clauses: Vec<ClauseId> = match change {
+                Change::End(c) | Change::Amend(c, _) | Change::Add(c) => vec![*c],
+                Change::Strike(_) => rules
+                    .agreements
+                    .get(a.target as usize)
+                    .map(|ag| ag.clauses.clone())
+                    .unwrap_or_default(),
+            };
+            for c in clauses {
+                if let Some(d) = out.get_mut(c as usize) {
+                    d.add(&deps);
+                }
+            }
+        }
+    }
+    out
 }
 
 fn empty_window() -> Window {
