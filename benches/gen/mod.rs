@@ -35,6 +35,15 @@ pub fn day(rng: &mut Rng) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// A day between 2018-01-01 and 2029-12-30.
+pub fn day_before_2030(rng: &mut Rng) -> String {
+    let base = chrono::NaiveDate::from_ymd_opt(2018, 1, 1).unwrap_or_default();
+    let d = base
+        .checked_add_days(chrono::Days::new(rng.below(12 * 365)))
+        .unwrap_or(base);
+    d.format("%Y-%m-%d").to_string()
+}
+
 /// A rule set of `n` agreements, each between two of `n / 10 + 2` parties, with an exclusivity,
 /// a licence, a revenue share and a first-launch right, and an amendment for every third one.
 pub fn rules(n: usize) -> String {
@@ -55,7 +64,8 @@ pub fn rules(n: usize) -> String {
     for i in 0..n {
         let (a, b) = (i % parties, (i * 7 + 1) % parties);
         let b = if a == b { (b + 1) % parties } else { b };
-        let signed = day(&mut rng);
+        // Signed before 2030 and amended in 2031, so that every clause is in force for a while.
+        let signed = day_before_2030(&mut rng);
         let _ = write!(
             s,
             "agreement g{i} \"Agreement {i}\" {{\n  between p{a} and p{b}\n  signed {signed}\n\n  \
@@ -69,7 +79,7 @@ pub fn rules(n: usize) -> String {
         if i % 3 == 0 {
             let _ = write!(
                 s,
-                "amendment m{i} amends g{i} {{\n  signed 2027-01-01\n  end only{i}\n  amend use{i} {{ non-exclusive }}\n  amend pay{i} {{ rate 10% capped at USD 1_000_000 }}\n}}\n"
+                "amendment m{i} amends g{i} {{\n  signed 2031-01-01\n  end only{i}\n  amend use{i} {{ non-exclusive }}\n  amend pay{i} {{ rate 10% capped at USD 1_000_000 }}\n}}\n"
             );
         }
     }

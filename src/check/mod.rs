@@ -65,6 +65,9 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         clause_ids: Default::default(),
     };
     checker.run(&files);
+    let declares_nothing = files.iter().all(|f| f.items.is_empty());
+    // The syntax trees are done with: free them before consolidation builds its versions.
+    drop(files);
     let Checker {
         mut rules,
         mut diags,
@@ -82,7 +85,6 @@ pub fn check(sources: Sources) -> Result<Checked, Failure> {
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
-    let declares_nothing = files.iter().all(|f| f.items.is_empty());
     if declares_nothing && !diags.iter().any(Diagnostic::is_error) {
         diags.push(
             Diagnostic::error(

@@ -66,110 +66,149 @@ pub struct Lexed<'a> {
     pub errors: Vec<Diagnostic>,
 }
 
-/// Splits a text into tokens.
+/// Splits a text into tokens, all at once.
 pub fn lex(file: u32, text: &str) -> Lexed<'_> {
-    let mut out = Lexed {
-        tokens: Vec::new(),
-        comments: Vec::new(),
-        errors: Vec::new(),
-    };
-    let mut rest = text;
-    loop {
-        rest = rest.trim_start_matches(|c: char| c.is_whitespace());
-        let Some(first) = rest.chars().next() else {
-            break;
-        };
-        let start = text.len() - rest.len();
-        let span_of = |len: usize| Span::new(file, start, start + len);
-        if first == '#' {
-            let len = rest.find('\n').unwrap_or(rest.len());
-            let body = rest[..len].trim_end();
-            out.comments.push(Comment {
-                text: body.to_string(),
-                span: span_of(body.len()),
-            });
-            rest = &rest[len..];
-            continue;
+    let mut lexer = Lexer::new(file, text);
+    let mut tokens = Vec::new();
+    while let Some(t) = lexer.next_token() {
+        tokens.push(t);
+    }
+    Lexed {
+        tokens,
+        comments: lexer.comments,
+        errors: lexer.errors,
+    }
+}
+
+/// Reads tokens one at a time, keeping comments and problems aside, so that a parser needs to
+/// hold only its lookahead, never every token of a large file.
+pub struct Lexer<'a> {
+    file: u32,
+    text: &'a str,
+    rest: &'a str,
+    pub comments: Vec<Comment>,
+    pub errors: Vec<Diagnostic>,
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(file: u32, text: &'a str) -> Lexer<'a> {
+        Lexer {
+            file,
+            text,
+            rest: text,
+            comments: Vec::new(),
+            errors: Vec::new(),
         }
-        if first == '"' {
-            let (len, result) = lex_string(rest);
-            match result {
-                Ok(s) => out.tokens.push(Token {
-                    tok: Tok::Str(s),
-                    text: &rest[..len],
-                    span: span_of(len),
-                }),
-                Err((at, why)) => {
-                    out.errors.push(
-                        Diagnostic::error(
-                            "bad-string",
-                            Span::new(file, start + at, start + at + 1),
-                            why,
-                        )
-                        .label("here"),
-                    );
-                    out.tokens.push(Token {
-                        tok: Tok::Str(String::new()),
-                        text: &rest[..len],
-                        span: span_of(len),
-                    });
-                }
+    }
+
+    /// The next token, or `None` at the end of the text.
+    pub fn next_token(&mut self) -> Option<Token<'a>> {
+        let file = self.file;
+        let text = self.text;
+        let mut rest = self.rest;
+        let out = self;
+        loop {
+            rest = rest.trim_start_matches(|c: char| c.is_whitespace());
+            let Some(first) = rest.chars().next() else {
+                break;
+            };
+            let start = text.len() - rest.len();
+            let span_of = |len: usize| Span::new(file, start, start + len);
+            if first == '#' {
+                let len = rest.find('\n').unwrap_or(rest.len());
+                let body = rest[..len].trim_end();
+                out.comments.push(Comment {
+                    text: body.to_string(),
+                    span: span_of(body.len()),
+                });
+                rest = &rest[len..];
+                continue;
             }
-            rest = &rest[len..];
-            continue;
-        }
-        match token(rest) {
-            Ok((after, (tok, len))) => {
-                let piece = &rest[..len];
-                match classify(tok, piece) {
-                    Ok(tok) => {
-                        let text = if tok == Tok::Ref { &piece[1..] } else { piece };
-                        out.tokens.push(Token {
-                            tok,
-                            text,
+            if first == '"' {
+                let (len, result) = lex_string(rest);
+                match result {
+                    Ok(s) => {
+                        out.rest = &rest[len..];
+                        return Some(Token {
+                            tok: Tok::Str(s),
+                            text: &rest[..len],
                             span: span_of(len),
                         });
                     }
-                    Err((why, help)) => {
-                        let mut d = Diagnostic::error("bad-token", span_of(len), why)
-                            .label("not a valid token");
-                        if let Some(help) = help {
-                            d = d.help(help);
-                        }
-                        out.errors.push(d);
-                        // Stand in a token of the intended kind, so that one bad date or word
-                        // is one error, not a cascade.
-                        if let Some(tok) = stand_in(tok) {
+                    Err((at, why)) => {
+                        out.errors.push(
+                            Diagnostic::error(
+                                "bad-string",
+                                Span::new(file, start + at, start + at + 1),
+                                why,
+                            )
+                            .label("here"),
+                        );
+                        out.rest = &rest[len..];
+                        return Some(Token {
+                            tok: Tok::Str(String::new()),
+                            text: &rest[..len],
+                            span: span_of(len),
+                        });
+                    }
+                }
+            }
+            match token(rest) {
+                Ok((after, (tok, len))) => {
+                    let piece = &rest[..len];
+                    match classify(tok, piece) {
+                        Ok(tok) => {
                             let text = if tok == Tok::Ref { &piece[1..] } else { piece };
-                            out.tokens.push(Token {
+                            out.rest = after;
+                            return Some(Token {
                                 tok,
                                 text,
                                 span: span_of(len),
                             });
                         }
+                        Err((why, help)) => {
+                            let mut d = Diagnostic::error("bad-token", span_of(len), why)
+                                .label("not a valid token");
+                            if let Some(help) = help {
+                                d = d.help(help);
+                            }
+                            out.errors.push(d);
+                            // Stand in a token of the intended kind, so that one bad date or word
+                            // is one error, not a cascade.
+                            if let Some(tok) = stand_in(tok) {
+                                let text = if tok == Tok::Ref { &piece[1..] } else { piece };
+                                out.rest = after;
+                                return Some(Token {
+                                    tok,
+                                    text,
+                                    span: span_of(len),
+                                });
+                            }
+                        }
                     }
+                    rest = after;
                 }
-                rest = after;
-            }
-            Err(_) => {
-                let len = first.len_utf8();
-                out.errors.push(
-                    Diagnostic::error(
-                        "bad-token",
-                        span_of(len),
-                        if first.is_control() || first.is_whitespace() || first == '\u{feff}' {
-                            format!("unexpected character U+{:04X}", u32::from(first))
-                        } else {
-                            format!("unexpected character `{first}`")
-                        },
-                    )
-                    .label("not part of the language"),
-                );
-                rest = &rest[len..];
+                Err(_) => {
+                    let len = first.len_utf8();
+                    out.errors.push(
+                        Diagnostic::error(
+                            "bad-token",
+                            span_of(len),
+                            if first.is_control() || first.is_whitespace() || first == '\u{feff}' {
+                                format!("unexpected character U+{:04X}", u32::from(first))
+                            } else {
+                                format!("unexpected character `{first}`")
+                            },
+                        )
+                        .label("not part of the language"),
+                    );
+                    rest = &rest[len..];
+                }
             }
         }
+        out.rest = rest;
+        None
     }
-    out
 }
 
 /// A well-formed token of the kind a malformed one was meant to be.

@@ -16,19 +16,11 @@ use crate::source::Span;
 /// Parses one rule file. The tree holds every item that could be read; the diagnostics say what
 /// could not (a file with diagnostics is not to be evaluated).
 pub fn parse(file: u32, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    let lexed = lexer::lex(file, text);
-    let mut parser = parser::Parser::new(file, lexed.tokens, text.len());
+    let mut parser = parser::Parser::new(file, text);
     let items = parser.items();
-    let mut errors = lexed.errors;
-    errors.extend(parser.errors);
+    let (comments, mut errors) = parser.finish();
     crate::diag::sort(&mut errors);
-    (
-        ast::File {
-            items,
-            comments: lexed.comments,
-        },
-        errors,
-    )
+    (ast::File { items, comments }, errors)
 }
 
 /// Parses one literal value (day, amount, percent or duration) filling the whole text.
@@ -37,10 +29,10 @@ pub fn parse_literal(file: u32, text: &str) -> Result<ast::Value, Vec<Diagnostic
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);
     }
-    let mut parser = parser::Parser::new(file, lexed.tokens, text.len());
+    let mut parser = parser::Parser::new(file, text);
     let value = parser.literal();
     let at_end = parser.at_end();
-    let mut errors = parser.errors;
+    let (_, mut errors) = parser.finish();
     match value {
         Ok(v @ ast::Value::Lit { .. }) if errors.is_empty() => {
             if at_end {

@@ -19,7 +19,7 @@ mod blocks;
 mod clauses;
 mod items;
 mod values;
-use crate::syntax::lexer::{Tok, Token};
+use crate::syntax::lexer::{Lexer, Tok, Token};
 
 /// The reserved words of the language; none can be an id.
 pub const KEYWORDS: &[&str] = &[
@@ -116,7 +116,10 @@ pub struct Failed;
 type PResult<T> = Result<T, Failed>;
 
 pub struct Parser<'a> {
-    toks: Vec<Token<'a>>,
+    lexer: Lexer<'a>,
+    /// The current token and the lookahead after it (two tokens are the most ever looked at).
+    toks: std::collections::VecDeque<Token<'a>>,
+    /// How many tokens have been read: progress, for recovery.
     pos: usize,
     file: u32,
     eof: Span,
@@ -125,25 +128,45 @@ pub struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    pub fn new(file: u32, toks: Vec<Token<'a>>, text_len: usize) -> Parser<'a> {
-        Parser {
-            toks,
+    pub fn new(file: u32, text: &'a str) -> Parser<'a> {
+        let mut parser = Parser {
+            lexer: Lexer::new(file, text),
+            toks: std::collections::VecDeque::with_capacity(4),
             pos: 0,
             file,
-            eof: Span::new(file, text_len, text_len),
+            eof: Span::new(file, text.len(), text.len()),
             last_end: 0,
             errors: Vec::new(),
+        };
+        parser.fill();
+        parser
+    }
+
+    /// Keeps the current token and two of lookahead read.
+    fn fill(&mut self) {
+        while self.toks.len() < 3 {
+            match self.lexer.next_token() {
+                Some(t) => self.toks.push_back(t),
+                None => break,
+            }
         }
+    }
+
+    /// The comments and lexical problems met, once everything is read.
+    pub fn finish(self) -> (Vec<crate::syntax::lexer::Comment>, Vec<Diagnostic>) {
+        let mut errors = self.lexer.errors;
+        errors.extend(self.errors);
+        (self.lexer.comments, errors)
     }
 
     // ----- token access -------------------------------------------------------------------
 
     fn peek(&self) -> Option<&Token<'a>> {
-        self.toks.get(self.pos)
+        self.toks.front()
     }
 
     fn peek_at(&self, n: usize) -> Option<&Token<'a>> {
-        self.toks.get(self.pos + n)
+        self.toks.get(n)
     }
 
     fn peek_word(&self) -> Option<&'a str> {
@@ -183,7 +206,7 @@ impl<'a> Parser<'a> {
 
     /// Moves past the current token; returns its span and text (never cloning a token).
     fn bump(&mut self) -> Option<Bumped<'a>> {
-        let t = self.toks.get(self.pos)?;
+        let t = self.toks.pop_front()?;
         let bumped = Bumped {
             span: t.span,
             text: t.text,
@@ -195,6 +218,7 @@ impl<'a> Parser<'a> {
         };
         self.last_end = t.span.end;
         self.pos += 1;
+        self.fill();
         Some(bumped)
     }
 

@@ -162,11 +162,11 @@ impl<'a> Parser<'a> {
             Some("year" | "years") => DurationUnit::Years,
             _ => return self.fail("`days`, `months` or `years` after the number"),
         };
-        let unit_tok = self.bump().map_or(self.eof, |t| t.span);
+        let (unit_span, unit_text) = self.bump().map_or((self.eof, ""), |t| (t.span, t.text));
         Ok(Some(Value::Lit {
             lit: Literal::Duration { count, unit },
-            raw: format!("{text} {}", self.toks[self.pos - 1].text),
-            span: span.to(unit_tok),
+            raw: format!("{text} {unit_text}"),
+            span: span.to(unit_span),
         }))
     }
 
