@@ -358,6 +358,25 @@ impl RuleSet {
         self.clauses.get(id as usize)
     }
 
+    /// A happening in words: `openai launches gpt_5_5 on azure`, or the event's id.
+    pub fn happening_text(&self, h: &Happening) -> String {
+        match h {
+            Happening::Event(e) => self.event(*e).to_string(),
+            Happening::Act {
+                party,
+                verb,
+                product,
+                cloud,
+            } => {
+                let mut s = format!("{} {verb} {}", self.party(*party), self.product(*product));
+                if let Some(c) = cloud {
+                    s.push_str(&format!(" on {}", self.cloud(*c)));
+                }
+                s
+            }
+        }
+    }
+
     /// Each party's products, in declaration order (an index for [`RuleSet::select`]).
     pub fn products_by_owner(&self) -> Vec<Vec<ProductId>> {
         let mut by_owner: Vec<Vec<ProductId>> = vec![Vec::new(); self.parties.len()];

@@ -75,15 +75,7 @@ impl Tables {
     pub fn declare(&mut self, kind: Kind, id: &Ident, diags: &mut Vec<Diagnostic>) -> Option<u32> {
         let table = self.tables.entry(kind).or_default();
         if let Some((_, first)) = table.ids.get(&id.name) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-id",
-                    id.span,
-                    format!("{} `{}` is declared twice", kind.noun(), id.name),
-                )
-                .label("declared again here")
-                .related(*first, "first declared here"),
-            );
+            diags.push(duplicate(kind, id, *first, "declared again here"));
             return None;
         }
         let index = table.count;
@@ -96,15 +88,12 @@ impl Tables {
     pub fn alias(&mut self, kind: Kind, id: &Ident, index: u32, diags: &mut Vec<Diagnostic>) {
         let table = self.tables.entry(kind).or_default();
         if let Some((_, first)) = table.ids.get(&id.name) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-id",
-                    id.span,
-                    format!("{} `{}` is declared twice", kind.noun(), id.name),
-                )
-                .label("declared again here as an alias")
-                .related(*first, "first declared here"),
-            );
+            diags.push(duplicate(
+                kind,
+                id,
+                *first,
+                "declared again here as an alias",
+            ));
             return;
         }
         table.ids.insert(id.name.clone(), (index, id.span));
@@ -143,6 +132,17 @@ impl Tables {
         }
         d
     }
+}
+
+/// A name declared twice, reported at the later declaration, naming the first.
+fn duplicate(kind: Kind, id: &Ident, first: Span, label: &str) -> Diagnostic {
+    Diagnostic::error(
+        "duplicate-id",
+        id.span,
+        format!("{} `{}` is declared twice", kind.noun(), id.name),
+    )
+    .label(label)
+    .related(first, "first declared here")
 }
 
 /// The known name nearest to `name`, if any is near enough to be a likely typo: at most one

@@ -547,22 +547,7 @@ impl Engine {
 
     /// A record in words: `openai launches gpt_5_5 on azure on 2026-04-23`.
     pub fn record_text(&self, r: &Record) -> String {
-        let r_ = &self.rules;
-        let what = match &r.happening {
-            Happening::Event(e) => r_.event(*e).to_string(),
-            Happening::Act {
-                party,
-                verb,
-                product,
-                cloud,
-            } => {
-                let mut s = format!("{} {verb} {}", r_.party(*party), r_.product(*product));
-                if let Some(c) = cloud {
-                    s.push_str(&format!(" on {}", r_.cloud(*c)));
-                }
-                s
-            }
-        };
+        let what = self.rules.happening_text(&r.happening);
         format!("{what} on {}", crate::time::iso(r.day))
     }
 

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use chrono::{Datelike, NaiveDate};
 
 use crate::consolidate::Consolidated;
-use crate::model::{ClauseKind, Happening, RuleSet};
+use crate::model::{ClauseKind, RuleSet};
 use crate::time::iso;
 
 const WIDTH: f64 = 1280.0;
@@ -250,24 +250,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     let mut line_ends: Vec<f64> = Vec::new();
     for r in &records {
         let ex = x(r.day);
-        let what = match &r.happening {
-            Happening::Event(e) => rules.event(*e).to_string(),
-            Happening::Act {
-                party,
-                verb,
-                product,
-                cloud,
-            } => {
-                let on = cloud
-                    .map(|c| format!(" on {}", rules.cloud(c)))
-                    .unwrap_or_default();
-                format!(
-                    "{} {verb} {}{on}",
-                    rules.party(*party),
-                    rules.product(*product)
-                )
-            }
-        };
+        let what = rules.happening_text(&r.happening);
         let text = format!("{} {}", iso(r.day), what);
         let width = 6.2 * text.chars().count() as f64;
         let line = match line_ends.iter().position(|end| *end < ex) {
