@@ -69,6 +69,25 @@ fn describe(spans: &[Days]) -> String {
         .join(", and ")
 }
 
+/// What a version allows, for grouping: only some clouds, or a first launch on one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Allows {
+    Only(Vec<CloudId>),
+    FirstOn(CloudId),
+}
+
+/// Whether versions allowing `a` and `b` collide: two exclusivities with no cloud in common, or
+/// an exclusivity that forbids the cloud a first launch needs.
+fn collide(a: &Allows, b: &Allows) -> bool {
+    match (a, b) {
+        (Allows::Only(x), Allows::Only(y)) => !x.iter().any(|c| y.contains(c)),
+        (Allows::Only(x), Allows::FirstOn(c)) | (Allows::FirstOn(c), Allows::Only(x)) => {
+            !x.contains(c)
+        }
+        (Allows::FirstOn(_), Allows::FirstOn(_)) => false,
+    }
+}
+
 /// The collision warnings of a consolidated rule set.
 pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
     let by_owner = rules.products_by_owner();
@@ -92,42 +111,66 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
     let mut found: BTreeMap<(ClauseId, ClauseId, bool), Collision> = BTreeMap::new();
     for (p, list) in per_product.iter().enumerate() {
         let product = ProductId::try_from(p).unwrap_or(0);
-        for (i, a) in list.iter().enumerate() {
-            for b in list.iter().skip(i + 1) {
-                if a.clause == b.clause {
-                    continue;
+        // Versions that allow the same clouds never collide with each other: compare groups
+        // first, and versions only across groups whose clouds collide. Many clauses on one
+        // product cost a pass over them, not a comparison of every pair.
+        let mut groups: BTreeMap<Allows, Vec<&Version>> = BTreeMap::new();
+        for v in list {
+            let key = match &v.terms.body {
+                Body::Exclusivity { clouds, .. } => {
+                    let mut c = clouds.clone();
+                    c.sort_unstable();
+                    c.dedup();
+                    Allows::Only(c)
                 }
-                let overlap = a.in_force.intersect(&b.in_force);
-                if overlap.is_empty() {
-                    continue;
-                }
-                let hit = match (&a.terms.body, &b.terms.body) {
-                    (Body::Exclusivity { clouds: x, .. }, Body::Exclusivity { clouds: y, .. }) => {
-                        (!x.iter().any(|c| y.contains(c)))
-                            .then(|| ((a.clause, b.clause, false), Vec::new()))
+                Body::FirstLaunch { cloud, .. } => Allows::FirstOn(*cloud),
+                _ => continue,
+            };
+            groups.entry(key).or_default().push(v);
+        }
+        let groups: Vec<(Allows, Vec<&Version>)> = groups.into_iter().collect();
+        let pairs = groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| groups.iter().skip(i + 1).map(move |h| (g, h)));
+        for ((ka, va), (kb, vb)) in pairs {
+            if !collide(ka, kb) {
+                continue;
+            }
+            for a in va {
+                for b in vb {
+                    if a.clause == b.clause {
+                        continue;
                     }
-                    (Body::Exclusivity { clouds, .. }, Body::FirstLaunch { cloud, unless, .. }) => {
-                        (!clouds.contains(cloud))
-                            .then(|| ((a.clause, b.clause, true), unless.clone()))
+                    let overlap = a.in_force.intersect(&b.in_force);
+                    if overlap.is_empty() {
+                        continue;
                     }
-                    (Body::FirstLaunch { cloud, unless, .. }, Body::Exclusivity { clouds, .. }) => {
-                        (!clouds.contains(cloud))
-                            .then(|| ((b.clause, a.clause, true), unless.clone()))
-                    }
-                    _ => None,
-                };
-                if let Some((key, unless)) = hit {
-                    let key = if key.2 || key.0 < key.1 {
-                        key
-                    } else {
-                        (key.1, key.0, false)
+                    let hit = match (&a.terms.body, &b.terms.body) {
+                        (Body::Exclusivity { .. }, Body::Exclusivity { .. }) => {
+                            Some(((a.clause, b.clause, false), Vec::new()))
+                        }
+                        (Body::Exclusivity { .. }, Body::FirstLaunch { unless, .. }) => {
+                            Some(((a.clause, b.clause, true), unless.clone()))
+                        }
+                        (Body::FirstLaunch { unless, .. }, Body::Exclusivity { .. }) => {
+                            Some(((b.clause, a.clause, true), unless.clone()))
+                        }
+                        _ => None,
                     };
-                    let c = found.entry(key).or_default();
-                    if !c.products.contains(&product) {
-                        c.products.push(product);
+                    if let Some((key, unless)) = hit {
+                        let key = if key.2 || key.0 < key.1 {
+                            key
+                        } else {
+                            (key.1, key.0, false)
+                        };
+                        let c = found.entry(key).or_default();
+                        if !c.products.contains(&product) {
+                            c.products.push(product);
+                        }
+                        c.days.push(days(&overlap));
+                        c.unless = unless;
                     }
-                    c.days.push(days(&overlap));
-                    c.unless = unless;
                 }
             }
         }
