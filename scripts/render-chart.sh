@@ -14,6 +14,6 @@ profile=$(mktemp -d)
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
   --disable-background-networking --disable-component-update --disable-sync \
   --user-data-dir="$profile" --hide-scrollbars --window-size=1280,"$height" \
-  --screenshot="$out" "file://$PWD/$svg" 2>/dev/null
+  --screenshot="$(realpath -m "$out")" "file://$(realpath "$svg")" 2>/dev/null
 rm -rf "$profile"
 echo "rendered $out"

@@ -13,7 +13,7 @@ use crate::time::iso;
 const WIDTH: f64 = 1280.0;
 const LABEL: f64 = 430.0;
 const RIGHT: f64 = 40.0;
-const ROW: f64 = 34.0;
+const ROW: f64 = 46.0;
 const TOP: f64 = 120.0;
 
 fn colour(kind: ClauseKind) -> &'static str {
@@ -34,6 +34,30 @@ fn kind_name(kind: ClauseKind) -> &'static str {
         ClauseKind::RevenueShare => "revenue share",
         ClauseKind::Rule => "rule",
     }
+}
+
+/// Breaks a title into at most `lines` lines of about `width` characters, at spaces; what does
+/// not fit ends in an ellipsis.
+fn wrap(text: &str, width: usize, lines: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    if out.len() > lines {
+        let rest = out.split_off(lines - 1).join(" ");
+        out.push(clip(&rest, width));
+    }
+    out
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -158,12 +182,18 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         let title = clause.title.as_deref().unwrap_or("");
         let _ = writeln!(
             s,
-            r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">{}</text><text x="20" y="{:.0}" font-size="11" fill="#666">{}</text>"##,
+            r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">{}</text>"##,
             top + 15.0,
-            escape(&clause.qualified),
-            top + 28.0,
-            escape(&clip(title, 62))
+            escape(&clause.qualified)
         );
+        for (i, line) in wrap(title, 64, 2).iter().enumerate() {
+            let _ = writeln!(
+                s,
+                r##"<text x="20" y="{:.0}" font-size="11" fill="#666">{}</text>"##,
+                top + 29.0 + 12.0 * i as f64,
+                escape(line)
+            );
+        }
         let versions: Vec<_> = cons
             .versions
             .iter()
@@ -252,7 +282,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         let ex = x(r.day);
         let what = rules.happening_text(&r.happening);
         let text = format!("{} {}", iso(r.day), what);
-        let width = 6.2 * text.chars().count() as f64;
+        let width = 6.8 * text.chars().count() as f64;
         let line = match line_ends.iter().position(|end| *end < ex) {
             Some(i) => i,
             None => {
