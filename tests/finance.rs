@@ -437,12 +437,38 @@ fn a_lowered_cap_is_dated_by_when_it_was_reached() {
 #[test]
 fn every_edge_day_of_the_window_and_the_cap() {
     let e = engine(&["revenue_share_cap=USD 50"]);
-    let r = render::json(&run(&e, &[&fixture("edges.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}")));
+    let r = render::json(
+        &run(&e, &[&fixture("edges.csv")], BadRows::Stop).unwrap_or_else(|e| panic!("{e}")),
+    );
     let o = clause(&r, OPENAI);
     assert_eq!(
-        (o["rows"].as_u64(), o["base"].as_str(), o["share"].as_str(), o["paid"].as_str(), o["cap_reached_on"].as_str()),
-        (Some(7), Some("700.00"), Some("140.00"), Some("110.00"), Some("2030-12-30"))
+        (
+            o["rows"].as_u64(),
+            o["base"].as_str(),
+            o["share"].as_str(),
+            o["paid"].as_str(),
+            o["cap_reached_on"].as_str()
+        ),
+        (
+            Some(7),
+            Some("700.00"),
+            Some("140.00"),
+            Some("110.00"),
+            Some("2030-12-30")
+        )
     );
-    let years: Vec<String> = o["by_year"].as_array().into_iter().flatten().map(|y| format!("{} {} {} {}", y["year"], y["base"], y["share"], y["paid"])).collect();
-    assert_eq!(years, ["2019 \"200.00\" \"40.00\" \"40.00\"", "2026 \"300.00\" \"60.00\" \"60.00\"", "2030 \"200.00\" \"40.00\" \"10.00\""]);
+    let years: Vec<String> = o["by_year"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|y| format!("{} {} {} {}", y["year"], y["base"], y["share"], y["paid"]))
+        .collect();
+    assert_eq!(
+        years,
+        [
+            "2019 \"200.00\" \"40.00\" \"40.00\"",
+            "2026 \"300.00\" \"60.00\" \"60.00\"",
+            "2030 \"200.00\" \"40.00\" \"10.00\""
+        ]
+    );
 }

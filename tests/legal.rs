@@ -267,3 +267,21 @@ fn diff_reports_a_changed_rate_though_every_decision_stays() {
     assert!(out.starts_with("pay openai to microsoft\n  from 2019-07-22 until 2026-04-27: still due, for other reasons\n"), "{out}");
     assert!(out.contains("after:  owe msft_openai.openai_pays_microsoft: openai pays microsoft 15% of openai revenue"), "{out}");
 }
+
+#[test]
+fn diff_decisions_only_ignores_a_change_that_changes_no_decision() {
+    // `for PARTY` names a beneficiary: shown in reasons, deciding nothing.
+    let rules = root().join("rules");
+    let after = shipped_with("    for microsoft\n", "    for openai\n");
+    let (r, a) = (
+        rules.to_str().unwrap_or_default(),
+        after.to_str().unwrap_or_default(),
+    );
+    let (code, out, _) = covenant(&["diff", "--before", r, "--after", a]);
+    assert_eq!(code, 1, "the reasons changed: {out}");
+    let (code, out, _) = covenant(&["diff", "--before", r, "--after", a, "--decisions"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "0 changed windows in 0 questions\n")
+    );
+}

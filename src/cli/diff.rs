@@ -17,6 +17,9 @@ pub struct Args {
     after: Vec<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Report only windows whose decision changed (not those whose reasons alone changed)
+    #[arg(long)]
+    decisions: bool,
 }
 
 fn engine(paths: &[PathBuf]) -> Result<Engine, Exit> {
@@ -39,7 +42,10 @@ pub fn run(args: Args) -> Exit {
         Ok(e) => e,
         Err(e) => return e,
     };
-    let d = diff::diff(&before, &after);
+    let mut d = diff::diff(&before, &after);
+    if args.decisions {
+        d.changes.retain(|c| c.decision_changed);
+    }
     match args.format {
         Format::Json => outln!("{}", diff::json(&d)),
         Format::Text => out!("{}", diff::text(&d)),
