@@ -156,16 +156,10 @@ impl<'a> Lexer<'a> {
             match token(rest) {
                 Ok((after, (tok, len))) => {
                     let piece = &rest[..len];
-                    match classify(tok, piece) {
-                        Ok(tok) => {
-                            let text = if tok == Tok::Ref { &piece[1..] } else { piece };
-                            out.rest = after;
-                            return Some(Token {
-                                tok,
-                                text,
-                                span: span_of(len),
-                            });
-                        }
+                    // A malformed token is reported, and a token of the intended kind stands
+                    // in for it, so that one bad date or word is one error, not a cascade.
+                    let tok = match classify(tok, piece) {
+                        Ok(tok) => Some(tok),
                         Err((why, help)) => {
                             let mut d = Diagnostic::error("bad-token", span_of(len), why)
                                 .label("not a valid token");
@@ -173,18 +167,17 @@ impl<'a> Lexer<'a> {
                                 d = d.help(help);
                             }
                             out.errors.push(d);
-                            // Stand in a token of the intended kind, so that one bad date or word
-                            // is one error, not a cascade.
-                            if let Some(tok) = stand_in(tok) {
-                                let text = if tok == Tok::Ref { &piece[1..] } else { piece };
-                                out.rest = after;
-                                return Some(Token {
-                                    tok,
-                                    text,
-                                    span: span_of(len),
-                                });
-                            }
+                            stand_in(tok)
                         }
+                    };
+                    if let Some(tok) = tok {
+                        let text = if tok == Tok::Ref { &piece[1..] } else { piece };
+                        out.rest = after;
+                        return Some(Token {
+                            tok,
+                            text,
+                            span: span_of(len),
+                        });
                     }
                     rest = after;
                 }
