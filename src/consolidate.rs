@@ -54,10 +54,76 @@ impl Deps {
 }
 
 /// A day and the assumptions it came from.
+///
+/// A bound is often the latest of several starts or the earliest of several ends (a clause's
+/// `from` and its amendment's day, `until X or EVENT`). Which assumptions can move a given day
+/// across it depends on that day: for a day before the latest of two starts, only an
+/// assumption behind every start still after the day can let it in. So a bound keeps its parts:
+/// the tightest part that rests on no assumption, and each part that rests on some.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Bound {
     pub day: NaiveDate,
+    /// Every assumption behind any part.
     pub deps: Deps,
+    /// The tightest part that rests on no assumption.
+    pub fixed: Option<NaiveDate>,
+    /// The parts that rest on assumptions, with their own days.
+    pub assumed: Vec<(NaiveDate, Deps)>,
+}
+
+impl Bound {
+    /// A day resting on the given assumptions (none: a fixed day).
+    pub fn new(day: NaiveDate, deps: Deps) -> Bound {
+        if deps.is_empty() {
+            Bound::fixed(day)
+        } else {
+            Bound {
+                day,
+                assumed: vec![(day, deps.clone())],
+                deps,
+                fixed: None,
+            }
+        }
+    }
+
+    /// A day that rests on no assumption.
+    pub fn fixed(day: NaiveDate) -> Bound {
+        Bound {
+            day,
+            deps: Deps::none(),
+            fixed: Some(day),
+            assumed: Vec::new(),
+        }
+    }
+
+    /// The assumptions behind the parts that set the day (all of them on a tie): those that
+    /// move the day itself when changed a little.
+    pub fn binding_deps(&self) -> Deps {
+        let mut deps = Deps::none();
+        for (d, x) in &self.assumed {
+            if *d == self.day {
+                deps.add(x);
+            }
+        }
+        deps
+    }
+
+    /// The next day (for `through`): every part moves by one day.
+    pub fn next_day(&self) -> Option<Bound> {
+        Some(Bound {
+            day: self.day.succ_opt()?,
+            deps: self.deps.clone(),
+            fixed: match self.fixed {
+                Some(f) => Some(f.succ_opt()?),
+                None => None,
+            },
+            assumed: self
+                .assumed
+                .iter()
+                .map(|(d, deps)| Some((d.succ_opt()?, deps.clone())))
+                .collect::<Option<Vec<_>>>()?,
+        })
+    }
 }
 
 /// Days `[start, end)`; `None` is the beginning or the end of time.
@@ -77,8 +143,58 @@ impl Interval {
         matches!((&self.start, &self.end), (Some(s), Some(e)) if s.day >= e.day)
     }
 
-    /// The overlap of two intervals; each edge keeps the deps of the side that set it (both,
-    /// on a tie).
+    /// Whether an edge rests on an assumption (so that another value could move it).
+    pub fn is_assumed(&self) -> bool {
+        [&self.start, &self.end]
+            .into_iter()
+            .flatten()
+            .any(|b| !b.deps.is_empty())
+    }
+
+    /// The days on which the parts resting on assumptions start or stop holding.
+    pub fn assumed_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        [&self.start, &self.end]
+            .into_iter()
+            .flatten()
+            .flat_map(|b| b.assumed.iter().map(|(d, _)| *d))
+    }
+
+    /// The assumptions that another value of (one at a time) could move across `day`, letting
+    /// the day into the interval or out of it. In the interval: every assumption behind an edge.
+    /// Outside: only an assumption behind every part that keeps the day out (none, if a fixed
+    /// part keeps it out).
+    pub fn deps_at(&self, day: NaiveDate) -> Deps {
+        let mut failing: Vec<&Deps> = Vec::new();
+        let mut fixed_fails = false;
+        if let Some(s) = &self.start {
+            fixed_fails |= s.fixed.is_some_and(|f| f > day);
+            failing.extend(s.assumed.iter().filter(|(d, _)| *d > day).map(|(_, x)| x));
+        }
+        if let Some(e) = &self.end {
+            fixed_fails |= e.fixed.is_some_and(|f| f <= day);
+            failing.extend(e.assumed.iter().filter(|(d, _)| *d <= day).map(|(_, x)| x));
+        }
+        if fixed_fails {
+            return Deps::none();
+        }
+        let Some((first, rest)) = failing.split_first() else {
+            let mut all = Deps::none();
+            for b in [&self.start, &self.end].into_iter().flatten() {
+                all.add(&b.deps);
+            }
+            return all;
+        };
+        Deps(
+            first
+                .ids()
+                .iter()
+                .copied()
+                .filter(|id| rest.iter().all(|d| d.ids().contains(id)))
+                .collect(),
+        )
+    }
+
+    /// The overlap of two intervals; each edge rests on the assumptions of both sides' edges.
     pub fn intersect(&self, other: &Interval) -> Interval {
         Interval {
             start: later(self.start.as_ref(), other.start.as_ref()),
@@ -90,27 +206,36 @@ impl Interval {
 fn later(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
     match (a, b) {
         (None, x) | (x, None) => x.cloned(),
-        (Some(a), Some(b)) => Some(pick(a, b, a.day > b.day)),
+        (Some(a), Some(b)) => Some(pick(a, b, true)),
     }
 }
 
-fn earlier(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
+/// The earlier of two bounds (`None` is the end of time).
+pub fn earlier(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
     match (a, b) {
         (None, x) | (x, None) => x.cloned(),
-        (Some(a), Some(b)) => Some(pick(a, b, a.day < b.day)),
+        (Some(a), Some(b)) => Some(pick(a, b, false)),
     }
 }
 
-fn pick(a: &Bound, b: &Bound, a_wins: bool) -> Bound {
-    if a.day == b.day {
-        Bound {
-            day: a.day,
-            deps: a.deps.union(&b.deps),
+/// The later (or earlier) of two bounds, keeping the parts of both.
+fn pick(a: &Bound, b: &Bound, latest: bool) -> Bound {
+    let tighter = |x: NaiveDate, y: NaiveDate| if latest { x.max(y) } else { x.min(y) };
+    let mut assumed = a.assumed.clone();
+    for part in &b.assumed {
+        if !assumed.contains(part) {
+            assumed.push(part.clone());
         }
-    } else if a_wins {
-        a.clone()
-    } else {
-        b.clone()
+    }
+    assumed.sort();
+    Bound {
+        day: tighter(a.day, b.day),
+        deps: a.deps.union(&b.deps),
+        fixed: match (a.fixed, b.fixed) {
+            (Some(x), Some(y)) => Some(tighter(x, y)),
+            (x, y) => x.or(y),
+        },
+        assumed,
     }
 }
 
@@ -140,17 +265,14 @@ impl Env {
 
     pub fn day(&self, v: Val<NaiveDate>) -> Bound {
         match v {
-            Val::Lit(day) => Bound {
-                day,
-                deps: Deps::none(),
-            },
-            Val::Assumed(id) => Bound {
-                day: match self.value(id) {
+            Val::Lit(day) => Bound::fixed(day),
+            Val::Assumed(id) => Bound::new(
+                match self.value(id) {
                     Some(Literal::Day(d)) => d,
                     _ => NaiveDate::MIN,
                 },
-                deps: Deps::one(id),
-            },
+                Deps::one(id),
+            ),
         }
     }
 
@@ -612,21 +734,14 @@ impl Agreement1<'_> {
         for alt in &s.terms.end {
             let b = match alt {
                 EndAlt::Until(v) => Some(self.env.day(*v)),
-                EndAlt::Through(v) => {
-                    let b = self.env.day(*v);
-                    b.day.succ_opt().map(|day| Bound { day, deps: b.deps })
-                }
-                EndAlt::Event(e) => {
-                    self.out
-                        .event_days
-                        .get(*e as usize)
-                        .copied()
-                        .flatten()
-                        .map(|day| Bound {
-                            day,
-                            deps: Deps::none(),
-                        })
-                }
+                EndAlt::Through(v) => self.env.day(*v).next_day(),
+                EndAlt::Event(e) => self
+                    .out
+                    .event_days
+                    .get(*e as usize)
+                    .copied()
+                    .flatten()
+                    .map(Bound::fixed),
             };
             end = earlier(end.as_ref(), b.as_ref());
         }

@@ -125,6 +125,23 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
     out
 }
 
+/// Bytes of a long line shown on each side of a span.
+const EXCERPT: usize = 160;
+
+fn floor_char(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(text.len())
+}
+
 /// Adapter giving miette one diagnostic with its source text.
 struct Report<'a> {
     d: &'a Diagnostic,
@@ -149,8 +166,18 @@ impl miette::SourceCode for View<'_> {
         let end = (start + span.len()).min(text.len());
         let first = src.line_of(start).saturating_sub(1).saturating_sub(before);
         let last = src.line_of(end) + after;
-        let from = src.line_start(first).min(start);
-        let to = src.line_start(last).max(end).min(text.len());
+        let mut from = src.line_start(first).min(start);
+        let mut to = src.line_start(last).max(end).min(text.len());
+        // A very long line is shown only around the span (a one-line file of megabytes must
+        // not be echoed whole for each of its problems).
+        let mut end = end;
+        if to - from > 2 * EXCERPT {
+            from = floor_char(text, from.max(start.saturating_sub(EXCERPT)));
+            end = end.min(start + EXCERPT);
+            to = ceil_char(text, to.min(end + EXCERPT));
+            end = ceil_char(text, end).min(to);
+        }
+        let text = src.display_text();
         let window = text.get(from..to).unwrap_or_default();
         let local = SourceSpan::new((start - from).into(), end - start);
         let inner = window.read_span(&local, before, after)?;
@@ -225,4 +252,65 @@ fn labeled(span: Span, label: &str, primary: bool) -> LabeledSpan {
     } else {
         LabeledSpan::new_with_span(text, source_span)
     }
+}
+
+/// Input text as a message may quote it: control and invisible characters escaped (`\r`,
+/// `\u{200b}`), and at most `most` characters, with a count of what was cut. Messages never echo
+/// unbounded or unprintable input.
+pub fn shown(text: &str, most: usize) -> String {
+    let mut out = String::new();
+    let mut chars = text.char_indices();
+    for (n, (_, c)) in chars.by_ref().enumerate() {
+        if n == most {
+            break;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if invisible(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    if let Some((at, _)) = chars.next() {
+        let _ = write!(out, "… ({} more bytes)", text.len() - at);
+    }
+    out
+}
+
+/// [`shown`] for bytes that may not be UTF-8 (invalid sequences shown as U+FFFD).
+pub fn shown_bytes(bytes: &[u8], most: usize) -> String {
+    let cut = bytes.len().min(most.saturating_mul(4));
+    let mut s = shown(
+        &String::from_utf8_lossy(bytes.get(..cut).unwrap_or(bytes)),
+        most,
+    );
+    if cut < bytes.len() && !s.ends_with("bytes)") {
+        let _ = write!(s, "… ({} more bytes)", bytes.len() - cut);
+    }
+    s
+}
+
+/// Characters that print as nothing, or move the cursor: controls, format characters
+/// (zero-width spaces and joiners, direction marks), and the byte-order mark.
+pub fn invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180e}'
+        )
+        || ('\u{200b}'..='\u{200f}').contains(&c)
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2060}'..='\u{206f}').contains(&c)
+        || c == '\u{feff}'
+        || ('\u{fff9}'..='\u{fffb}').contains(&c)
 }

@@ -73,14 +73,16 @@ impl Writer<'_> {
 
     fn same_line(&self, a: u32, b: u32) -> bool {
         let (a, b) = (a.min(b) as usize, a.max(b) as usize);
-        self.text.get(a..b).is_some_and(|s| !s.contains('\n'))
+        self.text
+            .get(a..b)
+            .is_some_and(|s| !s.contains(['\n', '\r']))
     }
 
     fn blank_between(&self, a: u32, b: u32) -> bool {
         let (a, b) = (a.min(b) as usize, a.max(b) as usize);
         self.text
             .get(a..b)
-            .is_some_and(|s| s.matches('\n').count() >= 2)
+            .is_some_and(|s| crate::source::line_starts(s).len() > 2)
     }
 
     /// Attaches the comments that stand on the last statement's line to it.

@@ -46,18 +46,50 @@ pub struct Source {
     pub name: String,
     pub text: Arc<str>,
     line_starts: Vec<usize>,
+    /// The text has a CR not followed by LF.
+    lone_cr: bool,
+    /// The text with lone CRs shown as LF (made once, only for a text that has them).
+    display: std::sync::OnceLock<Arc<str>>,
 }
 
 impl Source {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         let text: Arc<str> = Arc::from(text.into());
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        let line_starts = line_starts(&text);
+        let lone_cr = line_starts
+            .iter()
+            .skip(1)
+            .any(|&s| text.as_bytes().get(s.wrapping_sub(1)) == Some(&b'\r'));
         Source {
             name: name.into(),
             text,
             line_starts,
+            lone_cr,
+            display: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The text as diagnostics show it: lone CRs (which end lines for covenant) become LF, one
+    /// byte for one so that offsets stay put, for renderers that know only LF and CRLF.
+    pub fn display_text(&self) -> &str {
+        if !self.lone_cr {
+            return &self.text;
+        }
+        self.display.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let fixed: String = self
+                .text
+                .char_indices()
+                .map(|(i, c)| {
+                    if c == '\r' && bytes.get(i + 1) != Some(&b'\n') {
+                        '\n'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            Arc::from(fixed)
+        })
     }
 
     /// One-based line and column (in characters) of a byte offset.
@@ -124,6 +156,36 @@ impl Sources {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> u32 {
         self.files.push(Source::new(name, text));
         u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// Puts the files in order of their names (byte order), so that everything numbered by
+    /// file (ids, diagnostics, warnings, charts) is the same whatever order the files were given
+    /// in. Spans made before the sort point at the wrong files: sort before parsing.
+    pub fn sort_by_name(&mut self) {
+        let mut order: Vec<usize> = (0..self.files.len()).collect();
+        order.sort_by(|&a, &b| {
+            let name = |i: usize| self.files.get(i).map(|f| f.name.as_str());
+            name(a).cmp(&name(b))
+        });
+        let mut new_index = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            if let Some(slot) = new_index.get_mut(old) {
+                *slot = u32::try_from(new).unwrap_or(u32::MAX);
+            }
+        }
+        let mut files: Vec<Option<Source>> = std::mem::take(&mut self.files)
+            .into_iter()
+            .map(Some)
+            .collect();
+        self.files = order
+            .iter()
+            .filter_map(|&i| files.get_mut(i).and_then(Option::take))
+            .collect();
+        for (_, id) in &mut self.read {
+            if let Some(&n) = new_index.get(*id as usize) {
+                *id = n;
+            }
+        }
     }
 
     pub fn get(&self, file: u32) -> Option<&Source> {
@@ -207,9 +269,51 @@ impl Sources {
     }
 }
 
-/// Reads a whole file as UTF-8, with errors that name it.
+/// The byte offsets where lines start: after each LF, CRLF or lone CR (all three end a line,
+/// for the lexer and for diagnostics alike).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for i in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+        let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
+        if !crlf {
+            starts.push(i + 1);
+        }
+    }
+    starts
+}
+
+/// The largest rule file read: rule sets are text written by people, and a larger file is a
+/// mistake (a device, a data file), not rules.
+pub const MAX_RULE_FILE: u64 = 256 << 20;
+
+/// Reads a whole file as UTF-8, with errors that name it. Only regular files (and pipes) are
+/// read, and none larger than [`MAX_RULE_FILE`].
 pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, &e))?;
+    let meta = file.metadata().map_err(|e| io_error(path, &e))?;
+    let regular = meta.is_file() || is_pipe(&meta);
+    if !regular {
+        return Err(LoadError::Io {
+            path: path.display().to_string(),
+            reason: "not a regular file".into(),
+        });
+    }
+    let too_large = || LoadError::Io {
+        path: path.display().to_string(),
+        reason: format!("larger than {} MiB: not a rule file", MAX_RULE_FILE >> 20),
+    };
+    if meta.len() > MAX_RULE_FILE {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_RULE_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, &e))?;
+    if bytes.len() as u64 > MAX_RULE_FILE {
+        return Err(too_large());
+    }
     // A byte-order mark says nothing about the rules: drop it, as the CSV reader does.
     let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
         Some(rest) => rest.to_vec(),
@@ -219,19 +323,30 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
         let offset = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let valid = String::from_utf8_lossy(bytes.get(..offset).unwrap_or_default());
-        let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+        let line_start = valid.rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let before = valid.get(line_start..).unwrap_or_default();
         let col = before.chars().count() + 1;
         LoadError::NotUtf8 {
             path: path.display().to_string(),
             offset,
             byte: bytes.get(offset).copied().unwrap_or(0),
-            line: valid.matches('\n').count() + 1,
+            line: line_starts(&valid).len(),
             col,
             text: before.to_string(),
             marker: " ".repeat(col - 1),
         }
     })
+}
+
+#[cfg(unix)]
+fn is_pipe(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_pipe(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// An I/O error in words, without the operating system's error number.

@@ -38,7 +38,8 @@ pub struct Checked {
 }
 
 /// Parses and checks a rule set.
-pub fn check(sources: Sources) -> Result<Checked, Failure> {
+pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
+    sources.sort_by_name();
     let mut diags = Vec::new();
     if sources.is_empty() {
         diags.push(Diagnostic::error(

@@ -407,7 +407,7 @@ impl Engine {
             .unwrap_or_default()
             .iter()
             .flat_map(|c| self.versions(*c).iter())
-            .filter(|v| !v.in_force.is_empty())
+            .filter(|v| live_or_movable(&v.in_force))
     }
 
     fn deploy_effects(
@@ -495,22 +495,21 @@ impl Engine {
             (Some((d, l)), None) => Some((d, l, true)),
             (None, None) => None,
         };
-        let met_bound = met.map(|(day, _, by_launch)| Bound {
-            day,
-            deps: if by_launch {
-                lead_deps.clone()
-            } else {
-                Deps::none()
-            },
+        let met_bound = met.map(|(day, _, by_launch)| {
+            Bound::new(
+                day,
+                if by_launch {
+                    lead_deps.clone()
+                } else {
+                    Deps::none()
+                },
+            )
         });
         // Forbidden until met: "not launched" before a launch is on record, then "launched …,
         // lead not yet met" while the lead runs.
         let launch_bound = launch
             .filter(|l| met_bound.as_ref().is_none_or(|m| l.day < m.day))
-            .map(|l| Bound {
-                day: l.day,
-                deps: Deps::none(),
-            });
+            .map(|l| Bound::fixed(l.day));
         let not_launched = format!("{sentence}: not launched on {cloud_name}");
         let span = |start: Option<Bound>, end: Option<Bound>| {
             v.in_force.intersect(&Interval { start, end })
@@ -592,7 +591,7 @@ impl Engine {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let versions = clauses.iter().flat_map(|c| self.versions(*c).iter());
-        for v in versions.filter(|v| !v.in_force.is_empty()) {
+        for v in versions.filter(|v| live_or_movable(&v.in_force)) {
             let Body::RevenueShare {
                 payer: p,
                 payee: q,
@@ -619,6 +618,12 @@ impl Engine {
             out.push((v.in_force.clone(), r));
         }
     }
+}
+
+/// A version in force some day, or one that another value of an assumption could put in force:
+/// its effects are swept, the latter only for the assumptions it names.
+fn live_or_movable(iv: &Interval) -> bool {
+    !iv.is_empty() || iv.is_assumed()
 }
 
 /// For each clause, the assumptions behind the signing days of its agreement and of the

@@ -5,7 +5,7 @@
 //! An edge that survives the merge and was set by an assumption makes the windows on both sides
 //! depend on it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
@@ -63,26 +63,100 @@ fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
 }
 
 /// Turns effects over intervals into the pieces and windows of a *when* answer.
+///
+/// Time is cut at every edge of an effect in force some day, and at every day where a part of
+/// an edge that rests on an assumption starts or stops holding; one pass over the cuts keeps the
+/// set of effects in force (added at their start, dropped at their end), so the work follows the
+/// cuts and the effects in force at each, never every effect at every cut.
 pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
     // Every edge day, with the assumptions behind it.
     let mut edges: BTreeMap<NaiveDate, Deps> = BTreeMap::new();
-    for (iv, _) in effects.iter().filter(|(iv, _)| !iv.is_empty()) {
+    let mut opens: Vec<(NaiveDate, usize)> = Vec::new();
+    let mut closes: Vec<(NaiveDate, usize)> = Vec::new();
+    let mut active: BTreeSet<usize> = BTreeSet::new();
+    for (i, (iv, _)) in effects.iter().enumerate() {
+        if iv.is_empty() {
+            continue;
+        }
         for b in [&iv.start, &iv.end].into_iter().flatten() {
-            edges.entry(b.day).or_default().add(&b.deps);
+            edges.entry(b.day).or_default().add(&b.binding_deps());
+        }
+        match &iv.start {
+            Some(b) => opens.push((b.day, i)),
+            None => {
+                active.insert(i);
+            }
+        }
+        if let Some(b) = &iv.end {
+            closes.push((b.day, i));
         }
     }
-    let mut pieces: Vec<Window> = Vec::with_capacity(edges.len() + 1);
-    let starts = std::iter::once(None).chain(edges.keys().copied().map(Some));
-    let ends = edges.keys().copied().map(Some).chain(std::iter::once(None));
+    opens.sort_unstable();
+    closes.sort_unstable();
+    // Effects whose edges rest on assumptions, in force or not: another value could move them
+    // across a day and change its answer.
+    let movable: Vec<usize> = effects
+        .iter()
+        .enumerate()
+        .filter(|(_, (iv, _))| iv.is_assumed())
+        .map(|(i, _)| i)
+        .collect();
+    let mut cuts: BTreeSet<NaiveDate> = edges.keys().copied().collect();
+    for &i in &movable {
+        if let Some((iv, _)) = effects.get(i) {
+            cuts.extend(iv.assumed_days());
+        }
+    }
+    let mut pieces: Vec<Window> = Vec::with_capacity(cuts.len() + 1);
+    let (mut next_open, mut next_close) = (0usize, 0usize);
+    let starts = std::iter::once(None).chain(cuts.iter().copied().map(Some));
+    let ends = cuts.iter().copied().map(Some).chain(std::iter::once(None));
     for (from, until) in starts.zip(ends) {
-        let active: Vec<&Reason> = effects
+        if let Some(day) = from {
+            while let Some(&(_, i)) = closes.get(next_close).filter(|(d, _)| *d <= day) {
+                active.remove(&i);
+                next_close += 1;
+            }
+            while let Some(&(_, i)) = opens.get(next_open).filter(|(d, _)| *d <= day) {
+                if effects
+                    .get(i)
+                    .is_some_and(|(iv, _)| iv.end.as_ref().is_none_or(|e| day < e.day))
+                {
+                    active.insert(i);
+                }
+                next_open += 1;
+            }
+        }
+        let in_force: Vec<&Reason> = active
             .iter()
-            .filter(|(iv, _)| !iv.is_empty() && covers(iv, from))
-            .map(|(_, r)| r)
+            .filter_map(|&i| effects.get(i).map(|(_, r)| r))
             .collect();
-        let (decision, reasons) = decide(rule, &active);
+        let (decision, reasons) = decide(rule, &in_force);
+        // What the piece rests on: the edges of every effect in force, the terms of the
+        // reasons, and the assumptions that could move another effect across it.
+        let mut deps = Deps::none();
+        for &i in &active {
+            if let Some((iv, _)) = effects.get(i) {
+                for b in [&iv.start, &iv.end].into_iter().flatten() {
+                    deps.add(&b.deps);
+                }
+            }
+        }
+        for r in &reasons {
+            deps.add(&r.deps);
+        }
+        let day = from.unwrap_or(NaiveDate::MIN);
+        for &i in movable.iter().filter(|i| !active.contains(i)) {
+            if let Some((iv, _)) = effects.get(i) {
+                deps.add(&iv.deps_at(day));
+            }
+        }
         match pieces.last_mut() {
-            Some(last) if last.decision == decision && last.reasons == reasons => {
+            Some(last)
+                if last.decision == decision
+                    && last.reasons == reasons
+                    && last.assumptions == deps =>
+            {
                 last.until = until;
             }
             _ => pieces.push(Window {
@@ -90,7 +164,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
                 until,
                 decision,
                 reasons,
-                assumptions: Deps::none(),
+                assumptions: deps,
             }),
         }
     }
@@ -103,13 +177,6 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
         }
         deps
     };
-    for p in &mut pieces {
-        let mut deps = edge_deps(p);
-        for r in &p.reasons {
-            deps.add(&r.deps);
-        }
-        p.assumptions = deps;
-    }
     let windows = merge(&pieces, &edge_deps);
     When { windows, pieces }
 }
@@ -196,14 +263,9 @@ fn combine(group: &[&Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Window {
     for r in &window.reasons {
         deps.add(&r.deps);
     }
+    for p in group {
+        deps.add(&p.assumptions);
+    }
     window.assumptions = deps;
     window
-}
-
-/// Whether an interval covers the piece starting at `from` (pieces never straddle an edge).
-fn covers(iv: &Interval, from: Option<NaiveDate>) -> bool {
-    match from {
-        None => iv.start.is_none(),
-        Some(day) => iv.contains(day),
-    }
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use iso_currency::Currency;
 use rust_decimal::Decimal;
 
+use super::records::{Next, Record, Records};
 use crate::time::parse_day;
 
 /// One valid ledger row, borrowing its text fields from the record being read.
@@ -49,29 +50,46 @@ pub enum BadRows {
 
 const COLUMNS: [&str; 5] = ["date", "party", "stream", "amount", "currency"];
 
-/// Positions of the five columns in a file's header.
-struct Layout {
+/// The longest header line read: a first line longer than this is no ledger header.
+const HEADER_LIMIT: usize = 64 << 10;
+/// The longest row kept: a longer row is a bad row (memory stays bounded by this, not the file).
+pub const ROW_LIMIT: usize = 16 << 20;
+/// Characters of a bad field quoted in a message.
+const QUOTED: usize = 40;
+
+/// A ledger's header: where its five columns are, and how many fields a row has.
+#[derive(Clone, Debug)]
+pub struct Header {
     at: [usize; 5],
     width: usize,
 }
 
-fn layout(file: &str, header: &csv::ByteRecord) -> Result<Layout, LedgerError> {
+fn layout(file: &str, header: &Record) -> Result<Header, LedgerError> {
+    let fail = |message: String| LedgerError {
+        file: file.to_string(),
+        line: header.line,
+        message,
+    };
+    if header.too_long {
+        return Err(fail(format!(
+            "the first line is longer than {} KiB: a ledger starts with the header `date,party,stream,amount,currency`",
+            HEADER_LIMIT >> 10
+        )));
+    }
     let names: Vec<String> = header
         .iter()
         .map(|h| String::from_utf8_lossy(h).trim().to_ascii_lowercase())
         .collect();
     let mut at = [0usize; 5];
     for (slot, col) in at.iter_mut().zip(COLUMNS) {
-        *slot = names.iter().position(|n| n == col).ok_or_else(|| LedgerError {
-            file: file.to_string(),
-            line: 1,
-            message: format!(
+        *slot = names.iter().position(|n| n == col).ok_or_else(|| {
+            fail(format!(
                 "the header has no `{col}` column (found `{}`; expected `date,party,stream,amount,currency`)",
-                names.join(",")
-            ),
+                crate::diag::shown(&names.join(","), 120)
+            ))
         })?;
     }
-    Ok(Layout {
+    Ok(Header {
         at,
         width: names.len(),
     })
@@ -82,86 +100,110 @@ fn layout(file: &str, header: &csv::ByteRecord) -> Result<Layout, LedgerError> {
 pub enum Start<'h> {
     /// At the beginning of the file: the header comes first.
     Header,
-    /// Past the header (a later part of a file read in parallel): the file's header, and the
-    /// number of lines before this part (added to every line number it reports).
+    /// Past the header (a later part of a file read in parallel): the file's header, the byte
+    /// offset the part starts at, and the number of lines before it (added to every line
+    /// number it reports).
     Body {
-        header: &'h csv::ByteRecord,
+        header: &'h Header,
+        offset: u64,
         lines_before: u64,
     },
 }
 
-/// Reads the header of a ledger.
-pub fn header(file: &str, input: impl Read) -> Result<csv::ByteRecord, LedgerError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(input);
-    let header = reader
-        .byte_headers()
-        .map_err(|e| csv_error(file, &e))?
-        .clone();
-    layout(file, &header)?;
-    Ok(header)
+/// How a read ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// Rows read and accepted.
+    pub rows: u64,
+    /// The read stopped at the offset it was asked to stop at, which fell between two rows.
+    pub stopped: bool,
+    /// Line ends read (the lines before the stop, when it stopped).
+    pub lines: u64,
+    /// The offset the read ended at.
+    pub offset: u64,
+}
+
+fn io_error(file: &str, line: u64, e: &std::io::Error) -> LedgerError {
+    LedgerError {
+        file: file.to_string(),
+        line,
+        message: format!("cannot read: {}", crate::source::describe_io(e)),
+    }
+}
+
+/// Reads the header of a ledger: its layout, and the byte offset and line count after it.
+pub fn header(file: &str, input: impl Read) -> Result<(Header, u64, u64), LedgerError> {
+    let mut records = Records::new(input, 0, HEADER_LIMIT);
+    let mut record = Record::default();
+    match records.next(&mut record) {
+        Ok(Next::Record) => {}
+        Ok(_) => return Err(empty(file)),
+        Err(e) => return Err(io_error(file, 1, &e)),
+    }
+    let header = layout(file, &record)?;
+    Ok((header, records.offset(), records.lines()))
+}
+
+fn empty(file: &str) -> LedgerError {
+    LedgerError {
+        file: file.to_string(),
+        line: 1,
+        message: "the ledger is empty: expected the header `date,party,stream,amount,currency`"
+            .into(),
+    }
 }
 
 /// Reads one ledger (or one part of it), calling `each` with every valid row in file order. Bad
 /// rows stop the read with an error, or are skipped and reported to `skipped` (with their
-/// error) when asked.
+/// error) when asked. With `stop_at`, the read stops at that byte offset if it falls between
+/// two rows, and reads on to the end if not ([`Ended::stopped`] says which).
 pub fn read(
     file: &str,
     input: impl Read,
     start: Start<'_>,
+    stop_at: Option<u64>,
     bad: BadRows,
     mut skipped: impl FnMut(&LedgerError),
     mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
-) -> Result<u64, LedgerError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(matches!(start, Start::Header))
-        .flexible(true)
-        .buffer_capacity(1 << 17)
-        .from_reader(input);
-    let (header, lines_before) = match start {
-        Start::Header => (
-            reader
-                .byte_headers()
-                .map_err(|e| csv_error(file, &e))?
-                .clone(),
-            0,
-        ),
+) -> Result<Ended, LedgerError> {
+    let (offset, lines_before) = match start {
+        Start::Header => (0, 0),
         Start::Body {
-            header,
+            offset,
             lines_before,
-        } => (header.clone(), lines_before),
+            ..
+        } => (offset, lines_before),
     };
-    if header.is_empty() {
-        return Err(LedgerError {
-            file: file.to_string(),
-            line: 1,
-            message: "the ledger is empty: expected the header `date,party,stream,amount,currency`"
-                .into(),
-        });
+    let mut records = Records::new(input, offset, HEADER_LIMIT);
+    if let Some(at) = stop_at {
+        records.stop_at(at);
     }
-    let layout = layout(file, &header)?;
-    let mut record = csv::ByteRecord::new();
+    let mut record = Record::default();
+    let owned;
+    let layout = match start {
+        Start::Body { header, .. } => header,
+        Start::Header => {
+            match records.next(&mut record) {
+                Ok(Next::Record) => {}
+                Ok(_) => return Err(empty(file)),
+                Err(e) => return Err(io_error(file, 1, &e)),
+            }
+            owned = layout(file, &record)?;
+            &owned
+        }
+    };
+    records.set_limit(ROW_LIMIT);
     let mut rows = 0u64;
     let mut last_currency: Option<([u8; 3], Currency)> = None;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let mut err = csv_error(file, &e);
-                err.line += lines_before;
-                match bad {
-                    BadRows::Stop => return Err(err),
-                    BadRows::Skip => {
-                        skipped(&err);
-                        continue;
-                    }
-                }
-            }
+    let stopped = loop {
+        match records.next(&mut record) {
+            Ok(Next::Record) => {}
+            Ok(Next::End) => break false,
+            Ok(Next::Stopped) => break true,
+            Err(e) => return Err(io_error(file, records.lines() + 1 + lines_before, &e)),
         }
-        let line = record.position().map_or(0, |p| p.line()) + lines_before;
-        let outcome = match parse_row(file, line, &record, &layout, &mut last_currency) {
+        let line = record.line + lines_before;
+        let outcome = match parse_row(file, line, &record, layout, &mut last_currency) {
             Ok(row) => each(&row),
             Err(err) => Err(Reject::Bad(err)),
         };
@@ -173,29 +215,20 @@ pub fn read(
                 BadRows::Skip => skipped(&err),
             },
         }
-    }
-    Ok(rows)
-}
-
-fn csv_error(file: &str, e: &csv::Error) -> LedgerError {
-    let line = e.position().map_or(0, |p| p.line());
-    let message = match e.kind() {
-        csv::ErrorKind::Io(io) => format!("cannot read: {io}"),
-        csv::ErrorKind::Utf8 { .. } => "the row is not UTF-8 text".to_string(),
-        _ => e.to_string(),
     };
-    LedgerError {
-        file: file.to_string(),
-        line,
-        message,
-    }
+    Ok(Ended {
+        rows,
+        stopped,
+        lines: records.lines(),
+        offset: records.offset(),
+    })
 }
 
 fn parse_row<'r>(
     file: &str,
     line: u64,
-    record: &'r csv::ByteRecord,
-    layout: &Layout,
+    record: &'r Record,
+    layout: &Header,
     last_currency: &mut Option<([u8; 3], Currency)>,
 ) -> Result<Row<'r>, LedgerError> {
     let fail = |message: String| LedgerError {
@@ -203,6 +236,12 @@ fn parse_row<'r>(
         line,
         message,
     };
+    if record.too_long {
+        return Err(fail(format!(
+            "the row is longer than {} MiB",
+            ROW_LIMIT >> 20
+        )));
+    }
     if record.len() != layout.width {
         return Err(fail(format!(
             "expected {} fields, found {}",
@@ -227,7 +266,7 @@ fn parse_row<'r>(
         None => {
             return Err(fail(format!(
                 "bad date `{}`: dates are written YYYY-MM-DD",
-                String::from_utf8_lossy(bytes(0))
+                crate::diag::shown_bytes(bytes(0), QUOTED)
             )))
         }
     };
@@ -243,7 +282,7 @@ fn parse_row<'r>(
     let amount = parse_amount_bytes(amount_text).ok_or_else(|| {
         fail(format!(
             "bad amount `{}`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits",
-            String::from_utf8_lossy(amount_text)
+            crate::diag::shown_bytes(amount_text, QUOTED)
         ))
     })?;
     let code = bytes(4);
@@ -256,7 +295,7 @@ fn parse_row<'r>(
                 .ok_or_else(|| {
                     fail(format!(
                         "unknown currency `{}`: expected an ISO 4217 code such as `USD`",
-                        String::from_utf8_lossy(code)
+                        crate::diag::shown_bytes(code, QUOTED)
                     ))
                 })?;
             if let Ok(key) = <[u8; 3]>::try_from(code) {

@@ -5,6 +5,7 @@
 //! [`run`] ties them together for a list of ledgers read as one.
 
 pub mod ledger;
+pub mod records;
 pub mod render;
 pub mod revshare;
 
@@ -76,8 +77,7 @@ pub fn run(
         state = match input {
             Input::File(path) => read_file(state, &path, options)?,
             Input::Stream(name, reader) => {
-                let part = read_part(state, &name, reader, Start::Header, options, false);
-                part.into_result()?
+                read_part(state, &name, reader, Start::Header, None, options).into_result()?
             }
         };
     }
@@ -102,9 +102,8 @@ struct Part {
     rows_skipped: u64,
     examples: Vec<LedgerError>,
     error: Option<FinanceError>,
-    /// Newlines and quote characters seen (counted for the first part of a split file).
-    newlines: u64,
-    quotes: u64,
+    /// How the last read ended (where it stopped, and the lines it read).
+    ended: Option<ledger::Ended>,
 }
 
 impl Part {
@@ -115,8 +114,7 @@ impl Part {
             rows_skipped: 0,
             examples: Vec::new(),
             error: None,
-            newlines: 0,
-            quotes: 0,
+            ended: None,
         }
     }
 
@@ -128,25 +126,15 @@ impl Part {
     }
 }
 
-/// A reader that reports progress and, when asked, counts newlines and quotes.
+/// A reader that reports progress.
 struct Counted<R> {
     inner: R,
-    count: bool,
-    newlines: u64,
-    quotes: u64,
     progress: Option<Progress>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let got = buf.get(..n).unwrap_or_default();
-        if self.count {
-            for &b in got {
-                self.newlines += u64::from(b == b'\n');
-                self.quotes += u64::from(b == b'"');
-            }
-        }
         if let Some(p) = &self.progress {
             p(n as u64);
         }
@@ -160,14 +148,11 @@ fn read_part(
     name: &str,
     input: impl Read,
     start: Start<'_>,
+    stop_at: Option<u64>,
     options: &ReadOptions,
-    count: bool,
 ) -> Part {
-    let mut counted = Counted {
+    let counted = Counted {
         inner: input,
-        count,
-        newlines: 0,
-        quotes: 0,
         progress: options.progress.clone(),
     };
     let mut skips: Vec<LedgerError> = Vec::new();
@@ -176,8 +161,9 @@ fn read_part(
     let tallies = &mut state.tallies;
     let result = ledger::read(
         name,
-        &mut counted,
+        counted,
         start,
+        stop_at,
         options.bad_rows,
         |e| {
             skipped += 1;
@@ -190,7 +176,7 @@ fn read_part(
                 return Ok(());
             }
             if !options.parties.is_empty() && !options.parties.contains(row.party) {
-                let mut message = format!("unknown party `{}`", row.party);
+                let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
                 if let Some(best) = crate::check::nearest(row.party, options.parties.iter()) {
                     message.push_str(&format!("; did you mean `{best}`?"));
                 }
@@ -219,59 +205,71 @@ fn read_part(
             Ok(())
         },
     );
-    let _ = result.map(|rows| state.rows_read += rows).map_err(|e| {
-        state.error = Some(failure.take().unwrap_or(FinanceError::Row(e)));
-    });
+    match result {
+        Ok(ended) => {
+            state.rows_read += ended.rows;
+            state.ended = Some(ended);
+        }
+        Err(e) => state.error = Some(failure.take().unwrap_or(FinanceError::Row(e))),
+    }
     state.rows_skipped += skipped;
     for e in skips {
         if state.examples.len() < EXAMPLES {
             state.examples.push(e);
         }
     }
-    state.newlines = counted.newlines;
-    state.quotes = counted.quotes;
     state
 }
 
+fn cannot_read(name: &str, e: &std::io::Error) -> FinanceError {
+    FinanceError::Row(LedgerError {
+        file: name.to_string(),
+        line: 1,
+        message: format!("cannot read: {}", crate::source::describe_io(e)),
+    })
+}
+
 /// Reads a file: in two parts on two threads when it is large, else as a stream.
+///
+/// The second part starts at the first line after the middle, but its rows are trusted only if
+/// the first part, parsing the file from its start, finds that offset between two rows: then the
+/// parse of the second part from there is the parse a one-thread read would make. If the offset
+/// falls inside a row (a quoted field across lines), the first part reads on to the end and the
+/// second part is dropped. If the second part met an error, or its currencies disagree with the
+/// first's, the first part's state reads the second part again in file order, so errors and
+/// skips are exactly those of a one-thread read.
 fn read_file(
     state: Part,
     path: &std::path::Path,
     options: &ReadOptions,
 ) -> Result<Part, FinanceError> {
     let name = path.display().to_string();
-    let open = || {
-        std::fs::File::open(path).map_err(|e| {
-            FinanceError::Row(LedgerError {
-                file: name.clone(),
-                line: 0,
-                message: format!("cannot read: {}", crate::source::describe_io(&e)),
-            })
-        })
-    };
+    let open = || std::fs::File::open(path).map_err(|e| cannot_read(&name, &e));
     let file = open()?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let split = if size >= options.split_from {
+    let meta = file.metadata().map_err(|e| cannot_read(&name, &e))?;
+    if !(meta.is_file() || is_fifo(&meta)) {
+        return Err(FinanceError::Row(LedgerError {
+            file: name.clone(),
+            line: 1,
+            message: "not a regular file: a ledger is a CSV file (or `-` for standard input)"
+                .into(),
+        }));
+    }
+    let size = meta.len();
+    let split = if meta.is_file() && size >= options.split_from {
         split_point(&name, &file, size)
     } else {
         None
     };
-    let Some((header, at)) = split else {
-        // A fresh handle: looking for a split point may have moved `file`'s cursor.
-        return read_part(state, &name, open()?, Start::Header, options, false).into_result();
-    };
     drop(file);
-    let before = state.clone();
-    // Fresh handles: finding the split moved `file`'s cursor.
+    let Some((header, at)) = split else {
+        return read_part(state, &name, open()?, Start::Header, None, options).into_result();
+    };
     let first_file = open()?;
     let mut second_file = open()?;
-    second_file.seek(SeekFrom::Start(at)).map_err(|e| {
-        FinanceError::Row(LedgerError {
-            file: name.clone(),
-            line: 0,
-            message: format!("cannot read: {e}"),
-        })
-    })?;
+    second_file
+        .seek(SeekFrom::Start(at))
+        .map_err(|e| cannot_read(&name, &e))?;
     // The second part starts with fresh sums but the currencies known so far.
     let mut fresh: Vec<Tally> = state
         .tallies
@@ -281,57 +279,47 @@ fn read_file(
     for (f, t) in fresh.iter_mut().zip(&state.tallies) {
         f.currency = t.currency;
     }
+    let body = |lines_before| Start::Body {
+        header: &header,
+        offset: at,
+        lines_before,
+    };
     let (first, second) = std::thread::scope(|scope| {
-        let second = scope.spawn(|| {
-            let start = Start::Body {
-                header: &header,
-                lines_before: 0,
-            };
-            read_part(Part::new(fresh), &name, second_file, start, options, false)
-        });
-        let first = read_part(
-            state,
-            &name,
-            first_file.take(at),
-            Start::Header,
-            options,
-            true,
-        );
+        let second =
+            scope.spawn(|| read_part(Part::new(fresh), &name, second_file, body(0), None, options));
+        let first = read_part(state, &name, first_file, Start::Header, Some(at), options);
         (first, second.join())
     });
-    let Ok(mut second) = second else {
-        return read_part(before, &name, open()?, Start::Header, options, false).into_result();
-    };
-    // An odd number of quotes before the split means it fell inside a quoted field: read the
-    // file again on one thread.
-    if first.quotes % 2 == 1 {
-        return read_part(before, &name, open()?, Start::Header, options, false).into_result();
-    }
     let mut first = first.into_result()?;
-    for e in second.examples.iter_mut() {
-        e.line += first.newlines;
-    }
-    if let Some(FinanceError::Row(e)) = second.error.as_mut() {
-        e.line += first.newlines;
-    }
-    let second = second.into_result()?;
+    let Some(ended) = first.ended.filter(|e| e.stopped) else {
+        // The middle fell inside a row: the first part read the whole file.
+        return Ok(first);
+    };
+    let read_on = |first: Part| -> Result<Part, FinanceError> {
+        let mut rest = open()?;
+        rest.seek(SeekFrom::Start(at))
+            .map_err(|e| cannot_read(&name, &e))?;
+        read_part(first, &name, rest, body(ended.lines), None, options).into_result()
+    };
+    let second = match second {
+        Ok(second) if second.error.is_none() => second,
+        _ => return read_on(first),
+    };
     let mut merged = Vec::with_capacity(first.tallies.len());
-    for (a, b) in std::mem::take(&mut first.tallies)
-        .into_iter()
-        .zip(second.tallies)
-    {
-        let mut a = a;
-        if a.merge(b).is_err() {
+    for (a, b) in first.tallies.iter().zip(&second.tallies) {
+        let mut a = a.clone();
+        if a.merge(b.clone()).is_err() {
             // The parts disagree on a clause's currency: only a read in file order can say
             // which row is the bad one.
-            return read_part(before, &name, open()?, Start::Header, options, false).into_result();
+            return read_on(first);
         }
         merged.push(a);
     }
     first.tallies = merged;
     first.rows_read += second.rows_read;
     first.rows_skipped += second.rows_skipped;
-    for e in second.examples {
+    for mut e in second.examples {
+        e.line += ended.lines;
         if first.examples.len() < EXAMPLES {
             first.examples.push(e);
         }
@@ -339,22 +327,34 @@ fn read_file(
     Ok(first)
 }
 
-/// The header and the byte offset of the first line after the middle of a file.
-fn split_point(name: &str, file: &std::fs::File, size: u64) -> Option<(csv::ByteRecord, u64)> {
+#[cfg(unix)]
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// The header and the byte offset of the first line after the middle of a file. The offset is
+/// only a candidate: [`read_file`] trusts it only if the first part's parse finds a row
+/// boundary there.
+fn split_point(name: &str, file: &std::fs::File, size: u64) -> Option<(ledger::Header, u64)> {
     let mut reader = std::io::BufReader::new(file);
-    let mut line = Vec::new();
-    reader.read_until(b'\n', &mut line).ok()?;
-    if line.contains(&b'"') {
-        return None;
-    }
-    let header = ledger::header(name, line.as_slice()).ok()?;
-    let body = line.len() as u64;
-    let middle = body + (size - body) / 2;
+    let (header, body, _) = ledger::header(name, &mut reader).ok()?;
+    let middle = body.max(size / 2);
+    let mut reader = std::io::BufReader::new(file);
     reader.seek(SeekFrom::Start(middle)).ok()?;
-    line.clear();
+    let mut line = Vec::new();
     let skipped = reader.read_until(b'\n', &mut line).ok()? as u64;
     let at = middle + skipped;
-    (skipped > 0 && at < size).then_some((header, at))
+    // A byte-order mark at the second part's start would be dropped by a fresh parser.
+    let mut head = [0u8; 3];
+    let n = reader.read(&mut head).ok()?;
+    let bom = n == 3 && head == [0xef, 0xbb, 0xbf];
+    (skipped > 0 && at < size && at > body && !bom).then_some((header, at))
 }
 
 /// The plans of every revenue share, or of those named (`agreement.clause`).
@@ -389,10 +389,12 @@ pub struct Position {
     pub currency: Option<iso_currency::Currency>,
     /// What the rows up to the day owe under the clause.
     pub owed: rust_decimal::Decimal,
-    /// The cap in force on the day and what remains under it.
+    /// The cap in force on the day and what remains under it after the day's rows.
     pub cap: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
+    /// The last day, up to and including this one, on which the cap in force on the day was
+    /// reached (from below: a refund that brought the sum under the cap re-opens it).
     pub cap_reached_on: Option<NaiveDate>,
-    /// True when the cap in force on the day was used up before it: revenue of the day owes
+    /// The cap in force on the day was used up by the rows before it: revenue of the day owes
     /// nothing.
     pub exhausted: bool,
 }
@@ -414,22 +416,17 @@ pub fn positions(
         ..options.clone()
     };
     let report = run(plans, inputs, &options)?;
-    let positions = report
-        .tallies
-        .iter()
-        .map(|t| {
-            let cap = t.remaining_at(day);
-            Position {
-                clause: t.plan.qualified.clone(),
-                currency: t.currency,
-                owed: t.paid,
-                cap,
-                cap_reached_on: t.cap_reached_on,
-                // Used up before the day: the day's own rows may still have paid.
-                exhausted: cap.is_some_and(|(_, left)| left <= rust_decimal::Decimal::ZERO)
-                    && t.cap_reached_on.is_some_and(|d| d < day),
-            }
-        })
-        .collect();
+    let mut positions = Vec::with_capacity(report.tallies.len());
+    for t in &report.tallies {
+        let before = t.cap_before(day)?;
+        positions.push(Position {
+            clause: t.plan.qualified.clone(),
+            currency: t.currency,
+            owed: t.paid,
+            cap: t.remaining_at(day),
+            cap_reached_on: before.and_then(|b| b.reached_on),
+            exhausted: before.is_some_and(|b| b.exhausted()),
+        });
+    }
     Ok((report, positions))
 }

@@ -380,6 +380,54 @@ impl Tally {
     }
 }
 
+/// Where a capped share stands on a day, from the rows counted before it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CapBefore {
+    /// The cap in force on the day.
+    pub cap: Decimal,
+    /// The running sum the cap counts, over the rows dated before the day.
+    pub sum: Decimal,
+    /// The last day, up to and including this one, on which the running sum rose to the cap
+    /// from below.
+    pub reached_on: Option<NaiveDate>,
+}
+
+impl CapBefore {
+    /// Nothing is left under the cap for the day's own revenue.
+    pub fn exhausted(&self) -> bool {
+        self.sum >= self.cap
+    }
+}
+
+impl Tally {
+    /// The cap in force on `day` and the running sum it counts from rows dated before the day
+    /// (a finished tally). `None` when no cap is in force that day.
+    pub fn cap_before(&self, day: NaiveDate) -> Result<Option<CapBefore>, FinanceError> {
+        let Some((cap, from)) = self.plan.stretch_at(day).and_then(|(_, s)| s.cap) else {
+            return Ok(None);
+        };
+        let mut sum = Decimal::ZERO;
+        let mut reached_on = None;
+        let mut sum_before = Decimal::ZERO;
+        for (date, d) in self.days.range(from..=day) {
+            let peak = sum.checked_add(d.peak).ok_or_else(|| self.overflow())?;
+            if sum < cap && peak >= cap {
+                reached_on = Some(*date);
+            }
+            if *date < day {
+                sum = sum.checked_add(d.sum).ok_or_else(|| self.overflow())?;
+                sum_before = sum;
+            }
+        }
+        let sum = sum_before;
+        Ok(Some(CapBefore {
+            cap,
+            sum,
+            reached_on,
+        }))
+    }
+}
+
 /// `min(cap, max(0, s))`.
 fn clamp(s: Decimal, cap: Decimal) -> Decimal {
     s.max(Decimal::ZERO).min(cap)

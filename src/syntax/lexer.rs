@@ -115,7 +115,8 @@ impl<'a> Lexer<'a> {
             let start = text.len() - rest.len();
             let span_of = |len: usize| Span::new(file, start, start + len);
             if first == '#' {
-                let len = rest.find('\n').unwrap_or(rest.len());
+                // A comment runs to the end of its line: LF, CRLF or a lone CR.
+                let len = rest.find(['\n', '\r']).unwrap_or(rest.len());
                 let body = rest[..len].trim_end();
                 out.comments.push(Comment {
                     text: body.to_string(),
@@ -428,7 +429,7 @@ fn lex_string(input: &str) -> (usize, Result<String, (usize, String)>) {
                 }
                 None => break,
             },
-            '\n' => {
+            '\n' | '\r' => {
                 return (
                     i,
                     Err((0, "string is not closed before the end of the line".into())),

@@ -1,0 +1,340 @@
+//! CSV records with exact places: the byte offset and the physical line each record starts on.
+//!
+//! The `csv` crate's reader numbers lines by `\n` alone and dates a record from the end of the
+//! one before it, so a lone CR, a CRLF or a blank line puts its line numbers off; and it cannot
+//! say whether a byte offset falls between two records, which reading a file in two parts needs.
+//! This reader drives `csv_core` (the same state machine, so it accepts exactly what the `csv`
+//! crate accepts) over its own buffer: it steps over the line ends between records itself,
+//! counting CR, LF and CRLF alike as one line end, and it can be told to stop at an offset if and
+//! only if that offset falls between two records. Records are bounded in size, so a file with no
+//! line end is an error, not a whole file held in memory.
+
+use std::io::Read;
+
+use csv_core::ReadRecordResult;
+
+/// One record: its fields' bytes and where each field ends.
+#[derive(Debug, Default)]
+pub struct Record {
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    len: usize,
+    /// The physical line (1-based, counted from where the reader started) the record starts on.
+    pub line: u64,
+    /// The record held more bytes than the reader's limit; its fields are not kept.
+    pub too_long: bool,
+}
+
+impl Record {
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the record has no field (never true of a record read).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes of field `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.len {
+            return None;
+        }
+        let end = *self.ends.get(i)?;
+        let start = match i.checked_sub(1) {
+            Some(p) => *self.ends.get(p)?,
+            None => 0,
+        };
+        self.fields.get(start..end)
+    }
+
+    /// Every field, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.len).filter_map(|i| self.get(i))
+    }
+}
+
+/// What [`Records::next`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// A record, now in the caller's [`Record`].
+    Record,
+    /// The end of the input.
+    End,
+    /// The stop offset was reached between two records; nothing past it was read.
+    Stopped,
+}
+
+/// Reads CSV records from a byte stream.
+pub struct Records<R> {
+    input: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    filled: usize,
+    eof: bool,
+    core: csv_core::Reader,
+    /// Absolute offset of `buf[pos]` (the reader may start inside a file).
+    offset: u64,
+    /// Line ends consumed so far.
+    lines: u64,
+    /// The last byte consumed was a CR (a following LF ends no further line).
+    last_cr: bool,
+    stop_at: Option<u64>,
+    /// The stop offset fell inside a record: the reader went on past it.
+    missed: bool,
+    limit: usize,
+}
+
+const BUFFER: usize = 1 << 17;
+
+impl<R: Read> Records<R> {
+    /// A reader of `input`, whose first byte is at `offset` in its file, keeping records of at
+    /// most `limit` bytes.
+    pub fn new(input: R, offset: u64, limit: usize) -> Records<R> {
+        Records {
+            input,
+            buf: vec![0; BUFFER].into_boxed_slice(),
+            pos: 0,
+            filled: 0,
+            eof: false,
+            core: csv_core::Reader::new(),
+            offset,
+            lines: 0,
+            last_cr: false,
+            stop_at: None,
+            missed: false,
+            limit,
+        }
+    }
+
+    /// Stop at `offset` if it falls between two records; else read on to the end.
+    pub fn stop_at(&mut self, offset: u64) {
+        self.stop_at = Some(offset);
+    }
+
+    /// The stop offset fell inside a record, so the reader read on past it.
+    pub fn missed_stop(&self) -> bool {
+        self.missed
+    }
+
+    /// Line ends consumed so far.
+    pub fn lines(&self) -> u64 {
+        self.lines
+    }
+
+    /// The offset of the next byte to be read.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Keeps records of at most `limit` bytes from now on.
+    pub fn set_limit(&mut self, limit: usize) {
+        self.limit = limit;
+    }
+
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.pos < self.filled || self.eof {
+            return Ok(());
+        }
+        loop {
+            match self.input.read(&mut self.buf) {
+                Ok(n) => {
+                    self.pos = 0;
+                    self.filled = n;
+                    self.eof = n == 0;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Counts the line ends in `consumed` (CR, LF and CRLF each end one line) and moves past it.
+    fn consume(&mut self, n: usize) {
+        let consumed = self.buf.get(self.pos..self.pos + n).unwrap_or_default();
+        for i in memchr::memchr2_iter(b'\r', b'\n', consumed) {
+            let after_cr = match i.checked_sub(1) {
+                Some(p) => consumed.get(p) == Some(&b'\r'),
+                None => self.last_cr,
+            };
+            if consumed.get(i) == Some(&b'\r') || !after_cr {
+                self.lines += 1;
+            }
+        }
+        if let Some(&b) = consumed.last() {
+            self.last_cr = b == b'\r';
+        }
+        self.pos += n;
+        self.offset += n as u64;
+    }
+
+    /// Reads the next record into `record`.
+    pub fn next(&mut self, record: &mut Record) -> std::io::Result<Next> {
+        // Line ends between records: stepped over here, where the stop offset can be honoured
+        // exactly (the parser would step over them too, in the same state).
+        loop {
+            if self.stop_at == Some(self.offset) {
+                return Ok(Next::Stopped);
+            }
+            self.fill()?;
+            if self.eof {
+                break;
+            }
+            let avail = self.filled - self.pos;
+            let most = match self.stop_at {
+                Some(s) if s > self.offset => {
+                    avail.min(usize::try_from(s - self.offset).unwrap_or(avail))
+                }
+                _ => avail,
+            };
+            let ends = self
+                .buf
+                .get(self.pos..self.pos + most)
+                .unwrap_or_default()
+                .iter()
+                .take_while(|&&b| b == b'\r' || b == b'\n')
+                .count();
+            self.consume(ends);
+            if ends < most {
+                break;
+            }
+        }
+        record.line = self.lines + 1;
+        record.too_long = false;
+        if record.fields.is_empty() {
+            record.fields.resize(1024, 0);
+        }
+        if record.ends.is_empty() {
+            record.ends.resize(16, 0);
+        }
+        let (mut out, mut ends) = (0usize, 0usize);
+        loop {
+            self.fill()?;
+            let input = self.buf.get(self.pos..self.filled).unwrap_or_default();
+            let (res, nin, nout, nend) = self.core.read_record(
+                input,
+                record.fields.get_mut(out..).unwrap_or_default(),
+                record.ends.get_mut(ends..).unwrap_or_default(),
+            );
+            self.consume(nin);
+            out += nout;
+            ends += nend;
+            match res {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    if record.fields.len() >= self.limit {
+                        record.too_long = true;
+                        out = 0;
+                    } else {
+                        let grown = (record.fields.len() * 2).min(self.limit.max(1024));
+                        record.fields.resize(grown, 0);
+                    }
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    if record.ends.len() >= self.limit / 2 + 16 {
+                        record.too_long = true;
+                        ends = 0;
+                    } else {
+                        let grown = record.ends.len() * 2;
+                        record.ends.resize(grown, 0);
+                    }
+                }
+                ReadRecordResult::Record => {
+                    record.len = if record.too_long { 0 } else { ends };
+                    if self.stop_at.is_some_and(|s| self.offset > s) {
+                        self.stop_at = None;
+                        self.missed = true;
+                    }
+                    return Ok(Next::Record);
+                }
+                ReadRecordResult::End => {
+                    if self.stop_at.is_some() {
+                        self.stop_at = None;
+                        self.missed = true;
+                    }
+                    return Ok(Next::End);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(text: &[u8]) -> Vec<(u64, Vec<String>)> {
+        let mut r = Records::new(text, 0, 1 << 20);
+        let mut rec = Record::default();
+        let mut out = Vec::new();
+        while let Ok(Next::Record) = r.next(&mut rec) {
+            let fields = rec
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            out.push((rec.line, fields));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_count_cr_lf_and_crlf_alike() {
+        for text in [
+            &b"a\nb\nc"[..],
+            b"a\r\nb\r\nc\r\n",
+            b"a\rb\rc\r",
+            b"a\n\rb\r\n\r\nc",
+        ] {
+            let lines: Vec<u64> = all(text).iter().map(|(l, _)| *l).collect();
+            let want = match text {
+                b"a\n\rb\r\n\r\nc" => vec![1, 3, 5],
+                _ => vec![1, 2, 3],
+            };
+            assert_eq!(lines, want, "{:?}", String::from_utf8_lossy(text));
+        }
+        // A quoted field over three lines: the next record starts on line 4.
+        let recs = all(b"x,\"a\nb\r\nc\"\ny,z\n");
+        assert_eq!(recs[1], (4, vec!["y".to_string(), "z".to_string()]));
+        assert_eq!(recs[0].1[1], "a\nb\r\nc");
+    }
+
+    #[test]
+    fn stops_only_between_records() {
+        let text = b"h\n1,\"x\ny\"\n2,z\n";
+        // Offset 9 (after `y"\n`... ) is between records; offset 6 is inside the quoted field.
+        let boundary = text.iter().position(|&b| b == b'2').unwrap_or(0) as u64;
+        let mut r = Records::new(&text[..], 0, 1 << 20);
+        r.stop_at(boundary);
+        let mut rec = Record::default();
+        assert_eq!(r.next(&mut rec).ok(), Some(Next::Record));
+        assert_eq!(r.next(&mut rec).ok(), Some(Next::Record));
+        assert_eq!(r.next(&mut rec).ok(), Some(Next::Stopped));
+        assert_eq!(r.lines(), 3);
+        assert!(!r.missed_stop());
+        let mut r = Records::new(&text[..], 0, 1 << 20);
+        r.stop_at(6);
+        let mut n = 0;
+        while let Ok(Next::Record) = r.next(&mut rec) {
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        assert!(r.missed_stop());
+    }
+
+    #[test]
+    fn records_over_the_limit_are_marked_not_kept() {
+        let mut text = b"a,".to_vec();
+        text.extend(std::iter::repeat_n(b'x', 5000));
+        text.extend(b"\nb,c\n");
+        let mut r = Records::new(text.as_slice(), 0, 2048);
+        let mut rec = Record::default();
+        assert_eq!(r.next(&mut rec).ok(), Some(Next::Record));
+        assert!(rec.too_long);
+        assert_eq!(r.next(&mut rec).ok(), Some(Next::Record));
+        assert!(!rec.too_long);
+        assert_eq!(rec.get(1), Some(&b"c"[..]));
+        assert_eq!(rec.line, 2);
+    }
+}
