@@ -76,6 +76,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         ..
     } = checker;
     rules.sources = sources;
+    diags.extend(cap_currencies(&rules));
     if !diags.iter().any(Diagnostic::is_error) {
         let env = Env::defaults(&rules);
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
@@ -106,6 +107,70 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         rules,
         warnings: diags,
     })
+}
+
+/// A revenue share counts in one currency: a cap amended into another currency than the cap it
+/// replaces is an error at the amendment, naming both.
+fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
+    let currency = |v: Val<crate::money::Money>| match v {
+        Val::Lit(m) => Some(m.currency),
+        Val::Assumed(id) => match rules.assumptions.get(id as usize).map(|a| a.value) {
+            Some(Literal::Money(m)) => Some(m.currency),
+            _ => None,
+        },
+    };
+    // The first cap of each clause: its own, else the first amendment's (in signing order).
+    let mut first: Vec<Option<(iso_currency::Currency, Span)>> = rules
+        .clauses
+        .iter()
+        .map(|c| match &c.terms.body {
+            Body::RevenueShare { cap: Some(cap), .. } => {
+                currency(cap.amount).map(|cur| (cur, c.head))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut amendments: Vec<&Amendment> = rules.amendments.iter().collect();
+    let env = Env::defaults(rules);
+    amendments.sort_by_key(|a| (env.day(a.effective()).day, env.day(a.signed).day, a.span));
+    for a in amendments {
+        for (change, span) in &a.changes {
+            let Change::Amend(clause, terms) = change else {
+                continue;
+            };
+            for term in terms {
+                let AmendTerm::Cap(cap) = term else {
+                    continue;
+                };
+                let Some(cur) = currency(cap.amount) else {
+                    continue;
+                };
+                match first.get_mut(*clause as usize) {
+                    Some(Some((was, at))) if *was != cur => {
+                        let name = rules.clause(*clause).map_or("", |c| c.qualified.as_str());
+                        out.push(
+                            Diagnostic::error(
+                                "cap-currency",
+                                *span,
+                                format!(
+                                    "the cap of `{name}` is amended to {}, but it counts in {}: a revenue share counts in one currency",
+                                    cur.code(),
+                                    was.code()
+                                ),
+                            )
+                            .label(format!("a cap in {}", cur.code()))
+                            .related(*at, format!("the cap in {}", was.code()))
+                            .help(format!("write the amended cap in {}", was.code())),
+                        );
+                    }
+                    Some(slot @ None) => *slot = Some((cur, *span)),
+                    _ => {}
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Clauses whose windows are empty in every consolidated version (`from` after `until`, say).

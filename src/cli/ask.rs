@@ -48,17 +48,15 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
     let text = args.question.join(" ");
     let text = text.trim();
     if text.is_empty() {
-        eprintln!(
-            "error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`"
-        );
+        errln!("error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`");
         return Exit::Error;
     }
     let q = match engine.parse(text) {
         Ok(q) => q,
         Err(e) => {
-            eprintln!("error: question:{}: {}", e.column, e.message);
-            eprintln!("  {text}");
-            eprintln!("  {}^", " ".repeat(e.column.saturating_sub(1)));
+            errln!("error: question:{}: {}", e.column, e.message);
+            errln!("  {text}");
+            errln!("  {}^", " ".repeat(e.column.saturating_sub(1)));
             return Exit::Error;
         }
     };
@@ -73,7 +71,7 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             let mut ledger = None;
             if !args.ledgers.is_empty() {
                 if !matches!(q.subject, covenant::Subject::Pay { .. }) {
-                    eprintln!("error: --ledger goes with a `pay PAYER to PAYEE at DAY` question");
+                    errln!("error: --ledger goes with a `pay PAYER to PAYEE at DAY` question");
                     return Exit::Error;
                 }
                 match ledger::apply(
@@ -86,7 +84,7 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
                 ) {
                     Ok(l) => ledger = Some(l),
                     Err(msg) => {
-                        eprintln!("error: {msg}");
+                        errln!("error: {msg}");
                         return Exit::Error;
                     }
                 }
@@ -114,7 +112,7 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
         }
         None => {
             if !args.ledgers.is_empty() {
-                eprintln!("error: --ledger needs a day: `pay PAYER to PAYEE at DAY`");
+                errln!("error: --ledger needs a day: `pay PAYER to PAYEE at DAY`");
                 return Exit::Error;
             }
             let when = engine.when(q.subject);
@@ -136,7 +134,7 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
         match std::fs::File::open(path) {
             Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
-                eprintln!(
+                errln!(
                     "error: cannot read `{}`: {}",
                     path.display(),
                     covenant::source::describe_io(&e)
@@ -151,7 +149,7 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
         Ok(()) => Exit::Yes,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Yes,
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            errln!("error: {}: {e}", path.display());
             Exit::Error
         }
     }

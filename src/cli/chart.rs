@@ -20,7 +20,7 @@ pub fn run(args: Args) -> Exit {
     };
     let to_stdout = args.out.as_os_str() == "-";
     if !to_stdout && args.out.extension().is_none_or(|e| e != "svg") {
-        eprintln!(
+        errln!(
             "error: --out `{}`: the chart is SVG; name the file `….svg` (or `-` for stdout)",
             args.out.display()
         );
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Exit {
         return Exit::Yes;
     }
     if let Err(e) = std::fs::write(&args.out, svg) {
-        eprintln!(
+        errln!(
             "error: cannot write `{}`: {}",
             args.out.display(),
             covenant::source::describe_io(&e)

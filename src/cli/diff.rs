@@ -50,7 +50,7 @@ pub fn run(args: Args) -> Exit {
         Format::Json => outln!("{}", diff::json(&d)),
         Format::Text => out!("{}", diff::text(&d)),
     }
-    if d.changes.is_empty() {
+    if d.is_empty() {
         Exit::Yes
     } else {
         Exit::No

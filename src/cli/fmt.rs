@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Exit {
             match sources.load_path(path) {
                 Ok(()) => files.extend(sources.iter().map(|(_, s)| PathBuf::from(&s.name))),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     failed = true;
                 }
             }
@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Exit {
         let text = match covenant::source::read_text(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 failed = true;
                 continue;
             }
@@ -52,7 +52,7 @@ pub fn run(args: Args) -> Exit {
                 if args.check {
                     outln!("{name}: would be reformatted");
                 } else if let Err(e) = std::fs::write(path, formatted) {
-                    eprintln!("error: cannot write `{name}`: {e}");
+                    errln!("error: cannot write `{name}`: {e}");
                     failed = true;
                 } else {
                     outln!("{name}: formatted");

@@ -18,6 +18,21 @@ macro_rules! outln {
     };
 }
 
+/// Writes to stderr; a closed or full stderr is ignored (the exit code still tells), so that
+/// reporting a problem can never become a crash.
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::covenant_cli::write_err(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// [`errln!`] without the newline.
+macro_rules! err {
+    ($($arg:tt)*) => {
+        $crate::covenant_cli::write_err(format_args!($($arg)*))
+    };
+}
+
 pub fn write_out(args: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
@@ -25,9 +40,19 @@ pub fn write_out(args: std::fmt::Arguments<'_>) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }
-        eprintln!("error: cannot write the output: {e}");
+        // A full disk is not a closed pipe: what was not written is lost, so the run fails.
+        write_err(format_args!(
+            "error: cannot write to standard output: {}\n",
+            covenant::source::describe_io(&e)
+        ));
         std::process::exit(2);
     }
+}
+
+pub fn write_err(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_fmt(args).and_then(|()| stderr.flush());
 }
 
 mod ask;
@@ -147,18 +172,16 @@ impl ReadArgs {
             .map(|d| day_arg("--as-of", d))
             .transpose()
             .map_err(|msg| {
-                eprintln!("error: {msg}");
+                errln!("error: {msg}");
                 Exit::Error
             })?;
         let overrides = overrides(&rules, &self.set).map_err(|msg| {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             Exit::Error
         })?;
         let sources = rules.sources.clone();
         covenant::Engine::new(rules, &covenant::Options { overrides, as_of }).map_err(|diags| {
-            eprintln!(
-                "error: read with these --set and --as-of values, the rules are inconsistent:"
-            );
+            errln!("error: read with these --set and --as-of values, the rules are inconsistent:");
             report(&diags, &sources);
             Exit::Error
         })
@@ -183,14 +206,14 @@ pub fn style() -> Style {
 pub fn report(diags: &[Diagnostic], sources: &Sources) {
     const MOST: usize = 100;
     let shown = diags.get(..MOST).unwrap_or(diags);
-    eprint!("{}", diag::render(shown, sources, style()));
+    err!("{}", diag::render(shown, sources, style()));
     if diags.len() > MOST {
-        eprintln!("… and {} more", diags.len() - MOST);
+        errln!("… and {} more", diags.len() - MOST);
     }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 {
-        eprintln!(
+        errln!(
             "{errors} error{}{}",
             if errors == 1 { "" } else { "s" },
             if warnings > 0 {
@@ -213,7 +236,7 @@ pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
         let mut sources = Sources::new();
         for path in &args.rules {
             if let Err(e) = sources.load_path(path) {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return Err(Exit::Error);
             }
         }

@@ -74,10 +74,10 @@ pub fn inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Option<Progress>), Strin
 /// Prints the skipped rows' examples and count.
 pub fn report_skips(report: &covenant::finance::revshare::Report) {
     for e in &report.skipped_examples {
-        eprintln!("skipped: {e}");
+        errln!("skipped: {e}");
     }
     if report.rows_skipped > 0 {
-        eprintln!("skipped {} invalid rows", report.rows_skipped);
+        errln!("skipped {} invalid rows", report.rows_skipped);
     }
 }
 
@@ -89,14 +89,14 @@ pub fn run(args: Args) -> Exit {
     let plans = match finance::plans(&engine, &args.clauses) {
         Ok(p) => p,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             return Exit::Error;
         }
     };
     let (inputs, progress) = match inputs(&args.ledgers) {
         Ok(i) => i,
         Err(msg) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             return Exit::Error;
         }
     };
@@ -114,7 +114,7 @@ pub fn run(args: Args) -> Exit {
     let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return Exit::Error;
         }
     };

@@ -29,7 +29,7 @@ pub fn run(args: Args) -> Exit {
                 }
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 invalid = true;
             }
         }

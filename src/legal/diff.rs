@@ -6,8 +6,8 @@
 //! the days whose decision differs are reported as windows, with the reasons on both sides; so
 //! are the days whose decision stays but whose reasons change (another clause decides, or the
 //! deciding clause now says something else, such as a new rate), marked as such.
-//! Questions are matched by the names of their ids; an id only one side declares is listed
-//! apart.
+//! Questions are matched by the names of their ids; a question only one side can be asked (an
+//! id it alone declares) is a change too, listed with its answers on that side.
 
 use chrono::NaiveDate;
 
@@ -29,128 +29,122 @@ pub struct Change {
     pub reasons_after: Vec<Reason>,
 }
 
+/// Which rule set a question exists in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Before,
+    After,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+}
+
+/// A question only one rule set can be asked (an id it alone declares), with its answers there.
+#[derive(Clone, Debug)]
+pub struct OneSided {
+    pub question: String,
+    pub side: Side,
+    pub windows: Vec<Window>,
+}
+
 /// The comparison of two rule sets.
 #[derive(Clone, Debug, Default)]
 pub struct Diff {
     pub changes: Vec<Change>,
+    /// Questions only one side can be asked: changes too.
+    pub one_sided: Vec<OneSided>,
     /// Ids declared by only one side, as `kind id (before|after only)`.
     pub unmatched: Vec<String>,
 }
 
-fn names<'a>(list: impl Iterator<Item = &'a str>) -> Vec<String> {
-    list.map(String::from).collect()
-}
-
-/// Names both sides declare, in the `after` side's order, and the names only one side declares.
-fn matched(
-    kind: &str,
-    before: Vec<String>,
-    after: Vec<String>,
-    unmatched: &mut Vec<String>,
-) -> Vec<String> {
-    for b in &before {
-        if !after.contains(b) {
-            unmatched.push(format!("{kind} {b} (before only)"));
-        }
+impl Diff {
+    /// Whether anything changed: a window of a question both sides answer, or a question only
+    /// one side has.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.one_sided.is_empty()
     }
-    for a in &after {
-        if !before.contains(a) {
-            unmatched.push(format!("{kind} {a} (after only)"));
-        }
-    }
-    after.into_iter().filter(|a| before.contains(a)).collect()
 }
 
-fn id(map: &crate::model::NameMap, name: &str) -> u32 {
-    map.get(name).copied().unwrap_or(0)
-}
-
-/// Every question both rule sets can answer, as (words, subject before, subject after).
-fn questions(
-    b: &RuleSet,
-    a: &RuleSet,
-    unmatched: &mut Vec<String>,
-) -> Vec<(String, Subject, Subject)> {
-    let products = matched(
-        "product",
-        names(b.products.iter().map(|p| p.name.id.as_str())),
-        names(a.products.iter().map(|p| p.name.id.as_str())),
-        unmatched,
-    );
-    let clouds = matched(
-        "cloud",
-        names(b.clouds.iter().map(|c| c.name.id.as_str())),
-        names(a.clouds.iter().map(|c| c.name.id.as_str())),
-        unmatched,
-    );
-    let parties = matched(
-        "party",
-        names(b.parties.iter().map(|p| p.name.id.as_str())),
-        names(a.parties.iter().map(|p| p.name.id.as_str())),
-        unmatched,
-    );
+/// Every question a rule set can be asked about its own ids, in words, with its subject.
+fn questions(r: &RuleSet) -> Vec<(String, Subject)> {
+    let ids = |n: &crate::model::NameMap, name: &str| n.get(name).copied().unwrap_or(0);
     let mut out = Vec::new();
-    for p in &products {
-        let (pb, pa) = (id(&b.names.products, p), id(&a.names.products, p));
-        for c in &clouds {
-            let (cb, ca) = (id(&b.names.clouds, c), id(&a.names.clouds, c));
+    for product in &r.products {
+        let p = product.name.id.as_str();
+        let pid = ids(&r.names.products, p);
+        for cloud in &r.clouds {
+            let c = cloud.name.id.as_str();
+            let cid = ids(&r.names.clouds, c);
             out.push((
                 format!("deploy {p} on {c}"),
                 Subject::Deploy {
-                    product: pb,
-                    cloud: cb,
-                },
-                Subject::Deploy {
-                    product: pa,
-                    cloud: ca,
+                    product: pid,
+                    cloud: cid,
                 },
             ));
             out.push((
                 format!("launch {p} on {c}"),
                 Subject::Launch {
-                    product: pb,
-                    cloud: cb,
-                },
-                Subject::Launch {
-                    product: pa,
-                    cloud: ca,
+                    product: pid,
+                    cloud: cid,
                 },
             ));
         }
-        for q in &parties {
-            let (qb, qa) = (id(&b.names.parties, q), id(&a.names.parties, q));
+        for party in &r.parties {
+            let q = party.name.id.as_str();
+            let qid = ids(&r.names.parties, q);
             out.push((
                 format!("use {p} by {q}"),
                 Subject::Use {
-                    product: pb,
-                    party: qb,
-                },
-                Subject::Use {
-                    product: pa,
-                    party: qa,
+                    product: pid,
+                    party: qid,
                 },
             ));
             out.push((
                 format!("license {p} to {q}"),
                 Subject::License {
-                    product: pb,
-                    party: qb,
-                },
-                Subject::License {
-                    product: pa,
-                    party: qa,
+                    product: pid,
+                    party: qid,
                 },
             ));
         }
     }
-    for x in &parties {
-        for y in &parties {
-            let s = |r: &RuleSet| Subject::Pay {
-                payer: id(&r.names.parties, x),
-                payee: id(&r.names.parties, y),
-            };
-            out.push((format!("pay {x} to {y}"), s(b), s(a)));
+    for x in &r.parties {
+        for y in &r.parties {
+            let (x, y) = (x.name.id.as_str(), y.name.id.as_str());
+            out.push((
+                format!("pay {x} to {y}"),
+                Subject::Pay {
+                    payer: ids(&r.names.parties, x),
+                    payee: ids(&r.names.parties, y),
+                },
+            ));
         }
+    }
+    out
+}
+
+/// Ids declared by one side only, as `kind id (before|after only)`.
+fn unmatched(b: &RuleSet, a: &RuleSet) -> Vec<String> {
+    let mut out = Vec::new();
+    let kinds: [(&str, &crate::model::NameMap, &crate::model::NameMap); 3] = [
+        ("product", &b.names.products, &a.names.products),
+        ("cloud", &b.names.clouds, &a.names.clouds),
+        ("party", &b.names.parties, &a.names.parties),
+    ];
+    for (kind, nb, na) in kinds {
+        let mut before: Vec<&String> = nb.keys().filter(|k| !na.contains_key(*k)).collect();
+        let mut after: Vec<&String> = na.keys().filter(|k| !nb.contains_key(*k)).collect();
+        before.sort();
+        after.sort();
+        out.extend(before.iter().map(|k| format!("{kind} {k} (before only)")));
+        out.extend(after.iter().map(|k| format!("{kind} {k} (after only)")));
     }
     out
 }
@@ -164,8 +158,37 @@ fn window_at(windows: &[Window], day: Option<NaiveDate>) -> Option<&Window> {
 
 /// Compares two compiled rule sets.
 pub fn diff(before: &Engine, after: &Engine) -> Diff {
-    let mut out = Diff::default();
-    for (question, sb, sa) in questions(before.rules(), after.rules(), &mut out.unmatched) {
+    let mut out = Diff {
+        unmatched: unmatched(before.rules(), after.rules()),
+        ..Diff::default()
+    };
+    let qb = questions(before.rules());
+    let qa = questions(after.rules());
+    let in_after: rustc_hash::FxHashMap<&str, Subject> =
+        qa.iter().map(|(q, s)| (q.as_str(), *s)).collect();
+    let in_before: rustc_hash::FxHashSet<&str> = qb.iter().map(|(q, _)| q.as_str()).collect();
+    for (question, sb) in &qb {
+        if !in_after.contains_key(question.as_str()) {
+            out.one_sided.push(OneSided {
+                question: question.clone(),
+                side: Side::Before,
+                windows: before.when(*sb).into_owned().windows,
+            });
+        }
+    }
+    for (question, sa) in &qa {
+        if !in_before.contains(question.as_str()) {
+            out.one_sided.push(OneSided {
+                question: question.clone(),
+                side: Side::After,
+                windows: after.when(*sa).into_owned().windows,
+            });
+        }
+    }
+    let both = qb
+        .iter()
+        .filter_map(|(q, sb)| in_after.get(q.as_str()).map(|sa| (q.clone(), *sb, *sa)));
+    for (question, sb, sa) in both {
         let wb = before.when(sb);
         let wa = after.when(sa);
         // Pieces, not windows: they split wherever a reason's detail changes too.
@@ -246,7 +269,23 @@ pub fn json(d: &Diff) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({ "changes": changes, "unmatched": d.unmatched })
+    let one_sided: Vec<serde_json::Value> = d
+        .one_sided
+        .iter()
+        .map(|o| {
+            serde_json::json!({
+                "question": o.question,
+                "side": o.side.as_str(),
+                "windows": o.windows.iter().map(|w| serde_json::json!({
+                    "from": day(w.from),
+                    "until": day(w.until),
+                    "decision": w.decision.as_str(),
+                    "reasons": w.reasons.iter().map(reason_json).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({ "changes": changes, "one_sided": one_sided, "unmatched": d.unmatched })
 }
 
 /// The diff for people, grouped by question.
@@ -289,8 +328,26 @@ pub fn text(d: &Diff) -> String {
         let _ = writeln!(out, "    before: {}", reasons(&c.reasons_before));
         let _ = writeln!(out, "    after:  {}", reasons(&c.reasons_after));
     }
+    for o in &d.one_sided {
+        let _ = writeln!(out, "{} ({} only)", o.question, o.side.as_str());
+        for w in &o.windows {
+            let (from, until) = (w.from, w.until);
+            let c = Change {
+                question: String::new(),
+                decision_changed: false,
+                from,
+                until,
+                before: w.decision,
+                after: w.decision,
+                reasons_before: Vec::new(),
+                reasons_after: Vec::new(),
+            };
+            let _ = writeln!(out, "  {}: {}", span(&c), w.decision.as_str());
+            let _ = writeln!(out, "    {}", reasons(&w.reasons));
+        }
+    }
     for u in &d.unmatched {
-        let _ = writeln!(out, "not compared: {u}");
+        let _ = writeln!(out, "only one side declares {u}");
     }
     let questions = {
         let mut q: Vec<&str> = d.changes.iter().map(|c| c.question.as_str()).collect();
@@ -299,9 +356,10 @@ pub fn text(d: &Diff) -> String {
     };
     let _ = writeln!(
         out,
-        "{} changed windows in {} questions",
+        "{} changed windows in {} questions; {} questions on one side only",
         d.changes.len(),
-        questions
+        questions,
+        d.one_sided.len()
     );
     out
 }
