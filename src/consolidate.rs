@@ -151,12 +151,13 @@ impl Interval {
             .any(|b| !b.deps.is_empty())
     }
 
-    /// The days on which the parts resting on assumptions start or stop holding.
-    pub fn assumed_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+    /// The days on which the parts of the edges start or stop holding (where
+    /// [`Interval::deps_at`] can change).
+    pub fn part_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
         [&self.start, &self.end]
             .into_iter()
             .flatten()
-            .flat_map(|b| b.assumed.iter().map(|(d, _)| *d))
+            .flat_map(|b| b.assumed.iter().map(|(d, _)| *d).chain(b.fixed))
     }
 
     /// The assumptions that another value of (one at a time) could move across `day`, letting

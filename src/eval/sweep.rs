@@ -104,7 +104,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
     let mut cuts: BTreeSet<NaiveDate> = edges.keys().copied().collect();
     for &i in &movable {
         if let Some((iv, _)) = effects.get(i) {
-            cuts.extend(iv.assumed_days());
+            cuts.extend(iv.part_days());
         }
     }
     let mut pieces: Vec<Window> = Vec::with_capacity(cuts.len() + 1);

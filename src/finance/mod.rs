@@ -32,6 +32,10 @@ pub struct ReadOptions {
     pub progress: Option<Progress>,
     /// Files of at least this many bytes are read in two parts on two threads.
     pub split_from: u64,
+    /// Where to try the split (the first line start at or after this offset) instead of the
+    /// middle: for tests that split a file at every offset.
+    #[doc(hidden)]
+    pub split_near: Option<u64>,
     /// The declared parties: a row of any other party is a bad row (a typo in a ledger must not
     /// silently drop revenue). Empty: any party is accepted.
     pub parties: Arc<rustc_hash::FxHashSet<String>>,
@@ -44,6 +48,7 @@ impl ReadOptions {
             through: None,
             progress: None,
             split_from: 16 << 20,
+            split_near: None,
             parties: Arc::default(),
         }
     }
@@ -257,7 +262,7 @@ fn read_file(
     }
     let size = meta.len();
     let split = if meta.is_file() && size >= options.split_from {
-        split_point(&name, &file, size)
+        split_point(&name, &file, size, options.split_near)
     } else {
         None
     };
@@ -341,10 +346,15 @@ fn is_fifo(_: &std::fs::Metadata) -> bool {
 /// The header and the byte offset of the first line after the middle of a file. The offset is
 /// only a candidate: [`read_file`] trusts it only if the first part's parse finds a row
 /// boundary there.
-fn split_point(name: &str, file: &std::fs::File, size: u64) -> Option<(ledger::Header, u64)> {
+fn split_point(
+    name: &str,
+    file: &std::fs::File,
+    size: u64,
+    near: Option<u64>,
+) -> Option<(ledger::Header, u64)> {
     let mut reader = std::io::BufReader::new(file);
     let (header, body, _) = ledger::header(name, &mut reader).ok()?;
-    let middle = body.max(size / 2);
+    let middle = body.max(near.unwrap_or(size / 2));
     let mut reader = std::io::BufReader::new(file);
     reader.seek(SeekFrom::Start(middle)).ok()?;
     let mut line = Vec::new();

@@ -354,12 +354,15 @@ pub fn text(d: &Diff) -> String {
         q.dedup();
         q.len()
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "{} changed windows in {} questions; {} questions on one side only",
+        "{} changed windows in {} questions",
         d.changes.len(),
-        questions,
-        d.one_sided.len()
+        questions
     );
+    if !d.one_sided.is_empty() {
+        let _ = write!(out, "; {} questions on one side only", d.one_sided.len());
+    }
+    out.push('\n');
     out
 }
