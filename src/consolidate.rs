@@ -127,10 +127,13 @@ impl Bound {
 }
 
 /// Days `[start, end)`; `None` is the beginning or the end of time.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Interval {
     pub start: Option<Bound>,
     pub end: Option<Bound>,
+    /// Assumptions behind what holds over the interval whatever the day (amendment days that
+    /// another value could reorder, changing a clause's text).
+    pub rests_on: Deps,
 }
 
 impl Interval {
@@ -145,10 +148,20 @@ impl Interval {
 
     /// Whether an edge rests on an assumption (so that another value could move it).
     pub fn is_assumed(&self) -> bool {
-        [&self.start, &self.end]
-            .into_iter()
-            .flatten()
-            .any(|b| !b.deps.is_empty())
+        !self.rests_on.is_empty()
+            || [&self.start, &self.end]
+                .into_iter()
+                .flatten()
+                .any(|b| !b.deps.is_empty())
+    }
+
+    /// Every assumption behind the interval: its edges' and what it rests on.
+    pub fn all_deps(&self) -> Deps {
+        let mut all = self.rests_on.clone();
+        for b in [&self.start, &self.end].into_iter().flatten() {
+            all.add(&b.deps);
+        }
+        all
     }
 
     /// The days on which the parts of the edges start or stop holding (where
@@ -163,7 +176,7 @@ impl Interval {
     /// The assumptions that another value of (one at a time) could move across `day`, letting
     /// the day into the interval or out of it. In the interval: every assumption behind an edge.
     /// Outside: only an assumption behind every part that keeps the day out (none, if a fixed
-    /// part keeps it out).
+    /// part keeps it out). Always: what the interval rests on.
     pub fn deps_at(&self, day: NaiveDate) -> Deps {
         let mut failing: Vec<&Deps> = Vec::new();
         let mut fixed_fails = false;
@@ -176,23 +189,20 @@ impl Interval {
             failing.extend(e.assumed.iter().filter(|(d, _)| *d <= day).map(|(_, x)| x));
         }
         if fixed_fails {
-            return Deps::none();
+            return self.rests_on.clone();
         }
         let Some((first, rest)) = failing.split_first() else {
-            let mut all = Deps::none();
-            for b in [&self.start, &self.end].into_iter().flatten() {
-                all.add(&b.deps);
-            }
-            return all;
+            return self.all_deps();
         };
-        Deps(
+        let shared = Deps(
             first
                 .ids()
                 .iter()
                 .copied()
                 .filter(|id| rest.iter().all(|d| d.ids().contains(id)))
                 .collect(),
-        )
+        );
+        shared.union(&self.rests_on)
     }
 
     /// The overlap of two intervals; each edge rests on the assumptions of both sides' edges.
@@ -200,6 +210,7 @@ impl Interval {
         Interval {
             start: later(self.start.as_ref(), other.start.as_ref()),
             end: earlier(self.end.as_ref(), other.end.as_ref()),
+            rests_on: self.rests_on.union(&other.rests_on),
         }
     }
 }
@@ -393,6 +404,7 @@ pub fn consolidate(
             amendments,
             last: std::collections::HashMap::new(),
             conflicted: std::collections::HashSet::new(),
+            movable: Vec::new(),
         }
         .run();
     }
@@ -426,6 +438,9 @@ struct Agreement1<'a> {
     last: std::collections::HashMap<ClauseId, usize>,
     /// Clauses already reported as changed twice on one day.
     conflicted: std::collections::HashSet<ClauseId>,
+    /// Amendments whose effective day rests on an assumption: that day, and the clauses they
+    /// change (sorted).
+    movable: Vec<(Bound, Vec<ClauseId>)>,
 }
 
 impl Agreement1<'_> {
@@ -463,6 +478,24 @@ impl Agreement1<'_> {
                 })
             })
             .collect();
+        // Amendments whose effective day rests on an assumption, with the clauses they change:
+        // another value could reorder them, so each version of those clauses rests on them.
+        let movable: Vec<(Bound, Vec<ClauseId>)> = amendments
+            .iter()
+            .filter(|(_, eff, _)| !eff.deps.is_empty())
+            .filter_map(|(am, eff, _)| {
+                let a = rules.amendments.get(*am as usize)?;
+                let mut touched: Vec<ClauseId> = a
+                    .changes
+                    .iter()
+                    .flat_map(|(c, _)| self.touched(c))
+                    .collect();
+                touched.sort_unstable();
+                touched.dedup();
+                Some((eff.clone(), touched))
+            })
+            .collect();
+        self.movable = movable;
         let mut stretch_start: Option<Bound> = None;
         for (am, effective, signed) in &amendments {
             if effective.day < signed.day {
@@ -486,6 +519,7 @@ impl Agreement1<'_> {
             let stretch = Interval {
                 start: stretch_start.clone(),
                 end: Some(effective.clone()),
+                rests_on: Deps::none(),
             };
             self.emit(&states, &stretch);
             self.apply(*am, effective, &mut states);
@@ -494,8 +528,22 @@ impl Agreement1<'_> {
         let last = Interval {
             start: stretch_start,
             end: None,
+            rests_on: Deps::none(),
         };
         self.emit(&states, &last);
+    }
+
+    /// A stretch as one clause reads it: another value of a movable amendment's day could
+    /// reorder the amendments of the clause and so change its text on any day, so every
+    /// version of the clause rests on those days.
+    fn stretch_for(&self, clause: ClauseId, stretch: &Interval) -> Interval {
+        let mut out = stretch.clone();
+        for (eff, touched) in &self.movable {
+            if touched.binary_search(&clause).is_ok() {
+                out.rests_on.add(&eff.deps);
+            }
+        }
+        out
     }
 
     fn same_day_conflicts(&mut self, amendments: &[(AmendmentId, Bound, Bound)]) {
@@ -673,6 +721,13 @@ impl Agreement1<'_> {
             return;
         }
         for s in states.iter().filter(|s| s.alive) {
+            let own;
+            let stretch = if self.movable.is_empty() {
+                stretch
+            } else {
+                own = self.stretch_for(s.clause, stretch);
+                &own
+            };
             let window = self.window(s);
             let in_force = window.intersect(stretch);
             let cap_from = match &s.terms.body {
@@ -749,6 +804,7 @@ impl Agreement1<'_> {
         Interval {
             start: Some(start),
             end,
+            rests_on: Deps::none(),
         }
     }
 }

@@ -375,9 +375,7 @@ impl Engine {
     fn reason(&self, v: &Version, effect: Effect, detail: String, extra: &Deps) -> Reason {
         let clause = self.rules.clause(v.clause);
         let mut deps = extra.clone();
-        for b in [&v.in_force.start, &v.in_force.end].into_iter().flatten() {
-            deps.add(&b.deps);
-        }
+        deps.add(&v.in_force.all_deps());
         Reason {
             clause: clause.map_or_else(String::new, |c| c.qualified.clone()),
             effect,
@@ -512,7 +510,11 @@ impl Engine {
             .map(|l| Bound::fixed(l.day));
         let not_launched = format!("{sentence}: not launched on {cloud_name}");
         let span = |start: Option<Bound>, end: Option<Bound>| {
-            v.in_force.intersect(&Interval { start, end })
+            v.in_force.intersect(&Interval {
+                start,
+                end,
+                rests_on: Deps::none(),
+            })
         };
         match (&launch_bound, launch) {
             (Some(lb), Some(l)) => {

@@ -137,9 +137,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
         let mut deps = Deps::none();
         for &i in &active {
             if let Some((iv, _)) = effects.get(i) {
-                for b in [&iv.start, &iv.end].into_iter().flatten() {
-                    deps.add(&b.deps);
-                }
+                deps.add(&iv.all_deps());
             }
         }
         for r in &reasons {

@@ -135,9 +135,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             };
             let (percent, deps) = env.percent(*rate);
             plan.deps.add(&deps);
-            for b in [&v.in_force.start, &v.in_force.end].into_iter().flatten() {
-                plan.deps.add(&b.deps);
-            }
+            plan.deps.add(&v.in_force.all_deps());
             let cap = match (cap, &v.cap_from) {
                 (Some(cap), Some(from)) => env.money(cap.amount).map(|(m, d)| {
                     plan.deps.add(&d);
