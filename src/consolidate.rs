@@ -324,8 +324,10 @@ impl Env {
 pub struct Version {
     pub clause: ClauseId,
     pub terms: Terms,
-    /// The amendments that shaped this text, in the order applied.
-    pub amended_by: Vec<AmendmentId>,
+    /// The latest amendment that changed the clause, up to the end of this version (one id,
+    /// not the whole history: a clause amended thousands of times keeps versions of constant
+    /// size).
+    pub last_amendment: Option<AmendmentId>,
     /// The stretch of time over which this is the consolidated text.
     pub stretch: Interval,
     /// The window this text gives the clause.
@@ -349,7 +351,10 @@ pub struct Consolidated {
 impl Consolidated {
     /// The versions of one clause.
     pub fn of(&self, clause: ClauseId) -> impl Iterator<Item = &Version> {
-        self.versions.iter().filter(move |v| v.clause == clause)
+        // Versions are sorted by clause: a binary search, not a scan of every clause's.
+        let start = self.versions.partition_point(|v| v.clause < clause);
+        let end = self.versions.partition_point(|v| v.clause <= clause);
+        self.versions.get(start..end).unwrap_or_default().iter()
     }
 }
 
@@ -759,11 +764,7 @@ impl Agreement1<'_> {
                 {
                     prev.stretch.end = stretch.end.clone();
                     prev.in_force = window.intersect(&prev.stretch);
-                    for a in &s.amended_by {
-                        if !prev.amended_by.contains(a) {
-                            prev.amended_by.push(*a);
-                        }
-                    }
+                    prev.last_amendment = s.amended_by.last().copied();
                     continue;
                 }
             }
@@ -771,7 +772,7 @@ impl Agreement1<'_> {
             self.out.versions.push(Version {
                 clause: s.clause,
                 terms: s.terms.clone(),
-                amended_by: s.amended_by.clone(),
+                last_amendment: s.amended_by.last().copied(),
                 stretch: stretch.clone(),
                 window,
                 in_force,

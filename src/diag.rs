@@ -112,7 +112,7 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, style: Style) -> String {
             "{}: {kind}[{}]: {}",
             sources.locate(d.span),
             d.code,
-            d.message
+            escape_invisible(&d.message)
         );
         let source = sources.get(d.span.file).map(View);
         let report = Report { d, source };
@@ -181,13 +181,16 @@ impl miette::SourceCode for View<'_> {
         let window = text.get(from..to).unwrap_or_default();
         let local = SourceSpan::new((start - from).into(), end - start);
         let inner = window.read_span(&local, before, after)?;
-        let shifted = SourceSpan::new((inner.span().offset() + from).into(), inner.span().len());
+        let begin = inner.span().offset() + from;
+        let shifted = SourceSpan::new(begin.into(), inner.span().len());
+        // Columns count characters, as the `FILE:LINE:COL` header does (miette counts bytes).
+        let column = src.line_col(begin).1 - 1;
         Ok(Box::new(MietteSpanContents::new_named(
             src.name.clone(),
             inner.data(),
             shifted,
             inner.line() + first,
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
@@ -278,6 +281,23 @@ pub fn shown(text: &str, most: usize) -> String {
         let _ = write!(out, "… ({} more bytes)", text.len() - at);
     }
     out
+}
+
+/// A message with every invisible character but the line feed escaped (`\u{200b}`), so that
+/// what a user typed by mistake shows in the message instead of hiding in it.
+pub fn escape_invisible(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && invisible(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c != '\n' && invisible(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// [`shown`] for bytes that may not be UTF-8 (invalid sequences shown as U+FFFD).

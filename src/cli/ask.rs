@@ -145,11 +145,23 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    match covenant::eval::batch::answer_lines(engine, reader, &mut out) {
+    use covenant::eval::batch::{answer_lines, BatchError};
+    match answer_lines(engine, reader, &mut out) {
         Ok(()) => Exit::Yes,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Yes,
-        Err(e) => {
-            errln!("error: {}: {e}", path.display());
+        Err(BatchError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Yes,
+        Err(BatchError::Write(e)) => {
+            errln!(
+                "error: cannot write to standard output: {}",
+                covenant::source::describe_io(&e)
+            );
+            Exit::Error
+        }
+        Err(BatchError::Read(e)) => {
+            errln!(
+                "error: cannot read `{}`: {}",
+                path.display(),
+                covenant::source::describe_io(&e)
+            );
             Exit::Error
         }
     }

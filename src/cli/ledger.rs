@@ -87,15 +87,18 @@ pub fn apply(
             "cap_reached_on": p.cap_reached_on.map(covenant::time::iso),
         }));
     }
-    let exhausted: Vec<&covenant::finance::Position> =
-        positions.iter().filter(|p| p.exhausted).collect();
+    let exhausted: std::collections::HashMap<&str, &covenant::finance::Position> = positions
+        .iter()
+        .filter(|p| p.exhausted)
+        .map(|p| (p.clause.as_str(), p))
+        .collect();
     if !positions.is_empty() && exhausted.len() == positions.len() {
         let reasons: Vec<Reason> = window
             .reasons
             .iter()
             .filter(|r| r.effect == Effect::Owe)
             .map(|r| {
-                let p = exhausted.iter().find(|p| p.clause == r.clause);
+                let p = exhausted.get(r.clause.as_str());
                 let when = p
                     .and_then(|p| p.cap_reached_on)
                     .map_or("before this day".to_string(), covenant::time::iso);

@@ -250,12 +250,19 @@ pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
 
 /// Types `--set ID=VALUE` against the rule set's assumptions.
 pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, Literal)>, String> {
-    sets.iter()
-        .map(|set| {
-            covenant::eval::parse_override(rules, set)
-                .map_err(|why| format!("--set `{set}`: {why}"))
-        })
-        .collect()
+    let mut out: Vec<(AssumptionId, Literal)> = Vec::new();
+    for set in sets {
+        let (id, value) = covenant::eval::parse_override(rules, set)
+            .map_err(|why| format!("--set `{set}`: {why}"))?;
+        if let Some(j) = out.iter().position(|(seen, _)| *seen == id) {
+            let first = sets.get(j).map_or("", String::as_str);
+            return Err(format!(
+                "--set `{set}`: this assumption is already set by `--set {first}`; give each one once"
+            ));
+        }
+        out.push((id, value));
+    }
+    Ok(out)
 }
 
 /// Parses a day given on the command line.

@@ -37,7 +37,19 @@ pub struct Args {
 pub fn inputs(paths: &[PathBuf]) -> Result<(Vec<Input>, Option<Progress>), String> {
     let mut inputs = Vec::new();
     let mut total = 0u64;
+    // A ledger named twice would count its rows twice: refuse it (by the file it is, however
+    // it is written).
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
     for path in paths {
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some((_, first)) = seen.iter().find(|(c, _)| *c == same) {
+            return Err(format!(
+                "the ledger `{}` is given twice (also as `{}`): its rows would count twice",
+                path.display(),
+                first.display()
+            ));
+        }
+        seen.push((same, path));
         if path.as_os_str() == "-" {
             inputs.push(Input::Stream(
                 "<stdin>".to_string(),

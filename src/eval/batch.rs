@@ -12,64 +12,95 @@ use std::io::{BufRead, Write};
 use super::answer::Window;
 use super::{render, Engine};
 
-/// Answers one question a line; a bad line yields `{"line": N, "error": "…"}`.
+/// Why a batch stopped: its input could not be read, or its output not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot read the questions: {0}")]
+    Read(std::io::Error),
+    #[error("cannot write the answers: {0}")]
+    Write(std::io::Error),
+}
+
+/// Answers one question a line; a bad line yields `{"line": N, "error": "…"}`. Lines end at
+/// LF, CRLF or a lone CR; a byte-order mark at the start is dropped.
 pub fn answer_lines(
     engine: &Engine,
     mut reader: impl BufRead,
     out: &mut impl Write,
-) -> std::io::Result<()> {
+) -> Result<(), BatchError> {
     let mut tails: HashMap<*const Window, String> = HashMap::new();
     let mut buf = Vec::with_capacity(256);
     let mut line_no = 0usize;
+    let mut first = true;
     loop {
         buf.clear();
-        if reader.read_until(b'\n', &mut buf)? == 0 {
+        if reader
+            .read_until(b'\n', &mut buf)
+            .map_err(BatchError::Read)?
+            == 0
+        {
             break;
         }
-        line_no += 1;
-        let Ok(line) = std::str::from_utf8(&buf) else {
-            writeln!(
-                out,
-                "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}"
-            )?;
-            continue;
-        };
-        // `#` starts a comment, on its own line or after a question.
-        let text = line.split_once('#').map_or(line, |(q, _)| q).trim();
-        if text.is_empty() {
-            continue;
+        let mut chunk = buf.as_slice();
+        if first {
+            chunk = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+            first = false;
         }
-        let q = match engine.parse(text) {
-            Ok(q) => q,
-            Err(e) => {
-                let err = serde_json::json!({"line": line_no, "error": format!("column {}: {}", e.column, e.message)});
-                writeln!(out, "{err}")?;
-                continue;
-            }
-        };
-        match q.at {
-            Some(day) => {
-                let w = engine.at(q.subject, day);
-                out.write_all(b"{\"question\":")?;
-                serde_json::to_writer(&mut *out, text)?;
-                match &w {
-                    Cow::Borrowed(w) => {
-                        let tail = tails
-                            .entry(*w as *const Window)
-                            .or_insert_with(|| render::point_json_tail(engine, w));
-                        out.write_all(tail.as_bytes())?;
-                    }
-                    Cow::Owned(w) => {
-                        out.write_all(render::point_json_tail(engine, w).as_bytes())?
-                    }
-                }
-                out.write_all(b"\n")?;
-            }
-            None => {
-                let when = engine.when(q.subject);
-                writeln!(out, "{}", render::when_json(engine, text, &when))?;
-            }
+        let chunk = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+        let chunk = chunk.strip_suffix(b"\r").unwrap_or(chunk);
+        // Lone CRs end lines too.
+        for piece in chunk.split(|&b| b == b'\r') {
+            line_no += 1;
+            answer_line(engine, piece, line_no, &mut tails, out).map_err(BatchError::Write)?;
         }
     }
-    out.flush()
+    out.flush().map_err(BatchError::Write)
+}
+
+fn answer_line<'e>(
+    engine: &'e Engine,
+    bytes: &[u8],
+    line_no: usize,
+    tails: &mut HashMap<*const Window, String>,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let Ok(line) = std::str::from_utf8(bytes) else {
+        return writeln!(
+            out,
+            "{{\"line\":{line_no},\"error\":\"the line is not UTF-8 text\"}}"
+        );
+    };
+    // `#` starts a comment, on its own line or after a question.
+    let text = line.split_once('#').map_or(line, |(q, _)| q).trim();
+    if text.is_empty() {
+        return Ok(());
+    }
+    let q = match engine.parse(text) {
+        Ok(q) => q,
+        Err(e) => {
+            let err = serde_json::json!({"line": line_no, "error": format!("column {}: {}", e.column, e.message)});
+            return writeln!(out, "{err}");
+        }
+    };
+    match q.at {
+        Some(day) => {
+            let w = engine.at(q.subject, day);
+            out.write_all(b"{\"question\":")?;
+            serde_json::to_writer(&mut *out, text)?;
+            match &w {
+                Cow::Borrowed(w) => {
+                    let tail = tails
+                        .entry(*w as *const Window)
+                        .or_insert_with(|| render::point_json_tail(engine, w));
+                    out.write_all(tail.as_bytes())?;
+                }
+                Cow::Owned(w) => out.write_all(render::point_json_tail(engine, w).as_bytes())?,
+            }
+            out.write_all(b"\n")
+        }
+        None => {
+            let when = engine.when(q.subject);
+            writeln!(out, "{}", render::when_json(engine, text, &when))
+        }
+    }
 }

@@ -93,6 +93,11 @@ pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Lite
 /// thousands of parties would otherwise compile millions of answers nobody asks for).
 const EAGER_LIMIT: usize = 1 << 12;
 
+/// Answers are computed ahead only while the effects they would sweep stay under this many in
+/// all: many clauses on one product over many clouds would otherwise cost a quadratic table
+/// (2,000 exclusivities: 4 million reasons) before the first question.
+const EAGER_EFFECTS: usize = 1 << 16;
+
 /// A rule set compiled for questions.
 pub struct Engine {
     rules: RuleSet,
@@ -214,6 +219,25 @@ impl Engine {
             self.rules.parties.len(),
         );
         let ids = |n: usize| (0..n).filter_map(|i| u32::try_from(i).ok());
+        // The versions that speak of each product, and of each payer, bound the effects.
+        let product_versions: usize = self
+            .by_product
+            .iter()
+            .flatten()
+            .map(|c| self.versions(*c).len())
+            .sum();
+        let payer_versions: usize = self
+            .by_payer
+            .iter()
+            .flatten()
+            .map(|c| self.versions(*c).len())
+            .sum();
+        let effects = product_versions
+            .saturating_mul(nc.saturating_add(nparty))
+            .saturating_add(payer_versions.saturating_mul(nparty));
+        if effects > EAGER_EFFECTS {
+            return;
+        }
         if np.saturating_mul(nc) <= EAGER_LIMIT {
             for product in ids(np) {
                 for cloud in ids(nc) {

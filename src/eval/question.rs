@@ -45,7 +45,7 @@ impl QuestionError {
         let column = text.get(..offset).map_or(1, |s| s.chars().count() + 1);
         QuestionError {
             column,
-            message: message.into(),
+            message: crate::diag::escape_invisible(&message.into()).into_owned(),
         }
     }
 }
@@ -54,14 +54,21 @@ const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `licens
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
-    let mut words = [""; 7];
+    // The longest question is six words (`license P to Q at DAY`): a seventh starts what is
+    // left over, and the error points at it and quotes all of it.
+    let mut words = [""; 6];
     let mut count = 0;
     for w in text.split_ascii_whitespace() {
         if count == words.len() {
+            let offset = (w.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+            let rest = text.get(offset..).unwrap_or(w).trim_end();
             return Err(QuestionError::at(
                 text,
                 w,
-                format!("unexpected `{w}` after the question"),
+                format!(
+                    "unexpected `{}` after the question",
+                    crate::diag::shown(rest, 40)
+                ),
             ));
         }
         if let Some(slot) = words.get_mut(count) {

@@ -417,9 +417,10 @@ pub fn positions(
     inputs: Vec<Input>,
     options: &ReadOptions,
 ) -> Result<(Report, Vec<Position>), FinanceError> {
+    let wanted: rustc_hash::FxHashSet<crate::model::ClauseId> = clauses.iter().copied().collect();
     let plans: Vec<Plan> = revshare::plans(engine)
         .into_iter()
-        .filter(|p| clauses.contains(&p.clause))
+        .filter(|p| wanted.contains(&p.clause))
         .collect();
     let options = ReadOptions {
         through: Some(day),

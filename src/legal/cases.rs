@@ -105,6 +105,12 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
         crate::source::LoadError::Io { reason, .. } => fail(0, format!("cannot read: {reason}")),
         other => fail(0, other.to_string()),
     })?;
+    if flow_depth(&text) > MAX_NESTING {
+        return Err(fail(
+            0,
+            format!("brackets nested more than {MAX_NESTING} deep: not a case file"),
+        ));
+    }
     let file: CaseFile = serde_yaml::from_str(&text).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line());
         fail(line, e.to_string())
@@ -114,6 +120,12 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
     let sources = match &file.rules {
         None => Sources::embedded(),
         Some(list) => {
+            if list.list().is_empty() {
+                return Err(fail(
+                    line_of(&text, "rules"),
+                    "rules: the list is empty: name rule files or folders, or leave `rules` out for the shipped rules".into(),
+                ));
+            }
             let mut sources = Sources::new();
             for p in list.list() {
                 sources
@@ -135,6 +147,10 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
     let mut outcomes = Vec::new();
     for (i, case) in file.cases.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
+        exact_numbers(&case.expect, "expect").map_err(|m| fail(line, m))?;
+        for v in case.set.iter().flat_map(|s| s.values()) {
+            exact_numbers(v, "set").map_err(|m| fail(line, m))?;
+        }
         let outcome = run_case(&checked.rules, dir, case, line).map_err(|m| fail(line, m))?;
         outcomes.push(outcome);
     }
@@ -178,6 +194,49 @@ fn line_of(text: &str, key: &str) -> usize {
     text.lines()
         .position(|l| l.trim_start().starts_with(&format!("{key}:")))
         .map_or(0, |i| i + 1)
+}
+
+/// YAML reads `620.10` as a floating-point number, which cannot hold every amount exactly:
+/// numbers with a fraction or an exponent are refused, and money is written in quotes.
+fn exact_numbers(v: &serde_yaml::Value, what: &str) -> Result<(), String> {
+    match v {
+        serde_yaml::Value::Number(n) if n.is_f64() => Err(format!(
+            "{what}: `{n}` is a floating-point number in YAML and may lose digits: write it in quotes, such as `\"620.10\"`"
+        )),
+        serde_yaml::Value::Sequence(items) => items.iter().try_for_each(|i| exact_numbers(i, what)),
+        serde_yaml::Value::Mapping(map) => map.values().try_for_each(|i| exact_numbers(i, what)),
+        serde_yaml::Value::Tagged(t) => exact_numbers(&t.value, what),
+        _ => Ok(()),
+    }
+}
+
+/// Deepest nesting of YAML flow collections (`[`, `{`) accepted: the parser's time grows with
+/// the square of the depth, and no case file needs more.
+const MAX_NESTING: usize = 64;
+
+/// The deepest nesting of flow brackets outside quotes and comments.
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut most) = (0usize, 0usize);
+    for line in text.lines() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') if prev.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    most = most.max(depth);
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    most
 }
 
 fn scalar(v: &serde_yaml::Value) -> Option<String> {

@@ -223,13 +223,13 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
                     colour(clause.kind())
                 );
             }
-            let label = match (i, &v.amended_by.last()) {
+            let label = match (i, &v.last_amendment) {
                 (0, _) => format!("from {}", iso(from)),
                 (_, Some(a)) => format!(
                     "as amended by {}",
                     rules
                         .amendments
-                        .get(**a as usize)
+                        .get(*a as usize)
                         .map_or("?", |a| a.name.id.as_str())
                 ),
                 _ => String::new(),

@@ -17,6 +17,7 @@ use crate::time::iso;
 /// Days `[from, until)`, `None` for open ends.
 type Days = (Option<NaiveDate>, Option<NaiveDate>);
 
+/// One warning in the making: the clauses it names, the products and the days.
 #[derive(Default)]
 struct Collision {
     products: Vec<ProductId>,
@@ -69,29 +70,24 @@ fn describe(spans: &[Days]) -> String {
         .join(", and ")
 }
 
-/// What a version allows, for grouping: only some clouds, or a first launch on one.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Allows {
-    Only(Vec<CloudId>),
-    FirstOn(CloudId),
-}
+/// Clauses named in a warning's message at most; the rest are counted.
+const NAMED: usize = 4;
 
-/// Whether versions allowing `a` and `b` collide: two exclusivities with no cloud in common, or
-/// an exclusivity that forbids the cloud a first launch needs.
-fn collide(a: &Allows, b: &Allows) -> bool {
-    match (a, b) {
-        (Allows::Only(x), Allows::Only(y)) => !x.iter().any(|c| y.contains(c)),
-        (Allows::Only(x), Allows::FirstOn(c)) | (Allows::FirstOn(c), Allows::Only(x)) => {
-            !x.contains(c)
-        }
-        (Allows::FirstOn(_), Allows::FirstOn(_)) => false,
+/// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``, or the first few and a count.
+fn list(names: &[&str], others: &str) -> String {
+    let quoted: Vec<String> = names.iter().take(NAMED).map(|n| format!("`{n}`")).collect();
+    let rest = names.len().saturating_sub(NAMED);
+    match (quoted.split_last(), rest) {
+        (None, _) => String::new(),
+        (Some((last, [])), 0) => last.clone(),
+        (Some((last, init)), 0) => format!("{} and {last}", init.join(", ")),
+        (Some(_), n) => format!("{} and {n} other {others}", quoted.join(", ")),
     }
 }
 
-/// The collision warnings of a consolidated rule set.
-pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
+/// The versions of exclusivities and first-launch rights that speak of each product.
+fn per_product<'a>(rules: &RuleSet, cons: &'a Consolidated) -> Vec<Vec<&'a Version>> {
     let by_owner = rules.products_by_owner();
-    // The exclusivity and first-launch versions that speak of each product.
     let mut per_product: Vec<Vec<&Version>> = vec![Vec::new(); rules.products.len()];
     for v in cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
         if !matches!(
@@ -108,77 +104,157 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
             }
         }
     }
-    let mut found: BTreeMap<(ClauseId, ClauseId, bool), Collision> = BTreeMap::new();
-    for (p, list) in per_product.iter().enumerate() {
+    per_product
+}
+
+/// Sweeps one product's exclusivities over time: where those in force together allow no cloud
+/// at all, the set of them (clause ids, sorted) and the days. Counts of how many exclusivities
+/// in force allow each cloud, and of how many clouds have each count, are kept as they start
+/// and end, so the work follows the exclusivities, not their pairs.
+fn no_cloud(exclusivities: &[(&Version, Vec<CloudId>)]) -> Vec<(Vec<ClauseId>, Days)> {
+    let mut events: Vec<(NaiveDate, bool, usize)> = Vec::new();
+    let mut active: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
+    for (i, (v, _)) in exclusivities.iter().enumerate() {
+        match &v.in_force.start {
+            Some(b) => events.push((b.day, true, i)),
+            None => {
+                active.insert(i);
+            }
+        }
+        if let Some(b) = &v.in_force.end {
+            events.push((b.day, false, i));
+        }
+    }
+    // Ends before starts on one day: `[a, d)` and `[d, e)` do not overlap.
+    events.sort_by_key(|(day, starts, i)| (*day, *starts, *i));
+    let mut count: BTreeMap<CloudId, usize> = BTreeMap::new();
+    let mut with_count: Vec<usize> = vec![0; exclusivities.len() + 2];
+    let shift =
+        |count: &mut BTreeMap<CloudId, usize>, with: &mut Vec<usize>, c: CloudId, up: bool| {
+            let n = count.entry(c).or_insert(0);
+            if let Some(w) = with.get_mut(*n) {
+                *w = w.saturating_sub(1);
+            }
+            *n = if up { *n + 1 } else { n.saturating_sub(1) };
+            if let Some(w) = with.get_mut(*n) {
+                *w += 1;
+            }
+        };
+    for &i in &active {
+        for &c in exclusivities
+            .get(i)
+            .map(|(_, c)| c.as_slice())
+            .unwrap_or_default()
+        {
+            shift(&mut count, &mut with_count, c, true);
+        }
+    }
+    let mut out: Vec<(Vec<ClauseId>, Days)> = Vec::new();
+    let mut from: Option<NaiveDate> = None;
+    let mut k = 0;
+    loop {
+        let until = events.get(k).map(|(d, _, _)| *d);
+        let empty = active.len() >= 2 && with_count.get(active.len()).copied().unwrap_or(0) == 0;
+        if empty && until.is_none_or(|u| from.is_none_or(|f| f < u)) {
+            let mut clauses: Vec<ClauseId> = active
+                .iter()
+                .filter_map(|&i| exclusivities.get(i).map(|(v, _)| v.clause))
+                .collect();
+            clauses.sort_unstable();
+            clauses.dedup();
+            match out.last_mut() {
+                Some((last, (_, end))) if *last == clauses && *end == from => *end = until,
+                _ => out.push((clauses, (from, until))),
+            }
+        }
+        let Some(day) = until else {
+            break;
+        };
+        while let Some(&(d, starts, i)) = events.get(k).filter(|(d, _, _)| *d == day) {
+            let _ = d;
+            let clouds = exclusivities
+                .get(i)
+                .map(|(_, c)| c.as_slice())
+                .unwrap_or_default();
+            let changed = if starts {
+                active.insert(i)
+            } else {
+                active.remove(&i)
+            };
+            if changed {
+                for &c in clouds {
+                    shift(&mut count, &mut with_count, c, starts);
+                }
+            }
+            k += 1;
+        }
+        from = Some(day);
+    }
+    out
+}
+
+/// The collision warnings of a consolidated rule set: one warning for each set of
+/// exclusivities that together leave a product no cloud, and one for each first-launch right
+/// whose cloud exclusivities forbid, naming those exclusivities.
+pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
+    // (first-launch clause or none, exclusivity clauses) → what collides.
+    let mut found: BTreeMap<(Option<ClauseId>, Vec<ClauseId>), Collision> = BTreeMap::new();
+    for (p, list) in per_product(rules, cons).iter().enumerate() {
         let product = ProductId::try_from(p).unwrap_or(0);
-        // Versions that allow the same clouds never collide with each other: compare groups
-        // first, and versions only across groups whose clouds collide. Many clauses on one
-        // product cost a pass over them, not a comparison of every pair.
-        let mut groups: BTreeMap<Allows, Vec<&Version>> = BTreeMap::new();
-        for v in list {
-            let key = match &v.terms.body {
+        let exclusivities: Vec<(&Version, Vec<CloudId>)> = list
+            .iter()
+            .filter_map(|v| match &v.terms.body {
                 Body::Exclusivity { clouds, .. } => {
                     let mut c = clouds.clone();
                     c.sort_unstable();
                     c.dedup();
-                    Allows::Only(c)
+                    Some((*v, c))
                 }
-                Body::FirstLaunch { cloud, .. } => Allows::FirstOn(*cloud),
-                _ => continue,
-            };
-            groups.entry(key).or_default().push(v);
+                _ => None,
+            })
+            .collect();
+        for (clauses, span) in no_cloud(&exclusivities) {
+            let c = found.entry((None, clauses)).or_default();
+            if !c.products.contains(&product) {
+                c.products.push(product);
+            }
+            c.days.push(span);
         }
-        let groups: Vec<(Allows, Vec<&Version>)> = groups.into_iter().collect();
-        let pairs = groups
-            .iter()
-            .enumerate()
-            .flat_map(|(i, g)| groups.iter().skip(i + 1).map(move |h| (g, h)));
-        for ((ka, va), (kb, vb)) in pairs {
-            if !collide(ka, kb) {
+        for f in list.iter() {
+            let Body::FirstLaunch { cloud, unless, .. } = &f.terms.body else {
+                continue;
+            };
+            let mut blocking: Vec<ClauseId> = Vec::new();
+            let mut spans = Vec::new();
+            for (e, clouds) in &exclusivities {
+                if clouds.binary_search(cloud).is_ok() || e.clause == f.clause {
+                    continue;
+                }
+                let overlap = e.in_force.intersect(&f.in_force);
+                if overlap.is_empty() {
+                    continue;
+                }
+                blocking.push(e.clause);
+                spans.push(days(&overlap));
+            }
+            if blocking.is_empty() {
                 continue;
             }
-            for a in va {
-                for b in vb {
-                    if a.clause == b.clause {
-                        continue;
-                    }
-                    let overlap = a.in_force.intersect(&b.in_force);
-                    if overlap.is_empty() {
-                        continue;
-                    }
-                    let hit = match (&a.terms.body, &b.terms.body) {
-                        (Body::Exclusivity { .. }, Body::Exclusivity { .. }) => {
-                            Some(((a.clause, b.clause, false), Vec::new()))
-                        }
-                        (Body::Exclusivity { .. }, Body::FirstLaunch { unless, .. }) => {
-                            Some(((a.clause, b.clause, true), unless.clone()))
-                        }
-                        (Body::FirstLaunch { unless, .. }, Body::Exclusivity { .. }) => {
-                            Some(((b.clause, a.clause, true), unless.clone()))
-                        }
-                        _ => None,
-                    };
-                    if let Some((key, unless)) = hit {
-                        let key = if key.2 || key.0 < key.1 {
-                            key
-                        } else {
-                            (key.1, key.0, false)
-                        };
-                        let c = found.entry(key).or_default();
-                        if !c.products.contains(&product) {
-                            c.products.push(product);
-                        }
-                        c.days.push(days(&overlap));
-                        c.unless = unless;
-                    }
-                }
+            blocking.sort_unstable();
+            blocking.dedup();
+            let c = found.entry((Some(f.clause), blocking)).or_default();
+            if !c.products.contains(&product) {
+                c.products.push(product);
             }
+            c.days.extend(spans);
+            c.unless = unless.clone();
         }
     }
     found
         .into_iter()
-        .filter_map(|((x, y, first_launch), c)| {
-            let (cx, cy) = (rules.clause(x)?, rules.clause(y)?);
+        .filter_map(|((first_launch, exclusive), c)| {
+            let named: Vec<&Clause> = exclusive.iter().filter_map(|x| rules.clause(*x)).collect();
+            let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
             let products = c
                 .products
                 .iter()
@@ -186,56 +262,86 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
                 .collect::<Vec<_>>()
                 .join(", ");
             let when = describe(&union(c.days));
-            let (later, earlier) = if cx.span <= cy.span { (cy, cx) } else { (cx, cy) };
-            let d = if first_launch {
-                let Body::FirstLaunch { cloud, .. } = &cy.terms.body else {
-                    return None;
-                };
-                let product = match c.products.as_slice() {
-                    [one] => rules.product(*one),
-                    _ => "PRODUCT",
-                };
-                let resolve = c
-                    .unless
-                    .iter()
-                    .map(|(party, verb)| format!("`{} {verb} {product}`", rules.party(*party)))
-                    .collect::<Vec<_>>();
-                let help = if resolve.is_empty() {
-                    "the right has no `unless`: nothing on record can resolve this".to_string()
-                } else {
-                    format!(
-                        "resolved for a product once one of these is recorded: {}",
-                        resolve.join(", ")
+            let d = match first_launch.and_then(|f| rules.clause(f)) {
+                Some(right) => {
+                    let Body::FirstLaunch { cloud, .. } = &right.terms.body else {
+                        return None;
+                    };
+                    let product = match c.products.as_slice() {
+                        [one] => rules.product(*one),
+                        _ => "PRODUCT",
+                    };
+                    let resolve = c
+                        .unless
+                        .iter()
+                        .map(|(party, verb)| format!("`{} {verb} {product}`", rules.party(*party)))
+                        .collect::<Vec<_>>();
+                    let help = if resolve.is_empty() {
+                        "the right has no `unless`: nothing on record can resolve this".to_string()
+                    } else {
+                        format!(
+                            "resolved for a product once one of these is recorded: {}",
+                            resolve.join(", ")
+                        )
+                    };
+                    let verb = if names.len() == 1 { "forbids" } else { "forbid" };
+                    // Shown at whichever of the clauses comes last in the files (by name, then
+                    // place), with the others beside it.
+                    let mut all = named.clone();
+                    all.push(right);
+                    located(
+                        Diagnostic::warning(
+                            "exclusivity-blocks-first-launch",
+                            crate::source::Span::default(),
+                            format!(
+                                "{} {verb} `{}`, where `{}` requires {products} to launch first, {when}",
+                                list(&names, "exclusivities"),
+                                rules.cloud(*cloud),
+                                right.qualified
+                            ),
+                        )
+                        .help(help),
+                        &all,
                     )
-                };
-                Diagnostic::warning(
-                    "exclusivity-blocks-first-launch",
-                    later.head,
-                    format!(
-                        "`{}` forbids `{}`, where `{}` requires {products} to launch first, {when}",
-                        cx.qualified,
-                        rules.cloud(*cloud),
-                        cy.qualified
-                    ),
-                )
-                .help(help)
-            } else {
-                Diagnostic::warning(
-                    "exclusivities-collide",
-                    later.head,
-                    format!(
-                        "`{}` and `{}` leave {products} no cloud at all, {when}",
-                        cx.qualified, cy.qualified
-                    ),
-                )
-                .help("each allows only clouds the other forbids: every deployment breaches one of them")
+                }
+                None => located(
+                    Diagnostic::warning(
+                        "exclusivities-collide",
+                        crate::source::Span::default(),
+                        format!(
+                            "{} leave {products} no cloud at all, {when}",
+                            list(&names, "exclusivities")
+                        ),
+                    )
+                    .help(if names.len() == 2 {
+                        "each allows only clouds the other forbids: every deployment breaches one of them"
+                    } else {
+                        "together they allow no cloud: every deployment breaches one of them"
+                    }),
+                    &named,
+                ),
             };
-            Some(
-                d.label("collides")
-                    .related(earlier.head, format!("with `{}`", earlier.qualified)),
-            )
+            Some(d)
         })
         .collect()
+}
+
+/// Points a warning at the last of its clauses in file order and labels a few others.
+fn located(d: Diagnostic, clauses: &[&Clause]) -> Diagnostic {
+    let mut sorted: Vec<&&Clause> = clauses.iter().collect();
+    sorted.sort_by_key(|c| c.span);
+    let Some((last, earlier)) = sorted.split_last() else {
+        return d;
+    };
+    let mut d = Diagnostic {
+        span: last.head,
+        ..d
+    }
+    .label("collides");
+    for c in earlier.iter().rev().take(NAMED) {
+        d = d.related(c.head, format!("with `{}`", c.qualified));
+    }
+    d
 }
 
 #[cfg(test)]

@@ -168,7 +168,11 @@ impl<'a> Lexer<'a> {
                                 d = d.help(help);
                             }
                             out.errors.push(d);
-                            stand_in(tok)
+                            if tok == Raw::BadNumber && piece.ends_with('%') {
+                                Some(Tok::Percent)
+                            } else {
+                                stand_in(tok)
+                            }
                         }
                     };
                     if let Some(tok) = tok {
@@ -188,7 +192,10 @@ impl<'a> Lexer<'a> {
                         Diagnostic::error(
                             "bad-token",
                             span_of(len),
-                            if first.is_control() || first.is_whitespace() || first == '\u{feff}' {
+                            if first.is_control()
+                                || first.is_whitespace()
+                                || crate::diag::invisible(first)
+                            {
                                 format!("unexpected character U+{:04X}", u32::from(first))
                             } else {
                                 format!("unexpected character `{first}`")
@@ -213,6 +220,7 @@ fn stand_in(raw: Raw) -> Option<Tok> {
         Raw::Percent => Some(Tok::Percent),
         Raw::Dated => Some(Tok::Day(NaiveDate::MIN)),
         Raw::Ref => Some(Tok::Ref),
+        Raw::BadNumber => Some(Tok::Number),
         Raw::Punct(_) => None,
     }
 }
@@ -225,6 +233,8 @@ enum Raw {
     Percent,
     Dated,
     Ref,
+    /// A number written in a way the language does not read (`1e6`, `10.`).
+    BadNumber,
     Punct(char),
 }
 
@@ -240,14 +250,30 @@ fn token<'a>(input: &'a str) -> IResult<&'a str, (Raw, usize)> {
                 .map(|(r, c)| (r, (Raw::Punct(c), &i[..c.len_utf8()])))
         },
     ))(input)?;
-    // Words are read whole: a number glued to letters (`12abc`) is one bad token.
+    // Words are read whole: a number glued to letters (`12abc`, `1e6`) is one bad token, with
+    // a `%` after it; so is a number ending in a bare decimal point (`10.`).
     if matches!(raw, Raw::Number | Raw::Percent | Raw::Dated) {
         let tail: &str = take_while::<_, &str, nom::error::Error<&str>>(is_word_char)(rest)
             .map(|(_, t)| t)
             .unwrap_or("");
         if !tail.is_empty() {
-            let len = piece.len() + tail.len();
-            return Ok((&input[len..], (Raw::Word, len)));
+            let mut len = piece.len() + tail.len();
+            if input.get(len..).is_some_and(|r| r.starts_with('%')) {
+                len += 1;
+            }
+            let bad = if piece.starts_with(|c: char| c.is_ascii_digit()) && raw != Raw::Dated {
+                Raw::BadNumber
+            } else {
+                Raw::Word
+            };
+            return Ok((&input[len..], (bad, len)));
+        }
+        if raw == Raw::Number
+            && rest.starts_with('.')
+            && !rest[1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            let len = piece.len() + 1;
+            return Ok((&input[len..], (Raw::BadNumber, len)));
         }
     }
     Ok((rest, (raw, piece.len())))
@@ -313,6 +339,30 @@ fn classify(raw: Raw, piece: &str) -> Result<Tok, LexProblem> {
             classify(Raw::Number, piece.strip_suffix('%').unwrap_or(piece)).map(|_| Tok::Percent)
         }
         Raw::Dated => classify_dated(piece),
+        Raw::BadNumber => Err(if piece.ends_with('.') {
+            (
+                format!("`{piece}`: a decimal point must be followed by digits"),
+                Some(format!(
+                    "write `{}` or `{}00`",
+                    piece.trim_end_matches('.'),
+                    piece
+                )),
+            )
+        } else if piece.trim_end_matches('%').split(['e', 'E']).all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+        }) {
+            (
+                format!("`{piece}` is not a number covenant reads: exponents are not part of the language"),
+                Some("write the number out in full, such as `1_000_000`".into()),
+            )
+        } else {
+            (
+                format!("`{piece}` is neither a number nor an identifier"),
+                Some("identifiers start with a letter; numbers are digits, `_` and one `.`".into()),
+            )
+        }),
         Raw::Ref => {
             let name = &piece[1..];
             if name.is_empty() {
