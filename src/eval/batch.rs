@@ -57,8 +57,8 @@ pub fn answer_lines(
     out.flush().map_err(BatchError::Write)
 }
 
-fn answer_line<'e>(
-    engine: &'e Engine,
+fn answer_line(
+    engine: &Engine,
     bytes: &[u8],
     line_no: usize,
     tails: &mut HashMap<*const Window, String>,
