@@ -15,6 +15,50 @@ pub struct Money {
     pub amount: Decimal,
 }
 
+/// The most significant digits a number may have: what a decimal holds exactly, whatever the
+/// digits.
+pub const MAX_DIGITS: usize = 28;
+
+/// A plain decimal (`-1250.00`, `3.5`; `_` between digits allowed where `underscores`), read
+/// exactly: `None` if it has more than [`MAX_DIGITS`] significant digits, or is not one.
+pub fn exact_decimal(text: &str, underscores: bool) -> Option<Decimal> {
+    let clean: String;
+    let text = if underscores && text.contains('_') {
+        clean = text.chars().filter(|&c| c != '_').collect();
+        clean.as_str()
+    } else {
+        text
+    };
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let ok = !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit())
+        && (frac.is_empty() != digits.contains('.'));
+    let significant = int.trim_start_matches('0').len() + frac.len();
+    if !ok || significant > MAX_DIGITS {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
+/// `a × b`, exactly: `None` when the product needs more than 28 significant digits (a decimal
+/// would round it) or overflows.
+pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let (a, b) = (a.normalize(), b.normalize());
+    let m = a.mantissa().checked_mul(b.mantissa())?;
+    let scale = a.scale() + b.scale();
+    Decimal::try_from_i128_with_scale(m, scale).ok()
+}
+
+/// `a + b`, exactly: `None` when the sum needs more than a decimal holds (it would round).
+pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let sum = a.checked_add(b)?;
+    // A decimal adds exactly unless it must drop digits to fit: then the sum's scale falls
+    // below the larger of the two.
+    (sum.scale() >= a.scale().max(b.scale()) || sum.checked_sub(a)? == b).then_some(sum)
+}
+
 /// Looks up an ISO 4217 code.
 pub fn currency(code: &str) -> Option<Currency> {
     Currency::from_code(code)
@@ -93,6 +137,33 @@ mod tests {
         assert_eq!(plain(Currency::JPY, dec("10.5")), "10");
         assert_eq!(plain(Currency::JPY, dec("11.5")), "12");
         assert_eq!(plain(Currency::BHD, dec("1.0005")), "1.000");
+    }
+
+    #[test]
+    fn exact_or_nothing() {
+        assert_eq!(
+            exact_decimal("0.5000000000000000000000000001", false),
+            Some(dec("0.5000000000000000000000000001"))
+        );
+        assert_eq!(exact_decimal("12345678901234567890123456789", false), None);
+        assert_eq!(exact_decimal("1_000.50", true), Some(dec("1000.50")));
+        assert_eq!(exact_decimal("1_000.50", false), None);
+        assert_eq!(
+            exact_decimal("0000000000000000000000000000000001.5", false),
+            Some(dec("1.5"))
+        );
+        // 1000000000000000000000.05 × 0.1000001 needs 30 digits: a decimal would round it.
+        assert_eq!(
+            exact_mul(dec("1000000000000000000000.05"), dec("0.1000001")),
+            None
+        );
+        assert_eq!(exact_mul(dec("1.50"), dec("0.2")), Some(dec("0.3")));
+        assert_eq!(
+            exact_add(dec("79228162514264337593543950335"), dec("0.5")),
+            None
+        );
+        assert_eq!(exact_add(dec("1.25"), dec("-0.25")), Some(dec("1.00")));
+        assert_eq!(exact_add(dec("0.1"), dec("0.02")), Some(dec("0.12")));
     }
 
     #[test]

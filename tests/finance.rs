@@ -197,10 +197,18 @@ fn ledger_shape_errors() {
 #[test]
 fn decimal_overflow_is_an_error_not_a_wrap() {
     let e = engine(&[]);
-    let big = "79228162514264337593543950335";
-    let ledger = format!("date,party,stream,amount,currency\n2026-05-01,openai,api,{big},USD\n2026-05-02,openai,api,{big},USD\n");
+    // 28 nines (the most digits an amount has): the ninth such row overflows the sum, and
+    // the error names its line.
+    let big = "9".repeat(28);
+    let mut ledger = String::from("date,party,stream,amount,currency\n");
+    for day in 1..=9 {
+        ledger.push_str(&format!("2026-05-0{day},openai,api,{big},USD\n"));
+    }
     let err = run(&e, &[&ledger], BadRows::Stop).err().unwrap_or_default();
-    assert!(err.contains("decimal overflow"), "{err}");
+    assert!(
+        err.starts_with("ledger0.csv:") && err.contains("exceed what 28 significant digits hold"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -322,18 +322,10 @@ fn parse_amount_bytes(b: &[u8]) -> Option<Decimal> {
     std::str::from_utf8(b).ok().and_then(parse_amount)
 }
 
-/// A plain decimal: optional sign, digits, optional fraction. No exponent, no separators.
+/// A plain decimal: optional sign, digits, optional fraction. No exponent, no separators, at
+/// most 28 significant digits (what is held exactly).
 fn parse_amount(text: &str) -> Option<Decimal> {
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let ok = !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && (frac.is_empty() != digits.contains('.'));
-    if !ok {
-        return None;
-    }
-    Decimal::from_str_exact(text).ok()
+    crate::money::exact_decimal(text, false)
 }
 
 #[cfg(test)]
@@ -360,6 +352,7 @@ mod tests {
             "1.2.3",
             "--1",
             "99999999999999999999999999999999999999",
+            "12345678901234567890123456789",
         ] {
             assert_eq!(parse_amount(bad), None, "{bad}");
         }

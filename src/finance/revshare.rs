@@ -192,6 +192,15 @@ impl Tally {
         }
     }
 
+    /// An error at a row: its file and line, and what is wrong.
+    fn at_row(&self, file: &str, row: &Row<'_>, message: String) -> FinanceError {
+        FinanceError::Row(LedgerError {
+            file: file.to_string(),
+            line: row.line,
+            message,
+        })
+    }
+
     fn overflow(&self) -> FinanceError {
         FinanceError::Overflow {
             clause: self.plan.qualified.clone(),
@@ -238,33 +247,49 @@ impl Tally {
         if self.currency.is_none() {
             self.currency = Some(row.currency);
         }
-        let share = row
-            .amount
-            .checked_mul(stretch.rate)
-            .ok_or_else(|| self.overflow())?;
+        let share = crate::money::exact_mul(row.amount, stretch.rate).ok_or_else(|| {
+            self.at_row(
+                file,
+                row,
+                format!(
+                    "{} × {} (the rate of `{}`) needs more than 28 significant digits: it cannot be held exactly",
+                    row.amount, stretch.rate, self.plan.qualified
+                ),
+            )
+        })?;
         let counted_by_cap = self.plan.first_cap_day.is_some_and(|f| row.date >= f);
         self.rows += 1;
+        let add = crate::money::exact_add;
         let sums = (|| {
-            self.base = self.base.checked_add(row.amount)?;
-            self.share = self.share.checked_add(share)?;
+            self.base = add(self.base, row.amount)?;
+            self.share = add(self.share, share)?;
             let year = self.years.entry(row.date.year()).or_default();
-            year.base = year.base.checked_add(row.amount)?;
-            year.share = year.share.checked_add(share)?;
+            year.base = add(year.base, row.amount)?;
+            year.share = add(year.share, share)?;
             if counted_by_cap {
                 let day = self.days.entry(row.date).or_insert(Day {
                     sum: Decimal::ZERO,
                     peak: share,
                     stretch: index,
                 });
-                day.sum = day.sum.checked_add(share)?;
+                day.sum = add(day.sum, share)?;
                 day.peak = day.peak.max(day.sum);
             } else {
-                year.paid = year.paid.checked_add(share)?;
-                self.paid = self.paid.checked_add(share)?;
+                year.paid = add(year.paid, share)?;
+                self.paid = add(self.paid, share)?;
             }
             Some(())
         })();
-        sums.ok_or_else(|| self.overflow())
+        sums.ok_or_else(|| {
+            self.at_row(
+                file,
+                row,
+                format!(
+                    "the sums of `{}` exceed what 28 significant digits hold exactly",
+                    self.plan.qualified
+                ),
+            )
+        })
     }
 
     /// Folds another tally of the same clause, read from rows that come after this one's in file
@@ -287,7 +312,8 @@ impl Tally {
             (None, b) => self.currency = b,
             _ => {}
         }
-        let add = |a: Decimal, b: Decimal| a.checked_add(b).ok_or_else(|| overflow.clone());
+        let add =
+            |a: Decimal, b: Decimal| crate::money::exact_add(a, b).ok_or_else(|| overflow.clone());
         self.rows += other.rows;
         self.base = add(self.base, other.base)?;
         self.share = add(self.share, other.share)?;
@@ -337,8 +363,8 @@ impl Tally {
                         .iter()
                         .find(|(f, _)| *f == from)
                         .map_or(Decimal::ZERO, |(_, s)| *s);
-                    let after = before.checked_add(day.sum).ok_or_else(ov)?;
-                    let peak = before.checked_add(day.peak).ok_or_else(ov)?;
+                    let after = crate::money::exact_add(before, day.sum).ok_or_else(ov)?;
+                    let peak = crate::money::exact_add(before, day.peak).ok_or_else(ov)?;
                     if peak >= cap && !reached.iter().any(|(k, _)| *k == (cap, from)) {
                         reached.push(((cap, from), *date));
                     }
@@ -350,12 +376,12 @@ impl Tally {
             };
             for (from, s) in sums.iter_mut() {
                 if date >= from {
-                    *s = s.checked_add(day.sum).ok_or_else(ov)?;
+                    *s = crate::money::exact_add(*s, day.sum).ok_or_else(ov)?;
                 }
             }
-            self.paid = self.paid.checked_add(paid).ok_or_else(ov)?;
+            self.paid = crate::money::exact_add(self.paid, paid).ok_or_else(ov)?;
             let year = self.years.entry(date.year()).or_default();
-            year.paid = year.paid.checked_add(paid).ok_or_else(ov)?;
+            year.paid = crate::money::exact_add(year.paid, paid).ok_or_else(ov)?;
         }
         self.days = days;
         self.cap_sums = sums;
@@ -408,12 +434,12 @@ impl Tally {
         let mut reached_on = None;
         let mut sum_before = Decimal::ZERO;
         for (date, d) in self.days.range(from..=day) {
-            let peak = sum.checked_add(d.peak).ok_or_else(|| self.overflow())?;
+            let peak = crate::money::exact_add(sum, d.peak).ok_or_else(|| self.overflow())?;
             if sum < cap && peak >= cap {
                 reached_on = Some(*date);
             }
             if *date < day {
-                sum = sum.checked_add(d.sum).ok_or_else(|| self.overflow())?;
+                sum = crate::money::exact_add(sum, d.sum).ok_or_else(|| self.overflow())?;
                 sum_before = sum;
             }
         }

@@ -24,8 +24,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn decimal(&mut self, raw: &str, span: Span) -> PResult<Decimal> {
-        let clean: String = raw.chars().filter(|&c| c != '_').collect();
-        clean.parse::<Decimal>().map_err(|_| {
+        crate::money::exact_decimal(raw, true).ok_or_else(|| {
             self.errors.push(
                 Diagnostic::error(
                     "bad-number",
@@ -33,7 +32,7 @@ impl<'a> Parser<'a> {
                     format!("number `{raw}` is out of range"),
                 )
                 .label("too many digits")
-                .help("numbers have at most 28 significant digits"),
+                .help("numbers have at most 28 significant digits, held exactly"),
             );
             Failed
         })
@@ -73,6 +72,19 @@ impl<'a> Parser<'a> {
             }) => {
                 self.bump();
                 let p = self.decimal(text.trim_end_matches('%'), span)?;
+                // A rate is the percentage divided by 100, exactly: two more places.
+                if p.scale() > 26 {
+                    self.errors.push(
+                        Diagnostic::error(
+                            "bad-number",
+                            span,
+                            format!("percentage `{text}` has more than 26 digits after the point"),
+                        )
+                        .label("too many decimal places")
+                        .help("a percentage is divided by 100 exactly, which adds two places to the 28 a number holds"),
+                    );
+                    return Err(Failed);
+                }
                 Ok(Value::Lit {
                     lit: Literal::Percent(p),
                     raw: text.to_string(),
