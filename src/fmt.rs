@@ -2,8 +2,10 @@
 //!
 //! Two-space indent, one statement a line, consecutive declarations of one kind kept together,
 //! one blank line between groups, agreements, amendments and clauses. Every comment is kept: a
-//! comment that stood at the end of a line stays at the end of that statement's line, any other
-//! stands on its own line before the statement that followed it. Literals are written back as
+//! comment that stood at the end of a statement's last line stays at the end of that statement's
+//! line; a comment between a statement's tokens (one written over several lines) stands on its
+//! own line just before the statement; any other stands on its own line before the statement
+//! that followed it. No two comments ever share a line, so formatting twice changes nothing. Literals are written back as
 //! their author wrote them. Formatting never changes meaning: the tests parse the output back
 //! and compare the trees.
 
@@ -137,9 +139,41 @@ impl Writer<'_> {
         }
     }
 
+    /// The end of the last token in `[start, end)`: white space and comments after it belong to
+    /// what follows.
+    fn content_end(&self, start: u32, end: u32) -> u32 {
+        let mut end = end;
+        loop {
+            let trimmed = self
+                .text
+                .get(start as usize..end as usize)
+                .map_or(0, |s| s.trim_end().len());
+            end = start + u32::try_from(trimmed).unwrap_or(0);
+            let before = self.comments.partition_point(|c| c.span.start < end);
+            match before
+                .checked_sub(1)
+                .and_then(|i| self.comments.get(i))
+                .filter(|c| c.span.start >= start && c.span.end == end)
+            {
+                Some(c) => end = c.span.start,
+                None => return end,
+            }
+        }
+    }
+
     /// Writes one statement line that covers `[start, end)` of the source.
     fn line(&mut self, indent: &str, start: u32, end: u32, text: String) {
         self.comments_before(start, indent);
+        // Comments between the statement's own tokens (it may have spanned several lines):
+        // each on a line of its own, before the statement, in order; never two on one line.
+        while let Some(c) = self.comments.get(self.next_comment) {
+            if c.span.start >= end {
+                break;
+            }
+            let text = format!("{indent}{}", c.text);
+            self.next_comment += 1;
+            self.lines.push(text);
+        }
         self.lines.push(format!("{indent}{text}"));
         self.last_end = end;
     }
@@ -301,7 +335,7 @@ impl Writer<'_> {
             self.line(&inner, span.start, span.end, format!("for {b}"));
         }
         let sentence_start = self.last_end.max(head_end);
-        let sentence_end = sentence_end(c);
+        let sentence_end = self.content_end(sentence_start, sentence_end(c));
         self.line(&inner, sentence_start, sentence_end, sentence);
         if let Some(f) = &c.from {
             self.line(

@@ -408,3 +408,35 @@ fn most_random_rule_sets_check() {
     // The property above would be vacuous if random sets were mostly rejected.
     assert!(ok > 120, "only {ok} of 200 random rule sets check");
 }
+
+/// The text with a comment after every token, each token on its own line; a lone CR or a CRLF
+/// ends some of the lines.
+fn commented(text: &str, seed: usize) -> String {
+    let lexed = covenant::syntax::lexer::lex(0, text);
+    let mut out = String::new();
+    for (i, t) in lexed.tokens.iter().enumerate() {
+        let end = ["\n", "\r\n", "\r"][(i + seed) % 3];
+        out.push_str(&format!(
+            "{} # c{i}{end}",
+            text.get(t.span.range()).unwrap_or_default()
+        ));
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fmt_is_idempotent_with_a_comment_after_every_token(seed in 0usize..3, which in 0usize..5) {
+        let files: Vec<String> = Sources::embedded().iter().map(|(_, s)| s.text.to_string()).collect();
+        let text = commented(&files[which % files.len()], seed);
+        let once = covenant::fmt::format(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let twice = covenant::fmt::format(&once).unwrap_or_default();
+        prop_assert_eq!(&once, &twice);
+        prop_assert_eq!(tree(&text), tree(&once));
+        prop_assert_eq!(comments(&text), comments(&once));
+        // No line holds two comments.
+        prop_assert!(once.lines().all(|l| l.matches("# c").count() <= 1), "{}", once);
+    }
+}

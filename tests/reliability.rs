@@ -452,3 +452,305 @@ fn diff_counts_questions_only_one_side_can_be_asked() {
     let (code, out, _) = covenant(&["diff", "--before", &other, "--after", &other]);
     assert_eq!(code, 0, "{out}");
 }
+
+// ----- 10. precision ------------------------------------------------------------------------
+
+#[test]
+fn what_cannot_be_held_exactly_is_refused_with_its_place() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rules = |rate: &str| {
+        format!("party a \"A\"\nparty b \"B\"\nagreement ag \"AG\" {{\n  between a and b\n  signed 2020-01-01\n  revenue_share rs {{ a pays b {rate}% of a revenue }}\n}}\n")
+    };
+    // 28 places after the point cannot be divided by 100 exactly.
+    let fine = write(
+        &dir,
+        "r26.cov",
+        rules("0.50000000000000000000000001").as_bytes(),
+    );
+    let (code, _, err) = covenant(&["check", "--rules", &fine]);
+    assert_eq!(code, 0, "{err}");
+    let bad = write(
+        &dir,
+        "r28.cov",
+        rules("0.5000000000000000000000000001").as_bytes(),
+    );
+    let (code, _, err) = covenant(&["check", "--rules", &bad]);
+    assert_eq!(code, 2);
+    assert!(err.contains("r28.cov:6:31: error[bad-number]"), "{err}");
+    // 29 significant digits in a rule.
+    let big = write(
+        &dir,
+        "big.cov",
+        b"assume cap = USD 12345678901234567890123456789 \"x\"\n",
+    );
+    let (code, _, err) = covenant(&["check", "--rules", &big]);
+    assert_eq!(code, 2);
+    assert!(err.contains("big.cov:1:18: error[bad-number]"), "{err}");
+    // A product a decimal would round, and a 29-digit amount: errors at their rows.
+    let ten = write(&dir, "r10.cov", rules("10.00001").as_bytes());
+    let rows = write(&dir, "p.csv", b"date,party,stream,amount,currency\n2021-01-01,a,s,1.00,USD\n2021-01-02,a,s,1000000000000000000000.05,USD\n");
+    let (code, _, err) = covenant(&["revshare", &rows, "--rules", &ten]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("p.csv:3: 1000000000000000000000.05 × 0.1000001"),
+        "{err}"
+    );
+    let p29 = write(
+        &dir,
+        "p29.csv",
+        b"date,party,stream,amount,currency\n2021-01-01,a,s,12345678901234567890123456789,USD\n",
+    );
+    let (code, _, err) = covenant(&["revshare", &p29, "--rules", &ten]);
+    assert_eq!(code, 2);
+    assert!(err.contains("p29.csv:2: bad amount"), "{err}");
+}
+
+// ----- 11. fmt -------------------------------------------------------------------------------
+
+#[test]
+fn fmt_writes_nothing_when_a_file_fails_and_keeps_comments_apart() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good = write(&dir, "good.cov", b"party   a\n");
+    let bad = write(&dir, "bad.cov", b"party\n");
+    let (code, _, err) = covenant(&["fmt", &good, &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&good).unwrap_or_default(),
+        "party   a\n"
+    );
+    let idem = write(&dir, "idem.cov", b"party a \"A\"\nparty b \"B\"\nproduct p \"P\" by a\nevent ev \"EV\"\nagreement ag \"AG\" {\n  between a and b\n  signed 2020-01-01\n  licence li {\n    a grants b # x\n    use of product p\n    until 2030-01-01 # y\n      or ev # z\n  }\n}\n");
+    let (code, out, err) = covenant(&["fmt", &idem]);
+    assert_eq!(code, 0, "{out}{err}");
+    let once = std::fs::read_to_string(&idem).unwrap_or_default();
+    assert!(
+        once.contains(
+            "    # x\n    a grants b use of product p\n    # y\n    until 2030-01-01 or ev  # z\n"
+        ),
+        "{once}"
+    );
+    let (code, out, _) = covenant(&["fmt", "--check", &idem]);
+    assert_eq!(code, 0, "{out}");
+}
+
+// ----- 13. smaller edges ---------------------------------------------------------------------
+
+#[test]
+fn questions_and_flags_get_precise_messages() {
+    let (code, _, err) = covenant(&["ask", "deploy gpt_5_5 on aws at 2026-05-01 on azure"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("question:37: unexpected `on azure` after the question"),
+        "{err}"
+    );
+    let (code, _, err) = covenant(&["ask", "deploy gpt\u{200b}5 on aws"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`gpt\\u{200b}5`"), "{err}");
+    let (code, _, err) = covenant(&[
+        "ask",
+        "deploy gpt_5_5 on aws at 2026-05-01",
+        "--set",
+        "azure_lead=1 day",
+        "--set",
+        "azure_lead=2 days",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("already set by `--set azure_lead=1 day`"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let l = write(
+        &dir,
+        "l.csv",
+        b"date,party,stream,amount,currency\n2026-05-01,openai,api,100,USD\n",
+    );
+    let (code, _, err) = covenant(&["revshare", &l, &l]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is given twice"), "{err}");
+}
+
+#[test]
+fn numbers_the_language_does_not_read_are_named_for_what_they_are() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rules = write(
+        &dir,
+        "n.cov",
+        "party a\nassume r = 1e6% \"x\"\nassume m = USD 10. \"y\"\nparty b\u{200b} \"B\"\n"
+            .as_bytes(),
+    );
+    let (code, _, err) = covenant(&["check", "--rules", &rules]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("n.cov:2:12: error[bad-token]: `1e6%` is not a number covenant reads"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "n.cov:3:16: error[bad-token]: `10.`: a decimal point must be followed by digits"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("unexpected character U+200B"), "{err}");
+    assert_eq!(
+        err.matches("error[").count(),
+        3,
+        "one error each, no cascade: {err}"
+    );
+}
+
+#[test]
+fn batch_lines_end_at_cr_too_and_a_bom_is_dropped() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let q = write(&dir, "q.txt", b"\xEF\xBB\xBFdeploy gpt_5_5 on aws at 2026-05-01\rdeploy gpt_5_5 on aws at 2026-04-01\r\nnonsense\n");
+    let (code, out, _) = covenant(&["ask", "--batch", &q]);
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    assert!(
+        lines[0].starts_with(
+            "{\"question\":\"deploy gpt_5_5 on aws at 2026-05-01\",\"decision\":\"permitted\""
+        ),
+        "{out}"
+    );
+    assert!(lines[1].contains("\"decision\":\"forbidden\""), "{out}");
+    assert!(lines[2].starts_with("{\"line\":3,"), "{out}");
+    let full = std::fs::File::create("/dev/full");
+    if let Ok(full) = full {
+        let out = Command::new(env!("CARGO_BIN_EXE_covenant"))
+            .args(["ask", "--batch", &q])
+            .stdout(full)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(err.contains("cannot write to standard output"), "{err}");
+    }
+}
+
+#[test]
+fn case_files_refuse_what_they_cannot_read_exactly() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let deep = write(
+        &dir,
+        "deep.yaml",
+        format!("cases: {}", "[".repeat(100_000)).as_bytes(),
+    );
+    let start = std::time::Instant::now();
+    let (code, _, err) = covenant(&["test", &deep]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nested more than 64 deep"), "{err}");
+    assert!(start.elapsed().as_secs() < 5);
+    let empty = write(&dir, "e.yaml", b"rules: []\ncases: []\n");
+    let (code, _, err) = covenant(&["test", &empty]);
+    assert_eq!(code, 2);
+    assert!(err.contains("e.yaml:1: rules: the list is empty"), "{err}");
+    let float = write(
+        &dir,
+        "f.yaml",
+        b"cases:\n  - name: x\n    revshare: l.csv\n    expect: { paid: 620.10 }\n",
+    );
+    let (code, _, err) = covenant(&["test", &float]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("f.yaml:2: expect: `620.1` is a floating-point number"),
+        "{err}"
+    );
+}
+
+// ----- 7. scale: 10,000 of each shape, in seconds -------------------------------------------
+
+fn timed(args: &[&str]) -> (i32, String, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let (code, out, err) = covenant(args);
+    (code, out + &err, start.elapsed())
+}
+
+#[test]
+fn ten_thousand_of_each_shape_run_in_seconds() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let n = 10_000;
+    let head = "party a \"A\"\nparty b \"B\"\nproduct p \"P\" by a\n";
+    // Exclusivities on one product, each on its own cloud: one grouped warning.
+    let mut ex = head.to_string();
+    for i in 0..n {
+        ex.push_str(&format!("cloud k{i} \"K\" operated by b\n"));
+    }
+    ex.push_str("agreement ag \"AG\" {\n between a and b\n signed 2020-01-01\n");
+    for i in 0..n {
+        ex.push_str(&format!(
+            " exclusivity ex{i} {{ deploy product p only on k{i} }}\n"
+        ));
+    }
+    ex.push_str("}\n");
+    let ex = write(&dir, "ex.cov", ex.as_bytes());
+    let (code, out, took) = timed(&["check", "--rules", &ex]);
+    assert_eq!(code, 0, "{}", &out[..out.len().min(500)]);
+    assert_eq!(out.matches("warning[exclusivities-collide]").count(), 1);
+    assert!(
+        out.contains("and 9996 other exclusivities"),
+        "{}",
+        &out[..out.len().min(500)]
+    );
+    assert!(took.as_secs() < 10, "{took:?}");
+    let (code, _, took) = timed(&[
+        "ask",
+        "deploy p on k5 at 2021-01-01",
+        "--rules",
+        &ex,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    assert!(took.as_secs() < 10, "{took:?}");
+    // Amendments of one agreement.
+    let mut am = format!("{head}agreement ag \"AG\" {{\n between a and b\n signed 2000-01-01\n licence li {{ a grants b exclusive use of product p }}\n}}\n");
+    let d0 = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    for i in 0..n {
+        let day = d0 + chrono::Days::new(i as u64 + 1);
+        let x = if i % 2 == 0 {
+            "non-exclusive"
+        } else {
+            "exclusive"
+        };
+        am.push_str(&format!(
+            "amendment am{i} amends ag {{\n signed {day}\n amend li {{ {x} }}\n}}\n"
+        ));
+    }
+    let am = write(&dir, "am.cov", am.as_bytes());
+    let (code, out, took) = timed(&["ask", "license p to a", "--rules", &am]);
+    assert_eq!(code, 0, "{}", &out[..out.len().min(300)]);
+    assert!(took.as_secs() < 10, "{took:?}");
+    // Revenue shares over a one-row ledger.
+    let mut rs = "party a \"A\"\nparty b \"B\"\nagreement ag \"AG\" {\n between a and b\n signed 2020-01-01\n".to_string();
+    for i in 0..n {
+        rs.push_str(&format!(
+            " revenue_share rs{i} {{ a pays b 5% of a revenue capped at USD 100 }}\n"
+        ));
+    }
+    rs.push_str("}\n");
+    let rs = write(&dir, "rs.cov", rs.as_bytes());
+    let one = write(
+        &dir,
+        "one.csv",
+        b"date,party,stream,amount,currency\n2021-01-01,a,s,100,USD\n",
+    );
+    let (code, _, took) = timed(&["revshare", &one, "--rules", &rs, "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert!(took.as_secs() < 10, "{took:?}");
+    let (code, _, took) = timed(&[
+        "ask",
+        "pay a to b at 2021-06-01",
+        "--ledger",
+        &one,
+        "--rules",
+        &rs,
+    ]);
+    assert_eq!(code, 0);
+    assert!(took.as_secs() < 10, "{took:?}");
+    // An empty ledger is named for what it is.
+    let empty = write(&dir, "empty.csv", b"");
+    let (code, out, _) = timed(&["revshare", &empty]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("the ledger is empty"), "{out}");
+}

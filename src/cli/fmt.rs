@@ -33,6 +33,8 @@ pub fn run(args: Args) -> Exit {
             files.push(path.clone());
         }
     }
+    // Every file is formatted before any is written: a run that fails writes nothing.
+    let mut rewrites: Vec<(&PathBuf, String)> = Vec::new();
     for path in &files {
         let text = match covenant::source::read_text(path) {
             Ok(t) => t,
@@ -45,17 +47,9 @@ pub fn run(args: Args) -> Exit {
         let name = path.display().to_string();
         match covenant::fmt::format(&text) {
             Ok(formatted) => {
-                if formatted == text {
-                    continue;
-                }
-                changed = true;
-                if args.check {
-                    outln!("{name}: would be reformatted");
-                } else if let Err(e) = std::fs::write(path, formatted) {
-                    errln!("error: cannot write `{name}`: {e}");
-                    failed = true;
-                } else {
-                    outln!("{name}: formatted");
+                if formatted != text {
+                    changed = true;
+                    rewrites.push((path, formatted));
                 }
             }
             Err(diags) => {
@@ -64,6 +58,28 @@ pub fn run(args: Args) -> Exit {
                 super::report(&diags, &sources);
                 failed = true;
             }
+        }
+    }
+    if failed && !args.check && !rewrites.is_empty() {
+        errln!(
+            "error: nothing was written ({} files would be reformatted): fix the errors first",
+            rewrites.len()
+        );
+    }
+    for (path, formatted) in rewrites {
+        let name = path.display().to_string();
+        if args.check {
+            outln!("{name}: would be reformatted");
+        } else if failed {
+            continue;
+        } else if let Err(e) = std::fs::write(path, formatted) {
+            errln!(
+                "error: cannot write `{name}`: {}",
+                covenant::source::describe_io(&e)
+            );
+            failed = true;
+        } else {
+            outln!("{name}: formatted");
         }
     }
     if failed {

@@ -24,6 +24,14 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn decimal(&mut self, raw: &str, span: Span) -> PResult<Decimal> {
+        // A malformed number (`1e6`, `10.`) was reported by the lexer and stands in here: one
+        // error, not two.
+        let plain = raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'_' || b == b'.');
+        if !plain || raw.ends_with('.') {
+            return Ok(Decimal::ZERO);
+        }
         crate::money::exact_decimal(raw, true).ok_or_else(|| {
             self.errors.push(
                 Diagnostic::error(
