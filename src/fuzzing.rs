@@ -62,21 +62,60 @@ pub fn question(data: &[u8]) {
     let _ = crate::eval::batch::answer_lines(engine, data, &mut out);
 }
 
-/// A ledger summed against the shipped revenue shares, stopping and skipping bad rows.
+/// A ledger summed against the shipped revenue shares, stopping and skipping bad rows; read as
+/// a stream and as a file split in two near an offset the input picks, which must agree exactly
+/// (the two-part reader may only split between rows).
 pub fn ledger(data: &[u8]) {
     let Some(engine) = shipped() else {
         return;
     };
+    let near = data
+        .first()
+        .map_or(0, |&b| (u64::from(b) * data.len() as u64) / 255);
+    static RUN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let run = RUN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("covenant-fuzz-{}-{run}.csv", std::process::id()));
+    let written = std::fs::write(&path, data).is_ok();
     for bad in [BadRows::Stop, BadRows::Skip] {
-        let plans = finance::revshare::plans(engine);
+        let options = ReadOptions::for_engine(engine, bad);
         let input = Input::Stream(
             "fuzz.csv".into(),
             Box::new(std::io::Cursor::new(data.to_vec())),
         );
-        if let Ok(report) = finance::run(plans, vec![input], &ReadOptions::new(bad)) {
-            let _ = finance::render::json(&report);
-            let _ = finance::render::text(engine, &report);
+        let one = summary(engine, input, &options);
+        if written {
+            let split = ReadOptions {
+                split_from: 0,
+                split_near: Some(near),
+                ..options.clone()
+            };
+            let two = summary(engine, Input::File(path.clone()), &split)
+                .replace(&path.display().to_string(), "fuzz.csv");
+            assert_eq!(one, two, "the two-part read differs (split near {near})");
         }
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// A ledger's report, rendered, or its error: one comparable string.
+fn summary(engine: &Engine, input: Input, options: &ReadOptions) -> String {
+    let plans = finance::revshare::plans(engine);
+    match finance::run(plans, vec![input], options) {
+        Ok(report) => {
+            let skipped: Vec<String> = report
+                .skipped_examples
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            format!(
+                "{} {} {skipped:?} {} {}",
+                report.rows_read,
+                report.rows_skipped,
+                finance::render::json(&report),
+                finance::render::text(engine, &report)
+            )
+        }
+        Err(e) => format!("error {e}"),
     }
 }
 
