@@ -338,14 +338,15 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     })
 }
 
+/// Whether a file is a named pipe (read as a stream, like a regular file).
 #[cfg(unix)]
-fn is_pipe(meta: &std::fs::Metadata) -> bool {
+pub(crate) fn is_pipe(meta: &std::fs::Metadata) -> bool {
     use std::os::unix::fs::FileTypeExt;
     meta.file_type().is_fifo()
 }
 
 #[cfg(not(unix))]
-fn is_pipe(_: &std::fs::Metadata) -> bool {
+pub(crate) fn is_pipe(_: &std::fs::Metadata) -> bool {
     false
 }
 

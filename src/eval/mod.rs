@@ -220,18 +220,15 @@ impl Engine {
         );
         let ids = |n: usize| (0..n).filter_map(|i| u32::try_from(i).ok());
         // The versions that speak of each product, and of each payer, bound the effects.
-        let product_versions: usize = self
-            .by_product
-            .iter()
-            .flatten()
-            .map(|c| self.versions(*c).len())
-            .sum();
-        let payer_versions: usize = self
-            .by_payer
-            .iter()
-            .flatten()
-            .map(|c| self.versions(*c).len())
-            .sum();
+        let versions_of = |index: &[Vec<ClauseId>]| -> usize {
+            index
+                .iter()
+                .flatten()
+                .map(|c| self.versions(*c).len())
+                .sum()
+        };
+        let product_versions = versions_of(&self.by_product);
+        let payer_versions = versions_of(&self.by_payer);
         let effects = product_versions
             .saturating_mul(nc.saturating_add(nparty))
             .saturating_add(payer_versions.saturating_mul(nparty));

@@ -252,7 +252,7 @@ fn read_file(
     let open = || std::fs::File::open(path).map_err(|e| cannot_read(&name, &e));
     let file = open()?;
     let meta = file.metadata().map_err(|e| cannot_read(&name, &e))?;
-    if !(meta.is_file() || is_fifo(&meta)) {
+    if !(meta.is_file() || crate::source::is_pipe(&meta)) {
         return Err(FinanceError::Row(LedgerError {
             file: name.clone(),
             line: 1,
@@ -330,17 +330,6 @@ fn read_file(
         }
     }
     Ok(first)
-}
-
-#[cfg(unix)]
-fn is_fifo(meta: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    meta.file_type().is_fifo()
-}
-
-#[cfg(not(unix))]
-fn is_fifo(_: &std::fs::Metadata) -> bool {
-    false
 }
 
 /// The header and the byte offset of the first line after the middle of a file. The offset is
