@@ -20,43 +20,112 @@ pub struct Money {
 pub const MAX_DIGITS: usize = 28;
 
 /// A plain decimal (`-1250.00`, `3.5`; `_` between digits allowed where `underscores`), read
-/// exactly: `None` if it has more than [`MAX_DIGITS`] significant digits, or is not one.
+/// exactly: `None` if it has more than [`MAX_DIGITS`] significant digits, or is not one. One
+/// pass over the bytes builds the exact mantissa and scale (the ledger reader's hot path).
 pub fn exact_decimal(text: &str, underscores: bool) -> Option<Decimal> {
-    let clean: String;
-    let text = if underscores && text.contains('_') {
-        clean = text.chars().filter(|&c| c != '_').collect();
-        clean.as_str()
-    } else {
-        text
+    let bytes = text.as_bytes();
+    let (negative, digits) = match bytes.first() {
+        Some(b'-') => (true, bytes.get(1..)?),
+        Some(b'+') => (false, bytes.get(1..)?),
+        _ => (false, bytes),
     };
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let ok = !int.is_empty()
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.bytes().all(|b| b.is_ascii_digit())
-        && (frac.is_empty() != digits.contains('.'));
-    let significant = int.trim_start_matches('0').len() + frac.len();
-    if !ok || significant > MAX_DIGITS {
+    // Most amounts have at most 18 digits: summed in a u64, with no overflow possible.
+    if digits.len() <= 18 && !underscores {
+        let mut m: u64 = 0;
+        let mut scale = 0u32;
+        let mut point: Option<usize> = None;
+        for (i, &b) in digits.iter().enumerate() {
+            match b {
+                b'0'..=b'9' => {
+                    m = m * 10 + u64::from(b - b'0');
+                    if point.is_some() {
+                        scale += 1;
+                    }
+                }
+                b'.' if point.is_none() => point = Some(i),
+                _ => return None,
+            }
+        }
+        let well_formed = match point {
+            Some(p) => p > 0 && p + 1 < digits.len(),
+            None => !digits.is_empty(),
+        };
+        if !well_formed {
+            return None;
+        }
+        let m = i128::from(m);
+        return Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).ok();
+    }
+    let mut mantissa: i128 = 0;
+    let mut significant = 0usize;
+    let mut scale = 0u32;
+    let mut int_digits = 0usize;
+    let mut point = false;
+    let mut last_digit = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => {
+                if point {
+                    scale += 1;
+                } else {
+                    int_digits += 1;
+                }
+                if significant > 0 || b != b'0' || point {
+                    significant += 1;
+                }
+                if significant > MAX_DIGITS {
+                    return None;
+                }
+                mantissa = mantissa * 10 + i128::from(b - b'0');
+                last_digit = true;
+            }
+            b'.' if !point && last_digit => {
+                point = true;
+                last_digit = false;
+            }
+            b'_' if underscores && last_digit => last_digit = false,
+            _ => return None,
+        }
+    }
+    // Digits on both sides of a point, and none of `_` or `.` last.
+    if int_digits == 0 || !last_digit || (point && scale == 0) {
         return None;
     }
-    Decimal::from_str_exact(text).ok()
+    if negative {
+        mantissa = -mantissa;
+    }
+    Decimal::try_from_i128_with_scale(mantissa, scale).ok()
 }
 
 /// `a × b`, exactly: `None` when the product needs more than 28 significant digits (a decimal
 /// would round it) or overflows.
+#[inline]
 pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let (a, b) = (a.normalize(), b.normalize());
-    let m = a.mantissa().checked_mul(b.mantissa())?;
-    let scale = a.scale() + b.scale();
-    Decimal::try_from_i128_with_scale(m, scale).ok()
+    let product = |a: Decimal, b: Decimal| {
+        let m = a.mantissa().checked_mul(b.mantissa())?;
+        Decimal::try_from_i128_with_scale(m, a.scale() + b.scale()).ok()
+    };
+    // Trailing zeros may make room: only then are they dropped.
+    product(a, b).or_else(|| product(a.normalize(), b.normalize()))
 }
 
 /// `a + b`, exactly: `None` when the sum needs more than a decimal holds (it would round).
+#[inline]
 pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    // One scale (the usual case in a ledger): the mantissas add in an i128 without loss, and
+    // the sum is exact if it fits a decimal at that scale.
+    if a.scale() == b.scale() {
+        if let Ok(sum) = Decimal::try_from_i128_with_scale(a.mantissa() + b.mantissa(), a.scale()) {
+            return Some(sum);
+        }
+    }
     let sum = a.checked_add(b)?;
     // A decimal adds exactly unless it must drop digits to fit: then the sum's scale falls
     // below the larger of the two.
-    (sum.scale() >= a.scale().max(b.scale()) || sum.checked_sub(a)? == b).then_some(sum)
+    if sum.scale() >= a.scale().max(b.scale()) {
+        return Some(sum);
+    }
+    (sum.checked_sub(a)? == b).then_some(sum)
 }
 
 /// Looks up an ISO 4217 code.

@@ -78,7 +78,11 @@ pub struct Records<R> {
     offset: u64,
     /// Line ends consumed so far.
     lines: u64,
-    /// The last byte consumed was a CR (a following LF ends no further line).
+    /// Where lines end in the buffer (a CR, or an LF not after a CR), found once per fill.
+    line_ends: Vec<usize>,
+    /// The next of `line_ends` not yet consumed.
+    next_end: usize,
+    /// The last byte of the previous buffer was a CR (an LF first in this one ends no line).
     last_cr: bool,
     stop_at: Option<u64>,
     /// The stop offset fell inside a record: the reader went on past it.
@@ -101,6 +105,8 @@ impl<R: Read> Records<R> {
             core: csv_core::Reader::new(),
             offset,
             lines: 0,
+            line_ends: Vec::new(),
+            next_end: 0,
             last_cr: false,
             stop_at: None,
             missed: false,
@@ -143,6 +149,7 @@ impl<R: Read> Records<R> {
                     self.pos = 0;
                     self.filled = n;
                     self.eof = n == 0;
+                    self.find_line_ends();
                     return Ok(());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -151,23 +158,35 @@ impl<R: Read> Records<R> {
         }
     }
 
-    /// Counts the line ends in `consumed` (CR, LF and CRLF each end one line) and moves past it.
-    fn consume(&mut self, n: usize) {
-        let consumed = self.buf.get(self.pos..self.pos + n).unwrap_or_default();
-        for i in memchr::memchr2_iter(b'\r', b'\n', consumed) {
+    /// Finds where lines end in a fresh buffer: CR, LF and CRLF each end one line.
+    fn find_line_ends(&mut self) {
+        self.line_ends.clear();
+        self.next_end = 0;
+        let data = self.buf.get(..self.filled).unwrap_or_default();
+        for i in memchr::memchr2_iter(b'\r', b'\n', data) {
             let after_cr = match i.checked_sub(1) {
-                Some(p) => consumed.get(p) == Some(&b'\r'),
+                Some(p) => data.get(p) == Some(&b'\r'),
                 None => self.last_cr,
             };
-            if consumed.get(i) == Some(&b'\r') || !after_cr {
-                self.lines += 1;
+            if data.get(i) == Some(&b'\r') || !after_cr {
+                self.line_ends.push(i);
             }
         }
-        if let Some(&b) = consumed.last() {
-            self.last_cr = b == b'\r';
-        }
+        self.last_cr = data.last() == Some(&b'\r');
+    }
+
+    /// Moves past `n` bytes, counting the line ends among them.
+    fn consume(&mut self, n: usize) {
         self.pos += n;
         self.offset += n as u64;
+        while self
+            .line_ends
+            .get(self.next_end)
+            .is_some_and(|&e| e < self.pos)
+        {
+            self.next_end += 1;
+            self.lines += 1;
+        }
     }
 
     /// Reads the next record into `record`.
