@@ -194,8 +194,12 @@ pub enum Format {
     Json,
 }
 
+/// Colour for diagnostics: on a terminal, unless `NO_COLOR` is set (no-color.org); always
+/// with `CLICOLOR_FORCE` set to anything but `0`.
 pub fn style() -> Style {
-    if std::io::stderr().is_terminal() {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0");
+    if forced || (std::io::stderr().is_terminal() && !set("NO_COLOR")) {
         Style::Color
     } else {
         Style::Plain

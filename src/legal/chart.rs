@@ -64,11 +64,25 @@ fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
+/// Text as XML holds it: markup characters as entities, and characters XML 1.0 forbids
+/// (controls, U+FFFE, U+FFFF) and other invisible ones written out as `\u{…}`, so that a title
+/// with a stray control character still makes a valid SVG.
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\u{fffe}' | '\u{ffff}' => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c if crate::diag::invisible(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -313,4 +327,17 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     s = s.replacen("HEIGHT", &format!("{height:.0}"), 2);
     s.push_str("</svg>\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_the_svg_valid() {
+        assert_eq!(
+            escape("a\u{1}b<c>&\"\u{ffff}\u{200b}"),
+            "a\\u{1}b&lt;c&gt;&amp;&quot;\\u{ffff}\\u{200b}"
+        );
+    }
 }

@@ -24,12 +24,17 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn decimal(&mut self, raw: &str, span: Span) -> PResult<Decimal> {
-        // A malformed number (`1e6`, `10.`) was reported by the lexer and stands in here: one
-        // error, not two.
+        // A malformed number (`1e6`, `10.`, `1__000`) was reported by the lexer and stands in
+        // here: one error, not two.
         let plain = raw
             .bytes()
             .all(|b| b.is_ascii_digit() || b == b'_' || b == b'.');
-        if !plain || raw.ends_with('.') {
+        let underscores_between_digits = !raw.contains("__")
+            && !raw.contains("_.")
+            && !raw.contains("._")
+            && !raw.starts_with('_')
+            && !raw.ends_with('_');
+        if !plain || raw.ends_with('.') || !underscores_between_digits {
             return Ok(Decimal::ZERO);
         }
         crate::money::exact_decimal(raw, true).ok_or_else(|| {
