@@ -476,3 +476,51 @@ fn a_ledger_row_of_an_undeclared_party_is_a_bad_row() {
         "{err}"
     );
 }
+
+#[test]
+fn completions_and_the_man_page_name_every_subcommand() {
+    let (code, bash, _) = covenant(&["completions", "bash"]);
+    assert_eq!(code, 0);
+    let (code, man, _) = covenant(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH covenant 1"),
+        "{man}"
+    );
+    for sub in [
+        "check", "fmt", "ask", "revshare", "test", "diff", "audit", "chart",
+    ] {
+        assert!(
+            bash.contains(&format!("covenant__subcmd__{sub}")),
+            "{sub} missing from completions"
+        );
+        assert!(man.contains(sub), "{sub} missing from the man page");
+    }
+    let (code, _, err) = covenant(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn clicolor_force_colours_diagnostics_and_plain_is_the_default_off_a_terminal() {
+    let bad = temp("colour.cov", b"party a\nproduct p by zz\n");
+    let run = |force: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_covenant"));
+        cmd.args(["check", "--rules", bad.to_str().unwrap_or_default()])
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove("NO_COLOR");
+        if let Some(v) = force {
+            cmd.env("CLICOLOR_FORCE", v);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("{e}"));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    assert!(
+        run(Some("1")).contains("\u{1b}["),
+        "CLICOLOR_FORCE=1 colours"
+    );
+    assert!(!run(None).contains("\u{1b}["), "a pipe is plain");
+    assert!(
+        !run(Some("0")).contains("\u{1b}["),
+        "CLICOLOR_FORCE=0 does not force"
+    );
+}

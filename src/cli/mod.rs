@@ -123,6 +123,14 @@ enum Command {
     Audit(audit::Args),
     /// Draw the clauses in force over time, as SVG
     Chart(chart::Args),
+    /// Print a shell completion script: `covenant completions bash > ~/.local/share/bash-completion/completions/covenant`
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `covenant man > covenant.1`
+    Man,
 }
 
 impl Cli {
@@ -136,6 +144,23 @@ impl Cli {
             Command::Diff(a) => diff::run(a),
             Command::Audit(a) => audit::run(a),
             Command::Chart(a) => chart::run(a),
+            Command::Completions { shell } => {
+                use clap::CommandFactory;
+                let mut buf = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "covenant", &mut buf);
+                out!("{}", String::from_utf8_lossy(&buf));
+                Exit::Yes
+            }
+            Command::Man => {
+                use clap::CommandFactory;
+                let mut buf = Vec::new();
+                if let Err(e) = clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                    errln!("error: cannot render the man page: {e}");
+                    return Exit::Error;
+                }
+                out!("{}", String::from_utf8_lossy(&buf));
+                Exit::Yes
+            }
         }
     }
 }
