@@ -524,3 +524,28 @@ fn clicolor_force_colours_diagnostics_and_plain_is_the_default_off_a_terminal() 
         "CLICOLOR_FORCE=0 does not force"
     );
 }
+
+#[test]
+fn an_answer_echoes_the_alias_asked_and_names_its_cloud() {
+    let (code, out, _) = covenant(&["ask", "deploy  gpt_5_5 on bedrock at 2026-04-26"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(
+            "deploy gpt_5_5 on bedrock at 2026-04-26: forbidden\n  (bedrock is cloud aws)\n"
+        ),
+        "{out}"
+    );
+    let (_, out, _) = covenant(&["ask", "deploy gpt_5_5 on bedrock", "--format", "json"]);
+    assert!(
+        out.starts_with("{\"question\":\"deploy gpt_5_5 on bedrock\""),
+        "{out}"
+    );
+    assert!(out.contains("\"aliases\":{\"bedrock\":\"aws\"}"), "{out}");
+    let (_, out, _) = covenant(&[
+        "ask",
+        "deploy gpt_5_5 on aws at 2026-04-26",
+        "--format",
+        "json",
+    ]);
+    assert!(!out.contains("aliases"), "{out}");
+}

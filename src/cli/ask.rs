@@ -60,11 +60,22 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             return Exit::Error;
         }
     };
-    let canonical = covenant::eval::question::Display {
-        rules: engine.rules(),
-        question: q,
-    }
-    .to_string();
+    // Answers echo the question as asked (an alias stays an alias) and say which cloud an
+    // alias stands for.
+    let canonical = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
+    let aliases = covenant::eval::question::aliases(engine.rules(), text);
+    let alias_json = || {
+        serde_json::Value::Object(
+            aliases
+                .iter()
+                .map(|(a, c)| (a.clone(), serde_json::Value::String(c.clone())))
+                .collect(),
+        )
+    };
+    let alias_text: String = aliases
+        .iter()
+        .map(|(a, c)| format!("  ({a} is cloud {c})\n"))
+        .collect();
     match q.at {
         Some(day) => {
             let mut w = engine.at(q.subject, day).into_owned();
@@ -92,13 +103,21 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             match format {
                 Format::Json => {
                     let mut v = render::point_json(engine, &canonical, &w);
-                    if let (Some(l), Some(obj)) = (&ledger, v.as_object_mut()) {
-                        obj.insert("ledger".into(), l.json.clone());
+                    if let Some(obj) = v.as_object_mut() {
+                        if !aliases.is_empty() {
+                            obj.insert("aliases".into(), alias_json());
+                        }
+                        if let Some(l) = &ledger {
+                            obj.insert("ledger".into(), l.json.clone());
+                        }
                     }
                     outln!("{v}");
                 }
                 Format::Text => {
-                    out!("{}", render::point_text(engine, &canonical, &w));
+                    out!(
+                        "{}",
+                        with_aliases(&render::point_text(engine, &canonical, &w), &alias_text)
+                    );
                     if let Some(l) = &ledger {
                         out!("{}", l.text);
                     }
@@ -117,11 +136,28 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             }
             let when = engine.when(q.subject);
             match format {
-                Format::Json => outln!("{}", render::when_json(engine, &canonical, &when)),
-                Format::Text => out!("{}", render::when_text(engine, &canonical, &when)),
+                Format::Json => {
+                    let mut v = render::when_json(engine, &canonical, &when);
+                    if let (false, Some(obj)) = (aliases.is_empty(), v.as_object_mut()) {
+                        obj.insert("aliases".into(), alias_json());
+                    }
+                    outln!("{v}");
+                }
+                Format::Text => out!(
+                    "{}",
+                    with_aliases(&render::when_text(engine, &canonical, &when), &alias_text)
+                ),
             }
             Exit::Yes
         }
+    }
+}
+
+/// Puts the alias lines right after an answer's first line.
+fn with_aliases(answer: &str, aliases: &str) -> String {
+    match answer.split_once('\n') {
+        Some((first, rest)) if !aliases.is_empty() => format!("{first}\n{aliases}{rest}"),
+        _ => answer.to_string(),
     }
 }
 

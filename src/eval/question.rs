@@ -272,3 +272,19 @@ impl fmt::Display for Display<'_> {
         Ok(())
     }
 }
+
+/// The cloud aliases a question's words use, each with the cloud it stands for
+/// (`bedrock` → `aws`), in the order written: answers echo what was asked and say this.
+pub fn aliases(rules: &RuleSet, text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for word in text.split_ascii_whitespace() {
+        let Some(&id) = rules.names.clouds.get(word) else {
+            continue;
+        };
+        let cloud = rules.cloud(id);
+        if cloud != word && !out.iter().any(|(a, _)| a == word) {
+            out.push((word.to_string(), cloud.to_string()));
+        }
+    }
+    out
+}
