@@ -30,22 +30,21 @@ fn temp(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// The shipped rules with one assumption changed, as a folder.
-fn shipped_with(from: &str, to: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "covenant-legal-{}-{}",
-        std::process::id(),
-        to.len()
-    ));
-    let _ = std::fs::create_dir_all(&dir);
+/// The shipped rules with one piece of text replaced, in a folder of their own (removed when
+/// the returned guard drops).
+fn shipped_with(from: &str, to: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mut replaced = false;
     for entry in std::fs::read_dir(root().join("rules"))
         .into_iter()
         .flatten()
         .flatten()
     {
         let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
-        let _ = std::fs::write(dir.join(entry.file_name()), text.replace(from, to));
+        replaced |= text.contains(from);
+        let _ = std::fs::write(dir.path().join(entry.file_name()), text.replace(from, to));
     }
+    assert!(replaced, "no shipped rule file holds `{from}`");
     dir
 }
 
@@ -112,7 +111,7 @@ fn diff_reports_each_changed_window() {
         "--before",
         rules.to_str().unwrap_or_default(),
         "--after",
-        after.to_str().unwrap_or_default(),
+        after.path().to_str().unwrap_or_default(),
         "--format",
         "json",
     ]);
@@ -176,7 +175,11 @@ fn audit_replays_launches_against_the_rules_known_on_their_day() {
     );
     // With a 30-day lead, GPT-5.5 reached Bedrock five days after Azure: too early.
     let after = shipped_with("assume azure_lead = 0 days", "assume azure_lead = 30 days");
-    let (code, out, _) = covenant(&["audit", "--rules", after.to_str().unwrap_or_default()]);
+    let (code, out, _) = covenant(&[
+        "audit",
+        "--rules",
+        after.path().to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("2026-04-28: openai launches gpt_5_5 on aws was forbidden \"GPT-5.5 available on Amazon Bedrock\"\n  forbid msft_openai.azure_first:"), "{out}");
     assert!(out.ends_with("5 launches replayed, 1 forbidden\n"), "{out}");
@@ -261,11 +264,19 @@ fn diff_reports_a_changed_rate_though_every_decision_stays() {
         "--before",
         rules.to_str().unwrap_or_default(),
         "--after",
-        after.to_str().unwrap_or_default(),
+        after.path().to_str().unwrap_or_default(),
     ]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.starts_with("pay openai to microsoft\n  from 2019-07-22 until 2026-04-27: still due, for other reasons\n"), "{out}");
-    assert!(out.contains("after:  owe msft_openai.openai_pays_microsoft: openai pays microsoft 15% of openai revenue"), "{out}");
+    // Only the terms of the deciding clause changed: said once, with every window it touches.
+    assert!(
+        out.starts_with(
+            "terms changed, decisions the same:\n\
+             msft_openai.openai_pays_microsoft: `20%` became `15%`\n\
+             \x20 pay openai to microsoft: from 2019-07-22 until 2026-04-27 (still due)\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("for other reasons"), "{out}");
 }
 
 #[test]
@@ -275,7 +286,7 @@ fn diff_decisions_only_ignores_a_change_that_changes_no_decision() {
     let after = shipped_with("    for microsoft\n", "    for openai\n");
     let (r, a) = (
         rules.to_str().unwrap_or_default(),
-        after.to_str().unwrap_or_default(),
+        after.path().to_str().unwrap_or_default(),
     );
     let (code, out, _) = covenant(&["diff", "--before", r, "--after", a]);
     assert_eq!(code, 1, "the reasons changed: {out}");
@@ -284,4 +295,37 @@ fn diff_decisions_only_ignores_a_change_that_changes_no_decision() {
         (code, out.as_str()),
         (0, "0 changed windows in 0 questions\n")
     );
+}
+
+#[test]
+fn diff_leads_with_decision_changes_and_names_a_changed_lead_once() {
+    let rules = root().join("rules");
+    let after = shipped_with("assume azure_lead = 0 days", "assume azure_lead = 30 days");
+    let (code, out, _) = covenant(&[
+        "diff",
+        "--before",
+        rules.to_str().unwrap_or_default(),
+        "--after",
+        after.path().to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    // Decisions first: the lead now runs until 2026-05-23 (30 days after the Azure launch).
+    assert!(
+        out.starts_with(
+            "deploy gpt_5_5 on aws\n  from 2026-04-27 until 2026-05-23: permitted -> forbidden\n"
+        ),
+        "{out}"
+    );
+    let terms = out
+        .find("terms changed, decisions the same:\n")
+        .unwrap_or(0);
+    let last_decision = out.rfind("-> ").unwrap_or(usize::MAX);
+    assert!(terms > last_decision, "{out}");
+    assert_eq!(
+        out.matches("msft_openai.azure_first: `lead 0 days` became `lead 30 days`\n")
+            .count(),
+        1,
+        "{out}"
+    );
+    assert!(!out.contains("for other reasons"), "{out}");
 }

@@ -288,7 +288,54 @@ pub fn json(d: &Diff) -> serde_json::Value {
     serde_json::json!({ "changes": changes, "one_sided": one_sided, "unmatched": d.unmatched })
 }
 
-/// The diff for people, grouped by question.
+/// Which clauses decide, and how: the same on both sides means only their terms changed.
+fn deciders(reasons: &[Reason]) -> Vec<(&str, crate::eval::answer::Effect)> {
+    let mut v: Vec<_> = reasons
+        .iter()
+        .map(|r| (r.clause.as_str(), r.effect))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// What changed in a clause's terms, word by word: the differing middle of the two readings,
+/// with a unit after it (`30 days`) and a term's keyword before it (`lead`, `at`) kept.
+fn changed_words(before: &str, after: &str) -> String {
+    const UNITS: [&str; 8] = [
+        "day", "days", "week", "weeks", "month", "months", "year", "years",
+    ];
+    const KEYWORDS: [&str; 6] = ["lead", "at", "from", "until", "through", "counting"];
+    let b: Vec<&str> = before.split(' ').collect();
+    let a: Vec<&str> = after.split(' ').collect();
+    let mut head = b.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let mut tail = b
+        .iter()
+        .rev()
+        .zip(a.iter().rev())
+        .take(b.len().min(a.len()) - head)
+        .take_while(|(x, y)| x == y)
+        .count();
+    let bare = |w: &&str| w.trim_end_matches([':', ',', ';']).to_string();
+    if tail > 0
+        && b.get(b.len() - tail)
+            .is_some_and(|w| UNITS.contains(&bare(w).as_str()))
+    {
+        tail -= 1;
+    }
+    if head > 0 && b.get(head - 1).is_some_and(|w| KEYWORDS.contains(w)) {
+        head -= 1;
+    }
+    let middle = |w: &[&str]| {
+        let text = w.get(head..w.len() - tail).unwrap_or_default().join(" ");
+        text.trim_end_matches([':', ',', ';']).to_string()
+    };
+    format!("`{}` became `{}`", middle(&b), middle(&a))
+}
+
+/// The diff for people: decision changes first, grouped by question; then the windows whose
+/// decision stays but whose deciding clauses' terms changed, grouped by what changed; then those
+/// now decided by other clauses.
 pub fn text(d: &Diff) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -309,22 +356,62 @@ pub fn text(d: &Diff) -> String {
         }
     };
     let mut last = "";
-    for c in &d.changes {
+    for c in d.changes.iter().filter(|c| c.decision_changed) {
         if c.question != last {
             let _ = writeln!(out, "{}", c.question);
             last = &c.question;
         }
-        if c.decision_changed {
-            let (b, a) = (c.before.as_str(), c.after.as_str());
-            let _ = writeln!(out, "  {}: {b} -> {a}", span(c));
-        } else {
-            let _ = writeln!(
-                out,
-                "  {}: still {}, for other reasons",
-                span(c),
-                c.after.as_str()
-            );
+        let (b, a) = (c.before.as_str(), c.after.as_str());
+        let _ = writeln!(out, "  {}: {b} -> {a}", span(c));
+        let _ = writeln!(out, "    before: {}", reasons(&c.reasons_before));
+        let _ = writeln!(out, "    after:  {}", reasons(&c.reasons_after));
+    }
+    // Same decision, same deciding clauses: what their terms now say, once for every window.
+    let mut terms: Vec<(String, Vec<String>)> = Vec::new();
+    let mut others: Vec<&Change> = Vec::new();
+    for c in d.changes.iter().filter(|c| !c.decision_changed) {
+        if deciders(&c.reasons_before) != deciders(&c.reasons_after) {
+            others.push(c);
+            continue;
         }
+        let what: Vec<String> = c
+            .reasons_before
+            .iter()
+            .zip(&c.reasons_after)
+            .filter(|(b, a)| b.detail != a.detail)
+            .map(|(b, a)| format!("{}: {}", b.clause, changed_words(&b.detail, &a.detail)))
+            .collect();
+        let heading = what.join("; ");
+        let line = format!("{}: {} (still {})", c.question, span(c), c.after.as_str());
+        match terms.iter_mut().find(|(h, _)| *h == heading) {
+            Some((_, lines)) => lines.push(line),
+            None => terms.push((heading, vec![line])),
+        }
+    }
+    if !terms.is_empty() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "terms changed, decisions the same:");
+        for (heading, lines) in &terms {
+            let _ = writeln!(out, "{heading}");
+            for l in lines {
+                let _ = writeln!(out, "  {l}");
+            }
+        }
+    }
+    let mut last = "";
+    for c in others {
+        if c.question != last {
+            let _ = writeln!(out, "{}", c.question);
+            last = &c.question;
+        }
+        let _ = writeln!(
+            out,
+            "  {}: still {}, for other reasons",
+            span(c),
+            c.after.as_str()
+        );
         let _ = writeln!(out, "    before: {}", reasons(&c.reasons_before));
         let _ = writeln!(out, "    after:  {}", reasons(&c.reasons_after));
     }
