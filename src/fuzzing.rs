@@ -124,7 +124,7 @@ pub fn set_value(data: &[u8]) {
     let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
         return;
     };
-    if let Ok((id, value)) = crate::eval::parse_override(engine.rules(), text) {
+    if let Ok((id, value)) = crate::check::parse_override(engine.rules(), text) {
         let options = Options {
             overrides: vec![(id, value)],
             as_of: None,

@@ -19,7 +19,7 @@ fn engine(sets: &[&str]) -> Engine {
         .rules;
     let overrides = sets
         .iter()
-        .map(|s| covenant::eval::parse_override(&rules, s).unwrap_or_else(|e| panic!("{e}")))
+        .map(|s| covenant::check::parse_override(&rules, s).unwrap_or_else(|e| panic!("{e}")))
         .collect();
     Engine::new(
         rules,

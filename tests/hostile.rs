@@ -104,7 +104,7 @@ fn forty_digit_amounts() {
     assert!(err.contains("bad amount"), "{err}");
     let engine = common::shipped();
     let err =
-        covenant::eval::parse_override(engine.rules(), &format!("revenue_share_cap=USD {forty}"))
+        covenant::check::parse_override(engine.rules(), &format!("revenue_share_cap=USD {forty}"))
             .err()
             .unwrap_or_default();
     assert!(err.contains("out of range"), "{err}");

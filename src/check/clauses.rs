@@ -409,7 +409,7 @@ impl Checker {
             ),
         )
         .label("no clause of this name");
-        if let Some(best) = super::nearest(&r.clause.name, known.iter()) {
+        if let Some(best) = crate::diag::nearest(&r.clause.name, known.iter()) {
             d = d.help(format!("did you mean `{best}`?"));
         }
         self.diags.push(d);

@@ -8,6 +8,7 @@
 //! together; a rule set with any error is not returned for evaluation.
 
 mod clauses;
+mod collisions;
 mod names;
 
 use chrono::NaiveDate;
@@ -20,7 +21,6 @@ use crate::source::{Sources, Span};
 use crate::syntax::{self, ast};
 use crate::time::Duration;
 
-pub use names::nearest;
 use names::{Kind, Tables};
 
 /// A rule set that failed to check: its sources (to render the diagnostics) and every problem.
@@ -81,7 +81,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         let env = Env::defaults(&rules);
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
         diags.extend(problems);
-        diags.extend(crate::legal::conflicts::warnings(&rules, &cons));
+        diags.extend(collisions::warnings(&rules, &cons));
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(selector_warnings(&rules));
@@ -694,4 +694,64 @@ pub fn literal(v: &ast::Value, diags: &mut Vec<Diagnostic>) -> Option<Literal> {
             }
         },
     })
+}
+
+/// Types an assumption override written `ID=VALUE`, the value in the language's own literal
+/// syntax (`azure_lead=30 days`, `revenue_share_cap=USD 150`).
+pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Literal), String> {
+    let Some((id, value)) = text.split_once('=') else {
+        return Err("expected ID=VALUE, such as --set azure_lead=\"30 days\"".to_string());
+    };
+    let id = id.trim();
+    let Some(&index) = rules.names.assumptions.get(id) else {
+        let mut msg = format!("unknown assumption `{id}`");
+        if let Some(best) = crate::diag::nearest(id, rules.names.assumptions.keys()) {
+            msg.push_str(&format!("; did you mean `{best}`?"));
+        }
+        return Err(msg);
+    };
+    let value = value.trim();
+    let first = |diags: &[Diagnostic]| {
+        diags.first().map_or("not a value".to_string(), |e| {
+            e.message
+                .replace("the end of the file", "the end of the value")
+        })
+    };
+    let assumption = rules
+        .assumption(index)
+        .ok_or_else(|| format!("unknown assumption `{id}`"))?;
+    let hint = |why: String| {
+        let example = match assumption.value {
+            Literal::Day(_) => "2026-02-27",
+            Literal::Money(_) => "USD 1_000",
+            Literal::Percent(_) => "20%",
+            Literal::Duration(_) => "30 days",
+        };
+        format!(
+            "`{id}` is {}, written like `{example}`: {why}",
+            assumption.value.type_name()
+        )
+    };
+    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| hint(first(&errors)))?;
+    let mut diags = Vec::new();
+    let lit = literal(&ast, &mut diags).ok_or_else(|| hint(first(&diags)))?;
+    if lit.type_name() != assumption.value.type_name() {
+        return Err(format!(
+            "`{id}` is {}, but `{value}` is {}",
+            assumption.value.type_name(),
+            lit.type_name()
+        ));
+    }
+    // Money keeps its currency: a cap or amount read in another would mix currencies.
+    if let (Literal::Money(was), Literal::Money(now)) = (assumption.value, lit) {
+        if was.currency != now.currency {
+            return Err(format!(
+                "`{id}` is in {}, but `{value}` is in {}: write it in {}",
+                was.currency.code(),
+                now.currency.code(),
+                was.currency.code()
+            ));
+        }
+    }
+    Ok((index, lit))
 }

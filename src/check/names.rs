@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use crate::diag::Diagnostic;
+use crate::diag::{nearest, Diagnostic};
 use crate::source::Span;
 use crate::syntax::ast::Ident;
 
@@ -143,60 +143,4 @@ fn duplicate(kind: Kind, id: &Ident, first: Span, label: &str) -> Diagnostic {
     )
     .label(label)
     .related(first, "first declared here")
-}
-
-/// The known name nearest to `name`, if any is near enough to be a likely typo: at most one
-/// edit (insertion, deletion, substitution or swap of neighbours) per three characters.
-pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
-    let most = (name.chars().count() / 3).max(1);
-    let plain = squeeze(name);
-    let mut best: Option<(usize, &str)> = None;
-    for k in known {
-        let d = distance(name, &plain, k);
-        if d <= most && best.is_none_or(|(bd, b)| d < bd || (d == bd && k.as_str() < b)) {
-            best = Some((d, k));
-        }
-    }
-    best.map(|(_, k)| k)
-}
-
-/// How far a typed name is from a known id: the edit distance, or that of both without `_`
-/// and `-` (`gpt5` is one edit from `gpt_5_5`), or 1 when the typed name, so squeezed, begins
-/// the id (`gpt_5` for `gpt_5_5`, three letters at least).
-fn distance(name: &str, plain: &str, known: &str) -> usize {
-    let squeezed = squeeze(known);
-    let mut d =
-        strsim::damerau_levenshtein(name, known).min(strsim::damerau_levenshtein(plain, &squeezed));
-    if plain.chars().count() >= 3 && squeezed.starts_with(plain) && squeezed != plain {
-        d = d.min(1);
-    }
-    d
-}
-
-/// A name without `_` and `-`, in lowercase.
-fn squeeze(name: &str) -> String {
-    name.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn near_misses_find_their_id() {
-        let known: Vec<String> = ["gpt_5_5", "gpt_4o", "bedrock", "aws", "azure", "openai_api"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let find = |n: &str| nearest(n, known.iter());
-        assert_eq!(find("gpt5"), Some("gpt_5_5"));
-        assert_eq!(find("bedrok"), Some("bedrock"));
-        assert_eq!(find("openai"), Some("openai_api"));
-        assert_eq!(find("GPT_5_5"), Some("gpt_5_5"));
-        assert_eq!(find("xyz"), None);
-        assert_eq!(find("az"), None);
-    }
 }

@@ -42,7 +42,7 @@ pub fn apply(
         })
         .filter_map(|(i, _)| u32::try_from(i).ok())
         .collect();
-    let (inputs, progress) = crate::covenant_cli::revshare::inputs(paths)?;
+    let (inputs, progress) = crate::covenant_cli::inputs(paths)?;
     let bad = if skip_invalid {
         BadRows::Skip
     } else {
@@ -54,7 +54,7 @@ pub fn apply(
     };
     let (report, positions) = covenant::finance::positions(engine, &owing, day, inputs, &options)
         .map_err(|e| e.to_string())?;
-    crate::covenant_cli::revshare::report_skips(&report);
+    crate::covenant_cli::report_skips(&report);
     let mut text = format!(
         "  ledger through {} ({} rows read, {} skipped):\n",
         covenant::time::iso(day),

@@ -281,7 +281,7 @@ pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
 pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, Literal)>, String> {
     let mut out: Vec<(AssumptionId, Literal)> = Vec::new();
     for set in sets {
-        let (id, value) = covenant::eval::parse_override(rules, set)
+        let (id, value) = covenant::check::parse_override(rules, set)
             .map_err(|why| format!("--set `{set}`: {why}"))?;
         if let Some(j) = out.iter().position(|(seen, _)| *seen == id) {
             let first = sets.get(j).map_or("", String::as_str);
@@ -298,4 +298,75 @@ pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, 
 pub fn day_arg(flag: &str, text: &str) -> Result<NaiveDate, String> {
     covenant::time::parse_day(text.trim())
         .ok_or_else(|| format!("{flag} `{text}`: not a valid day; days are written YYYY-MM-DD"))
+}
+
+// ----- ledgers, shared by `revshare` and `ask --ledger` -----------------------------------
+
+/// The ledgers to read, and a progress bar when stderr is a terminal and the input is large.
+pub fn inputs(
+    paths: &[PathBuf],
+) -> Result<
+    (
+        Vec<covenant::finance::Input>,
+        Option<covenant::finance::Progress>,
+    ),
+    String,
+> {
+    let mut inputs = Vec::new();
+    let mut total = 0u64;
+    // A ledger named twice would count its rows twice: refuse it (by the file it is, however
+    // it is written).
+    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    for path in paths {
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some((_, first)) = seen.iter().find(|(c, _)| *c == same) {
+            return Err(format!(
+                "the ledger `{}` is given twice (also as `{}`): its rows would count twice",
+                path.display(),
+                first.display()
+            ));
+        }
+        seen.push((same, path));
+        if path.as_os_str() == "-" {
+            inputs.push(covenant::finance::Input::Stream(
+                "<stdin>".to_string(),
+                Box::new(std::io::stdin()),
+            ));
+            continue;
+        }
+        let meta = std::fs::metadata(path).map_err(|e| {
+            format!(
+                "cannot read `{}`: {}",
+                path.display(),
+                covenant::source::describe_io(&e)
+            )
+        })?;
+        if meta.is_dir() {
+            return Err(format!("cannot read `{}`: it is a folder", path.display()));
+        }
+        total += meta.len();
+        inputs.push(covenant::finance::Input::File(path.clone()));
+    }
+    let progress: Option<covenant::finance::Progress> =
+        if std::io::stderr().is_terminal() && total > (64 << 20) {
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            let bar = indicatif::ProgressBar::new(total).with_style(style);
+            Some(std::sync::Arc::new(move |n| bar.inc(n)))
+        } else {
+            None
+        };
+    Ok((inputs, progress))
+}
+
+/// Prints the skipped rows' examples and count.
+pub fn report_skips(report: &covenant::finance::revshare::Report) {
+    for e in &report.skipped_examples {
+        errln!("skipped: {e}");
+    }
+    if report.rows_skipped > 0 {
+        errln!("skipped {} invalid rows", report.rows_skipped);
+    }
 }

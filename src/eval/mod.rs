@@ -40,55 +40,6 @@ pub fn explain_terms(rules: &RuleSet, env: &Env, body: &Body) -> String {
     explain::sentence(rules, env, body, None)
 }
 
-/// Types an assumption override written `ID=VALUE`, the value in the language's own literal
-/// syntax (`azure_lead=30 days`, `revenue_share_cap=USD 150`).
-pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Literal), String> {
-    let Some((id, value)) = text.split_once('=') else {
-        return Err("expected ID=VALUE, such as --set azure_lead=\"30 days\"".to_string());
-    };
-    let id = id.trim();
-    let Some(&index) = rules.names.assumptions.get(id) else {
-        let mut msg = format!("unknown assumption `{id}`");
-        if let Some(best) = crate::check::nearest(id, rules.names.assumptions.keys()) {
-            msg.push_str(&format!("; did you mean `{best}`?"));
-        }
-        return Err(msg);
-    };
-    let value = value.trim();
-    let first = |diags: &[Diagnostic]| {
-        diags.first().map_or("not a value".to_string(), |e| {
-            e.message
-                .replace("the end of the file", "the end of the value")
-        })
-    };
-    let assumption = rules
-        .assumption(index)
-        .ok_or_else(|| format!("unknown assumption `{id}`"))?;
-    let hint = |why: String| {
-        let example = match assumption.value {
-            Literal::Day(_) => "2026-02-27",
-            Literal::Money(_) => "USD 1_000",
-            Literal::Percent(_) => "20%",
-            Literal::Duration(_) => "30 days",
-        };
-        format!(
-            "`{id}` is {}, written like `{example}`: {why}",
-            assumption.value.type_name()
-        )
-    };
-    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| hint(first(&errors)))?;
-    let mut diags = Vec::new();
-    let lit = crate::check::literal(&ast, &mut diags).ok_or_else(|| hint(first(&diags)))?;
-    if lit.type_name() != assumption.value.type_name() {
-        return Err(format!(
-            "`{id}` is {}, but `{value}` is {}",
-            assumption.value.type_name(),
-            lit.type_name()
-        ));
-    }
-    Ok((index, lit))
-}
-
 /// Tables larger than this many subjects are answered on demand instead of ahead (a rule set with
 /// thousands of parties would otherwise compile millions of answers nobody asks for).
 const EAGER_LIMIT: usize = 1 << 12;

@@ -9,7 +9,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::check::nearest;
+use crate::diag::nearest;
 use crate::model::{CloudId, PartyId, ProductId, RuleSet};
 use crate::time::parse_day;
 

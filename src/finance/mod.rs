@@ -182,7 +182,7 @@ fn read_part(
             }
             if !options.parties.is_empty() && !options.parties.contains(row.party) {
                 let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
-                if let Some(best) = crate::check::nearest(row.party, options.parties.iter()) {
+                if let Some(best) = crate::diag::nearest(row.party, options.parties.iter()) {
                     message.push_str(&format!("; did you mean `{best}`?"));
                 }
                 return Err(Reject::Bad(LedgerError {
@@ -369,7 +369,7 @@ pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, String> {
             None => {
                 let known: Vec<String> = all.iter().map(|p| p.qualified.clone()).collect();
                 let mut msg = format!("--clause `{name}`: no revenue share of this name");
-                if let Some(best) = crate::check::nearest(name, known.iter()) {
+                if let Some(best) = crate::diag::nearest(name, known.iter()) {
                     msg.push_str(&format!("; did you mean `{best}`?"));
                 } else if !known.is_empty() {
                     msg.push_str(&format!(" (the revenue shares are {})", known.join(", ")));

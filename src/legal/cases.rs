@@ -26,7 +26,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::eval::{parse_override, Engine, Options};
+use crate::check::parse_override;
+use crate::eval::{Engine, Options};
 use crate::finance::{self, ledger::BadRows, Input, ReadOptions};
 use crate::source::Sources;
 
@@ -303,7 +304,7 @@ fn ask_case(engine: &Engine, case: &Case, question: &str, line: usize) -> Result
     for c in &because {
         if !engine.rules().names.clauses.contains_key(c) {
             let mut msg = format!("because: no clause `{c}`");
-            if let Some(best) = crate::check::nearest(c, engine.rules().names.clauses.keys()) {
+            if let Some(best) = crate::diag::nearest(c, engine.rules().names.clauses.keys()) {
                 msg.push_str(&format!("; did you mean `{best}`?"));
             }
             return Err(msg);

@@ -5,5 +5,4 @@
 pub mod audit;
 pub mod cases;
 pub mod chart;
-pub mod conflicts;
 pub mod diff;
