@@ -1,10 +1,11 @@
-//! `ask pay … at DAY --ledger`: a payment answer with the ledger's position on that day.
+//! `ask pay … at DAY --ledger`: the ledger's position on that day, rendered (the answer and the
+//! position are computed by `covenant::finance::pay_on`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use covenant::eval::answer::{Decision, Effect, Reason, Window};
+use covenant::eval::answer::Window;
 use covenant::eval::Engine;
 use covenant::finance::ledger::BadRows;
 use covenant::finance::render::amount;
@@ -27,21 +28,9 @@ pub fn apply(
     paths: &[PathBuf],
     skip_invalid: bool,
 ) -> Result<LedgerPart, String> {
-    // Every revenue share from the payer to the payee, in force on the day or not: what the
-    // ledger owes under each up to the day.
-    let covenant::Subject::Pay { payer, payee } = subject else {
+    if !matches!(subject, covenant::Subject::Pay { .. }) {
         return Err("--ledger goes with a `pay PAYER to PAYEE at DAY` question".into());
-    };
-    let owing: Vec<u32> = engine
-        .rules()
-        .clauses
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| {
-            matches!(&c.terms.body, covenant::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
-        })
-        .filter_map(|(i, _)| u32::try_from(i).ok())
-        .collect();
+    }
     let (inputs, progress) = crate::covenant_cli::inputs(paths)?;
     let bad = if skip_invalid {
         BadRows::Skip
@@ -52,8 +41,10 @@ pub fn apply(
         progress,
         ..covenant::finance::ReadOptions::for_engine(engine, bad)
     };
-    let (report, positions) = covenant::finance::positions(engine, &owing, day, inputs, &options)
-        .map_err(|e| e.to_string())?;
+    let (answer, report, positions) =
+        covenant::finance::pay_on(engine, subject, window, day, inputs, &options)
+            .map_err(|e| e.to_string())?;
+    *window = answer;
     crate::covenant_cli::report_skips(&report);
     let mut text = format!(
         "  ledger through {} ({} rows read, {} skipped):\n",
@@ -86,33 +77,6 @@ pub fn apply(
             "remaining": p.cap.map(|(_, left)| amount(c, left)),
             "cap_reached_on": p.cap_reached_on.map(covenant::time::iso),
         }));
-    }
-    let exhausted: std::collections::HashMap<&str, &covenant::finance::Position> = positions
-        .iter()
-        .filter(|p| p.exhausted)
-        .map(|p| (p.clause.as_str(), p))
-        .collect();
-    if !positions.is_empty() && exhausted.len() == positions.len() {
-        let reasons: Vec<Reason> = window
-            .reasons
-            .iter()
-            .filter(|r| r.effect == Effect::Owe)
-            .map(|r| {
-                let p = exhausted.get(r.clause.as_str());
-                let when = p
-                    .and_then(|p| p.cap_reached_on)
-                    .map_or("before this day".to_string(), covenant::time::iso);
-                Reason {
-                    effect: Effect::CapReached,
-                    detail: format!(
-                        "its cap was reached on {when}: revenue of this day owes nothing more"
-                    ),
-                    ..r.clone()
-                }
-            })
-            .collect();
-        window.decision = Decision::NotDue;
-        window.reasons = reasons;
     }
     Ok(LedgerPart {
         json: json!({

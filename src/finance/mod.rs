@@ -430,3 +430,61 @@ pub fn positions(
     }
     Ok((report, positions))
 }
+
+/// A payment answer on a day, read with ledgers: what the rows up to the day owe under every
+/// revenue share from the payer to the payee (in force that day or not), and the answer itself,
+/// turned `not_due` when every such share's cap in force that day was used up by the rows
+/// before it, with the day each cap was reached as the reason.
+pub fn pay_on(
+    engine: &Engine,
+    subject: crate::Subject,
+    window: &crate::eval::answer::Window,
+    day: NaiveDate,
+    inputs: Vec<Input>,
+    options: &ReadOptions,
+) -> Result<(crate::eval::answer::Window, Report, Vec<Position>), FinanceError> {
+    use crate::eval::answer::{Decision, Effect, Reason};
+    let mut window = window.clone();
+    let crate::Subject::Pay { payer, payee } = subject else {
+        return Ok((window, Report::default(), Vec::new()));
+    };
+    let owing: Vec<crate::model::ClauseId> = engine
+        .rules()
+        .clauses
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            matches!(&c.terms.body, crate::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
+        })
+        .filter_map(|(i, _)| crate::model::ClauseId::try_from(i).ok())
+        .collect();
+    let (report, positions) = positions(engine, &owing, day, inputs, options)?;
+    let exhausted: rustc_hash::FxHashMap<&str, &Position> = positions
+        .iter()
+        .filter(|p| p.exhausted)
+        .map(|p| (p.clause.as_str(), p))
+        .collect();
+    if !positions.is_empty() && exhausted.len() == positions.len() {
+        let reasons: Vec<Reason> = window
+            .reasons
+            .iter()
+            .filter(|r| r.effect == Effect::Owe)
+            .map(|r| {
+                let when = exhausted
+                    .get(r.clause.as_str())
+                    .and_then(|p| p.cap_reached_on)
+                    .map_or("before this day".to_string(), crate::time::iso);
+                Reason {
+                    effect: Effect::CapReached,
+                    detail: format!(
+                        "its cap was reached on {when}: revenue of this day owes nothing more"
+                    ),
+                    ..r.clone()
+                }
+            })
+            .collect();
+        window.decision = Decision::NotDue;
+        window.reasons = reasons;
+    }
+    Ok((window, report, positions))
+}

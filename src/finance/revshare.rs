@@ -458,7 +458,7 @@ fn clamp(s: Decimal, cap: Decimal) -> Decimal {
 }
 
 /// The outcome of reading ledgers against revenue shares.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Report {
     pub rows_read: u64,
     pub rows_skipped: u64,
