@@ -164,6 +164,12 @@ fn read_part(
     let mut skipped = 0u64;
     let mut failure: Option<FinanceError> = None;
     let tallies = &mut state.tallies;
+    // The tallies that count each earner's rows: a row is compared only with the clauses that
+    // could count it, not with every clause.
+    let mut earners: rustc_hash::FxHashMap<String, Vec<usize>> = rustc_hash::FxHashMap::default();
+    for (i, t) in tallies.iter().enumerate() {
+        earners.entry(t.plan.earner.clone()).or_default().push(i);
+    }
     let result = ledger::read(
         name,
         counted,
@@ -177,9 +183,8 @@ fn read_part(
             }
         },
         |row| {
-            if options.through.is_some_and(|t| row.date > t) {
-                return Ok(());
-            }
+            // Rows after `through` are checked like any other (a bad row is bad whatever its
+            // day) but counted by no clause.
             if !options.parties.is_empty() && !options.parties.contains(row.party) {
                 let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
                 if let Some(best) = crate::diag::nearest(row.party, options.parties.iter()) {
@@ -193,10 +198,24 @@ fn read_part(
             }
             // A row in another currency than a clause that counts it is a bad row: no clause
             // counts it, and it stops the run unless bad rows are skipped.
-            if let Some(e) = tallies.iter().find_map(|t| t.mismatch(name, row)) {
+            let counting = earners
+                .get(row.party)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if let Some(e) = counting
+                .iter()
+                .filter_map(|&i| tallies.get(i))
+                .find_map(|t| t.mismatch(name, row))
+            {
                 return Err(Reject::Bad(e));
             }
-            for t in tallies.iter_mut() {
+            if options.through.is_some_and(|t| row.date > t) {
+                return Ok(());
+            }
+            for &i in counting {
+                let Some(t) = tallies.get_mut(i) else {
+                    continue;
+                };
                 if let Err(e) = t.add(name, row) {
                     let stop = LedgerError {
                         file: name.to_string(),
@@ -432,9 +451,10 @@ pub fn positions(
 }
 
 /// A payment answer on a day, read with ledgers: what the rows up to the day owe under every
-/// revenue share from the payer to the payee (in force that day or not), and the answer itself,
-/// turned `not_due` when every such share's cap in force that day was used up by the rows
-/// before it, with the day each cap was reached as the reason.
+/// revenue share from the payer to the payee (in force that day or not), and the answer itself:
+/// a share owing that day whose cap in force was used up by the rows before it owes nothing
+/// more (its reason says when the cap was reached), and the day is `not_due` when no share in
+/// force that day still owes.
 pub fn pay_on(
     engine: &Engine,
     subject: crate::Subject,
@@ -464,27 +484,31 @@ pub fn pay_on(
         .filter(|p| p.exhausted)
         .map(|p| (p.clause.as_str(), p))
         .collect();
-    if !positions.is_empty() && exhausted.len() == positions.len() {
-        let reasons: Vec<Reason> = window
-            .reasons
-            .iter()
-            .filter(|r| r.effect == Effect::Owe)
-            .map(|r| {
-                let when = exhausted
-                    .get(r.clause.as_str())
-                    .and_then(|p| p.cap_reached_on)
+    // Each share owing that day whose cap the rows before it used up owes nothing more: its
+    // reason says so. The day is `not_due` when no share in force that day still owes.
+    let mut owes = false;
+    for r in window.reasons.iter_mut() {
+        if r.effect != Effect::Owe {
+            continue;
+        }
+        match exhausted.get(r.clause.as_str()) {
+            Some(p) => {
+                let when = p
+                    .cap_reached_on
                     .map_or("before this day".to_string(), crate::time::iso);
-                Reason {
+                *r = Reason {
                     effect: Effect::CapReached,
                     detail: format!(
                         "its cap was reached on {when}: revenue of this day owes nothing more"
                     ),
                     ..r.clone()
-                }
-            })
-            .collect();
+                };
+            }
+            None => owes = true,
+        }
+    }
+    if window.decision == Decision::Due && !owes {
         window.decision = Decision::NotDue;
-        window.reasons = reasons;
     }
     Ok((window, report, positions))
 }

@@ -142,9 +142,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                     plan.deps.add(&from.deps);
                     plan.cap_currency = Some(m.currency);
                     plan.cap = Some(m.amount);
-                    if !plan.cap_days.contains(&from.day) {
-                        plan.cap_days.push(from.day);
-                    }
+                    plan.cap_days.push(from.day);
                     plan.first_cap_day =
                         Some(plan.first_cap_day.map_or(from.day, |d| d.min(from.day)));
                     (m.amount, from.day)
@@ -160,6 +158,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             });
         }
         plan.cap_days.sort();
+        plan.cap_days.dedup();
         out.push(plan);
     }
     out
@@ -343,30 +342,32 @@ impl Tally {
     pub fn finish(mut self) -> Result<Tally, FinanceError> {
         let overflow = self.overflow();
         let ov = || overflow.clone();
-        // The running sum S for each counting day.
-        let mut sums: Vec<(NaiveDate, Decimal)> = self
-            .plan
-            .cap_days
-            .iter()
-            .map(|d| (*d, Decimal::ZERO))
-            .collect();
+        // The running sum S of a cap counting from day F, before a day D, is the total of all
+        // capped days before D less the total before F: one running total and, for each
+        // counting day, the total when the walk reached it (so the walk is linear in the days
+        // and counting days, however many caps an agreement's amendments wrote).
+        let mut total = Decimal::ZERO;
+        let mut base: BTreeMap<NaiveDate, Decimal> = BTreeMap::new();
+        let mut next_cap = 0usize;
         // The first day each cap (amount and counting day) was reached; the report gives the
         // day for the cap written last, so that a lowered cap is not dated by the old one.
-        let mut reached: Vec<((Decimal, NaiveDate), NaiveDate)> = Vec::new();
+        let mut reached: BTreeMap<(Decimal, NaiveDate), NaiveDate> = BTreeMap::new();
         let days = std::mem::take(&mut self.days);
         for (date, day) in &days {
+            while let Some(&from) = self.plan.cap_days.get(next_cap).filter(|f| **f <= *date) {
+                base.insert(from, total);
+                next_cap += 1;
+            }
             let stretch = self.plan.stretches.get(day.stretch);
             let cap = stretch.and_then(|s| s.cap).filter(|(_, from)| date >= from);
             let paid = match cap {
                 Some((cap, from)) => {
-                    let before = sums
-                        .iter()
-                        .find(|(f, _)| *f == from)
-                        .map_or(Decimal::ZERO, |(_, s)| *s);
+                    let start = base.get(&from).copied().unwrap_or(total);
+                    let before = total.checked_sub(start).ok_or_else(ov)?;
                     let after = crate::money::exact_add(before, day.sum).ok_or_else(ov)?;
                     let peak = crate::money::exact_add(before, day.peak).ok_or_else(ov)?;
-                    if peak >= cap && !reached.iter().any(|(k, _)| *k == (cap, from)) {
-                        reached.push(((cap, from), *date));
+                    if peak >= cap {
+                        reached.entry((cap, from)).or_insert(*date);
                     }
                     clamp(after, cap)
                         .checked_sub(clamp(before, cap))
@@ -374,20 +375,20 @@ impl Tally {
                 }
                 None => day.sum,
             };
-            for (from, s) in sums.iter_mut() {
-                if date >= from {
-                    *s = crate::money::exact_add(*s, day.sum).ok_or_else(ov)?;
-                }
-            }
+            total = crate::money::exact_add(total, day.sum).ok_or_else(ov)?;
             self.paid = crate::money::exact_add(self.paid, paid).ok_or_else(ov)?;
             let year = self.years.entry(date.year()).or_default();
             year.paid = crate::money::exact_add(year.paid, paid).ok_or_else(ov)?;
         }
+        let mut sums = Vec::with_capacity(self.plan.cap_days.len());
+        for from in &self.plan.cap_days {
+            let start = base.get(from).copied().unwrap_or(total);
+            sums.push((*from, total.checked_sub(start).ok_or_else(ov)?));
+        }
         self.days = days;
         self.cap_sums = sums;
         let last = self.plan.stretches.iter().rev().find_map(|s| s.cap);
-        self.cap_reached_on =
-            last.and_then(|key| reached.iter().find(|(k, _)| *k == key).map(|(_, day)| *day));
+        self.cap_reached_on = last.and_then(|key| reached.get(&key).copied());
         Ok(self)
     }
 
