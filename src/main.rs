@@ -7,10 +7,19 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = match covenant_cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(2);
+        }
+        // `--help` and `--version`: written like any output, so a full stdout is exit 2.
+        Err(e) => {
+            let help = e.render();
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                covenant_cli::write_out(format_args!("{}", help.ansi()));
+            } else {
+                covenant_cli::write_out(format_args!("{help}"));
+            }
+            return ExitCode::from(0);
         }
     };
     ExitCode::from(cli.run().code())

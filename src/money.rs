@@ -148,7 +148,20 @@ pub fn round(currency: Currency, amount: Decimal) -> Decimal {
 
 /// The amount as a plain decimal string with exactly the minor-unit digits, no separators.
 pub fn plain(currency: Currency, amount: Decimal) -> String {
-    round(currency, amount).to_string()
+    let digits = minor_digits(currency) as usize;
+    let text = round(currency, amount).to_string();
+    // A decimal with 28 digits before the point cannot also hold the minor unit's digits:
+    // they are zeros after rounding, so they are written out.
+    let have = text.split_once('.').map_or(0, |(_, f)| f.len());
+    if have >= digits {
+        return text;
+    }
+    let mut text = text;
+    if have == 0 && digits > 0 {
+        text.push('.');
+    }
+    text.extend(std::iter::repeat_n('0', digits - have));
+    text
 }
 
 /// The amount with `,` thousands separators, for people.
@@ -206,6 +219,11 @@ mod tests {
         assert_eq!(plain(Currency::JPY, dec("10.5")), "10");
         assert_eq!(plain(Currency::JPY, dec("11.5")), "12");
         assert_eq!(plain(Currency::BHD, dec("1.0005")), "1.000");
+        // 28 digits before the point: the minor unit's zeros are written out all the same.
+        assert_eq!(
+            plain(Currency::USD, dec("5000000000000000000000000000")),
+            "5000000000000000000000000000.00"
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ pub struct Sources {
 /// Why rule text could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("cannot read `{path}`: {reason}")]
+    #[error("cannot read `{}`: {reason}", crate::diag::shown(path, usize::MAX))]
     Io { path: String, reason: String },
     #[error("{path}:{line}:{col}: the file is not UTF-8 text: byte 0x{byte:02x} (offset {offset}) is not part of a UTF-8 character\n  {text}\n  {marker}^")]
     NotUtf8 {
@@ -143,7 +143,7 @@ pub enum LoadError {
         text: String,
         marker: String,
     },
-    #[error("`{path}` holds no `.cov` files")]
+    #[error("`{}` holds no `.cov` files", crate::diag::shown(path, usize::MAX))]
     EmptyFolder { path: String },
 }
 
@@ -398,7 +398,15 @@ pub struct Location<'a> {
 
 impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.name, self.line, self.col)
+        // A file name is user input too: a newline or a direction mark in it must not forge
+        // or hide part of a message.
+        write!(
+            f,
+            "{}:{}:{}",
+            crate::diag::shown(self.name, usize::MAX),
+            self.line,
+            self.col
+        )
     }
 }
 

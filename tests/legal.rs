@@ -88,9 +88,9 @@ fn failing_cases_are_shown_and_counted() {
 fn invalid_case_files_exit_2_with_their_line() {
     for (text, says) in [
         ("cases:\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expct: permitted\n", "unknown field `expct`"),
-        ("cases:\n  - name: a\n    ask: deploy gpt_55 on aws at 2026-05-01\n    expect: permitted\n", "bad.yaml:2: ask: column 8: unknown product `gpt_55`; did you mean `gpt_5_5`?"),
-        ("cases:\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: maybe\n", "bad.yaml:2: expect: one of"),
-        ("cases:\n  - name: ok\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: permitted\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    set: { azure_led: 3 days }\n    expect: permitted\n", "bad.yaml:5: set: unknown assumption `azure_led`; did you mean `azure_lead`?"),
+        ("cases:\n  - name: a\n    ask: deploy gpt_55 on aws at 2026-05-01\n    expect: permitted\n", "bad.yaml:3: ask: column 8: unknown product `gpt_55`; did you mean `gpt_5_5`?"),
+        ("cases:\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: maybe\n", "bad.yaml:4: expect: one of"),
+        ("cases:\n  - name: ok\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: permitted\n  - name: a\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    set: { azure_led: 3 days }\n    expect: permitted\n", "bad.yaml:7: set: unknown assumption `azure_led`; did you mean `azure_lead`?"),
         ("cases:\n  - name: a\n    revshare: nowhere.csv\n    clause: msft_openai.openai_pays_microsoft\n    expect: { paid: 1 }\n", "revshare: no ledger"),
         ("cases: [\n", "bad.yaml:2"),
         ("rules: [no_such_dir]\ncases: []\n", "bad.yaml:1: cannot read"),

@@ -754,3 +754,119 @@ fn ten_thousand_of_each_shape_run_in_seconds() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("the ledger is empty"), "{out}");
 }
+
+// ----- found by an independent review of the fixes -------------------------------------------
+
+#[test]
+fn a_share_not_in_force_does_not_keep_an_exhausted_day_due() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let rules = write(&dir, "two.cov", b"party a \"A\"\nparty b \"B\"\nagreement ag \"AG\" {\n  between a and b\n  signed 2026-01-01\n  revenue_share rs { a pays b 20% of a revenue capped at USD 100 }\n  revenue_share old { a pays b 10% of a revenue until 2026-02-01 }\n}\n");
+    let ledger = write(
+        &dir,
+        "l.csv",
+        b"date,party,stream,amount,currency\n2026-05-01,a,s,1000,USD\n2026-08-01,a,s,5,EUR\n",
+    );
+    // The EUR row lies after the day asked: it is checked all the same.
+    let (code, _, err) = covenant(&[
+        "ask",
+        "pay a to b at 2026-06-01",
+        "--rules",
+        &rules,
+        "--ledger",
+        &ledger,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("l.csv:3: currency `EUR`"), "{err}");
+    let ledger = write(
+        &dir,
+        "l2.csv",
+        b"date,party,stream,amount,currency\n2026-05-01,a,s,1000,USD\n",
+    );
+    let (code, out, _) = covenant(&[
+        "ask",
+        "pay a to b at 2026-06-01",
+        "--rules",
+        &rules,
+        "--ledger",
+        &ledger,
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("pay a to b at 2026-06-01: not_due"),
+        "{out}"
+    );
+}
+
+#[test]
+fn many_caps_and_many_shares_stay_linear() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // 10,000 amendments each restating the cap, over a ledger of 10,000 days.
+    let n = 10_000u64;
+    let d0 = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+    let mut rules = String::from("party a \"A\"\nparty b \"B\"\nagreement ag \"AG\" {\n  between a and b\n  signed 2000-01-01\n  revenue_share rs { a pays b 10% of a revenue capped at USD 1_000_000 }\n}\n");
+    let mut ledger = String::from("date,party,stream,amount,currency\n");
+    for i in 0..n {
+        let day = d0 + chrono::Days::new(i + 1);
+        rules.push_str(&format!(
+            "amendment m{i} amends ag {{ signed {day} amend rs {{ capped at USD 1_000_000 }} }}\n"
+        ));
+        ledger.push_str(&format!("{day},a,s,10,USD\n"));
+    }
+    let rules = write(&dir, "caps.cov", rules.as_bytes());
+    let ledger = write(&dir, "days.csv", ledger.as_bytes());
+    let start = std::time::Instant::now();
+    let (code, out, err) = covenant(&["revshare", &ledger, "--rules", &rules, "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().count() > 2, "{out}");
+    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
+}
+
+#[test]
+fn help_to_a_full_stdout_fails_and_names_are_escaped() {
+    if let Ok(full) = std::fs::File::create("/dev/full") {
+        let status = Command::new(env!("CARGO_BIN_EXE_covenant"))
+            .arg("--help")
+            .stdout(full)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(status.code(), Some(2));
+    }
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let name = write(
+        &dir,
+        "x\nerror: fake\u{202e}.csv",
+        b"date,party,stream,amount,currency\n2026-05-01,openai,api,x,USD\n",
+    );
+    let (code, _, err) = covenant(&["revshare", &name]);
+    assert_eq!(code, 2);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("x\\nerror: fake\\u{202e}.csv:2: bad amount"),
+        "{err}"
+    );
+    // A hard link to a ledger is the same ledger.
+    let one = write(
+        &dir,
+        "one.csv",
+        b"date,party,stream,amount,currency\n2026-05-01,openai,api,1,USD\n",
+    );
+    let link = dir.path().join("link.csv");
+    if std::fs::hard_link(&one, &link).is_ok() {
+        let (code, _, err) = covenant(&["revshare", &one, link.to_str().unwrap_or_default()]);
+        assert_eq!(code, 2);
+        assert!(err.contains("is given twice"), "{err}");
+    }
+}
+
+#[test]
+fn the_first_wrong_word_of_a_long_question_is_blamed() {
+    let (code, _, err) = covenant(&["ask", "deploy gpt_5_5 on aws foo bar baz"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "question:23: expected `at YYYY-MM-DD` or the end of the question, found `foo`"
+        ),
+        "{err}"
+    );
+}

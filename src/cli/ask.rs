@@ -55,8 +55,13 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
         Ok(q) => q,
         Err(e) => {
             errln!("error: question:{}: {}", e.column, e.message);
-            errln!("  {text}");
-            errln!("  {}^", " ".repeat(e.column.saturating_sub(1)));
+            // The question as typed, invisible characters shown, and the marker under the
+            // column (counted in the shown text).
+            let before: String = text.chars().take(e.column.saturating_sub(1)).collect();
+            let shown = covenant::diag::shown(text, usize::MAX);
+            let at = covenant::diag::shown(&before, usize::MAX).chars().count();
+            errln!("  {shown}");
+            errln!("  {}^", " ".repeat(at));
             return Exit::Error;
         }
     };

@@ -55,15 +55,25 @@ pub fn apply(
     let mut clauses = Vec::new();
     for p in &positions {
         let c = p.currency;
-        let code = c.map_or("", |c| c.code());
-        let _ = write!(text, "    {}: owed {code} {}", p.clause, amount(c, p.owed));
+        // For people: the currency's code and grouped digits (`USD 38,000,000,000.00`).
+        let money = |d| match c {
+            Some(c) => covenant::money::Money {
+                currency: c,
+                amount: d,
+            }
+            .to_string(),
+            None => amount(c, d),
+        };
+        match c {
+            Some(_) => {
+                let _ = write!(text, "    {}: owed {}", p.clause, money(p.owed));
+            }
+            None => {
+                let _ = write!(text, "    {}: owed nothing (no row counted)", p.clause);
+            }
+        }
         if let Some((cap, left)) = p.cap {
-            let _ = write!(
-                text,
-                "; cap {}, remaining {}",
-                amount(c, cap),
-                amount(c, left)
-            );
+            let _ = write!(text, "; cap {}, remaining {}", money(cap), money(left));
         }
         if let Some(d) = p.cap_reached_on {
             let _ = write!(text, "; cap reached on {}", covenant::time::iso(d));

@@ -302,6 +302,27 @@ pub fn day_arg(flag: &str, text: &str) -> Result<NaiveDate, String> {
 
 // ----- ledgers, shared by `revshare` and `ask --ledger` -----------------------------------
 
+/// What makes two paths one file: its device and inode where the system has them (so that a
+/// hard link is the same file), else its canonical path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum FileKey {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_key(path: &std::path::Path) -> FileKey {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if path.as_os_str() != "-" {
+            if let Ok(meta) = std::fs::metadata(path) {
+                return FileKey::Inode(meta.dev(), meta.ino());
+            }
+        }
+    }
+    FileKey::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
 /// The ledgers to read, and a progress bar when stderr is a terminal and the input is large.
 pub fn inputs(
     paths: &[PathBuf],
@@ -316,9 +337,9 @@ pub fn inputs(
     let mut total = 0u64;
     // A ledger named twice would count its rows twice: refuse it (by the file it is, however
     // it is written).
-    let mut seen: Vec<(PathBuf, &PathBuf)> = Vec::new();
+    let mut seen: Vec<(FileKey, &PathBuf)> = Vec::new();
     for path in paths {
-        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let same = file_key(path);
         if let Some((_, first)) = seen.iter().find(|(c, _)| *c == same) {
             return Err(format!(
                 "the ledger `{}` is given twice (also as `{}`): its rows would count twice",

@@ -55,21 +55,15 @@ const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `licens
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
     // The longest question is six words (`license P to Q at DAY`): a seventh starts what is
-    // left over, and the error points at it and quotes all of it.
+    // left over. The first six are read first, so that an error among them is the one
+    // reported; only then does the leftover count, quoted whole.
     let mut words = [""; 6];
     let mut count = 0;
+    let mut leftover: Option<&str> = None;
     for w in text.split_ascii_whitespace() {
         if count == words.len() {
-            let offset = (w.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-            let rest = text.get(offset..).unwrap_or(w).trim_end();
-            return Err(QuestionError::at(
-                text,
-                w,
-                format!(
-                    "unexpected `{}` after the question",
-                    crate::diag::shown(rest, 40)
-                ),
-            ));
+            leftover = Some(w);
+            break;
         }
         if let Some(slot) = words.get_mut(count) {
             *slot = w;
@@ -197,11 +191,16 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             ))
         }
     };
-    if let Some(extra) = word(6) {
+    if let Some(w) = leftover {
+        let offset = (w.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let rest = text.get(offset..).unwrap_or(w).trim_end();
         return Err(QuestionError::at(
             text,
-            extra,
-            format!("unexpected `{extra}` after the question"),
+            w,
+            format!(
+                "unexpected `{}` after the question",
+                crate::diag::shown(rest, 40)
+            ),
         ));
     }
     Ok(Question { subject, at })

@@ -25,7 +25,7 @@ pub struct Row<'a> {
 
 /// A problem with a ledger: where, and what.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{}:{line}: {message}", crate::diag::shown(file, usize::MAX))]
 pub struct LedgerError {
     pub file: String,
     pub line: u64,

@@ -152,7 +152,8 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
         for v in case.set.iter().flat_map(|s| s.values()) {
             exact_numbers(v, "set").map_err(|m| fail(line, m))?;
         }
-        let outcome = run_case(&checked.rules, dir, case, line).map_err(|m| fail(line, m))?;
+        let outcome = run_case(&checked.rules, dir, case, line)
+            .map_err(|m| fail(field_line(&text, line, &m), m))?;
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -189,6 +190,38 @@ fn case_lines(text: &str) -> Vec<usize> {
         }
     }
     out
+}
+
+/// The line of the field a case's error is about (`ask: column 8: …` is about `ask`), found
+/// between the case's first line and the next case; the case's line if not found.
+fn field_line(text: &str, case_line: usize, message: &str) -> usize {
+    const FIELDS: [&str; 8] = [
+        "name", "ask", "revshare", "clause", "set", "as_of", "expect", "because",
+    ];
+    let Some(key) = message
+        .split_once(':')
+        .map(|(k, _)| k)
+        .filter(|k| FIELDS.contains(k))
+    else {
+        return case_line;
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(first) = case_line.checked_sub(1).and_then(|i| lines.get(i)) else {
+        return case_line;
+    };
+    let indent = first.len() - first.trim_start().len();
+    for (i, l) in lines.iter().enumerate().skip(case_line - 1) {
+        let trimmed = l.trim_start();
+        let at = l.len() - trimmed.len();
+        if i > case_line - 1 && at <= indent && trimmed.starts_with('-') {
+            break;
+        }
+        let field = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        if field.starts_with(&format!("{key}:")) {
+            return i + 1;
+        }
+    }
+    case_line
 }
 
 fn line_of(text: &str, key: &str) -> usize {
