@@ -217,25 +217,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
 }
 
 fn subjects(engine: &covenant::Engine) -> Vec<Subject> {
-    let r = engine.rules();
-    let n = |len: usize| 0..u32::try_from(len).unwrap_or(0);
-    let mut out = Vec::new();
-    for product in n(r.products.len()) {
-        for cloud in n(r.clouds.len()) {
-            out.push(Subject::Deploy { product, cloud });
-            out.push(Subject::Launch { product, cloud });
-        }
-        for party in n(r.parties.len()) {
-            out.push(Subject::Use { product, party });
-            out.push(Subject::License { product, party });
-        }
-    }
-    for payer in n(r.parties.len()) {
-        for payee in n(r.parties.len()) {
-            out.push(Subject::Pay { payer, payee });
-        }
-    }
-    out
+    covenant::eval::question::subjects(engine.rules())
 }
 
 /// Every window's first and last day, and every day of a range, agree with the reference.

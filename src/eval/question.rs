@@ -23,6 +23,45 @@ pub enum Subject {
     Pay { payer: PartyId, payee: PartyId },
 }
 
+/// Every subject a rule set can be asked about, in one order: for each product, deploy and
+/// launch on each cloud, then use by and licence to each party; then each payment between two
+/// parties. The one list that the engine's tables, `diff`, and the tests walk.
+pub fn subjects(rules: &RuleSet) -> Vec<Subject> {
+    let ids = |n: usize| (0..n).filter_map(|i| u32::try_from(i).ok());
+    let (np, nc, nparty) = (
+        rules.products.len(),
+        rules.clouds.len(),
+        rules.parties.len(),
+    );
+    let mut out = Vec::with_capacity(np * (2 * nc + 2 * nparty) + nparty * nparty);
+    for product in ids(np) {
+        for cloud in ids(nc) {
+            out.push(Subject::Deploy { product, cloud });
+            out.push(Subject::Launch { product, cloud });
+        }
+        for party in ids(nparty) {
+            out.push(Subject::Use { product, party });
+            out.push(Subject::License { product, party });
+        }
+    }
+    for payer in ids(nparty) {
+        for payee in ids(nparty) {
+            out.push(Subject::Pay { payer, payee });
+        }
+    }
+    out
+}
+
+/// A subject in the language's words (`deploy gpt_5_5 on aws`): the one way a subject is
+/// written, for answers, diffs and audits.
+pub fn words(rules: &RuleSet, subject: Subject) -> String {
+    Display {
+        rules,
+        question: Question { subject, at: None },
+    }
+    .to_string()
+}
+
 /// A resolved question.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Question {

@@ -73,61 +73,10 @@ impl Diff {
 
 /// Every question a rule set can be asked about its own ids, in words, with its subject.
 fn questions(r: &RuleSet) -> Vec<(String, Subject)> {
-    let ids = |n: &crate::model::NameMap, name: &str| n.get(name).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    for product in &r.products {
-        let p = product.name.id.as_str();
-        let pid = ids(&r.names.products, p);
-        for cloud in &r.clouds {
-            let c = cloud.name.id.as_str();
-            let cid = ids(&r.names.clouds, c);
-            out.push((
-                format!("deploy {p} on {c}"),
-                Subject::Deploy {
-                    product: pid,
-                    cloud: cid,
-                },
-            ));
-            out.push((
-                format!("launch {p} on {c}"),
-                Subject::Launch {
-                    product: pid,
-                    cloud: cid,
-                },
-            ));
-        }
-        for party in &r.parties {
-            let q = party.name.id.as_str();
-            let qid = ids(&r.names.parties, q);
-            out.push((
-                format!("use {p} by {q}"),
-                Subject::Use {
-                    product: pid,
-                    party: qid,
-                },
-            ));
-            out.push((
-                format!("license {p} to {q}"),
-                Subject::License {
-                    product: pid,
-                    party: qid,
-                },
-            ));
-        }
-    }
-    for x in &r.parties {
-        for y in &r.parties {
-            let (x, y) = (x.name.id.as_str(), y.name.id.as_str());
-            out.push((
-                format!("pay {x} to {y}"),
-                Subject::Pay {
-                    payer: ids(&r.names.parties, x),
-                    payee: ids(&r.names.parties, y),
-                },
-            ));
-        }
-    }
-    out
+    crate::eval::question::subjects(r)
+        .into_iter()
+        .map(|s| (crate::eval::question::words(r, s), s))
+        .collect()
 }
 
 /// Ids declared by one side only, as `kind id (before|after only)`.
