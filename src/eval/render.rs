@@ -13,14 +13,30 @@ fn day(d: Option<chrono::NaiveDate>) -> Value {
     d.map_or(Value::Null, |d| Value::String(iso(d)))
 }
 
+/// The version of the JSON answers' shape: raised when a field changes meaning or goes away
+/// (adding a field does not raise it).
+pub const SCHEMA: u32 = 1;
+
+/// A reason as JSON: what the text shows of it, its title and, where an amendment or a record
+/// changed what the clause says inside the window, each stretch from its first day.
 pub fn reason_json(r: &Reason) -> Value {
-    json!({
+    let mut v = json!({
         "clause": r.clause,
+        "title": r.title,
         "effect": r.effect.as_str(),
         "detail": r.detail,
         "from": day(r.from),
         "until": day(r.until),
-    })
+    });
+    if let (false, Some(obj)) = (r.stretches.is_empty(), v.as_object_mut()) {
+        let stretches: Vec<Value> = r
+            .stretches
+            .iter()
+            .map(|(from, detail)| json!({ "from": day(*from), "detail": detail }))
+            .collect();
+        obj.insert("stretches".into(), Value::Array(stretches));
+    }
+    v
 }
 
 fn assumptions_json(engine: &Engine, deps: &Deps) -> Value {
@@ -40,6 +56,7 @@ pub fn point_json(engine: &Engine, question: &str, w: &Window) -> Value {
         "decision": w.decision.as_str(),
         "reasons": w.reasons.iter().map(reason_json).collect::<Vec<_>>(),
         "assumptions": assumptions_json(engine, &w.assumptions),
+        "schema": SCHEMA,
     })
 }
 
@@ -50,6 +67,7 @@ pub fn point_json_tail(engine: &Engine, w: &Window) -> String {
         "decision": w.decision.as_str(),
         "reasons": w.reasons.iter().map(reason_json).collect::<Vec<_>>(),
         "assumptions": assumptions_json(engine, &w.assumptions),
+        "schema": SCHEMA,
     });
     let s = v.to_string();
     format!(",{}", s.strip_prefix('{').unwrap_or(&s))
@@ -70,7 +88,7 @@ pub fn when_json(engine: &Engine, question: &str, when: &When) -> Value {
             })
         })
         .collect();
-    json!({ "question": question, "windows": windows })
+    json!({ "question": question, "windows": windows, "schema": SCHEMA })
 }
 
 fn span_text(from: Option<chrono::NaiveDate>, until: Option<chrono::NaiveDate>) -> String {
