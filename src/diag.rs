@@ -71,6 +71,24 @@ impl Diagnostic {
     }
 }
 
+impl fmt::Display for Diagnostic {
+    /// `error[code]: message` (the place needs the sources: see [`render`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{kind}[{}]: {}",
+            self.code,
+            escape_invisible(&self.message)
+        )
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
 /// Sorts diagnostics by file and position, errors and warnings interleaved, for stable output.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {

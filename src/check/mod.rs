@@ -30,6 +30,20 @@ pub struct Failure {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl std::fmt::Display for Failure {
+    /// Every diagnostic, rendered plain (`FILE:LINE:COL: error[code]: message`, the line and a
+    /// marker).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&crate::diag::render(
+            &self.diagnostics,
+            &self.sources,
+            crate::diag::Style::Plain,
+        ))
+    }
+}
+
+impl std::error::Error for Failure {}
+
 /// A checked rule set and its warnings.
 #[derive(Debug)]
 pub struct Checked {

@@ -30,6 +30,31 @@ impl Decision {
     }
 }
 
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A word that is not a decision (`permitted`, `forbidden`, `due`, `not_due`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a decision: one of `permitted`, `forbidden`, `due`, `not_due`")]
+pub struct NotADecision(pub String);
+
+impl std::str::FromStr for Decision {
+    type Err = NotADecision;
+
+    fn from_str(s: &str) -> Result<Decision, NotADecision> {
+        match s {
+            "permitted" => Ok(Decision::Permitted),
+            "forbidden" => Ok(Decision::Forbidden),
+            "due" => Ok(Decision::Due),
+            "not_due" => Ok(Decision::NotDue),
+            other => Err(NotADecision(crate::diag::shown(other, 40))),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Effect {
     Forbid,
@@ -107,5 +132,23 @@ impl When {
             .pieces
             .partition_point(|w| w.from.is_none_or(|f| f <= day));
         self.pieces.get(i.checked_sub(1)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_read_back_as_written() {
+        for d in [
+            Decision::Permitted,
+            Decision::Forbidden,
+            Decision::Due,
+            Decision::NotDue,
+        ] {
+            assert_eq!(d.to_string().parse::<Decision>(), Ok(d));
+        }
+        assert!("maybe".parse::<Decision>().is_err());
     }
 }
