@@ -32,7 +32,7 @@ fn engine(sets: &[&str]) -> Engine {
 }
 
 fn run(engine: &Engine, ledgers: &[&str], bad: BadRows) -> Result<Report, String> {
-    let plans = finance::plans(engine, &[])?;
+    let plans = finance::plans(engine, &[]).map_err(|e| e.to_string())?;
     let inputs = ledgers
         .iter()
         .enumerate()
@@ -350,7 +350,7 @@ fn run_file(
     bad: BadRows,
     split_from: u64,
 ) -> Result<Report, String> {
-    let plans = finance::plans(engine, &[])?;
+    let plans = finance::plans(engine, &[]).map_err(|e| e.to_string())?;
     let options = ReadOptions {
         split_from,
         ..ReadOptions::new(bad)

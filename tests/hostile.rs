@@ -15,7 +15,7 @@ fn rules(text: &str) -> Result<covenant::Checked, Vec<String>> {
 
 fn ledger(text: &[u8]) -> Result<covenant::finance::revshare::Report, String> {
     let engine = common::shipped();
-    let plans = finance::plans(&engine, &[])?;
+    let plans = finance::plans(&engine, &[]).map_err(|e| e.to_string())?;
     let input = Input::Stream(
         "hostile.csv".into(),
         Box::new(std::io::Cursor::new(text.to_vec())),

@@ -38,8 +38,8 @@ pub fn run(args: Args) -> Exit {
     };
     let plans = match finance::plans(&engine, &args.clauses) {
         Ok(p) => p,
-        Err(msg) => {
-            errln!("error: {msg}");
+        Err(e) => {
+            errln!("error: --clause {e}");
             return Exit::Error;
         }
     };

@@ -376,7 +376,7 @@ fn split_point(
 }
 
 /// The plans of every revenue share, or of those named (`agreement.clause`).
-pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, String> {
+pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, UnknownShare> {
     let all = revshare::plans(engine);
     if named.is_empty() {
         return Ok(all);
@@ -387,17 +387,32 @@ pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, String> {
             Some(p) => out.push(p.clone()),
             None => {
                 let known: Vec<String> = all.iter().map(|p| p.qualified.clone()).collect();
-                let mut msg = format!("--clause `{name}`: no revenue share of this name");
-                if let Some(best) = crate::diag::nearest(name, known.iter()) {
-                    msg.push_str(&format!("; did you mean `{best}`?"));
-                } else if !known.is_empty() {
-                    msg.push_str(&format!(" (the revenue shares are {})", known.join(", ")));
-                }
-                return Err(msg);
+                return Err(UnknownShare {
+                    name: crate::diag::shown(name, 60),
+                    nearest: crate::diag::nearest(name, known.iter()).map(str::to_string),
+                    known,
+                });
             }
         }
     }
     Ok(out)
+}
+
+/// A revenue share asked for by a name no revenue share has: the nearest name, or all of them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}`: no revenue share of this name{}", hint(nearest.as_deref(), known))]
+pub struct UnknownShare {
+    pub name: String,
+    pub nearest: Option<String>,
+    pub known: Vec<String>,
+}
+
+fn hint(nearest: Option<&str>, known: &[String]) -> String {
+    match nearest {
+        Some(best) => format!("; did you mean `{best}`?"),
+        None if known.is_empty() => " (the rules have none)".to_string(),
+        None => format!(" (the revenue shares are {})", known.join(", ")),
+    }
 }
 
 /// Where a revenue share stands on a day, from the ledger rows dated up to and including it.

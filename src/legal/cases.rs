@@ -382,7 +382,7 @@ fn revshare_case(
         .clone()
         .ok_or_else(|| "revshare: name the `clause` whose figures are expected".to_string())?;
     let plans = finance::plans(engine, std::slice::from_ref(&clause))
-        .map_err(|e| e.replace("--clause", "clause:"))?;
+        .map_err(|e| format!("clause: {e}"))?;
     let mut inputs = Vec::new();
     for l in ledgers {
         let path: PathBuf = dir.join(l);
