@@ -870,3 +870,21 @@ fn the_first_wrong_word_of_a_long_question_is_blamed() {
         "{err}"
     );
 }
+
+#[test]
+fn batch_and_ask_answer_an_alias_alike() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for q in [
+        "deploy gpt_5_5 on bedrock at 2026-05-01",
+        "launch frontier on bedrock",
+    ] {
+        let file = write(&dir, "q.txt", format!("{q}\n").as_bytes());
+        let (_, batch, _) = covenant(&["ask", "--batch", &file]);
+        let (_, single, _) = covenant(&["ask", q, "--format", "json"]);
+        assert_eq!(batch, single, "{q}");
+        assert!(
+            single.contains("\"aliases\":{\"bedrock\":\"aws\"}"),
+            "{single}"
+        );
+    }
+}

@@ -82,25 +82,49 @@ fn answer_line(
             return writeln!(out, "{err}");
         }
     };
+    // A cloud asked by an alias is named, as `ask` does: only deploy and launch name a cloud,
+    // as their fourth word, so one comparison tells.
+    let alias = match q.subject {
+        super::Subject::Deploy { cloud, .. } | super::Subject::Launch { cloud, .. } => text
+            .split_ascii_whitespace()
+            .nth(3)
+            .filter(|w| *w != engine.rules().cloud(cloud))
+            .map(|w| (w, engine.rules().cloud(cloud))),
+        _ => None,
+    };
     match q.at {
         Some(day) => {
             let w = engine.at(q.subject, day);
             out.write_all(b"{\"question\":")?;
             serde_json::to_writer(&mut *out, text)?;
-            match &w {
-                Cow::Borrowed(w) => {
-                    let tail = tails
-                        .entry(*w as *const Window)
-                        .or_insert_with(|| render::point_json_tail(engine, w));
-                    out.write_all(tail.as_bytes())?;
+            let owned;
+            let tail: &str = match &w {
+                Cow::Borrowed(w) => tails
+                    .entry(*w as *const Window)
+                    .or_insert_with(|| render::point_json_tail(engine, w)),
+                Cow::Owned(w) => {
+                    owned = render::point_json_tail(engine, w);
+                    &owned
                 }
-                Cow::Owned(w) => out.write_all(render::point_json_tail(engine, w).as_bytes())?,
+            };
+            match alias {
+                None => out.write_all(tail.as_bytes())?,
+                Some((asked, cloud)) => {
+                    out.write_all(tail.strip_suffix('}').unwrap_or(tail).as_bytes())?;
+                    out.write_all(b",\"aliases\":")?;
+                    serde_json::to_writer(&mut *out, &serde_json::json!({ asked: cloud }))?;
+                    out.write_all(b"}")?;
+                }
             }
             out.write_all(b"\n")
         }
         None => {
             let when = engine.when(q.subject);
-            writeln!(out, "{}", render::when_json(engine, text, &when))
+            let mut v = render::when_json(engine, text, &when);
+            if let (Some((asked, cloud)), Some(obj)) = (alias, v.as_object_mut()) {
+                obj.insert("aliases".into(), serde_json::json!({ asked: cloud }));
+            }
+            writeln!(out, "{v}")
         }
     }
 }
