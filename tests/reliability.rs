@@ -26,6 +26,18 @@ fn covenant(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `ask pay a to b at 2026-06-01` over the given rules and ledger.
+fn pay_with_ledger(rules: &str, ledger: &str) -> (i32, String, String) {
+    covenant(&[
+        "ask",
+        "pay a to b at 2026-06-01",
+        "--rules",
+        rules,
+        "--ledger",
+        ledger,
+    ])
+}
+
 fn write(dir: &tempfile::TempDir, name: &str, text: &[u8]) -> String {
     let path = dir.path().join(name);
     std::fs::File::create(&path)
@@ -211,14 +223,7 @@ fn a_later_amendment_does_not_change_an_earlier_days_cap() {
     );
     for (name, text) in [("one.cov", one.to_string()), ("two.cov", two)] {
         let rules = write(&dir, name, text.as_bytes());
-        let (code, out, _) = covenant(&[
-            "ask",
-            "pay a to b at 2026-06-01",
-            "--rules",
-            &rules,
-            "--ledger",
-            &ledger,
-        ]);
+        let (code, out, _) = pay_with_ledger(&rules, &ledger);
         assert_eq!(code, 1, "{name}: {out}");
         assert!(out.contains("not_due"), "{name}: {out}");
     }
@@ -767,14 +772,7 @@ fn a_share_not_in_force_does_not_keep_an_exhausted_day_due() {
         b"date,party,stream,amount,currency\n2026-05-01,a,s,1000,USD\n2026-08-01,a,s,5,EUR\n",
     );
     // The EUR row lies after the day asked: it is checked all the same.
-    let (code, _, err) = covenant(&[
-        "ask",
-        "pay a to b at 2026-06-01",
-        "--rules",
-        &rules,
-        "--ledger",
-        &ledger,
-    ]);
+    let (code, _, err) = pay_with_ledger(&rules, &ledger);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("l.csv:3: currency `EUR`"), "{err}");
     let ledger = write(
@@ -782,14 +780,7 @@ fn a_share_not_in_force_does_not_keep_an_exhausted_day_due() {
         "l2.csv",
         b"date,party,stream,amount,currency\n2026-05-01,a,s,1000,USD\n",
     );
-    let (code, out, _) = covenant(&[
-        "ask",
-        "pay a to b at 2026-06-01",
-        "--rules",
-        &rules,
-        "--ledger",
-        &ledger,
-    ]);
+    let (code, out, _) = pay_with_ledger(&rules, &ledger);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.starts_with("pay a to b at 2026-06-01: not_due"),

@@ -116,22 +116,20 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
     let in_after: rustc_hash::FxHashMap<&str, Subject> =
         qa.iter().map(|(q, s)| (q.as_str(), *s)).collect();
     let in_before: rustc_hash::FxHashSet<&str> = qb.iter().map(|(q, _)| q.as_str()).collect();
-    for (question, sb) in &qb {
-        if !in_after.contains_key(question.as_str()) {
-            out.one_sided.push(OneSided {
-                question: question.clone(),
-                side: Side::Before,
-                windows: before.when(*sb).into_owned().windows,
-            });
-        }
-    }
-    for (question, sa) in &qa {
-        if !in_before.contains(question.as_str()) {
-            out.one_sided.push(OneSided {
-                question: question.clone(),
-                side: Side::After,
-                windows: after.when(*sa).into_owned().windows,
-            });
+    let names_after: rustc_hash::FxHashSet<&str> = in_after.keys().copied().collect();
+    let sides = [
+        (Side::Before, before, &qb, &names_after),
+        (Side::After, after, &qa, &in_before),
+    ];
+    for (side, engine, list, other) in sides {
+        for (question, subject) in list {
+            if !other.contains(question.as_str()) {
+                out.one_sided.push(OneSided {
+                    question: question.clone(),
+                    side,
+                    windows: engine.when(*subject).into_owned().windows,
+                });
+            }
         }
     }
     let both = qb
