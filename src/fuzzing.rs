@@ -47,16 +47,9 @@ pub fn question(data: &[u8]) {
     let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
         return;
     };
-    if let Ok(q) = engine.parse(text) {
-        match q.at {
-            Some(day) => {
-                let w = engine.at(q.subject, day);
-                let _ = crate::eval::render::point_json(engine, text, &w);
-            }
-            None => {
-                let _ = crate::eval::render::when_json(engine, text, &engine.when(q.subject));
-            }
-        }
+    if let Ok(answer) = engine.ask(text) {
+        let _ = answer.to_string();
+        let _ = answer.to_json();
     }
     let mut out = Vec::new();
     let _ = crate::eval::batch::answer_lines(engine, data, &mut out);

@@ -45,6 +45,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod answer;
 pub mod check;
 pub mod consolidate;
 pub mod diag;
@@ -59,6 +60,7 @@ pub mod source;
 pub mod syntax;
 pub mod time;
 
+pub use answer::{Answer, Decision};
 pub use check::{check, Checked, Failure};
 pub use eval::{Engine, Options, Question, Subject};
 pub use source::Sources;

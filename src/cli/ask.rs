@@ -3,7 +3,7 @@
 use std::io::{BufRead, BufWriter};
 use std::path::PathBuf;
 
-use covenant::eval::{render, Engine};
+use covenant::Engine;
 
 use super::{ledger, Exit, Format, ReadArgs};
 
@@ -51,9 +51,21 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
         errln!("error: no question given; try `covenant ask deploy gpt_5_5 on aws at 2026-05-01`");
         return Exit::Error;
     }
-    let q = match engine.parse(text) {
-        Ok(q) => q,
-        Err(e) => {
+    let asked = if args.ledgers.is_empty() {
+        engine.ask(text).map_err(Some)
+    } else {
+        // The question is read first, so that its errors show their column like any other.
+        match engine.parse(text) {
+            Ok(_) => ledger::ask(engine, text, &args.ledgers, args.skip_invalid).map_err(|msg| {
+                errln!("error: {msg}");
+                None
+            }),
+            Err(e) => Err(Some(e)),
+        }
+    };
+    let answer = match asked {
+        Ok(a) => a,
+        Err(Some(e)) => {
             errln!("error: question:{}: {}", e.column, e.message);
             // The question as typed, invisible characters shown, and the marker under the
             // column (counted in the shown text).
@@ -64,105 +76,15 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
             errln!("  {}^", " ".repeat(at));
             return Exit::Error;
         }
+        Err(None) => return Exit::Error,
     };
-    // Answers echo the question as asked (an alias stays an alias) and say which cloud an
-    // alias stands for.
-    let canonical = text.split_ascii_whitespace().collect::<Vec<_>>().join(" ");
-    let aliases = covenant::eval::question::aliases(engine.rules(), text);
-    let alias_json = || {
-        serde_json::Value::Object(
-            aliases
-                .iter()
-                .map(|(a, c)| (a.clone(), serde_json::Value::String(c.clone())))
-                .collect(),
-        )
-    };
-    let alias_text: String = aliases
-        .iter()
-        .map(|(a, c)| format!("  ({a} is cloud {c})\n"))
-        .collect();
-    match q.at {
-        Some(day) => {
-            let mut w = engine.at(q.subject, day).into_owned();
-            let mut ledger = None;
-            if !args.ledgers.is_empty() {
-                if !matches!(q.subject, covenant::Subject::Pay { .. }) {
-                    errln!("error: --ledger goes with a `pay PAYER to PAYEE at DAY` question");
-                    return Exit::Error;
-                }
-                match ledger::apply(
-                    engine,
-                    q.subject,
-                    &mut w,
-                    day,
-                    &args.ledgers,
-                    args.skip_invalid,
-                ) {
-                    Ok(l) => ledger = Some(l),
-                    Err(msg) => {
-                        errln!("error: {msg}");
-                        return Exit::Error;
-                    }
-                }
-            }
-            match format {
-                Format::Json => {
-                    let mut v = render::point_json(engine, &canonical, &w);
-                    if let Some(obj) = v.as_object_mut() {
-                        if !aliases.is_empty() {
-                            obj.insert("aliases".into(), alias_json());
-                        }
-                        if let Some(l) = &ledger {
-                            obj.insert("ledger".into(), l.json.clone());
-                        }
-                    }
-                    outln!("{v}");
-                }
-                Format::Text => {
-                    out!(
-                        "{}",
-                        with_aliases(&render::point_text(engine, &canonical, &w), &alias_text)
-                    );
-                    if let Some(l) = &ledger {
-                        out!("{}", l.text);
-                    }
-                }
-            }
-            if w.decision.is_yes() {
-                Exit::Yes
-            } else {
-                Exit::No
-            }
-        }
-        None => {
-            if !args.ledgers.is_empty() {
-                errln!("error: --ledger needs a day: `pay PAYER to PAYEE at DAY`");
-                return Exit::Error;
-            }
-            let when = engine.when(q.subject);
-            match format {
-                Format::Json => {
-                    let mut v = render::when_json(engine, &canonical, &when);
-                    if let (false, Some(obj)) = (aliases.is_empty(), v.as_object_mut()) {
-                        obj.insert("aliases".into(), alias_json());
-                    }
-                    outln!("{v}");
-                }
-                Format::Text => out!(
-                    "{}",
-                    with_aliases(&render::when_text(engine, &canonical, &when), &alias_text)
-                ),
-            }
-            Exit::Yes
-        }
+    match format {
+        Format::Json => outln!("{}", answer.to_json()),
+        Format::Text => out!("{answer}"),
     }
-}
-
-/// Puts the alias lines right after an answer's first line.
-fn with_aliases(answer: &str, aliases: &str) -> String {
-    match answer.split_once('\n') {
-        Some((first, rest)) if !aliases.is_empty() => format!("{first}\n{aliases}{rest}"),
-        _ => answer.to_string(),
+    match answer.decision() {
+        Some(d) if !d.is_yes() => Exit::No,
+        _ => Exit::Yes,
     }
 }
 

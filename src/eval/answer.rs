@@ -1,20 +1,30 @@
-//! Answers as plain values: a decision, the reasons that decided it, and the assumptions it
-//! rests on. Renderers (text for people, JSON for programs) read these and nothing else.
+//! The engine's answers as it computes them: rulings (a decision over a stretch of days, with
+//! the reasons and assumption ids behind it) and the *when* tables built from them. The public
+//! [`crate::Answer`] is made from these (`eval::respond`), with names in place of ids.
 
 use chrono::NaiveDate;
 
 use crate::consolidate::Deps;
 use crate::model::ClauseId;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What the agreements say to a question on a day.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Decision {
+    /// Nothing forbids it, or a licence covers it.
     Permitted,
+    /// A clause forbids it, or (for use) no licence covers it.
     Forbidden,
+    /// A revenue share in force owes on the day.
     Due,
+    /// No revenue share in force owes on the day.
     NotDue,
 }
 
 impl Decision {
+    /// The decision's word: `permitted`, `forbidden`, `due`, `not_due`.
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Permitted => "permitted",
@@ -55,16 +65,24 @@ impl std::str::FromStr for Decision {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What a clause does to a question.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Effect {
+    /// It forbids.
     Forbid,
+    /// It permits (a licence, or a first-launch right met).
     Permit,
+    /// It owes a share of revenue.
     Owe,
     /// A revenue share whose cap is used up on the day asked (answers with a ledger).
     CapReached,
 }
 
 impl Effect {
+    /// The effect's word: `forbid`, `permit`, `owe`, `cap_reached`.
     pub fn as_str(self) -> &'static str {
         match self {
             Effect::Forbid => "forbid",
@@ -94,9 +112,10 @@ pub struct Reason {
     pub stretches: Vec<(Option<NaiveDate>, String)>,
 }
 
-/// A stretch of days with one answer: `[from, until)`, `None` for the beginning or end of time.
+/// A ruling: the answer over a stretch of days `[from, until)`, `None` for the beginning or end
+/// of time.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Window {
+pub struct Ruling {
     pub from: Option<NaiveDate>,
     pub until: Option<NaiveDate>,
     pub decision: Decision,
@@ -105,7 +124,7 @@ pub struct Window {
     pub assumptions: Deps,
 }
 
-impl Window {
+impl Ruling {
     pub fn contains(&self, day: NaiveDate) -> bool {
         self.from.is_none_or(|f| f <= day) && self.until.is_none_or(|u| day < u)
     }
@@ -121,13 +140,13 @@ impl Window {
 /// clause said on exactly that day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct When {
-    pub windows: Vec<Window>,
-    pub pieces: Vec<Window>,
+    pub windows: Vec<Ruling>,
+    pub pieces: Vec<Ruling>,
 }
 
 impl When {
     /// The piece holding a day (pieces cover all time, so there is always one).
-    pub fn at(&self, day: NaiveDate) -> Option<&Window> {
+    pub fn at(&self, day: NaiveDate) -> Option<&Ruling> {
         let i = self
             .pieces
             .partition_point(|w| w.from.is_none_or(|f| f <= day));

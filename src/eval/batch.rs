@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
 
-use super::answer::Window;
-use super::{render, Engine};
+use super::answer::Ruling;
+use super::Engine;
 
 /// Why a batch stopped: its input could not be read, or its output not written.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +28,7 @@ pub fn answer_lines(
     mut reader: impl BufRead,
     out: &mut impl Write,
 ) -> Result<(), BatchError> {
-    let mut tails: HashMap<*const Window, String> = HashMap::new();
+    let mut tails: HashMap<*const Ruling, String> = HashMap::new();
     let mut buf = Vec::with_capacity(256);
     let mut line_no = 0usize;
     let mut first = true;
@@ -61,7 +61,7 @@ fn answer_line(
     engine: &Engine,
     bytes: &[u8],
     line_no: usize,
-    tails: &mut HashMap<*const Window, String>,
+    tails: &mut HashMap<*const Ruling, String>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let Ok(line) = std::str::from_utf8(bytes) else {
@@ -92,39 +92,42 @@ fn answer_line(
             .map(|w| (w, engine.rules().cloud(cloud))),
         _ => None,
     };
+    // The question echoed as `ask` echoes it: its words separated by one space.
+    out.write_all(b"{\"question\":")?;
+    if text.split_ascii_whitespace().map(str::len).sum::<usize>()
+        + text.split_ascii_whitespace().count()
+        == text.len() + 1
+    {
+        serde_json::to_writer(&mut *out, text)?;
+    } else {
+        let words: Vec<&str> = text.split_ascii_whitespace().collect();
+        serde_json::to_writer(&mut *out, &words.join(" "))?;
+    }
+    if let Some((asked, cloud)) = alias {
+        out.write_all(b",\"aliases\":")?;
+        serde_json::to_writer(&mut *out, &serde_json::json!({ asked: cloud }))?;
+    }
     match q.at {
         Some(day) => {
             let w = engine.at(q.subject, day);
-            out.write_all(b"{\"question\":")?;
-            serde_json::to_writer(&mut *out, text)?;
             let owned;
             let tail: &str = match &w {
                 Cow::Borrowed(w) => tails
-                    .entry(*w as *const Window)
-                    .or_insert_with(|| render::point_json_tail(engine, w)),
+                    .entry(*w as *const Ruling)
+                    .or_insert_with(|| engine.point_answer(String::new(), w).json_tail()),
                 Cow::Owned(w) => {
-                    owned = render::point_json_tail(engine, w);
+                    owned = engine.point_answer(String::new(), w).json_tail();
                     &owned
                 }
             };
-            match alias {
-                None => out.write_all(tail.as_bytes())?,
-                Some((asked, cloud)) => {
-                    out.write_all(tail.strip_suffix('}').unwrap_or(tail).as_bytes())?;
-                    out.write_all(b",\"aliases\":")?;
-                    serde_json::to_writer(&mut *out, &serde_json::json!({ asked: cloud }))?;
-                    out.write_all(b"}")?;
-                }
-            }
-            out.write_all(b"\n")
+            out.write_all(tail.as_bytes())?;
         }
         None => {
-            let when = engine.when(q.subject);
-            let mut v = render::when_json(engine, text, &when);
-            if let (Some((asked, cloud)), Some(obj)) = (alias, v.as_object_mut()) {
-                obj.insert("aliases".into(), serde_json::json!({ asked: cloud }));
-            }
-            writeln!(out, "{v}")
+            let tail = engine
+                .when_answer(String::new(), &engine.when(q.subject))
+                .json_tail();
+            out.write_all(tail.as_bytes())?;
         }
     }
+    out.write_all(b"\n")
 }

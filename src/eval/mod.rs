@@ -11,7 +11,9 @@ pub mod answer;
 pub mod batch;
 mod explain;
 pub mod question;
-pub mod render;
+mod respond;
+
+pub(crate) use respond::public_reason;
 mod sweep;
 
 use std::borrow::Cow;
@@ -22,7 +24,7 @@ use chrono::NaiveDate;
 use crate::consolidate::{self, Bound, Consolidated, Deps, Env, Interval, Version};
 use crate::diag::Diagnostic;
 use crate::model::*;
-use answer::{Effect, Reason, When, Window};
+use answer::{Effect, Reason, Ruling, When};
 pub use question::{Question, QuestionError, Subject};
 use sweep::Rule;
 
@@ -243,7 +245,7 @@ impl Engine {
     }
 
     /// The answer on one day: the window holding it.
-    pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Window> {
+    pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Ruling> {
         match self.when(subject) {
             Cow::Borrowed(w) => match w.at(day) {
                 Some(win) => Cow::Borrowed(win),
@@ -641,8 +643,8 @@ fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
     out
 }
 
-fn empty_window() -> Window {
-    Window {
+fn empty_window() -> Ruling {
+    Ruling {
         from: None,
         until: None,
         decision: answer::Decision::Permitted,

@@ -55,7 +55,7 @@ pub fn subjects(rules: &RuleSet) -> Vec<Subject> {
 /// A subject in the language's words (`deploy gpt_5_5 on aws`): the one way a subject is
 /// written, for answers, diffs and audits.
 pub fn words(rules: &RuleSet, subject: Subject) -> String {
-    Display {
+    Words {
         rules,
         question: Question { subject, at: None },
     }
@@ -278,13 +278,15 @@ fn other_kind(rules: &RuleSet, word: &str, kind: &str) -> Option<String> {
     .map(|(k, _)| format!("unknown {kind} `{word}`: `{word}` is {k}, not a {kind}"))
 }
 
-/// Writes a question back in canonical words.
-pub struct Display<'a> {
+/// A question written back in canonical words (`deploy gpt_5_5 on aws at 2026-05-01`).
+pub struct Words<'a> {
+    /// The rules whose ids the question uses.
     pub rules: &'a RuleSet,
+    /// The question.
     pub question: Question,
 }
 
-impl fmt::Display for Display<'_> {
+impl fmt::Display for Words<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let r = self.rules;
         match self.question.subject {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::answer::{Decision, Effect, Reason, When, Window};
+use super::answer::{Decision, Effect, Reason, Ruling, When};
 use crate::consolidate::{Deps, Interval};
 
 /// How a subject turns active effects into a decision.
@@ -107,7 +107,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
             cuts.extend(iv.part_days());
         }
     }
-    let mut pieces: Vec<Window> = Vec::with_capacity(cuts.len() + 1);
+    let mut pieces: Vec<Ruling> = Vec::with_capacity(cuts.len() + 1);
     let (mut next_open, mut next_close) = (0usize, 0usize);
     let starts = std::iter::once(None).chain(cuts.iter().copied().map(Some));
     let ends = cuts.iter().copied().map(Some).chain(std::iter::once(None));
@@ -157,7 +157,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
             {
                 last.until = until;
             }
-            _ => pieces.push(Window {
+            _ => pieces.push(Ruling {
                 from,
                 until,
                 decision,
@@ -166,7 +166,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
             }),
         }
     }
-    let edge_deps = |w: &Window| {
+    let edge_deps = |w: &Ruling| {
         let mut deps = Deps::none();
         for edge in [w.from, w.until].into_iter().flatten() {
             if let Some(d) = edges.get(&edge) {
@@ -180,14 +180,14 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
 }
 
 /// The (clause, effect) pairs of a piece's reasons.
-fn keys(w: &Window) -> Vec<(u32, Effect)> {
+fn keys(w: &Ruling) -> Vec<(u32, Effect)> {
     w.reasons.iter().map(|r| (r.clause_id, r.effect)).collect()
 }
 
 /// Merges neighbouring pieces whose decision and (clause, effect) reasons are equal.
-fn merge(pieces: &[Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Vec<Window> {
-    let mut windows: Vec<Window> = Vec::new();
-    let mut group: Vec<&Window> = Vec::new();
+fn merge(pieces: &[Ruling], edge_deps: &dyn Fn(&Ruling) -> Deps) -> Vec<Ruling> {
+    let mut windows: Vec<Ruling> = Vec::new();
+    let mut group: Vec<&Ruling> = Vec::new();
     for p in pieces {
         if let Some(first) = group.first() {
             if first.decision != p.decision || keys(first) != keys(p) {
@@ -205,9 +205,9 @@ fn merge(pieces: &[Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Vec<Window> 
 
 /// One window from a run of pieces: each reason's detail is the pieces' details, stretch by
 /// stretch where they differ; its span is the union of theirs.
-fn combine(group: &[&Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Window {
+fn combine(group: &[&Ruling], edge_deps: &dyn Fn(&Ruling) -> Deps) -> Ruling {
     let (Some(first), Some(last)) = (group.first(), group.last()) else {
-        return Window {
+        return Ruling {
             from: None,
             until: None,
             decision: Decision::Permitted,
@@ -217,7 +217,7 @@ fn combine(group: &[&Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Window {
     };
     let mut reasons = first.reasons.clone();
     for (i, r) in reasons.iter_mut().enumerate() {
-        let parts: Vec<(&Window, &Reason)> = group
+        let parts: Vec<(&Ruling, &Reason)> = group
             .iter()
             .filter_map(|p| p.reasons.get(i).map(|pr| (*p, pr)))
             .collect();
@@ -250,7 +250,7 @@ fn combine(group: &[&Window], edge_deps: &dyn Fn(&Window) -> Deps) -> Window {
                 .join("; ");
         }
     }
-    let mut window = Window {
+    let mut window = Ruling {
         from: first.from,
         until: last.until,
         decision: first.decision,

@@ -19,6 +19,8 @@ use crate::eval::Engine;
 use ledger::{BadRows, LedgerError, Reject, Start};
 use revshare::{FinanceError, Plan, Report, Tally};
 
+use crate::answer::{Answer, ClausePosition, Outcome, Position};
+
 /// A callback told how many bytes were read, as they are read.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
@@ -417,72 +419,49 @@ fn hint(nearest: Option<&str>, known: &[String]) -> String {
 
 /// Where a revenue share stands on a day, from the ledger rows dated up to and including it.
 #[derive(Clone, Debug)]
-pub struct Position {
-    pub clause: String,
-    pub currency: Option<iso_currency::Currency>,
-    /// What the rows up to the day owe under the clause.
-    pub owed: rust_decimal::Decimal,
-    /// The cap in force on the day and what remains under it after the day's rows.
-    pub cap: Option<(rust_decimal::Decimal, rust_decimal::Decimal)>,
-    /// The last day, up to and including this one, on which the cap in force on the day was
-    /// reached (from below: a refund that brought the sum under the cap re-opens it).
-    pub cap_reached_on: Option<NaiveDate>,
+struct Standing {
+    position: ClausePosition,
     /// The cap in force on the day was used up by the rows before it: revenue of the day owes
     /// nothing.
-    pub exhausted: bool,
+    exhausted: bool,
 }
 
-/// The positions, on `day`, of the given revenue-share clauses.
-pub fn positions(
-    engine: &Engine,
-    clauses: &[crate::model::ClauseId],
-    day: NaiveDate,
-    inputs: Vec<Input>,
-    options: &ReadOptions,
-) -> Result<(Report, Vec<Position>), FinanceError> {
-    let wanted: rustc_hash::FxHashSet<crate::model::ClauseId> = clauses.iter().copied().collect();
-    let plans: Vec<Plan> = revshare::plans(engine)
-        .into_iter()
-        .filter(|p| wanted.contains(&p.clause))
-        .collect();
-    let options = ReadOptions {
-        through: Some(day),
-        ..options.clone()
-    };
-    let report = run(plans, inputs, &options)?;
-    let mut positions = Vec::with_capacity(report.tallies.len());
-    for t in &report.tallies {
-        let before = t.cap_before(day)?;
-        positions.push(Position {
-            clause: t.plan.qualified.clone(),
-            currency: t.currency,
-            owed: t.paid,
-            cap: t.remaining_at(day),
-            cap_reached_on: before.and_then(|b| b.reached_on),
-            exhausted: before.is_some_and(|b| b.exhausted()),
-        });
-    }
-    Ok((report, positions))
+/// Why a question asked with ledgers has no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// The question could not be read.
+    #[error(transparent)]
+    Question(#[from] crate::eval::QuestionError),
+    /// Ledgers answer only `pay PAYER to PAYEE at DAY`.
+    #[error("--ledger goes with a `pay PAYER to PAYEE at DAY` question")]
+    NotPay,
+    /// A *when* question cannot be read against ledgers.
+    #[error("--ledger needs a day: `pay PAYER to PAYEE at DAY`")]
+    NoDay,
+    /// A ledger could not be read, or its sums overflow.
+    #[error(transparent)]
+    Finance(#[from] FinanceError),
 }
 
-/// A payment answer on a day, read with ledgers: what the rows up to the day owe under every
-/// revenue share from the payer to the payee (in force that day or not), and the answer itself:
-/// a share owing that day whose cap in force was used up by the rows before it owes nothing
-/// more (its reason says when the cap was reached), and the day is `not_due` when no share in
-/// force that day still owes.
-pub fn pay_on(
+/// Answers `pay PAYER to PAYEE at DAY` with ledgers: what the rows up to the day owe under
+/// every revenue share from the payer to the payee (in force that day or not), and the answer
+/// itself. A share owing that day whose cap in force was used up by the rows before it owes
+/// nothing more (its reason says when the cap was reached); the day is `not_due` when no share
+/// in force that day still owes. The answer's [`Position`] carries the figures.
+pub fn ask(
     engine: &Engine,
-    subject: crate::Subject,
-    window: &crate::eval::answer::Window,
-    day: NaiveDate,
+    text: &str,
     inputs: Vec<Input>,
     options: &ReadOptions,
-) -> Result<(crate::eval::answer::Window, Report, Vec<Position>), FinanceError> {
+) -> Result<(Answer, Report), AskError> {
     use crate::eval::answer::{Decision, Effect, Reason};
-    let mut window = window.clone();
-    let crate::Subject::Pay { payer, payee } = subject else {
-        return Ok((window, Report::default(), Vec::new()));
+    let q = engine.parse(text)?;
+    let crate::Subject::Pay { payer, payee } = q.subject else {
+        return Err(AskError::NotPay);
     };
+    let day = q.at.ok_or(AskError::NoDay)?;
+    let mut answer = engine.ask(text)?;
+    let mut ruling = engine.at(q.subject, day).into_owned();
     let owing: Vec<crate::model::ClauseId> = engine
         .rules()
         .clauses
@@ -493,16 +472,14 @@ pub fn pay_on(
         })
         .filter_map(|(i, _)| crate::model::ClauseId::try_from(i).ok())
         .collect();
-    let (report, positions) = positions(engine, &owing, day, inputs, options)?;
-    let exhausted: rustc_hash::FxHashMap<&str, &Position> = positions
+    let (report, standings) = standings(engine, &owing, day, inputs, options)?;
+    let exhausted: rustc_hash::FxHashMap<&str, &ClausePosition> = standings
         .iter()
-        .filter(|p| p.exhausted)
-        .map(|p| (p.clause.as_str(), p))
+        .filter(|s| s.exhausted)
+        .map(|s| (s.position.clause.as_str(), &s.position))
         .collect();
-    // Each share owing that day whose cap the rows before it used up owes nothing more: its
-    // reason says so. The day is `not_due` when no share in force that day still owes.
     let mut owes = false;
-    for r in window.reasons.iter_mut() {
+    for r in ruling.reasons.iter_mut() {
         if r.effect != Effect::Owe {
             continue;
         }
@@ -522,8 +499,53 @@ pub fn pay_on(
             None => owes = true,
         }
     }
-    if window.decision == Decision::Due && !owes {
-        window.decision = Decision::NotDue;
+    if ruling.decision == Decision::Due && !owes {
+        ruling.decision = Decision::NotDue;
     }
-    Ok((window, report, positions))
+    answer.outcome = Outcome::Point(engine.verdict(&ruling));
+    answer.assumed = engine.assumed(&ruling.assumptions);
+    answer.ledger = Some(Position {
+        through: day,
+        rows_read: report.rows_read,
+        rows_skipped: report.rows_skipped,
+        clauses: standings.into_iter().map(|s| s.position).collect(),
+    });
+    Ok((answer, report))
+}
+
+/// The standings, on `day`, of the given revenue-share clauses.
+fn standings(
+    engine: &Engine,
+    clauses: &[crate::model::ClauseId],
+    day: NaiveDate,
+    inputs: Vec<Input>,
+    options: &ReadOptions,
+) -> Result<(Report, Vec<Standing>), FinanceError> {
+    let wanted: rustc_hash::FxHashSet<crate::model::ClauseId> = clauses.iter().copied().collect();
+    let plans: Vec<Plan> = revshare::plans(engine)
+        .into_iter()
+        .filter(|p| wanted.contains(&p.clause))
+        .collect();
+    let options = ReadOptions {
+        through: Some(day),
+        ..options.clone()
+    };
+    let report = run(plans, inputs, &options)?;
+    let mut out = Vec::with_capacity(report.tallies.len());
+    for t in &report.tallies {
+        let before = t.cap_before(day)?;
+        let cap = t.remaining_at(day);
+        out.push(Standing {
+            position: ClausePosition {
+                clause: t.plan.qualified.clone(),
+                currency: t.currency,
+                owed: t.paid,
+                cap: cap.map(|(cap, _)| cap),
+                remaining: cap.map(|(_, left)| left),
+                cap_reached_on: before.and_then(|b| b.reached_on),
+            },
+            exhausted: before.is_some_and(|b| b.exhausted()),
+        });
+    }
+    Ok((report, out))
 }

@@ -157,7 +157,7 @@ pub fn text(engine: &Engine, report: &Report) -> String {
     }
     if !deps.is_empty() {
         out.push('\n');
-        crate::eval::render::assumptions_text(&mut out, engine, &deps, "");
+        crate::answer::assumptions_text(&mut out, &engine.assumed(&deps), "");
     }
     out
 }

@@ -11,7 +11,7 @@
 
 use chrono::NaiveDate;
 
-use crate::eval::answer::{Decision, Reason, Window};
+use crate::eval::answer::{Decision, Reason, Ruling};
 use crate::eval::{Engine, Subject};
 use crate::model::RuleSet;
 
@@ -50,7 +50,7 @@ impl Side {
 pub struct OneSided {
     pub question: String,
     pub side: Side,
-    pub windows: Vec<Window>,
+    pub windows: Vec<Ruling>,
 }
 
 /// The comparison of two rule sets.
@@ -98,7 +98,7 @@ fn unmatched(b: &RuleSet, a: &RuleSet) -> Vec<String> {
     out
 }
 
-fn window_at(windows: &[Window], day: Option<NaiveDate>) -> Option<&Window> {
+fn window_at(windows: &[Ruling], day: Option<NaiveDate>) -> Option<&Ruling> {
     match day {
         None => windows.first(),
         Some(d) => windows.iter().find(|w| w.contains(d)),
@@ -197,7 +197,8 @@ fn said(reasons: &[Reason]) -> Vec<(&str, crate::eval::answer::Effect, &str)> {
 
 /// The diff as JSON: `{"changes": [...], "unmatched": [...]}`.
 pub fn json(d: &Diff) -> serde_json::Value {
-    use crate::eval::render::reason_json;
+    let reason_json =
+        |r: &Reason| serde_json::to_value(crate::eval::public_reason(r)).unwrap_or_default();
     let day =
         |d: Option<NaiveDate>| d.map_or(serde_json::Value::Null, |d| crate::time::iso(d).into());
     let changes: Vec<serde_json::Value> = d

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use covenant::diag::{self, Style};
-use covenant::eval::answer::{Decision, Window};
+use covenant::eval::answer::{Decision, Ruling};
 use covenant::{check, Engine, Options, Sources};
 
 /// Checks a rule text; panics with the rendered diagnostics if it has errors.
@@ -36,7 +36,7 @@ pub fn shipped_with(options: &Options) -> Engine {
 }
 
 /// The answer window of a point question.
-pub fn window(engine: &Engine, question: &str) -> Window {
+pub fn window(engine: &Engine, question: &str) -> Ruling {
     let q = engine
         .parse(question)
         .unwrap_or_else(|e| panic!("{question}: {e}"));
