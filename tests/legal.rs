@@ -22,12 +22,12 @@ fn covenant(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("covenant-legal-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(name);
-    let _ = std::fs::write(&path, text);
-    path
+/// A file of this name and text in a folder of its own (removed when the guard drops).
+fn temp(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    (dir, path)
 }
 
 /// The shipped rules with one piece of text replaced, in a folder of their own (removed when
@@ -73,7 +73,7 @@ fn every_shipped_case_file_passes() {
 
 #[test]
 fn failing_cases_are_shown_and_counted() {
-    let path = temp(
+    let (_dir, path) = temp(
         "fail.yaml",
         "cases:\n  - name: right\n    ask: deploy gpt_5_5 on aws at 2026-05-01\n    expect: permitted\n  - name: wrong decision\n    ask: deploy frontier on aws at 2026-05-01\n    expect: permitted\n  - name: wrong reason\n    ask: deploy gpt_5_5 on aws at 2026-04-26\n    expect: forbidden\n    because: [amazon_openai.frontier_on_aws]\n",
     );
@@ -82,6 +82,32 @@ fn failing_cases_are_shown_and_counted() {
     assert!(out.contains("fail.yaml:5: wrong decision\n  expected: permitted\n  got:      forbidden (forbid msft_openai.azure_first)"), "{out}");
     assert!(out.contains("fail.yaml:8: wrong reason\n  expected: forbidden (because amazon_openai.frontier_on_aws)\n  got:      forbidden (forbid msft_openai.azure_only)"), "{out}");
     assert!(out.ends_with("1 passed, 2 failed\n"), "{out}");
+}
+
+#[test]
+fn a_case_can_expect_the_ledger_position() {
+    let ledger = root().join("fixtures/ledgers/refunds.csv");
+    let ledger = ledger.to_str().unwrap_or_default();
+    let case = |position: &str| {
+        format!("cases:\n  - name: cap used up\n    ask: pay openai to microsoft at 2026-07-02\n    ledger: {ledger}\n    set: {{ revenue_share_cap: USD 1_000 }}\n    expect: not_due\n    position: {position}\n")
+    };
+    let (_dir, path) = temp("ledger.yaml", &case(r#"{ owed: "1000.00", remaining: 0 }"#));
+    let (code, out, err) = covenant(&["test", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (_dir, path) = temp("ledger.yaml", &case(r#"{ owed: "999.99" }"#));
+    let (code, out, _) = covenant(&["test", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("expected: not_due; owed: \"999.99\"\n  got:      not_due (cap_reached msft_openai.openai_pays_microsoft); owed: \"1000.00\""),
+        "{out}"
+    );
+    let (_dir, path) = temp("ledger.yaml", &case("{ owing: 1 }"));
+    let (code, _, err) = covenant(&["test", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ledger.yaml:7: position: the ledger position has no field `owing`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -95,7 +121,7 @@ fn invalid_case_files_exit_2_with_their_line() {
         ("cases: [\n", "bad.yaml:2"),
         ("rules: [no_such_dir]\ncases: []\n", "bad.yaml:1: cannot read"),
     ] {
-        let path = temp("bad.yaml", text);
+        let (_dir, path) = temp("bad.yaml", text);
         let (code, _, err) = covenant(&["test", path.to_str().unwrap_or_default()]);
         assert_eq!(code, 2, "{text}: {err}");
         assert!(err.contains(says), "{text}: {err}");

@@ -9,6 +9,11 @@
 //!     because: [msft_openai.azure_first]    # these clauses must be among the reasons
 //!     set: { azure_lead: 30 days }          # optional what-if
 //!     as_of: 2026-11-01                     # optional knowledge time
+//!   - name: the cap used up before the day
+//!     ask: pay openai to microsoft at 2026-07-02
+//!     ledger: ledger.csv                    # ledgers read up to the day (one or a list)
+//!     expect: not_due
+//!     position: { owed: "1000.00", remaining: "0.00" }  # fields of the ledger position
 //!   - name: capped total
 //!     revshare: ledger.csv                  # relative to this file
 //!     clause: msft_openai.openai_pays_microsoft
@@ -65,6 +70,8 @@ struct Case {
     as_of: Option<serde_yaml::Value>,
     expect: serde_yaml::Value,
     because: Option<Vec<String>>,
+    ledger: Option<OneOrMany>,
+    position: Option<serde_yaml::Value>,
 }
 
 /// A case file that cannot be run: where and why.
@@ -149,6 +156,9 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
     for (i, case) in file.cases.iter().enumerate() {
         let line = lines.get(i).copied().unwrap_or(0);
         exact_numbers(&case.expect, "expect").map_err(|m| fail(line, m))?;
+        if let Some(p) = &case.position {
+            exact_numbers(p, "position").map_err(|m| fail(line, m))?;
+        }
         for v in case.set.iter().flat_map(|s| s.values()) {
             exact_numbers(v, "set").map_err(|m| fail(line, m))?;
         }
@@ -195,8 +205,9 @@ fn case_lines(text: &str) -> Vec<usize> {
 /// The line of the field a case's error is about (`ask: column 8: …` is about `ask`), found
 /// between the case's first line and the next case; the case's line if not found.
 fn field_line(text: &str, case_line: usize, message: &str) -> usize {
-    const FIELDS: [&str; 8] = [
-        "name", "ask", "revshare", "clause", "set", "as_of", "expect", "because",
+    const FIELDS: [&str; 10] = [
+        "name", "ask", "revshare", "clause", "set", "as_of", "expect", "because", "ledger",
+        "position",
     ];
     let Some(key) = message
         .split_once(':')
@@ -315,7 +326,7 @@ fn run_case(
 ) -> Result<Outcome, String> {
     let engine = engine_for(rules, case)?;
     match (&case.ask, &case.revshare) {
-        (Some(q), None) => ask_case(&engine, case, q, line),
+        (Some(q), None) => ask_case(&engine, dir, case, q, line),
         (None, Some(ledgers)) => revshare_case(&engine, dir, case, &ledgers.list(), line),
         _ => Err(format!(
             "case `{}` needs exactly one of `ask` and `revshare`",
@@ -324,14 +335,21 @@ fn run_case(
     }
 }
 
-fn ask_case(engine: &Engine, case: &Case, question: &str, line: usize) -> Result<Outcome, String> {
+fn ask_case(
+    engine: &Engine,
+    dir: &Path,
+    case: &Case,
+    question: &str,
+    line: usize,
+) -> Result<Outcome, String> {
     let q = engine
         .parse(question)
         .map_err(|e| format!("ask: column {}: {}", e.column, e.message))?;
-    let day =
-        q.at.ok_or_else(|| "ask: a case asks about one day: add `at YYYY-MM-DD`".to_string())?;
+    if q.at.is_none() {
+        return Err("ask: a case asks about one day: add `at YYYY-MM-DD`".to_string());
+    }
     let expected = scalar(&case.expect)
-        .filter(|e| ["permitted", "forbidden", "due", "not_due"].contains(&e.as_str()))
+        .and_then(|e| e.parse::<crate::Decision>().ok())
         .ok_or_else(|| "expect: one of `permitted`, `forbidden`, `due`, `not_due`".to_string())?;
     let because = case.because.clone().unwrap_or_default();
     for c in &because {
@@ -343,16 +361,35 @@ fn ask_case(engine: &Engine, case: &Case, question: &str, line: usize) -> Result
             return Err(msg);
         }
     }
-    let w = engine.at(q.subject, day);
-    let reasons: Vec<String> = w
+    let answer = match &case.ledger {
+        None => {
+            if case.position.is_some() {
+                return Err("position: a position is read from ledgers: add `ledger`".into());
+            }
+            engine
+                .ask(question)
+                .map_err(|e| format!("ask: column {}: {}", e.column, e.message))?
+        }
+        Some(ledgers) => {
+            let inputs = ledger_inputs(dir, &ledgers.list(), "ledger")?;
+            let options = ReadOptions::for_engine(engine, BadRows::Stop);
+            finance::ask(engine, question, inputs, &options)
+                .map_err(|e| format!("ledger: {e}"))?
+                .0
+        }
+    };
+    let Some(verdict) = answer.verdict() else {
+        return Err("ask: a case asks about one day: add `at YYYY-MM-DD`".to_string());
+    };
+    let reasons: Vec<String> = verdict
         .reasons
         .iter()
         .map(|r| format!("{} {}", r.effect.as_str(), r.clause))
         .collect();
-    let passed = w.decision.as_str() == expected
+    let mut passed = verdict.decision == expected
         && because
             .iter()
-            .all(|c| w.reasons.iter().any(|r| &r.clause == c));
+            .all(|c| verdict.reasons.iter().any(|r| &r.clause == c));
     let with = |d: &str, list: &[String]| {
         if list.is_empty() {
             d.to_string()
@@ -361,13 +398,83 @@ fn ask_case(engine: &Engine, case: &Case, question: &str, line: usize) -> Result
         }
     };
     let because_text: Vec<String> = because.iter().map(|c| format!("because {c}")).collect();
+    let mut expected_text = with(expected.as_str(), &because_text);
+    let mut got_text = with(verdict.decision.as_str(), &reasons);
+    if let (Some(want), Some(position)) = (&case.position, &answer.ledger) {
+        let json = serde_json::to_value(position).unwrap_or_default();
+        let clauses = json["clauses"].as_array().cloned().unwrap_or_default();
+        let entry = match &case.clause {
+            Some(name) => clauses
+                .iter()
+                .find(|c| c["clause"] == name.as_str())
+                .cloned()
+                .ok_or_else(|| {
+                    format!("clause: `{name}` owes nothing from this payer to this payee")
+                })?,
+            None if clauses.len() == 1 => clauses.first().cloned().unwrap_or_default(),
+            None => {
+                return Err(format!(
+                    "position: {} revenue shares owe from this payer to this payee: name one with `clause`",
+                    clauses.len()
+                ))
+            }
+        };
+        let (ok, wanted, got) = compare_fields(want, &entry, "position", "ledger position")?;
+        passed &= ok;
+        expected_text.push_str(&format!("; {wanted}"));
+        got_text.push_str(&format!("; {got}"));
+    }
     Ok(Outcome {
         name: case.name.clone(),
         line,
         passed,
-        expected: with(&expected, &because_text),
-        got: with(w.decision.as_str(), &reasons),
+        expected: expected_text,
+        got: got_text,
     })
+}
+
+/// The ledgers a case names, relative to its file.
+fn ledger_inputs(dir: &Path, ledgers: &[String], field: &str) -> Result<Vec<Input>, String> {
+    let mut inputs = Vec::new();
+    for l in ledgers {
+        let path: PathBuf = dir.join(l);
+        if !path.is_file() {
+            return Err(format!("{field}: no ledger `{}`", path.display()));
+        }
+        inputs.push(Input::File(path));
+    }
+    Ok(inputs)
+}
+
+/// Compares the expected fields of a map with an entry of a JSON report: whether all match,
+/// and both sides in words.
+fn compare_fields(
+    expect: &serde_yaml::Value,
+    entry: &serde_json::Value,
+    field: &str,
+    what: &str,
+) -> Result<(bool, String, String), String> {
+    let serde_yaml::Value::Mapping(expect) = expect else {
+        return Err(format!(
+            "{field}: expects a map of fields of the {what}, such as `{{ owed: \"620.00\" }}`"
+        ));
+    };
+    let mut passed = true;
+    let mut wanted = Vec::new();
+    let mut got = Vec::new();
+    for (k, v) in expect {
+        let key = scalar(k).unwrap_or_default();
+        let Some(actual) = entry.get(&key) else {
+            return Err(format!("{field}: the {what} has no field `{key}`"));
+        };
+        let want = serde_json::to_value(v).unwrap_or_default();
+        if !same(&want, actual) {
+            passed = false;
+        }
+        wanted.push(format!("{key}: {want}"));
+        got.push(format!("{key}: {actual}"));
+    }
+    Ok((passed, wanted.join(", "), got.join(", ")))
 }
 
 fn revshare_case(
@@ -383,14 +490,7 @@ fn revshare_case(
         .ok_or_else(|| "revshare: name the `clause` whose figures are expected".to_string())?;
     let plans = finance::plans(engine, std::slice::from_ref(&clause))
         .map_err(|e| format!("clause: {e}"))?;
-    let mut inputs = Vec::new();
-    for l in ledgers {
-        let path: PathBuf = dir.join(l);
-        if !path.is_file() {
-            return Err(format!("revshare: no ledger `{}`", path.display()));
-        }
-        inputs.push(Input::File(path));
-    }
+    let inputs = ledger_inputs(dir, ledgers, "revshare")?;
     let report = finance::run(
         plans,
         inputs,
@@ -399,33 +499,19 @@ fn revshare_case(
     .map_err(|e| format!("revshare: {e}"))?;
     let json = finance::render::json(&report);
     let entry = json["clauses"].get(0).cloned().unwrap_or_default();
-    let serde_yaml::Value::Mapping(expect) = &case.expect else {
+    if !matches!(case.expect, serde_yaml::Value::Mapping(_)) {
         return Err(
             "expect: a revshare case expects a map of fields, such as `{ paid: \"620.00\" }`"
                 .into(),
         );
-    };
-    let mut passed = true;
-    let mut wanted = Vec::new();
-    let mut got = Vec::new();
-    for (k, v) in expect {
-        let key = scalar(k).unwrap_or_default();
-        let Some(actual) = entry.get(&key) else {
-            return Err(format!("expect: the revshare report has no field `{key}`"));
-        };
-        let want = serde_json::to_value(v).unwrap_or_default();
-        if !same(&want, actual) {
-            passed = false;
-        }
-        wanted.push(format!("{key}: {want}"));
-        got.push(format!("{key}: {actual}"));
     }
+    let (passed, wanted, got) = compare_fields(&case.expect, &entry, "expect", "revshare report")?;
     Ok(Outcome {
         name: case.name.clone(),
         line,
         passed,
-        expected: wanted.join(", "),
-        got: got.join(", "),
+        expected: wanted,
+        got,
     })
 }
 
