@@ -4,41 +4,48 @@
 //! exclusivities, licences, first-launch rights, revenue shares, amendments). covenant checks
 //! them, consolidates the agreements as amended on any day, and answers questions such as
 //! "may GPT-5.5 be deployed on Bedrock on 2026-05-01?" with the clauses that decided it and the
-//! assumptions the answer rests on. The pipeline is one public step a stage:
-//! [`syntax::parse`] → [`check::check`] → [`Engine::new`] → [`Engine::at`] / [`Engine::when`].
+//! assumptions the answer rests on.
+//!
+//! The way in is [`Rules`] (read and checked rule text), an [`Engine`] made from it for one
+//! set of assumption values and one knowledge time, and the [`Answer`] it gives: text is its
+//! `Display`, JSON its `Serialize`.
 //!
 //! ```
-//! use covenant::{check, Engine, Options, Sources};
-//! use covenant::eval::answer::Decision;
+//! use covenant::{Decision, Options, Rules};
 //!
-//! let mut sources = Sources::new();
-//! sources.add("terms.cov", r#"
+//! let rules = Rules::from_text("terms.cov", r#"
 //!     party microsoft
 //!     party openai
+//!     party amazon_web_services
 //!     cloud azure operated by microsoft
 //!     cloud aws operated by amazon_web_services alias bedrock
-//!     party amazon_web_services
 //!     product gpt_5_5 by openai tagged api
 //!
 //!     agreement msft_openai {
 //!       between microsoft and openai
 //!       signed 2019-07-22
-//!       exclusivity azure_only {
+//!       exclusivity azure_only "API products on Azure only" {
 //!         deploy products by openai tagged api only on azure
 //!         until 2026-04-27
 //!       }
 //!     }
-//! "#);
-//! let checked = check(sources).map_err(|f| f.diagnostics).unwrap();
-//! let engine = Engine::new(checked.rules, &Options::default()).unwrap();
+//! "#).map_err(|failure| failure.to_string())?;
+//! let engine = rules.engine(&Options::default())?;
 //!
-//! let q = engine.parse("deploy gpt_5_5 on bedrock at 2026-04-26").unwrap();
-//! let answer = engine.at(q.subject, q.at.unwrap());
-//! assert_eq!(answer.decision, Decision::Forbidden);
-//! assert_eq!(answer.reasons[0].clause, "msft_openai.azure_only");
+//! let answer = engine.ask("deploy gpt_5_5 on bedrock at 2026-04-26")?;
+//! assert_eq!(answer.decision(), Some(Decision::Forbidden));
+//! assert!(answer.to_string().starts_with(
+//!     "deploy gpt_5_5 on bedrock at 2026-04-26: forbidden\n  (bedrock is cloud aws)\n"
+//! ));
+//! assert!(answer.to_json().contains(r#""clause":"msft_openai.azure_only""#));
 //!
-//! let q = engine.parse("deploy gpt_5_5 on bedrock at 2026-04-27").unwrap();
-//! assert_eq!(engine.at(q.subject, q.at.unwrap()).decision, Decision::Permitted);
+//! let answer = engine.ask("deploy gpt_5_5 on bedrock at 2026-04-27")?;
+//! assert_eq!(answer.decision(), Some(Decision::Permitted));
+//!
+//! // What if: another value of an assumption, read from the language's own words.
+//! let what_if = rules.options(["azure_first_lead=30 days"], None);
+//! assert!(what_if.is_err()); // these rules have no such assumption
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![cfg_attr(
     not(test),
@@ -56,11 +63,13 @@ pub mod fuzzing;
 pub mod legal;
 pub mod model;
 pub mod money;
+pub mod rules;
 pub mod source;
 pub mod syntax;
 pub mod time;
 
 pub use answer::{Answer, Decision};
 pub use check::{check, Checked, Failure};
-pub use eval::{Engine, Options, Question, Subject};
+pub use eval::{Engine, Options, Question, QuestionError, Subject};
+pub use rules::Rules;
 pub use source::Sources;

@@ -106,6 +106,7 @@ fn forty_digit_amounts() {
     let err =
         covenant::check::parse_override(engine.rules(), &format!("revenue_share_cap=USD {forty}"))
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
     assert!(err.contains("out of range"), "{err}");
 }

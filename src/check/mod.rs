@@ -710,20 +710,84 @@ pub fn literal(v: &ast::Value, diags: &mut Vec<Diagnostic>) -> Option<Literal> {
     })
 }
 
+/// Why an assumption override (`ID=VALUE`) cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetError {
+    /// No `=` between the id and the value.
+    #[error("expected ID=VALUE, such as azure_lead=30 days")]
+    NotIdValue,
+    /// No assumption has this id.
+    #[error("unknown assumption `{id}`{}", did_you_mean(nearest.as_deref()))]
+    Unknown {
+        /// The id given.
+        id: String,
+        /// The nearest known id, if one is near.
+        nearest: Option<String>,
+    },
+    /// The value is not a literal of the assumption's kind.
+    #[error("`{id}` is {kind}, written like `{example}`: {why}")]
+    Malformed {
+        /// The assumption.
+        id: String,
+        /// What it holds: `a day`, `an amount`, `a percent`, `a duration`.
+        kind: &'static str,
+        /// A value of that kind.
+        example: &'static str,
+        /// What is wrong with the value given.
+        why: String,
+    },
+    /// The value is a literal of another kind.
+    #[error("`{id}` is {expected}, but `{value}` is {found}")]
+    WrongKind {
+        /// The assumption.
+        id: String,
+        /// What it holds.
+        expected: &'static str,
+        /// The value given.
+        value: String,
+        /// What the value is.
+        found: &'static str,
+    },
+    /// An amount in another currency than the assumption's.
+    #[error("`{id}` is in {expected}, but `{value}` is in {found}: write it in {expected}")]
+    WrongCurrency {
+        /// The assumption.
+        id: String,
+        /// Its currency.
+        expected: &'static str,
+        /// The value given.
+        value: String,
+        /// The value's currency.
+        found: &'static str,
+    },
+    /// One assumption set twice in one run.
+    #[error("`{id}` is already set for this run; give each assumption once")]
+    Twice {
+        /// The assumption.
+        id: String,
+    },
+}
+
+fn did_you_mean(nearest: Option<&str>) -> String {
+    nearest.map_or(String::new(), |b| format!("; did you mean `{b}`?"))
+}
+
 /// Types an assumption override written `ID=VALUE`, the value in the language's own literal
 /// syntax (`azure_lead=30 days`, `revenue_share_cap=USD 150`).
-pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Literal), String> {
+pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Literal), SetError> {
     let Some((id, value)) = text.split_once('=') else {
-        return Err("expected ID=VALUE, such as --set azure_lead=\"30 days\"".to_string());
+        return Err(SetError::NotIdValue);
     };
     let id = id.trim();
-    let Some(&index) = rules.names.assumptions.get(id) else {
-        let mut msg = format!("unknown assumption `{id}`");
-        if let Some(best) = crate::diag::nearest(id, rules.names.assumptions.keys()) {
-            msg.push_str(&format!("; did you mean `{best}`?"));
-        }
-        return Err(msg);
+    let unknown = || SetError::Unknown {
+        id: crate::diag::shown(id, 80),
+        nearest: crate::diag::nearest(id, rules.names.assumptions.keys()).map(str::to_string),
     };
+    let Some(&index) = rules.names.assumptions.get(id) else {
+        return Err(unknown());
+    };
+    let assumption = rules.assumption(index).ok_or_else(unknown)?;
     let value = value.trim();
     let first = |diags: &[Diagnostic]| {
         diags.first().map_or("not a value".to_string(), |e| {
@@ -731,40 +795,37 @@ pub fn parse_override(rules: &RuleSet, text: &str) -> Result<(AssumptionId, Lite
                 .replace("the end of the file", "the end of the value")
         })
     };
-    let assumption = rules
-        .assumption(index)
-        .ok_or_else(|| format!("unknown assumption `{id}`"))?;
-    let hint = |why: String| {
-        let example = match assumption.value {
+    let malformed = |why: String| SetError::Malformed {
+        id: id.to_string(),
+        kind: assumption.value.type_name(),
+        example: match assumption.value {
             Literal::Day(_) => "2026-02-27",
             Literal::Money(_) => "USD 1_000",
             Literal::Percent(_) => "20%",
             Literal::Duration(_) => "30 days",
-        };
-        format!(
-            "`{id}` is {}, written like `{example}`: {why}",
-            assumption.value.type_name()
-        )
+        },
+        why,
     };
-    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| hint(first(&errors)))?;
+    let ast = crate::syntax::parse_literal(0, value).map_err(|errors| malformed(first(&errors)))?;
     let mut diags = Vec::new();
-    let lit = literal(&ast, &mut diags).ok_or_else(|| hint(first(&diags)))?;
+    let lit = literal(&ast, &mut diags).ok_or_else(|| malformed(first(&diags)))?;
     if lit.type_name() != assumption.value.type_name() {
-        return Err(format!(
-            "`{id}` is {}, but `{value}` is {}",
-            assumption.value.type_name(),
-            lit.type_name()
-        ));
+        return Err(SetError::WrongKind {
+            id: id.to_string(),
+            expected: assumption.value.type_name(),
+            value: crate::diag::shown(value, 80),
+            found: lit.type_name(),
+        });
     }
     // Money keeps its currency: a cap or amount read in another would mix currencies.
     if let (Literal::Money(was), Literal::Money(now)) = (assumption.value, lit) {
         if was.currency != now.currency {
-            return Err(format!(
-                "`{id}` is in {}, but `{value}` is in {}: write it in {}",
-                was.currency.code(),
-                now.currency.code(),
-                was.currency.code()
-            ));
+            return Err(SetError::WrongCurrency {
+                id: id.to_string(),
+                expected: was.currency.code(),
+                value: crate::diag::shown(value, 80),
+                found: now.currency.code(),
+            });
         }
     }
     Ok((index, lit))

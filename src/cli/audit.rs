@@ -13,10 +13,10 @@ pub fn run(args: Args) -> Exit {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let (findings, replayed) = match covenant::legal::audit::audit(&checked.rules) {
+    let (findings, replayed) = match covenant::legal::audit::audit(checked.rule_set()) {
         Ok(f) => f,
         Err(diags) => {
-            report(&diags, &checked.rules.sources);
+            report(&diags, checked.sources());
             return Exit::Error;
         }
     };

@@ -16,9 +16,9 @@ pub fn run(args: Args) -> Exit {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let r = &checked.rules;
-    if !checked.warnings.is_empty() {
-        report(&checked.warnings, &r.sources);
+    let r = checked.rule_set();
+    if !checked.warnings().is_empty() {
+        report(checked.warnings(), &r.sources);
     }
     outln!(
         "ok: {} files, {} agreements, {} amendments, {} clauses, {} records, {} warnings",
@@ -27,9 +27,9 @@ pub fn run(args: Args) -> Exit {
         r.amendments.len(),
         r.clauses.len(),
         r.records.len(),
-        checked.warnings.len()
+        checked.warnings().len()
     );
-    if args.deny_warnings && !checked.warnings.is_empty() {
+    if args.deny_warnings && !checked.warnings().is_empty() {
         Exit::No
     } else {
         Exit::Yes

@@ -23,12 +23,11 @@ pub struct Args {
 }
 
 fn engine(paths: &[PathBuf]) -> Result<Engine, Exit> {
-    let checked = load(&RulesArgs {
+    let rules = load(&RulesArgs {
         rules: paths.to_vec(),
     })?;
-    let sources = checked.rules.sources.clone();
-    Engine::new(checked.rules, &Options::default()).map_err(|d| {
-        report(&d, &sources);
+    rules.engine(&Options::default()).map_err(|e| {
+        report(&e.diagnostics, &e.sources);
         Exit::Error
     })
 }

@@ -71,10 +71,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use covenant::check::{check, Checked};
 use covenant::diag::{self, Diagnostic, Style};
-use covenant::model::{AssumptionId, Literal, RuleSet};
+use covenant::rules::RulesError;
 use covenant::source::Sources;
+use covenant::Rules;
 
 /// Exit codes: 0 yes / valid, 1 no / changed / warnings denied, 2 any error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -189,8 +189,7 @@ pub struct ReadArgs {
 impl ReadArgs {
     /// Loads, checks and compiles the rules; prints every problem.
     pub fn engine(&self) -> Result<covenant::Engine, Exit> {
-        let checked = load(&self.rules)?;
-        let rules = checked.rules;
+        let rules = load(&self.rules)?;
         let as_of = self
             .as_of
             .as_deref()
@@ -200,14 +199,33 @@ impl ReadArgs {
                 errln!("error: {msg}");
                 Exit::Error
             })?;
-        let overrides = overrides(&rules, &self.set).map_err(|msg| {
-            errln!("error: {msg}");
-            Exit::Error
-        })?;
-        let sources = rules.sources.clone();
-        covenant::Engine::new(rules, &covenant::Options { overrides, as_of }).map_err(|diags| {
+        let mut options = covenant::Options {
+            as_of,
+            ..covenant::Options::default()
+        };
+        for (i, set) in self.set.iter().enumerate() {
+            if let Err(e) = options.set(&rules, set) {
+                match e {
+                    // Name the setting given first, as it was written.
+                    covenant::check::SetError::Twice { id } => {
+                        let first = self
+                            .set
+                            .iter()
+                            .take(i)
+                            .find(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == id));
+                        errln!(
+                            "error: --set `{set}`: this assumption is already set by `--set {}`; give each one once",
+                            first.map_or("", String::as_str)
+                        );
+                    }
+                    e => errln!("error: --set `{set}`: {e}"),
+                }
+                return Err(Exit::Error);
+            }
+        }
+        rules.engine(&options).map_err(|e| {
             errln!("error: read with these --set and --as-of values, the rules are inconsistent:");
-            report(&diags, &sources);
+            report(&e.diagnostics, &e.sources);
             Exit::Error
         })
     }
@@ -257,41 +275,20 @@ pub fn report(diags: &[Diagnostic], sources: &Sources) {
     }
 }
 
-/// Loads and checks the rule set; prints every problem. Warnings are returned, not printed.
-pub fn load(args: &RulesArgs) -> Result<Checked, Exit> {
-    let sources = if args.rules.is_empty() {
-        Sources::embedded()
+/// Loads and checks the rule set; prints every problem. Warnings are kept, not printed.
+pub fn load(args: &RulesArgs) -> Result<Rules, Exit> {
+    let loaded = if args.rules.is_empty() {
+        Rules::shipped().map_err(RulesError::Check)
     } else {
-        let mut sources = Sources::new();
-        for path in &args.rules {
-            if let Err(e) = sources.load_path(path) {
-                errln!("error: {e}");
-                return Err(Exit::Error);
-            }
-        }
-        sources
+        Rules::load(&args.rules)
     };
-    check(sources).map_err(|failure| {
-        report(&failure.diagnostics, &failure.sources);
+    loaded.map_err(|e| {
+        match e {
+            RulesError::Read(e) => errln!("error: {e}"),
+            RulesError::Check(failure) => report(&failure.diagnostics, &failure.sources),
+        }
         Exit::Error
     })
-}
-
-/// Types `--set ID=VALUE` against the rule set's assumptions.
-pub fn overrides(rules: &RuleSet, sets: &[String]) -> Result<Vec<(AssumptionId, Literal)>, String> {
-    let mut out: Vec<(AssumptionId, Literal)> = Vec::new();
-    for set in sets {
-        let (id, value) = covenant::check::parse_override(rules, set)
-            .map_err(|why| format!("--set `{set}`: {why}"))?;
-        if let Some(j) = out.iter().position(|(seen, _)| *seen == id) {
-            let first = sets.get(j).map_or("", String::as_str);
-            return Err(format!(
-                "--set `{set}`: this assumption is already set by `--set {first}`; give each one once"
-            ));
-        }
-        out.push((id, value));
-    }
-    Ok(out)
 }
 
 /// Parses a day given on the command line.

@@ -53,7 +53,7 @@ const EAGER_EFFECTS: usize = 1 << 16;
 
 /// A rule set compiled for questions.
 pub struct Engine {
-    rules: RuleSet,
+    rules: std::sync::Arc<RuleSet>,
     env: Env,
     cons: Consolidated,
     /// Versions of each clause: a range of `cons.versions`.
@@ -78,7 +78,11 @@ pub struct Engine {
 impl Engine {
     /// Compiles a checked rule set. Errors arise only from overrides that make the rules
     /// inconsistent (two amendments now on one day, say).
-    pub fn new(rules: RuleSet, options: &Options) -> Result<Engine, Vec<Diagnostic>> {
+    pub fn new(
+        rules: impl Into<std::sync::Arc<RuleSet>>,
+        options: &Options,
+    ) -> Result<Engine, Vec<Diagnostic>> {
+        let rules: std::sync::Arc<RuleSet> = rules.into();
         let mut env = Env::defaults(&rules);
         for (id, value) in &options.overrides {
             env.set(*id, *value);
