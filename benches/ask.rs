@@ -84,9 +84,13 @@ fn point(c: &mut Criterion) {
     let deploys: Vec<(usize, usize, i32, Subject, NaiveDate)> = qs
         .iter()
         .filter_map(|(s, d, _)| match s {
-            Subject::Deploy { product, cloud } => {
-                Some((*product as usize, *cloud as usize, days(*d), *s, *d))
-            }
+            Subject::Deploy { product, cloud } => Some((
+                product.index() as usize,
+                cloud.index() as usize,
+                days(*d),
+                *s,
+                *d,
+            )),
             _ => None,
         })
         .collect();

@@ -33,10 +33,8 @@ pub fn rules(data: &[u8]) {
     };
     let r = engine.rules();
     if r.products.len() <= 8 && r.clouds.len() <= 8 {
-        for product in 0..r.products.len() as u32 {
-            for cloud in 0..r.clouds.len() as u32 {
-                let _ = engine.when(crate::Subject::Deploy { product, cloud });
-            }
+        for subject in crate::eval::question::subjects(r) {
+            let _ = engine.when(subject);
         }
     }
     let _ = crate::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
@@ -123,10 +121,9 @@ pub fn set_value(data: &[u8]) {
             as_of: None,
         };
         if let Ok(e) = Engine::new(engine.rules().clone(), &options) {
-            let _ = e.when(crate::Subject::Deploy {
-                product: 0,
-                cloud: 1,
-            });
+            if let Ok(q) = e.parse("deploy gpt_5_5 on aws") {
+                let _ = e.when(q.subject);
+            }
         }
     }
 }

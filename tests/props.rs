@@ -135,6 +135,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
     match subject {
         Subject::Deploy { product, cloud } | Subject::Launch { product, cloud } => {
             let launch = matches!(subject, Subject::Launch { .. });
+            let (product, cloud) = (product.index(), cloud.index());
             let forbidden = cons.versions.iter().filter(in_force).any(|v| {
                 if !matches(v, product) {
                     return false;
@@ -180,6 +181,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
             }
         }
         Subject::Use { product, party } => {
+            let (product, party) = (product.index(), party.index());
             let owner = rules.products.get(product as usize).map(|p| p.owner);
             let licensed = cons.versions.iter().filter(in_force).any(|v| {
                 matches(v, product)
@@ -192,6 +194,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
             }
         }
         Subject::License { product, party } => {
+            let (product, party) = (product.index(), party.index());
             let owner = rules.products.get(product as usize).map(|p| p.owner);
             let blocked = owner != Some(party) && cons.versions.iter().filter(in_force).any(|v| {
                 matches(v, product) && matches!(&v.terms.body,
@@ -204,6 +207,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
             }
         }
         Subject::Pay { payer, payee } => {
+            let (payer, payee) = (payer.index(), payee.index());
             let due = cons.versions.iter().filter(in_force).any(|v| {
                 matches!(&v.terms.body, Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
             });

@@ -88,8 +88,8 @@ fn answer_line(
         super::Subject::Deploy { cloud, .. } | super::Subject::Launch { cloud, .. } => text
             .split_ascii_whitespace()
             .nth(3)
-            .filter(|w| *w != engine.rules().cloud(cloud))
-            .map(|w| (w, engine.rules().cloud(cloud))),
+            .filter(|w| *w != engine.rules().cloud(cloud.0))
+            .map(|w| (w, engine.rules().cloud(cloud.0))),
         _ => None,
     };
     // The question echoed as `ask` echoes it: its words separated by one space.

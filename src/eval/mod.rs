@@ -14,6 +14,7 @@ pub mod question;
 mod respond;
 
 pub(crate) use respond::public_reason;
+pub use respond::ForeignQuestion;
 mod sweep;
 
 use std::borrow::Cow;
@@ -25,7 +26,7 @@ use crate::consolidate::{self, Bound, Consolidated, Deps, Env, Interval, Version
 use crate::diag::Diagnostic;
 use crate::model::*;
 use answer::{Effect, Reason, Ruling, When};
-pub use question::{Question, QuestionError, Subject};
+pub use question::{Cloud, Party, Product, Question, QuestionError, Subject, UnknownId};
 use sweep::Rule;
 
 /// How a rule set is read for one run.
@@ -193,8 +194,8 @@ impl Engine {
             return;
         }
         if np.saturating_mul(nc) <= EAGER_LIMIT {
-            for product in ids(np) {
-                for cloud in ids(nc) {
+            for product in ids(np).map(Product) {
+                for cloud in ids(nc).map(Cloud) {
                     let d = self.compute(Subject::Deploy { product, cloud });
                     let l = self.compute(Subject::Launch { product, cloud });
                     self.deploy.push(d);
@@ -203,8 +204,8 @@ impl Engine {
             }
         }
         if np.saturating_mul(nparty) <= EAGER_LIMIT {
-            for product in ids(np) {
-                for party in ids(nparty) {
+            for product in ids(np).map(Product) {
+                for party in ids(nparty).map(Party) {
                     let u = self.compute(Subject::Use { product, party });
                     let l = self.compute(Subject::License { product, party });
                     self.use_.push(u);
@@ -213,8 +214,8 @@ impl Engine {
             }
         }
         if nparty.saturating_mul(nparty) <= EAGER_LIMIT {
-            for payer in ids(nparty) {
-                for payee in ids(nparty) {
+            for payer in ids(nparty).map(Party) {
+                for payee in ids(nparty).map(Party) {
                     let p = self.compute(Subject::Pay { payer, payee });
                     self.pay.push(p);
                 }
@@ -239,7 +240,24 @@ impl Engine {
         question::parse(&self.rules, text)
     }
 
-    /// The windows of a subject over all time.
+    /// The product of this id.
+    pub fn product(&self, id: &str) -> Result<Product, UnknownId> {
+        question::find(&self.rules.names.products, "product", id).map(Product)
+    }
+
+    /// The cloud of this id or alias.
+    pub fn cloud(&self, id: &str) -> Result<Cloud, UnknownId> {
+        question::find(&self.rules.names.clouds, "cloud", id).map(Cloud)
+    }
+
+    /// The party of this id.
+    pub fn party(&self, id: &str) -> Result<Party, UnknownId> {
+        question::find(&self.rules.names.parties, "party", id).map(Party)
+    }
+
+    /// The windows of a subject over all time (the engine's own rulings: see
+    /// [`Engine::answer`] for the answer).
+    #[doc(hidden)]
     pub fn when(&self, subject: Subject) -> Cow<'_, When> {
         let (table, index) = self.slot(subject);
         match table.get(index) {
@@ -248,7 +266,8 @@ impl Engine {
         }
     }
 
-    /// The answer on one day: the window holding it.
+    /// The ruling on one day: the piece holding it.
+    #[doc(hidden)]
     pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Ruling> {
         match self.when(subject) {
             Cow::Borrowed(w) => match w.at(day) {
@@ -265,11 +284,11 @@ impl Engine {
         let ix =
             |a: u32, n: usize, b: u32| (a as usize).saturating_mul(n).saturating_add(b as usize);
         match subject {
-            Subject::Deploy { product, cloud } => (&self.deploy, ix(product, nc, cloud)),
-            Subject::Launch { product, cloud } => (&self.launch, ix(product, nc, cloud)),
-            Subject::Use { product, party } => (&self.use_, ix(product, np, party)),
-            Subject::License { product, party } => (&self.license, ix(product, np, party)),
-            Subject::Pay { payer, payee } => (&self.pay, ix(payer, np, payee)),
+            Subject::Deploy { product, cloud } => (&self.deploy, ix(product.0, nc, cloud.0)),
+            Subject::Launch { product, cloud } => (&self.launch, ix(product.0, nc, cloud.0)),
+            Subject::Use { product, party } => (&self.use_, ix(product.0, np, party.0)),
+            Subject::License { product, party } => (&self.license, ix(product.0, np, party.0)),
+            Subject::Pay { payer, payee } => (&self.pay, ix(payer.0, np, payee.0)),
         }
     }
 
@@ -284,14 +303,17 @@ impl Engine {
         let mut effects: Vec<(Interval, Reason)> = Vec::new();
         let rule = match subject {
             Subject::Deploy { product, cloud } => {
-                self.deploy_effects(product, cloud, false, &mut effects);
+                self.deploy_effects(product.0, cloud.0, false, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Launch { product, cloud } => {
-                self.deploy_effects(product, cloud, true, &mut effects);
+                self.deploy_effects(product.0, cloud.0, true, &mut effects);
                 Rule::ForbidWins
             }
-            Subject::Use { product, party } => {
+            Subject::Use {
+                product: Product(product),
+                party: Party(party),
+            } => {
                 let owner = self.rules.products.get(product as usize).map(|p| p.owner);
                 if owner == Some(party) {
                     return When {
@@ -303,11 +325,11 @@ impl Engine {
                 Rule::NeedsPermit
             }
             Subject::License { product, party } => {
-                self.licence_effects(product, party, false, &mut effects);
+                self.licence_effects(product.0, party.0, false, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Pay { payer, payee } => {
-                self.pay_effects(payer, payee, &mut effects);
+                self.pay_effects(payer.0, payee.0, &mut effects);
                 Rule::Owing
             }
         };
@@ -333,12 +355,12 @@ impl Engine {
             | Subject::Use { product, .. }
             | Subject::License { product, .. } => self
                 .by_product
-                .get(product as usize)
+                .get(product.0 as usize)
                 .map(Vec::as_slice)
                 .unwrap_or_default(),
             Subject::Pay { payer, .. } => self
                 .by_payer
-                .get(payer as usize)
+                .get(payer.0 as usize)
                 .map(Vec::as_slice)
                 .unwrap_or_default(),
         };

@@ -13,14 +13,114 @@ use crate::diag::nearest;
 use crate::model::{CloudId, PartyId, ProductId, RuleSet};
 use crate::time::parse_day;
 
-/// What a question asks about.
+/// A product of one rule set: had from [`Engine::product`](super::Engine::product) (or from
+/// a question read by the engine), meaningful only to engines of that rule set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Product(pub(crate) ProductId);
+
+/// A cloud of one rule set: had from [`Engine::cloud`](super::Engine::cloud).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cloud(pub(crate) CloudId);
+
+/// A party of one rule set: had from [`Engine::party`](super::Engine::party).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Party(pub(crate) PartyId);
+
+macro_rules! index {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The id's index in its rule set's tables.
+            #[doc(hidden)]
+            pub fn index(self) -> u32 {
+                self.0
+            }
+        }
+    )*};
+}
+index!(Product, Cloud, Party);
+
+/// What a question asks about, without its day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Subject {
-    Deploy { product: ProductId, cloud: CloudId },
-    Launch { product: ProductId, cloud: CloudId },
-    Use { product: ProductId, party: PartyId },
-    License { product: ProductId, party: PartyId },
-    Pay { payer: PartyId, payee: PartyId },
+    /// May the product be deployed on the cloud?
+    Deploy {
+        /// The product.
+        product: Product,
+        /// The cloud.
+        cloud: Cloud,
+    },
+    /// May the product be launched on the cloud?
+    Launch {
+        /// The product.
+        product: Product,
+        /// The cloud.
+        cloud: Cloud,
+    },
+    /// May the party use the product?
+    Use {
+        /// The product.
+        product: Product,
+        /// The party.
+        party: Party,
+    },
+    /// May the product's owner license it to the party?
+    License {
+        /// The product.
+        product: Product,
+        /// The party.
+        party: Party,
+    },
+    /// Does the payer owe the payee a share of revenue?
+    Pay {
+        /// Who pays.
+        payer: Party,
+        /// Who is paid.
+        payee: Party,
+    },
+}
+
+impl Subject {
+    /// Asked on one day.
+    pub fn at(self, day: NaiveDate) -> Question {
+        Question {
+            subject: self,
+            at: Some(day),
+        }
+    }
+
+    /// Asked over all time: *when*.
+    pub fn when(self) -> Question {
+        Question {
+            subject: self,
+            at: None,
+        }
+    }
+
+    /// Whether every id the subject names is one of the rule set's.
+    pub(crate) fn fits(self, rules: &RuleSet) -> bool {
+        let product = |p: Product| (p.0 as usize) < rules.products.len();
+        let cloud = |c: Cloud| (c.0 as usize) < rules.clouds.len();
+        let party = |p: Party| (p.0 as usize) < rules.parties.len();
+        match self {
+            Subject::Deploy {
+                product: p,
+                cloud: c,
+            }
+            | Subject::Launch {
+                product: p,
+                cloud: c,
+            } => product(p) && cloud(c),
+            Subject::Use {
+                product: p,
+                party: q,
+            }
+            | Subject::License {
+                product: p,
+                party: q,
+            } => product(p) && party(q),
+            Subject::Pay { payer, payee } => party(payer) && party(payee),
+        }
+    }
 }
 
 /// Every subject a rule set can be asked about, in one order: for each product, deploy and
@@ -34,18 +134,18 @@ pub fn subjects(rules: &RuleSet) -> Vec<Subject> {
         rules.parties.len(),
     );
     let mut out = Vec::with_capacity(np * (2 * nc + 2 * nparty) + nparty * nparty);
-    for product in ids(np) {
-        for cloud in ids(nc) {
+    for product in ids(np).map(Product) {
+        for cloud in ids(nc).map(Cloud) {
             out.push(Subject::Deploy { product, cloud });
             out.push(Subject::Launch { product, cloud });
         }
-        for party in ids(nparty) {
+        for party in ids(nparty).map(Party) {
             out.push(Subject::Use { product, party });
             out.push(Subject::License { product, party });
         }
     }
-    for payer in ids(nparty) {
-        for payee in ids(nparty) {
+    for payer in ids(nparty).map(Party) {
+        for payee in ids(nparty).map(Party) {
             out.push(Subject::Pay { payer, payee });
         }
     }
@@ -68,6 +168,30 @@ pub struct Question {
     pub subject: Subject,
     /// `None` asks *when*.
     pub at: Option<NaiveDate>,
+}
+
+/// An id the rules do not have, with the nearest one they do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{id}`{}", nearest.as_ref().map_or(String::new(), |b| format!("; did you mean `{b}`?")))]
+pub struct UnknownId {
+    /// `product`, `cloud` or `party`.
+    pub kind: &'static str,
+    /// The id asked for.
+    pub id: String,
+    /// The nearest known id, if one is near.
+    pub nearest: Option<String>,
+}
+
+pub(crate) fn find(
+    names: &crate::model::NameMap,
+    kind: &'static str,
+    id: &str,
+) -> Result<u32, UnknownId> {
+    names.get(id).copied().ok_or_else(|| UnknownId {
+        kind,
+        id: crate::diag::shown(id, 80),
+        nearest: nearest(id, names.keys()).map(str::to_string),
+    })
 }
 
 /// Why a question could not be read: the 1-based column and what is wrong.
@@ -137,7 +261,7 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         }
     };
     let verb = need(0, "a question")?;
-    let product = |i: usize| -> Result<ProductId, QuestionError> {
+    let product = |i: usize| -> Result<Product, QuestionError> {
         lookup(
             rules,
             text,
@@ -145,8 +269,9 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             "product",
             &rules.names.products,
         )
+        .map(Product)
     };
-    let party = |i: usize| -> Result<PartyId, QuestionError> {
+    let party = |i: usize| -> Result<Party, QuestionError> {
         lookup(
             rules,
             text,
@@ -154,18 +279,19 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             "party",
             &rules.names.parties,
         )
+        .map(Party)
     };
     let subject = match verb {
         "deploy" | "launch" => {
             let product = product(1)?;
             keyword(2, "on")?;
-            let cloud = lookup(
+            let cloud = Cloud(lookup(
                 rules,
                 text,
                 need(3, "a cloud id")?,
                 "cloud",
                 &rules.names.clouds,
-            )?;
+            )?);
             if verb == "deploy" {
                 Subject::Deploy { product, cloud }
             } else {
@@ -291,19 +417,22 @@ impl fmt::Display for Words<'_> {
         let r = self.rules;
         match self.question.subject {
             Subject::Deploy { product, cloud } => {
-                write!(f, "deploy {} on {}", r.product(product), r.cloud(cloud))?
+                write!(f, "deploy {} on {}", r.product(product.0), r.cloud(cloud.0))?
             }
             Subject::Launch { product, cloud } => {
-                write!(f, "launch {} on {}", r.product(product), r.cloud(cloud))?
+                write!(f, "launch {} on {}", r.product(product.0), r.cloud(cloud.0))?
             }
             Subject::Use { product, party } => {
-                write!(f, "use {} by {}", r.product(product), r.party(party))?
+                write!(f, "use {} by {}", r.product(product.0), r.party(party.0))?
             }
-            Subject::License { product, party } => {
-                write!(f, "license {} to {}", r.product(product), r.party(party))?
-            }
+            Subject::License { product, party } => write!(
+                f,
+                "license {} to {}",
+                r.product(product.0),
+                r.party(party.0)
+            )?,
             Subject::Pay { payer, payee } => {
-                write!(f, "pay {} to {}", r.party(payer), r.party(payee))?
+                write!(f, "pay {} to {}", r.party(payer.0), r.party(payee.0))?
             }
         }
         if let Some(day) = self.question.at {

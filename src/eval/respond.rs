@@ -18,14 +18,19 @@ impl Engine {
         Ok(answer)
     }
 
-    /// Answers a question read or built before; the answer echoes it in canonical words.
-    pub fn answer(&self, q: &Question) -> Answer {
+    /// Answers a question read or built before; the answer echoes it in canonical words. A
+    /// question built from another rule set's ids that this one does not have is refused
+    /// rather than answered by default.
+    pub fn answer(&self, q: &Question) -> Result<Answer, ForeignQuestion> {
+        if !q.subject.fits(self.rules()) {
+            return Err(ForeignQuestion);
+        }
         let asked = question::Words {
             rules: self.rules(),
             question: *q,
         }
         .to_string();
-        self.respond(q, asked)
+        Ok(self.respond(q, asked))
     }
 
     fn respond(&self, q: &Question, asked: String) -> Answer {
@@ -94,6 +99,11 @@ impl Engine {
             .collect()
     }
 }
+
+/// A question naming products, clouds or parties the engine's rules do not have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the question names ids these rules do not have: it was built from another rule set")]
+pub struct ForeignQuestion;
 
 /// A reason as answers show it.
 pub(crate) fn public_reason(r: &Inner) -> Reason {

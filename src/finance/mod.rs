@@ -468,7 +468,7 @@ pub fn ask(
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            matches!(&c.terms.body, crate::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
+            matches!(&c.terms.body, crate::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer.0 && *q == payee.0)
         })
         .filter_map(|(i, _)| crate::model::ClauseId::try_from(i).ok())
         .collect();

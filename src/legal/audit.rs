@@ -50,8 +50,8 @@ pub fn audit(rules: &RuleSet) -> Result<(Vec<Finding>, usize), Vec<Diagnostic>> 
         };
         let w = e.at(
             Subject::Launch {
-                product: *product,
-                cloud: *cloud,
+                product: crate::eval::Product(*product),
+                cloud: crate::eval::Cloud(*cloud),
             },
             record.day,
         );

@@ -1,0 +1,160 @@
+//! The library façade as a user of the crate meets it: rules read and checked, engines for
+//! what-ifs, questions typed or built from ids, answers rendered both ways and read back.
+
+use chrono::NaiveDate;
+use covenant::{Answer, Decision, Options, Rules, Subject};
+
+fn day(text: &str) -> NaiveDate {
+    covenant::time::parse_day(text).unwrap_or_else(|| panic!("{text}"))
+}
+
+fn shipped() -> Rules {
+    Rules::shipped().unwrap_or_else(|f| panic!("{f}"))
+}
+
+#[test]
+fn a_built_question_is_answered_as_its_words_are() {
+    let rules = shipped();
+    let engine = rules
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let gpt = engine.product("gpt_5_5").unwrap_or_else(|e| panic!("{e}"));
+    let aws = engine.cloud("bedrock").unwrap_or_else(|e| panic!("{e}"));
+    let built = Subject::Deploy {
+        product: gpt,
+        cloud: aws,
+    }
+    .at(day("2026-04-26"));
+    let answer = engine.answer(&built).unwrap_or_else(|e| panic!("{e}"));
+    let asked = engine
+        .ask("deploy gpt_5_5 on aws at 2026-04-26")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer, asked);
+    assert_eq!(answer.decision(), Some(Decision::Forbidden));
+    // A *when* question: windows over all time, the first forbidden and the last permitted.
+    let when = engine
+        .answer(
+            &Subject::Deploy {
+                product: gpt,
+                cloud: aws,
+            }
+            .when(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(when.decision(), None);
+    let windows = when.windows();
+    assert!(windows.len() >= 2, "{when}");
+    assert_eq!(windows.first().map(|w| w.from), Some(None));
+    assert_eq!(windows.last().map(|w| w.until), Some(None));
+}
+
+#[test]
+fn unknown_ids_name_the_nearest() {
+    let engine = shipped()
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = engine.product("gpt5").err().map(|e| e.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("unknown product `gpt5`; did you mean `gpt_5_5`?")
+    );
+    assert!(engine.cloud("bedrok").is_err());
+    assert!(engine.party("openai").is_ok());
+}
+
+#[test]
+fn a_question_built_for_other_rules_is_refused_not_answered_by_default() {
+    let big = shipped()
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let small = Rules::from_text(
+        "small.cov",
+        "party a\nparty b\ncloud c operated by a\nproduct p by a\n",
+    )
+    .unwrap_or_else(|f| panic!("{f}"))
+    .engine(&Options::default())
+    .unwrap_or_else(|e| panic!("{e}"));
+    let last = big
+        .rules()
+        .products
+        .len()
+        .checked_sub(1)
+        .and_then(|i| big.product(&big.rules().products[i].name.id).ok());
+    let Some(product) = last else {
+        panic!("no product")
+    };
+    let aws = big.cloud("aws").unwrap_or_else(|e| panic!("{e}"));
+    let q = Subject::Deploy {
+        product,
+        cloud: aws,
+    }
+    .at(day("2026-05-01"));
+    assert!(big.answer(&q).is_ok());
+    assert!(small.answer(&q).is_err());
+}
+
+#[test]
+fn what_ifs_are_options_of_the_same_rules() {
+    let rules = shipped();
+    let base = rules
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let options = rules
+        .options(["azure_lead=30 days"], None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let what_if = rules.engine(&options).unwrap_or_else(|e| panic!("{e}"));
+    let q = "deploy gpt_5_5 on aws at 2026-05-01";
+    let a = base.ask(q).unwrap_or_else(|e| panic!("{e}"));
+    let b = what_if.ask(q).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.decision(), Some(Decision::Permitted));
+    // Launched on Azure 2026-04-23: with a 30-day lead, Bedrock waits until 2026-05-23.
+    assert_eq!(b.decision(), Some(Decision::Forbidden));
+    let lead = b.assumed.iter().find(|x| x.id == "azure_lead");
+    assert_eq!(
+        lead.map(|x| (x.value.as_str(), x.set_for_run)),
+        Some(("30 days", true))
+    );
+    assert!(
+        b.to_string()
+            .contains("azure_lead = 30 days (set for this run)"),
+        "{b}"
+    );
+}
+
+#[test]
+fn an_answer_with_a_ledger_position_reads_back() {
+    let rules = shipped();
+    let options = rules
+        .options(["revenue_share_cap=USD 1_000"], None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let engine = rules.engine(&options).unwrap_or_else(|e| panic!("{e}"));
+    let ledger =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ledgers/refunds.csv");
+    let read = covenant::finance::ReadOptions::for_engine(
+        &engine,
+        covenant::finance::ledger::BadRows::Stop,
+    );
+    let (answer, _) = covenant::finance::ask(
+        &engine,
+        "pay openai to microsoft at 2026-07-02",
+        vec![covenant::finance::Input::File(ledger)],
+        &read,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer.decision(), Some(Decision::NotDue));
+    let position = answer
+        .ledger
+        .as_ref()
+        .unwrap_or_else(|| panic!("no position"));
+    assert_eq!(position.clauses.len(), 1);
+    assert_eq!(
+        position.clauses[0].remaining.map(|d| d.to_string()),
+        Some("0".into())
+    );
+    let back: Answer = serde_json::from_str(&answer.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(back.to_json(), answer.to_json());
+    assert_eq!(back.to_string(), answer.to_string());
+    // Another schema is refused, not misread.
+    let other = answer.to_json().replace("\"schema\":1", "\"schema\":2");
+    assert!(serde_json::from_str::<Answer>(&other).is_err());
+}
