@@ -507,7 +507,7 @@ impl Agreement1<'_> {
                 if let Some(a) = rules.amendments.get(*am as usize) {
                     self.diags.push(
                         Diagnostic::warning(
-                            "effective-before-signed",
+                            crate::diag::Code::EffectiveBeforeSigned,
                             a.name.span,
                             format!(
                                 "amendment `{}` takes effect on {}, before it is signed on {}",
@@ -579,7 +579,7 @@ impl Agreement1<'_> {
                             .map_or("?", |c| c.qualified.as_str());
                         self.diags.push(
                             Diagnostic::error(
-                                "conflicting-amendments",
+                                crate::diag::Code::ConflictingAmendments,
                                 *span,
                                 format!(
                                     "amendments `{}` and `{}` both change `{name}` on the same effective and signed day",
@@ -658,7 +658,7 @@ impl Agreement1<'_> {
                         let name = self.rules.clause(*c).map_or("?", |c| c.qualified.as_str());
                         self.diags.push(
                             Diagnostic::error(
-                                "clause-not-in-force",
+                                crate::diag::Code::ClauseNotInForce,
                                 *span,
                                 format!(
                                     "amendment `{}` changes `{name}`, but {why}",
@@ -705,7 +705,7 @@ impl Agreement1<'_> {
         if from.day < effective.day {
             self.diags.push(
                 Diagnostic::warning(
-                    "added-before-effective",
+                    crate::diag::Code::AddedBeforeEffective,
                     clause.head,
                     format!(
                         "clause `{}` says from {}, but amendment `{}` adding it takes effect on {}",

@@ -18,12 +18,158 @@ pub enum Severity {
     Warning,
 }
 
+/// The code of a diagnostic: a stable kebab-case name (`unknown-id`), documented with an
+/// example each in docs/diagnostics.md.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Code {
+    /// `syntax`: The text does not follow the grammar: a word or symbol where another was expected.
+    Syntax,
+    /// `bad-token`: A character or word the language has no use for.
+    BadToken,
+    /// `bad-string`: A string that is not closed on its line, or holds a character strings cannot.
+    BadString,
+    /// `bad-number`: A number that cannot be held exactly (more than 28 significant digits, or malformed).
+    BadNumber,
+    /// `reserved-word`: A keyword used as an id.
+    ReservedWord,
+    /// `missing-term`: A block lacks a term it must have (an agreement without `signed`, say).
+    MissingTerm,
+    /// `duplicate-term`: A term given twice in one block.
+    DuplicateTerm,
+    /// `duplicate-id`: Two declarations of one kind with the same id.
+    DuplicateId,
+    /// `duplicate-party`: An agreement between a party and itself.
+    DuplicateParty,
+    /// `unknown-id`: An id no declaration introduces (with the nearest one that exists).
+    UnknownId,
+    /// `type-mismatch`: A value of the wrong kind where a term wants another (an amount where a day is due).
+    TypeMismatch,
+    /// `unknown-currency`: An amount in a currency that is not an ISO 4217 code.
+    UnknownCurrency,
+    /// `launch-without-cloud`: A `launches` record that does not say on which cloud.
+    LaunchWithoutCloud,
+    /// `empty-rule-set`: No declarations at all: nothing to check or ask.
+    EmptyRuleSet,
+    /// `bad-period`: A period that ends beyond the last day the calendar holds.
+    BadPeriod,
+    /// `term-does-not-fit`: An amendment changes a term the clause's kind does not have.
+    TermDoesNotFit,
+    /// `wrong-agreement`: An amendment names a clause of another agreement.
+    WrongAgreement,
+    /// `clause-not-in-force`: An amendment changes a clause that an earlier amendment ended.
+    ClauseNotInForce,
+    /// `conflicting-amendments`: Two amendments of one agreement take effect on one day and change the same thing.
+    ConflictingAmendments,
+    /// `cap-currency`: A revenue share's cap amended into another currency than the one it counts in.
+    CapCurrency,
+    /// `added-before-effective`: A clause an amendment adds says it starts before the amendment
+    /// takes effect.
+    AddedBeforeEffective,
+    /// `effective-before-signed`: An agreement or amendment effective before it was signed.
+    EffectiveBeforeSigned,
+    /// `never-in-force`: A clause whose life is empty on every reading of the assumptions.
+    NeverInForce,
+    /// `selects-nothing`: A selector that matches no product.
+    SelectsNothing,
+    /// `unused-assumption`: An assumption no clause or record uses.
+    UnusedAssumption,
+    /// `licence-of-another-party`: A licence granted by a party that does not own the product.
+    LicenceOfAnotherParty,
+    /// `exclusivities-collide`: Exclusivities in force together that leave a product no cloud at
+    /// all.
+    ExclusivitiesCollide,
+    /// `exclusivity-blocks-first-launch`: A first-launch right on a cloud that an exclusivity in
+    /// force forbids.
+    ExclusivityBlocksFirstLaunch,
+}
+
+impl Code {
+    /// Every code, in the order of docs/diagnostics.md.
+    pub const ALL: [Code; 28] = [
+        Code::Syntax,
+        Code::BadToken,
+        Code::BadString,
+        Code::BadNumber,
+        Code::ReservedWord,
+        Code::MissingTerm,
+        Code::DuplicateTerm,
+        Code::DuplicateId,
+        Code::DuplicateParty,
+        Code::UnknownId,
+        Code::TypeMismatch,
+        Code::UnknownCurrency,
+        Code::LaunchWithoutCloud,
+        Code::EmptyRuleSet,
+        Code::BadPeriod,
+        Code::TermDoesNotFit,
+        Code::WrongAgreement,
+        Code::ClauseNotInForce,
+        Code::ConflictingAmendments,
+        Code::CapCurrency,
+        Code::AddedBeforeEffective,
+        Code::EffectiveBeforeSigned,
+        Code::NeverInForce,
+        Code::SelectsNothing,
+        Code::UnusedAssumption,
+        Code::LicenceOfAnotherParty,
+        Code::ExclusivitiesCollide,
+        Code::ExclusivityBlocksFirstLaunch,
+    ];
+
+    /// The code's name, as diagnostics print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::BadToken => "bad-token",
+            Code::BadString => "bad-string",
+            Code::BadNumber => "bad-number",
+            Code::ReservedWord => "reserved-word",
+            Code::MissingTerm => "missing-term",
+            Code::DuplicateTerm => "duplicate-term",
+            Code::DuplicateId => "duplicate-id",
+            Code::DuplicateParty => "duplicate-party",
+            Code::UnknownId => "unknown-id",
+            Code::TypeMismatch => "type-mismatch",
+            Code::UnknownCurrency => "unknown-currency",
+            Code::LaunchWithoutCloud => "launch-without-cloud",
+            Code::EmptyRuleSet => "empty-rule-set",
+            Code::BadPeriod => "bad-period",
+            Code::TermDoesNotFit => "term-does-not-fit",
+            Code::WrongAgreement => "wrong-agreement",
+            Code::ClauseNotInForce => "clause-not-in-force",
+            Code::ConflictingAmendments => "conflicting-amendments",
+            Code::CapCurrency => "cap-currency",
+            Code::AddedBeforeEffective => "added-before-effective",
+            Code::EffectiveBeforeSigned => "effective-before-signed",
+            Code::NeverInForce => "never-in-force",
+            Code::SelectsNothing => "selects-nothing",
+            Code::UnusedAssumption => "unused-assumption",
+            Code::LicenceOfAnotherParty => "licence-of-another-party",
+            Code::ExclusivitiesCollide => "exclusivities-collide",
+            Code::ExclusivityBlocksFirstLaunch => "exclusivity-blocks-first-launch",
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// One problem found in the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable kebab-case name, e.g. `unknown-id`.
-    pub code: &'static str,
+    /// What kind of problem it is.
+    pub code: Code,
     pub message: String,
     pub span: Span,
     pub label: String,
@@ -32,7 +178,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             code,
@@ -44,7 +190,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
@@ -88,6 +234,38 @@ impl fmt::Display for Diagnostic {
 }
 
 impl std::error::Error for Diagnostic {}
+
+/// A diagnostic as a miette diagnostic: its code, severity, help and labelled spans (byte
+/// offsets into its file). The source text is not part of it: [`render`] adds it, or a miette
+/// user wraps it with `miette::Report::with_source_code`.
+impl miette::Diagnostic for Diagnostic {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let mut labels = vec![labeled(self.span, &self.label, true)];
+        for (span, label) in &self.related {
+            if span.file == self.span.file {
+                labels.push(labeled(*span, label, false));
+            }
+        }
+        Some(Box::new(labels.into_iter()))
+    }
+}
 
 /// Sorts diagnostics by file and position, errors and warnings interleaved, for stable output.
 pub fn sort(diags: &mut [Diagnostic]) {
@@ -223,7 +401,7 @@ impl fmt::Debug for Report<'_> {
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The message heads the rendering already (`FILE:LINE:COL: error[code]: message`).
-        f.write_str(self.d.code)
+        f.write_str(self.d.code.as_str())
     }
 }
 
@@ -235,17 +413,11 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.d.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
+        miette::Diagnostic::severity(self.d)
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.d
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        miette::Diagnostic::help(self.d)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -253,14 +425,7 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let d = self.d;
-        let mut labels = vec![labeled(d.span, &d.label, true)];
-        for (span, label) in &d.related {
-            if span.file == d.span.file {
-                labels.push(labeled(*span, label, false));
-            }
-        }
-        Some(Box::new(labels.into_iter()))
+        miette::Diagnostic::labels(self.d)
     }
 }
 

@@ -42,7 +42,7 @@ impl Checker {
         if let Some((_, first)) = self.clause_ids.get(&key) {
             self.diags.push(
                 Diagnostic::error(
-                    "duplicate-id",
+                    crate::diag::Code::DuplicateId,
                     c.id.span,
                     format!(
                         "clause `{}` is declared twice in agreement `{agreement_name}`",
@@ -127,8 +127,12 @@ impl Checker {
             Some(d) => Some(EndAlt::Until(Val::Lit(d))),
             None => {
                 self.diags.push(
-                    Diagnostic::error("bad-period", p.span(), "this period ends out of range")
-                        .label("no day follows it"),
+                    Diagnostic::error(
+                        crate::diag::Code::BadPeriod,
+                        p.span(),
+                        "this period ends out of range",
+                    )
+                    .label("no day follows it"),
                 );
                 None
             }
@@ -377,7 +381,7 @@ impl Checker {
             if named.name != agreement_name {
                 self.diags.push(
                     Diagnostic::error(
-                        "wrong-agreement",
+                        crate::diag::Code::WrongAgreement,
                         named.span,
                         format!(
                             "this amendment amends `{agreement_name}`, not `{}`",
@@ -401,7 +405,7 @@ impl Checker {
             .map(|(_, n)| n.clone())
             .collect();
         let mut d = Diagnostic::error(
-            "unknown-id",
+            crate::diag::Code::UnknownId,
             r.clause.span,
             format!(
                 "agreement `{agreement_name}` has no clause `{}`",
@@ -439,7 +443,7 @@ impl Checker {
             if !fits {
                 self.diags.push(
                     Diagnostic::error(
-                        "term-does-not-fit",
+                        crate::diag::Code::TermDoesNotFit,
                         span,
                         format!(
                             "{} {} clause has no {name} to amend",
@@ -459,7 +463,7 @@ impl Checker {
             if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
                 self.diags.push(
                     Diagnostic::error(
-                        "duplicate-term",
+                        crate::diag::Code::DuplicateTerm,
                         span,
                         format!("the {name} is amended twice in one `amend`"),
                     )

@@ -291,7 +291,7 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
                     all.push(right);
                     located(
                         Diagnostic::warning(
-                            "exclusivity-blocks-first-launch",
+                            crate::diag::Code::ExclusivityBlocksFirstLaunch,
                             crate::source::Span::default(),
                             format!(
                                 "{} {verb} `{}`, where `{}` requires {products} to launch first, {when}",
@@ -306,7 +306,7 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
                 }
                 None => located(
                     Diagnostic::warning(
-                        "exclusivities-collide",
+                        crate::diag::Code::ExclusivitiesCollide,
                         crate::source::Span::default(),
                         format!(
                             "{} leave {products} no cloud at all, {when}",

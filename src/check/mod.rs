@@ -44,6 +44,21 @@ impl std::fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The failure as a miette diagnostic: each problem is a related diagnostic.
+impl miette::Diagnostic for Failure {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new("check"))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        Some(Box::new(
+            self.diagnostics
+                .iter()
+                .map(|d| d as &dyn miette::Diagnostic),
+        ))
+    }
+}
+
 /// A checked rule set and its warnings.
 #[derive(Debug)]
 pub struct Checked {
@@ -57,7 +72,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     let mut diags = Vec::new();
     if sources.is_empty() {
         diags.push(Diagnostic::error(
-            "empty-rule-set",
+            crate::diag::Code::EmptyRuleSet,
             Span::default(),
             "the rule set is empty: no rule files were given",
         ));
@@ -104,7 +119,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     if declares_nothing && !diags.iter().any(Diagnostic::is_error) {
         diags.push(
             Diagnostic::error(
-                "empty-rule-set",
+                crate::diag::Code::EmptyRuleSet,
                 Span::default(),
                 "the rule set declares nothing: its files hold no declarations",
             )
@@ -165,7 +180,7 @@ fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
                         let name = rules.clause(*clause).map_or("", |c| c.qualified.as_str());
                         out.push(
                             Diagnostic::error(
-                                "cap-currency",
+                                crate::diag::Code::CapCurrency,
                                 *span,
                                 format!(
                                     "the cap of `{name}` is amended to {}, but it counts in {}: a revenue share counts in one currency",
@@ -202,7 +217,7 @@ fn never_in_force(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<Diag
         .filter(|(_, live)| !live)
         .map(|(c, _)| {
             Diagnostic::warning(
-                "never-in-force",
+                crate::diag::Code::NeverInForce,
                 c.head,
                 format!("clause `{}` is never in force", c.qualified),
             )
@@ -225,7 +240,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
         if products.is_empty() {
             out.push(
                 Diagnostic::warning(
-                    "selects-nothing",
+                    crate::diag::Code::SelectsNothing,
                     clause.head,
                     format!(
                         "clause `{}` speaks of no declared product",
@@ -250,7 +265,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
             if !foreign.is_empty() {
                 out.push(
                     Diagnostic::warning(
-                        "licence-of-another-party",
+                        crate::diag::Code::LicenceOfAnotherParty,
                         clause.head,
                         format!(
                             "`{}` licenses {} that `{}` does not own",
@@ -276,7 +291,7 @@ fn unused_assumptions(rules: &RuleSet, used: &[bool]) -> Vec<Diagnostic> {
         .filter(|(i, _)| !used.get(*i).copied().unwrap_or(false))
         .map(|(_, a)| {
             Diagnostic::warning(
-                "unused-assumption",
+                crate::diag::Code::UnusedAssumption,
                 a.name.span,
                 format!("assumption `{}` is never used", a.name.id),
             )
@@ -498,7 +513,7 @@ impl Checker {
                 if verb.name == "launches" && cloud.is_none() {
                     self.diags.push(
                         Diagnostic::error(
-                            "launch-without-cloud",
+                            crate::diag::Code::LaunchWithoutCloud,
                             verb.span,
                             "a launch record must name the cloud",
                         )
@@ -528,7 +543,7 @@ impl Checker {
             if let Some(first) = a.parties.iter().take(i).find(|q| q.name == p.name) {
                 self.diags.push(
                     Diagnostic::error(
-                        "duplicate-party",
+                        crate::diag::Code::DuplicateParty,
                         p.span,
                         format!("party `{}` is named twice in `between`", p.name),
                     )
@@ -568,7 +583,7 @@ impl Checker {
         let a = self.rules.assumptions.get(index as usize)?;
         if a.value.type_name() != want {
             let d = Diagnostic::error(
-                "type-mismatch",
+                crate::diag::Code::TypeMismatch,
                 id.span,
                 format!(
                     "`${}` is {}, but {want} is expected here",
@@ -639,8 +654,12 @@ impl Checker {
 
     fn mismatch<T>(&mut self, v: &ast::Value, want: &str) -> Option<T> {
         self.diags.push(
-            Diagnostic::error("type-mismatch", v.span(), format!("expected {want}"))
-                .label(format!("expected {want}")),
+            Diagnostic::error(
+                crate::diag::Code::TypeMismatch,
+                v.span(),
+                format!("expected {want}"),
+            )
+            .label(format!("expected {want}")),
         );
         None
     }
@@ -694,7 +713,7 @@ pub fn literal(v: &ast::Value, diags: &mut Vec<Diagnostic>) -> Option<Literal> {
             None => {
                 diags.push(
                     Diagnostic::error(
-                        "unknown-currency",
+                        crate::diag::Code::UnknownCurrency,
                         Span {
                             end: span.start + 3,
                             ..*span

@@ -111,7 +111,7 @@ impl Tables {
     /// The diagnostic for an unknown name.
     pub fn unknown(&self, kind: Kind, name: &str, span: Span) -> Diagnostic {
         let mut d = Diagnostic::error(
-            "unknown-id",
+            crate::diag::Code::UnknownId,
             span,
             format!("unknown {} `{name}`", kind.noun()),
         )
@@ -137,7 +137,7 @@ impl Tables {
 /// A name declared twice, reported at the later declaration, naming the first.
 fn duplicate(kind: Kind, id: &Ident, first: Span, label: &str) -> Diagnostic {
     Diagnostic::error(
-        "duplicate-id",
+        crate::diag::Code::DuplicateId,
         id.span,
         format!("{} `{}` is declared twice", kind.noun(), id.name),
     )

@@ -139,7 +139,7 @@ impl<'a> Lexer<'a> {
                     Err((at, why)) => {
                         out.errors.push(
                             Diagnostic::error(
-                                "bad-string",
+                                crate::diag::Code::BadString,
                                 Span::new(file, start + at, start + at + 1),
                                 why,
                             )
@@ -162,8 +162,9 @@ impl<'a> Lexer<'a> {
                     let tok = match classify(tok, piece) {
                         Ok(tok) => Some(tok),
                         Err((why, help)) => {
-                            let mut d = Diagnostic::error("bad-token", span_of(len), why)
-                                .label("not a valid token");
+                            let mut d =
+                                Diagnostic::error(crate::diag::Code::BadToken, span_of(len), why)
+                                    .label("not a valid token");
                             if let Some(help) = help {
                                 d = d.help(help);
                             }
@@ -190,7 +191,7 @@ impl<'a> Lexer<'a> {
                     let len = first.len_utf8();
                     out.errors.push(
                         Diagnostic::error(
-                            "bad-token",
+                            crate::diag::Code::BadToken,
                             span_of(len),
                             if first.is_control()
                                 || first.is_whitespace()

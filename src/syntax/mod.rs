@@ -41,7 +41,7 @@ pub fn parse_literal(file: u32, text: &str) -> Result<ast::Value, Vec<Diagnostic
                 let end = v.span().end as usize;
                 errors.push(
                     Diagnostic::error(
-                        "syntax",
+                        crate::diag::Code::Syntax,
                         Span::new(file, end, text.len()),
                         "unexpected text after the value",
                     )
@@ -53,7 +53,7 @@ pub fn parse_literal(file: u32, text: &str) -> Result<ast::Value, Vec<Diagnostic
         _ => {
             if errors.is_empty() {
                 errors.push(Diagnostic::error(
-                    "syntax",
+                    crate::diag::Code::Syntax,
                     Span::new(file, 0, text.len()),
                     "expected a value: a day, an amount, a percent or a duration",
                 ));

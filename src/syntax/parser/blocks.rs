@@ -76,7 +76,7 @@ impl<'a> Parser<'a> {
         if between.is_none() {
             self.errors.push(
                 Diagnostic::error(
-                    "missing-term",
+                    crate::diag::Code::MissingTerm,
                     id.span,
                     format!("agreement `{}` does not say between whom it is", id.name),
                 )
@@ -87,7 +87,7 @@ impl<'a> Parser<'a> {
         if signed.is_none() {
             self.errors.push(
                 Diagnostic::error(
-                    "missing-term",
+                    crate::diag::Code::MissingTerm,
                     id.span,
                     format!("agreement `{}` has no signing day", id.name),
                 )
@@ -271,7 +271,7 @@ impl<'a> Parser<'a> {
         if signed.is_none() {
             self.errors.push(
                 Diagnostic::error(
-                    "missing-term",
+                    crate::diag::Code::MissingTerm,
                     id.span,
                     format!("amendment `{}` has no signing day", id.name),
                 )

@@ -168,9 +168,13 @@ impl<'a> Parser<'a> {
 
     pub(super) fn duplicate(&mut self, what: &str, first: Span, again: Span) {
         self.errors.push(
-            Diagnostic::error("duplicate-term", again, format!("{what} is given twice"))
-                .label("given again here")
-                .related(first, "first given here"),
+            Diagnostic::error(
+                crate::diag::Code::DuplicateTerm,
+                again,
+                format!("{what} is given twice"),
+            )
+            .label("given again here")
+            .related(first, "first given here"),
         );
     }
 

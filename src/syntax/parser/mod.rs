@@ -253,7 +253,7 @@ impl<'a> Parser<'a> {
 
     fn fail<T>(&mut self, expected: &str) -> PResult<T> {
         let d = Diagnostic::error(
-            "syntax",
+            crate::diag::Code::Syntax,
             self.here(),
             format!("expected {expected}, found {}", self.found()),
         )
@@ -290,7 +290,7 @@ impl<'a> Parser<'a> {
                 if is_keyword(text) {
                     self.errors.push(
                         Diagnostic::error(
-                            "reserved-word",
+                            crate::diag::Code::ReservedWord,
                             span,
                             format!("expected {what}, found the reserved word `{text}`"),
                         )

@@ -40,7 +40,7 @@ impl<'a> Parser<'a> {
         crate::money::exact_decimal(raw, true).ok_or_else(|| {
             self.errors.push(
                 Diagnostic::error(
-                    "bad-number",
+                    crate::diag::Code::BadNumber,
                     span,
                     format!("number `{raw}` is out of range"),
                 )
@@ -89,7 +89,7 @@ impl<'a> Parser<'a> {
                 if p.scale() > 26 {
                     self.errors.push(
                         Diagnostic::error(
-                            "bad-number",
+                            crate::diag::Code::BadNumber,
                             span,
                             format!("percentage `{text}` has more than 26 digits after the point"),
                         )
@@ -173,7 +173,7 @@ impl<'a> Parser<'a> {
         let Ok(count) = clean.parse::<u32>() else {
             self.errors.push(
                 Diagnostic::error(
-                    "bad-number",
+                    crate::diag::Code::BadNumber,
                     span,
                     format!("`{text}` is not a whole number of days, months or years"),
                 )
@@ -261,7 +261,7 @@ impl<'a> Parser<'a> {
         while self.eat_word("or") {
             if through && !matches!(self.peek(), Some(Token { tok: Tok::Word, .. })) {
                 let d = Diagnostic::error(
-                    "syntax",
+                    crate::diag::Code::Syntax,
                     self.here(),
                     format!(
                         "expected an event after `through … or`, found {}",
