@@ -1,5 +1,13 @@
 //! Parsing and checking grow linearly: generated rule sets of 1,000 and 10,000 agreements.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "gen/mod.rs"]

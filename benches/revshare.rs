@@ -2,6 +2,14 @@
 //! reads them (two parts on two threads). Rows default to 1,000,000; set COVENANT_BENCH_ROWS
 //! (for example to 10000000) for the large run. Ledgers are written under target/bench-data.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use covenant::finance::ledger::BadRows;
 use covenant::finance::{self, Input, ReadOptions};
 use covenant::{check, Engine, Options, Sources};

@@ -2,6 +2,8 @@
 //! `cargo run --release --example gen -- rules 10000 > /tmp/rules.cov`,
 //! `cargo run --release --example gen -- questions 1000000 > /tmp/q.txt`.
 
+#![allow(clippy::indexing_slicing)]
+
 use std::io::Write;
 
 #[path = "../benches/gen/mod.rs"]

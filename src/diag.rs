@@ -13,8 +13,11 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteSpanCont
 use crate::source::{Source, Sources, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// How serious a diagnostic is.
 pub enum Severity {
+    /// The rules cannot be used until it is fixed.
     Error,
+    /// The rules mean what they say, but probably not what was meant.
     Warning,
 }
 
@@ -167,17 +170,24 @@ impl PartialEq<&str> for Code {
 /// One problem found in the rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
     /// What kind of problem it is.
     pub code: Code,
+    /// What is wrong, in lowercase words.
     pub message: String,
+    /// Where: the primary span.
     pub span: Span,
+    /// The primary span's label (may be empty).
     pub label: String,
+    /// Other places that explain it, each with a label.
     pub related: Vec<(Span, String)>,
+    /// How to fix it, when there is a likely fix.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// An error at a span.
     pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
@@ -190,6 +200,7 @@ impl Diagnostic {
         }
     }
 
+    /// A warning at a span.
     pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
@@ -197,21 +208,25 @@ impl Diagnostic {
         }
     }
 
+    /// With a label on the primary span.
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();
         self
     }
 
+    /// With a help line.
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// With another labelled place.
     pub fn related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
         self.related.push((span, label.into()));
         self
     }
 
+    /// Whether it is an error (not a warning).
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -11,7 +11,9 @@ use rust_decimal::{Decimal, RoundingStrategy};
 /// An exact amount in one currency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Money {
+    /// The ISO 4217 currency.
     pub currency: Currency,
+    /// The exact amount.
     pub amount: Decimal,
 }
 

@@ -12,12 +12,16 @@ use std::sync::Arc;
 /// A byte range into one source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
+    /// The file's index in its [`Sources`].
     pub file: u32,
+    /// The first byte.
     pub start: u32,
+    /// The byte after the last.
     pub end: u32,
 }
 
 impl Span {
+    /// A span of a file, from byte `start` to byte `end`.
     pub fn new(file: u32, start: usize, end: usize) -> Span {
         Span {
             file,
@@ -35,6 +39,7 @@ impl Span {
         }
     }
 
+    /// The span's bytes as a range.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -43,7 +48,9 @@ impl Span {
 /// One named text.
 #[derive(Clone, Debug)]
 pub struct Source {
+    /// The name diagnostics give it (a path, or a name of the caller's choosing).
     pub name: String,
+    /// The text.
     pub text: Arc<str>,
     line_starts: Vec<usize>,
     /// The text has a CR not followed by LF.
@@ -53,6 +60,7 @@ pub struct Source {
 }
 
 impl Source {
+    /// A named text, its lines indexed.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Source {
         let text: Arc<str> = Arc::from(text.into());
         let line_starts = line_starts(&text);
@@ -130,24 +138,42 @@ pub struct Sources {
 /// Why rule text could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// A file or folder that could not be read, and why.
     #[error("cannot read `{}`: {reason}", crate::diag::shown(path, usize::MAX))]
-    Io { path: String, reason: String },
+    Io {
+        /// The path given.
+        path: String,
+        /// Why it could not be read.
+        reason: String,
+    },
+    /// A file that is not UTF-8 text, with the place of its first bad byte.
     #[error("{path}:{line}:{col}: the file is not UTF-8 text: byte 0x{byte:02x} (offset {offset}) is not part of a UTF-8 character\n  {text}\n  {marker}^")]
     NotUtf8 {
+        /// The file.
         path: String,
+        /// The bad byte's offset.
         offset: usize,
+        /// The bad byte.
         byte: u8,
+        /// Its 1-based line.
         line: usize,
+        /// Its 1-based column, in characters.
         col: usize,
         /// The line up to the bad byte, and a marker under it.
         text: String,
+        /// Spaces up to the bad byte's column.
         marker: String,
     },
+    /// A folder with no rule files below it.
     #[error("`{}` holds no `.cov` files", crate::diag::shown(path, usize::MAX))]
-    EmptyFolder { path: String },
+    EmptyFolder {
+        /// The folder.
+        path: String,
+    },
 }
 
 impl Sources {
+    /// No texts yet.
     pub fn new() -> Sources {
         Sources::default()
     }
@@ -188,10 +214,12 @@ impl Sources {
         }
     }
 
+    /// The text of a file index.
     pub fn get(&self, file: u32) -> Option<&Source> {
         self.files.get(file as usize)
     }
 
+    /// Every text with its index.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Source)> {
         self.files
             .iter()
@@ -199,10 +227,12 @@ impl Sources {
             .map(|(i, s)| (u32::try_from(i).unwrap_or(u32::MAX), s))
     }
 
+    /// How many texts.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -391,8 +421,11 @@ fn collect_cov(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
 /// `FILE:LINE:COL`, for messages.
 #[derive(Clone, Copy, Debug)]
 pub struct Location<'a> {
+    /// The file's name.
     pub name: &'a str,
+    /// The 1-based line.
     pub line: usize,
+    /// The 1-based column, in characters.
     pub col: usize,
 }
 

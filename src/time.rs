@@ -13,11 +13,14 @@ pub use crate::syntax::ast::DurationUnit;
 /// A whole number of days, months or years.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Duration {
+    /// How many units.
     pub count: u32,
+    /// Days, months or years.
     pub unit: DurationUnit,
 }
 
 impl Duration {
+    /// No time at all.
     pub const ZERO: Duration = Duration {
         count: 0,
         unit: DurationUnit::Days,
@@ -100,7 +103,7 @@ pub fn iso(day: NaiveDate) -> String {
 /// Parses exactly `YYYY-MM-DD`.
 pub fn parse_day(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {

@@ -1,6 +1,14 @@
 //! The `covenant` command as a user runs it: exit codes, messages naming the file, line and
 //! column (or the flag), batch answers.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -2,6 +2,14 @@
 //! diagnostics. A file named `*_fail.cov` must be rejected; any other must check (its warnings,
 //! if any, are snapshotted too).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 mod common;
 
 #[test]

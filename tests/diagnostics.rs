@@ -2,6 +2,14 @@
 //! the truth: each example gives exactly its section's code, rendered exactly as shown, and
 //! every code of `covenant::diag::Code` has its section.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use covenant::diag::{render, Code, Severity, Style};
 use covenant::Rules;
 

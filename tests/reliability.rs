@@ -2,6 +2,14 @@
 //! defect it names. Ledger splits are checked at every offset against a one-pass read; answers
 //! against every other value of every assumption.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 mod common;
 
 use std::io::Write as _;

@@ -1,6 +1,14 @@
 //! Window arithmetic and point-in-time reading, worked at the edge days: the day before, of and
 //! after every boundary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 mod common;
 use common::*;
 

@@ -26,7 +26,9 @@ use names::{Kind, Tables};
 /// A rule set that failed to check: its sources (to render the diagnostics) and every problem.
 #[derive(Debug)]
 pub struct Failure {
+    /// The rule texts, to place the diagnostics.
     pub sources: Sources,
+    /// Every problem found, errors and warnings, in file order.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -62,7 +64,9 @@ impl miette::Diagnostic for Failure {
 /// A checked rule set and its warnings.
 #[derive(Debug)]
 pub struct Checked {
+    /// The checked rules.
     pub rules: RuleSet,
+    /// The warnings the check found.
     pub warnings: Vec<Diagnostic>,
 }
 

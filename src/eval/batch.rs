@@ -15,8 +15,10 @@ use super::Engine;
 /// Why a batch stopped: its input could not be read, or its output not written.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The questions could not be read.
     #[error("cannot read the questions: {0}")]
     Read(std::io::Error),
+    /// The answers could not be written.
     #[error("cannot write the answers: {0}")]
     Write(std::io::Error),
 }

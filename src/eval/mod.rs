@@ -7,6 +7,7 @@
 //! A point question is then a binary search in one short list, with its reasons and assumptions
 //! already built. Only the clauses whose selector matches a product are ever looked at for it.
 
+#[doc(hidden)]
 pub mod answer;
 pub mod batch;
 mod explain;
@@ -223,14 +224,17 @@ impl Engine {
         }
     }
 
+    #[doc(hidden)]
     pub fn rules(&self) -> &RuleSet {
         &self.rules
     }
 
+    #[doc(hidden)]
     pub fn env(&self) -> &Env {
         &self.env
     }
 
+    #[doc(hidden)]
     pub fn consolidated(&self) -> &Consolidated {
         &self.cons
     }

@@ -165,6 +165,7 @@ pub fn words(rules: &RuleSet, subject: Subject) -> String {
 /// A resolved question.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Question {
+    /// What it asks about.
     pub subject: Subject,
     /// `None` asks *when*.
     pub at: Option<NaiveDate>,
@@ -198,7 +199,9 @@ pub(crate) fn find(
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("column {column}: {message}")]
 pub struct QuestionError {
+    /// The 1-based column, in characters, of the word at fault.
     pub column: usize,
+    /// What is wrong.
     pub message: String,
 }
 

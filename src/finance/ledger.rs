@@ -14,10 +14,15 @@ use crate::time::parse_day;
 /// One valid ledger row, borrowing its text fields from the record being read.
 #[derive(Clone, Copy, Debug)]
 pub struct Row<'a> {
+    /// The row's day.
     pub date: NaiveDate,
+    /// The party whose revenue it is.
     pub party: &'a str,
+    /// The revenue stream (free text).
     pub stream: &'a str,
+    /// The amount, exact.
     pub amount: Decimal,
+    /// The amount's currency.
     pub currency: Currency,
     /// 1-based line of the row in its file.
     pub line: u64,
@@ -27,8 +32,11 @@ pub struct Row<'a> {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{line}: {message}", crate::diag::shown(file, usize::MAX))]
 pub struct LedgerError {
+    /// The ledger's name as given (`<stdin>` for standard input).
     pub file: String,
+    /// The physical line of the row (or of its start, for a quoted field spanning lines).
     pub line: u64,
+    /// What is wrong with the row.
     pub message: String,
 }
 
@@ -44,7 +52,9 @@ pub enum Reject {
 /// What the reader does with a bad row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BadRows {
+    /// A bad row stops the read with its error.
     Stop,
+    /// A bad row is skipped and counted; the run goes on.
     Skip,
 }
 
@@ -104,8 +114,11 @@ pub enum Start<'h> {
     /// offset the part starts at, and the number of lines before it (added to every line
     /// number it reports).
     Body {
+        /// The file's header, read by the first part.
         header: &'h Header,
+        /// The byte offset the part starts at.
         offset: u64,
+        /// Lines before the part.
         lines_before: u64,
     },
 }
@@ -258,8 +271,10 @@ fn parse_row<'r>(
             .trim_ascii()
     };
     let text = |i: usize| -> Result<&'r str, LedgerError> {
-        std::str::from_utf8(bytes(i))
-            .map_err(|_| fail(format!("the `{}` field is not UTF-8 text", COLUMNS[i])))
+        std::str::from_utf8(bytes(i)).map_err(|_| {
+            let column = COLUMNS.get(i).copied().unwrap_or_default();
+            fail(format!("the `{column}` field is not UTF-8 text"))
+        })
     };
     let date = match parse_day_bytes(bytes(0)) {
         Some(d) => d,

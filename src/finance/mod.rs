@@ -27,6 +27,7 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 /// How to read ledgers.
 #[derive(Clone)]
 pub struct ReadOptions {
+    /// What a bad row does: stop the read or be skipped.
     pub bad_rows: BadRows,
     /// Only rows dated on or before this day count (for payments "as at" a day).
     pub through: Option<NaiveDate>,
@@ -44,6 +45,7 @@ pub struct ReadOptions {
 }
 
 impl ReadOptions {
+    /// Options with this policy for bad rows, and no limit on days.
     pub fn new(bad_rows: BadRows) -> ReadOptions {
         ReadOptions {
             bad_rows,
@@ -66,7 +68,9 @@ impl ReadOptions {
 
 /// A ledger to read: a file (large ones are read in two parts in parallel) or a stream.
 pub enum Input {
+    /// A file, read (on two threads when large) from disk.
     File(PathBuf),
+    /// A named stream, read once in order (standard input, a pipe).
     Stream(String, Box<dyn Read + Send>),
 }
 
@@ -404,8 +408,11 @@ pub fn plans(engine: &Engine, named: &[String]) -> Result<Vec<Plan>, UnknownShar
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{name}`: no revenue share of this name{}", hint(nearest.as_deref(), known))]
 pub struct UnknownShare {
+    /// The name asked for.
     pub name: String,
+    /// The nearest revenue share's name, if one is near.
     pub nearest: Option<String>,
+    /// Every revenue share's name.
     pub known: Vec<String>,
 }
 

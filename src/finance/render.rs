@@ -56,6 +56,7 @@ fn tally_json(t: &Tally) -> Value {
     })
 }
 
+/// The report as JSON: one entry per revenue share, totals and years.
 pub fn json(report: &Report) -> Value {
     json!({
         "rows_read": report.rows_read,
@@ -138,7 +139,13 @@ pub fn text(engine: &Engine, report: &Report) -> String {
             grouped(c, t.paid),
         ]))
         .collect();
-        let width = |i: usize| rows.iter().map(|r| r[i].len()).max().unwrap_or(0);
+        let width = |i: usize| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(String::len)
+                .max()
+                .unwrap_or(0)
+        };
         let widths = [width(0), width(1), width(2), width(3)];
         for r in &rows {
             let _ = writeln!(

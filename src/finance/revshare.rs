@@ -36,10 +36,15 @@ struct Stretch {
 /// A revenue-share clause ready for rows.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The clause's index in the rules.
     pub clause: ClauseId,
+    /// `agreement.clause`.
     pub qualified: String,
+    /// Who pays.
     pub payer: String,
+    /// Who is paid.
     pub payee: String,
+    /// Whose revenue is counted.
     pub earner: String,
     stretches: Vec<Stretch>,
     /// The cap's currency, when some stretch is capped.
@@ -57,8 +62,11 @@ pub struct Plan {
 /// Sums for one year.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Year {
+    /// Revenue counted.
     pub base: Decimal,
+    /// The share of it at the rate in force, before any cap.
     pub share: Decimal,
+    /// What is owed after the cap.
     pub paid: Decimal,
 }
 
@@ -74,13 +82,21 @@ struct Day {
 /// What one clause owes over the rows read so far.
 #[derive(Clone, Debug)]
 pub struct Tally {
+    /// The revenue share.
     pub plan: Plan,
+    /// The currency of its rows (`None`: no row counted).
     pub currency: Option<Currency>,
+    /// Rows counted.
     pub rows: u64,
+    /// Revenue counted.
     pub base: Decimal,
+    /// The share of it at the rate in force, before any cap.
     pub share: Decimal,
+    /// What is owed after the cap.
     pub paid: Decimal,
+    /// The day the cap was last reached, if it was.
     pub cap_reached_on: Option<NaiveDate>,
+    /// The same figures by calendar year.
     pub years: BTreeMap<i32, Year>,
     days: BTreeMap<NaiveDate, Day>,
     /// After [`Tally::finish`]: the running sum S of each cap's count.
@@ -90,10 +106,15 @@ pub struct Tally {
 /// Why a sum could not be made.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FinanceError {
+    /// A row could not be read or used.
     #[error(transparent)]
     Row(#[from] LedgerError),
+    /// A sum beyond 28 significant digits.
     #[error("decimal overflow while summing `{clause}`: the totals exceed what 28 significant digits hold")]
-    Overflow { clause: String },
+    Overflow {
+        /// The revenue share whose sum overflowed.
+        clause: String,
+    },
 }
 
 /// The plans of every revenue share in an engine's rules (or only those named).
@@ -176,6 +197,7 @@ impl Plan {
 }
 
 impl Tally {
+    /// An empty tally for a revenue share.
     pub fn new(plan: Plan) -> Tally {
         Tally {
             currency: plan.cap_currency,
@@ -461,9 +483,12 @@ fn clamp(s: Decimal, cap: Decimal) -> Decimal {
 /// The outcome of reading ledgers against revenue shares.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// Rows read, counted or not.
     pub rows_read: u64,
+    /// Invalid rows skipped (only when asked to skip them).
     pub rows_skipped: u64,
     /// The first few skipped rows, with why.
     pub skipped_examples: Vec<LedgerError>,
+    /// One tally per revenue share, in the order of the rules.
     pub tallies: Vec<Tally>,
 }

@@ -12,10 +12,13 @@ use crate::model::{Happening, RuleSet};
 /// A launch that the rules known on its day forbade.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// The day of the launch.
     pub day: NaiveDate,
     /// The record in words: `openai launches frontier on aws`.
     pub record: String,
+    /// The record's note, if it has one.
     pub note: Option<String>,
+    /// The clauses that forbade it.
     pub reasons: Vec<Reason>,
 }
 

@@ -78,8 +78,11 @@ struct Case {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", location(file, *line))]
 pub struct CaseError {
+    /// The case file.
     pub file: String,
+    /// The line at fault (0: the file as a whole).
     pub line: usize,
+    /// What is wrong.
     pub message: String,
 }
 
@@ -94,10 +97,15 @@ fn location(file: &str, line: usize) -> String {
 /// One case's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
+    /// The case's name.
     pub name: String,
+    /// The line of the case in its file.
     pub line: usize,
+    /// Whether the answer was the one expected.
     pub passed: bool,
+    /// What the case expects, in words.
     pub expected: String,
+    /// What the rules answered, in words.
     pub got: String,
 }
 
@@ -402,11 +410,15 @@ fn ask_case(
     let mut got_text = with(verdict.decision.as_str(), &reasons);
     if let (Some(want), Some(position)) = (&case.position, &answer.ledger) {
         let json = serde_json::to_value(position).unwrap_or_default();
-        let clauses = json["clauses"].as_array().cloned().unwrap_or_default();
+        let clauses = json
+            .get("clauses")
+            .and_then(|c| c.as_array())
+            .cloned()
+            .unwrap_or_default();
         let entry = match &case.clause {
             Some(name) => clauses
                 .iter()
-                .find(|c| c["clause"] == name.as_str())
+                .find(|c| c.get("clause").and_then(|n| n.as_str()) == Some(name.as_str()))
                 .cloned()
                 .ok_or_else(|| {
                     format!("clause: `{name}` owes nothing from this payer to this payee")
@@ -498,7 +510,11 @@ fn revshare_case(
     )
     .map_err(|e| format!("revshare: {e}"))?;
     let json = finance::render::json(&report);
-    let entry = json["clauses"].get(0).cloned().unwrap_or_default();
+    let entry = json
+        .get("clauses")
+        .and_then(|c| c.get(0))
+        .cloned()
+        .unwrap_or_default();
     if !matches!(case.expect, serde_yaml::Value::Mapping(_)) {
         return Err(
             "expect: a revshare case expects a map of fields, such as `{ paid: \"620.00\" }`"

@@ -18,25 +18,35 @@ use crate::model::RuleSet;
 /// One stretch of days whose decision changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
+    /// The question without its day (`deploy gpt_5_5 on aws`).
     pub question: String,
     /// True when the decision changed; false when only the reasons did.
     pub decision_changed: bool,
+    /// The first day of the change (`None`: the beginning of time).
     pub from: Option<NaiveDate>,
+    /// The day after its last (`None`: the end of time).
     pub until: Option<NaiveDate>,
+    /// The decision before the change.
     pub before: Decision,
+    /// The decision after it.
     pub after: Decision,
+    /// The reasons before.
     pub reasons_before: Vec<Reason>,
+    /// The reasons after.
     pub reasons_after: Vec<Reason>,
 }
 
 /// Which rule set a question exists in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
+    /// Only the rules before the change can ask it.
     Before,
+    /// Only the rules after the change can ask it.
     After,
 }
 
 impl Side {
+    /// `before` or `after`.
     pub fn as_str(self) -> &'static str {
         match self {
             Side::Before => "before",
@@ -48,14 +58,18 @@ impl Side {
 /// A question only one rule set can be asked (an id it alone declares), with its answers there.
 #[derive(Clone, Debug)]
 pub struct OneSided {
+    /// The question without its day.
     pub question: String,
+    /// Which side has it.
     pub side: Side,
+    /// Its answer there, over all time.
     pub windows: Vec<Ruling>,
 }
 
 /// The comparison of two rule sets.
 #[derive(Clone, Debug, Default)]
 pub struct Diff {
+    /// Every window whose decision or reasons changed.
     pub changes: Vec<Change>,
     /// Questions only one side can be asked: changes too.
     pub one_sided: Vec<OneSided>,
