@@ -251,7 +251,9 @@ fn pick(a: &Bound, b: &Bound, latest: bool) -> Bound {
     }
 }
 
-/// Assumption values for one run: as written, or overridden (`--set`).
+/// Assumption values for one run: as written, or overridden (`--set`). A value is always of
+/// its assumption's kind (the checker types the written ones, [`Env::set`] refuses others), so
+/// the readers below never meet a value of another kind; their fallbacks are unreachable.
 #[derive(Clone, Debug)]
 pub struct Env {
     values: Vec<Literal>,
@@ -264,10 +266,15 @@ impl Env {
         }
     }
 
-    /// Overrides one assumption; the caller has checked the type.
-    pub fn set(&mut self, id: AssumptionId, value: Literal) {
-        if let Some(v) = self.values.get_mut(id as usize) {
-            *v = value;
+    /// Overrides one assumption with a value of its kind; a value of another kind, or an id
+    /// the rules do not have, is refused (`false`) and nothing changes.
+    pub fn set(&mut self, id: AssumptionId, value: Literal) -> bool {
+        match self.values.get_mut(id as usize) {
+            Some(v) if v.type_name() == value.type_name() => {
+                *v = value;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -387,14 +394,12 @@ pub fn consolidate(
     };
     let mut diags = Vec::new();
     let mut by_target: Vec<Vec<AmendmentId>> = vec![Vec::new(); rules.agreements.len()];
-    for (i, a) in rules.amendments.iter().enumerate() {
+    for (i, a) in (0..).zip(&rules.amendments) {
         if let Some(list) = by_target.get_mut(a.target as usize) {
-            list.push(AmendmentId::try_from(i).unwrap_or(0));
+            list.push(i);
         }
     }
-    for (i, agreement) in rules.agreements.iter().enumerate() {
-        let id = AgreementId::try_from(i).unwrap_or(0);
-        let amendments = by_target.get(i).map(Vec::as_slice).unwrap_or_default();
+    for ((id, agreement), amendments) in (0..).zip(&rules.agreements).zip(&by_target) {
         let signed = env.day(agreement.signed);
         if !known(signed.day, as_of) {
             continue;

@@ -15,6 +15,9 @@ use crate::source::{Sources, Span};
 pub use crate::syntax::ast::{Action, ClauseKind};
 use crate::time::Duration;
 
+// Ids are indexes into the rule set's tables, as `u32`: tables are numbered by zipping them with
+// `0..` (never by a conversion with a fallback), and the names below return `?` only for an id
+// that no checked rule set hands out.
 pub type PartyId = u32;
 pub type CloudId = u32;
 pub type ProductId = u32;

@@ -199,8 +199,7 @@ fn no_cloud(exclusivities: &[(&Version, Vec<CloudId>)]) -> Vec<(Vec<ClauseId>, D
 pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
     // (first-launch clause or none, exclusivity clauses) → what collides.
     let mut found: BTreeMap<(Option<ClauseId>, Vec<ClauseId>), Collision> = BTreeMap::new();
-    for (p, list) in per_product(rules, cons).iter().enumerate() {
-        let product = ProductId::try_from(p).unwrap_or(0);
+    for (product, list) in (0..).zip(per_product(rules, cons).iter()) {
         let exclusivities: Vec<(&Version, Vec<CloudId>)> = list
             .iter()
             .filter_map(|v| match &v.terms.body {

@@ -691,8 +691,8 @@ impl Checker {
             .rules
             .clauses
             .iter()
-            .enumerate()
-            .map(|(i, c)| (c.qualified.clone(), ClauseId::try_from(i).unwrap_or(0)))
+            .zip(0..)
+            .map(|(c, i)| (c.qualified.clone(), i))
             .collect();
     }
 }

@@ -87,7 +87,29 @@ impl Engine {
         let rules: std::sync::Arc<RuleSet> = rules.into();
         let mut env = Env::defaults(&rules);
         for (id, value) in &options.overrides {
-            env.set(*id, *value);
+            if !env.set(*id, *value) {
+                let (span, message) = match rules.assumption(*id) {
+                    Some(a) => (
+                        a.name.span,
+                        format!(
+                            "the value set for `{}` is {}, but `{}` is {}",
+                            a.name.id,
+                            value.type_name(),
+                            a.name.id,
+                            a.value.type_name()
+                        ),
+                    ),
+                    None => (
+                        crate::source::Span::default(),
+                        format!("an assumption is set that the rules do not have (index {id})"),
+                    ),
+                };
+                return Err(vec![Diagnostic::error(
+                    crate::diag::Code::TypeMismatch,
+                    span,
+                    message,
+                )]);
+            }
         }
         let (cons, diags) = consolidate::consolidate(&rules, &env, options.as_of);
         let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
@@ -108,12 +130,12 @@ impl Engine {
         }
         let mut by_product = vec![Vec::new(); rules.products.len()];
         let by_owner = rules.products_by_owner();
-        for (ci, clause) in rules.clauses.iter().enumerate() {
+        for (ci, clause) in (0..).zip(&rules.clauses) {
             if let Some(sel) = clause.terms.body.selector() {
                 let selected = rules.select(sel, &by_owner);
                 for p in selected {
                     if let Some(list) = by_product.get_mut(p as usize) {
-                        list.push(ClauseId::try_from(ci).unwrap_or(0));
+                        list.push(ci);
                     }
                 }
             }
@@ -121,10 +143,10 @@ impl Engine {
         // Amendments change only time, exclusivity, rate, cap and lead, never a selector or the
         // parties of a revenue share, so these indexes hold for every version.
         let mut by_payer = vec![Vec::new(); rules.parties.len()];
-        for (ci, clause) in rules.clauses.iter().enumerate() {
+        for (ci, clause) in (0..).zip(&rules.clauses) {
             if let Body::RevenueShare { payer, .. } = &clause.terms.body {
                 if let Some(list) = by_payer.get_mut(*payer as usize) {
-                    list.push(ClauseId::try_from(ci).unwrap_or(0));
+                    list.push(ci);
                 }
             }
         }
@@ -143,9 +165,10 @@ impl Engine {
             license: Vec::new(),
             pay: Vec::new(),
         };
-        engine.life = (0..engine.rules.clauses.len())
-            .map(|c| {
-                let versions = engine.versions(ClauseId::try_from(c).unwrap_or(0));
+        engine.life = (0..)
+            .zip(&engine.rules.clauses)
+            .map(|(c, _)| {
+                let versions = engine.versions(c);
                 let live = versions.iter().filter(|v| !v.in_force.is_empty());
                 let mut first: Option<Option<NaiveDate>> = None;
                 let mut last: Option<Option<NaiveDate>> = None;

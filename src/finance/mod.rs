@@ -333,7 +333,8 @@ fn read_file(
     };
     let second = match second {
         Ok(second) if second.error.is_none() => second,
-        _ => return read_on(first),
+        Ok(_) => return read_on(first),
+        Err(_) => return Err(FinanceError::Worker { file: name.clone() }),
     };
     let mut merged = Vec::with_capacity(first.tallies.len());
     for (a, b) in first.tallies.iter().zip(&second.tallies) {

@@ -115,6 +115,13 @@ pub enum FinanceError {
         /// The revenue share whose sum overflowed.
         clause: String,
     },
+    /// The thread reading the second half of a large file panicked: a defect, reported as
+    /// one rather than hidden by reading the half again.
+    #[error("the thread reading the second half of `{file}` stopped unexpectedly; this is a defect in covenant, and nothing was summed")]
+    Worker {
+        /// The ledger being read.
+        file: String,
+    },
 }
 
 /// The plans of every revenue share in an engine's rules (or only those named).
@@ -123,7 +130,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
     let env = engine.env();
     let cons = engine.consolidated();
     let mut out = Vec::new();
-    for (ci, clause) in rules.clauses.iter().enumerate() {
+    for (id, clause) in (0..).zip(&rules.clauses) {
         let Body::RevenueShare {
             payer,
             payee,
@@ -133,7 +140,6 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
         else {
             continue;
         };
-        let id = ClauseId::try_from(ci).unwrap_or(0);
         let mut plan = Plan {
             clause: id,
             qualified: clause.qualified.clone(),
