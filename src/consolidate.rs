@@ -404,7 +404,7 @@ pub fn consolidate(
         if !known(signed.day, as_of) {
             continue;
         }
-        Agreement1 {
+        Consolidation {
             rules,
             env,
             id,
@@ -435,7 +435,9 @@ struct State {
     cap_from: Option<Bound>,
 }
 
-struct Agreement1<'a> {
+/// One agreement being consolidated: its amendments applied in order of effect to its
+/// clauses' states, versions written to `out`.
+struct Consolidation<'a> {
     rules: &'a RuleSet,
     env: &'a Env,
     id: AgreementId,
@@ -453,7 +455,7 @@ struct Agreement1<'a> {
     movable: Vec<(Bound, Vec<ClauseId>)>,
 }
 
-impl Agreement1<'_> {
+impl Consolidation<'_> {
     fn run(mut self) {
         let rules = self.rules;
         let env = self.env;
@@ -603,10 +605,10 @@ impl Agreement1<'_> {
 
     /// The clauses a change may alter: the one it names, or for a strike every clause of the
     /// agreement whose end mentions the event (as written or as any amendment writes it).
-    fn touched(&self, change: &Change) -> Vec<ClauseId> {
+    fn touched(&self, change: &Edit) -> Vec<ClauseId> {
         match change {
-            Change::End(c) | Change::Amend(c, _) | Change::Add(c) => vec![*c],
-            Change::Strike(event) => {
+            Edit::End(c) | Edit::Amend(c, _) | Edit::Add(c) => vec![*c],
+            Edit::Strike(event) => {
                 let mentions = |alts: &[EndAlt]| alts.contains(&EndAlt::Event(*event));
                 let clauses = self
                     .rules
@@ -621,7 +623,7 @@ impl Agreement1<'_> {
                         self.rules.clause(c).is_some_and(|cl| mentions(&cl.terms.end))
                             || self.rules.amendments.iter().any(|am| {
                                 am.changes.iter().any(|(ch, _)| {
-                                    matches!(ch, Change::Amend(t, terms) if *t == c
+                                    matches!(ch, Edit::Amend(t, terms) if *t == c
                                         && terms.iter().any(|term| matches!(term, AmendTerm::End(alts) if mentions(alts))))
                                 })
                             })
@@ -637,7 +639,7 @@ impl Agreement1<'_> {
         };
         for (change, span) in &amendment.changes {
             match change {
-                Change::Add(c) => {
+                Edit::Add(c) => {
                     self.warn_backdated_add(*c, amendment, effective);
                     if let Some(s) = states.iter_mut().find(|s| s.clause == *c) {
                         s.alive = true;
@@ -645,7 +647,7 @@ impl Agreement1<'_> {
                         s.amended_by.push(am);
                     }
                 }
-                Change::End(c) | Change::Amend(c, _) => {
+                Edit::End(c) | Edit::Amend(c, _) => {
                     let Some(s) = states.iter_mut().find(|s| s.clause == *c) else {
                         continue;
                     };
@@ -677,15 +679,15 @@ impl Agreement1<'_> {
                     }
                     s.amended_by.push(am);
                     match change {
-                        Change::End(_) => {
+                        Edit::End(_) => {
                             s.alive = false;
                             s.ended_by = Some(am);
                         }
-                        Change::Amend(_, terms) => amend(s, terms, effective),
+                        Edit::Amend(_, terms) => amend(s, terms, effective),
                         _ => {}
                     }
                 }
-                Change::Strike(event) => {
+                Edit::Strike(event) => {
                     for s in states.iter_mut().filter(|s| s.alive) {
                         let before = s.terms.end.len();
                         s.terms.end.retain(|alt| *alt != EndAlt::Event(*event));

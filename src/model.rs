@@ -279,8 +279,9 @@ pub enum AmendTerm {
     Lead(Val<Duration>),
 }
 
+/// What an amendment does to its agreement, resolved to ids (the syntax's `ast::Change`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Change {
+pub enum Edit {
     End(ClauseId),
     Amend(ClauseId, Vec<AmendTerm>),
     Strike(EventId),
@@ -293,7 +294,7 @@ pub struct Amendment {
     pub target: AgreementId,
     pub signed: Val<NaiveDate>,
     pub effective: Option<Val<NaiveDate>>,
-    pub changes: Vec<(Change, Span)>,
+    pub changes: Vec<(Edit, Span)>,
     pub span: Span,
 }
 

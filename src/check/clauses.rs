@@ -329,7 +329,7 @@ impl Checker {
             if let ast::Change::Add { clause, span } = change {
                 if let Some(c) = self.add_clause(agreement, clause, Some(id)) {
                     if let Some(am) = self.rules.amendments.get_mut(id as usize) {
-                        am.changes.push((Change::Add(c), *span));
+                        am.changes.push((Edit::Add(c), *span));
                     }
                 }
             }
@@ -346,17 +346,17 @@ impl Checker {
         for change in &a.changes {
             let resolved = match change {
                 ast::Change::End { clause, .. } => {
-                    self.clause_ref(clause, agreement).map(Change::End)
+                    self.clause_ref(clause, agreement).map(Edit::End)
                 }
                 ast::Change::Amend { clause, terms, .. } => {
                     let target = self.clause_ref(clause, agreement);
                     target.and_then(|c| {
                         let terms = self.amend_terms(c, terms)?;
-                        Some(Change::Amend(c, terms))
+                        Some(Edit::Amend(c, terms))
                     })
                 }
                 ast::Change::Strike { event, .. } => {
-                    self.resolve(Kind::Event, event).map(Change::Strike)
+                    self.resolve(Kind::Event, event).map(Edit::Strike)
                 }
                 ast::Change::Add { .. } => None,
             };

@@ -169,7 +169,7 @@ fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
     amendments.sort_by_key(|a| (env.day(a.effective()).day, env.day(a.signed).day, a.span));
     for a in amendments {
         for (change, span) in &a.changes {
-            let Change::Amend(clause, terms) = change else {
+            let Edit::Amend(clause, terms) = change else {
                 continue;
             };
             for term in terms {

@@ -679,8 +679,8 @@ fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
         }
         for (change, _) in &a.changes {
             let clauses: Vec<ClauseId> = match change {
-                Change::End(c) | Change::Amend(c, _) | Change::Add(c) => vec![*c],
-                Change::Strike(_) => rules
+                Edit::End(c) | Edit::Amend(c, _) | Edit::Add(c) => vec![*c],
+                Edit::Strike(_) => rules
                     .agreements
                     .get(a.target as usize)
                     .map(|ag| ag.clauses.clone())

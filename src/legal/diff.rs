@@ -17,7 +17,7 @@ use crate::model::RuleSet;
 
 /// One stretch of days whose decision changed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Change {
+pub struct ChangedWindow {
     /// The question without its day (`deploy gpt_5_5 on aws`).
     pub question: String,
     /// True when the decision changed; false when only the reasons did.
@@ -70,7 +70,7 @@ pub struct OneSided {
 #[derive(Clone, Debug, Default)]
 pub struct Diff {
     /// Every window whose decision or reasons changed.
-    pub changes: Vec<Change>,
+    pub changes: Vec<ChangedWindow>,
     /// Questions only one side can be asked: changes too.
     pub one_sided: Vec<OneSided>,
     /// Ids declared by only one side, as `kind id (before|after only)`.
@@ -184,7 +184,7 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
                 {
                     last.until = until;
                 }
-                _ => out.changes.push(Change {
+                _ => out.changes.push(ChangedWindow {
                     question: question.clone(),
                     decision_changed,
                     from,
@@ -301,7 +301,7 @@ fn changed_words(before: &str, after: &str) -> String {
 pub fn text(d: &Diff) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let span = |c: &Change| match (c.from, c.until) {
+    let span = |c: &ChangedWindow| match (c.from, c.until) {
         (None, None) => "at all times".to_string(),
         (Some(f), None) => format!("from {} on", crate::time::iso(f)),
         (None, Some(u)) => format!("until {}", crate::time::iso(u)),
@@ -330,7 +330,7 @@ pub fn text(d: &Diff) -> String {
     }
     // Same decision, same deciding clauses: what their terms now say, once for every window.
     let mut terms: Vec<(String, Vec<String>)> = Vec::new();
-    let mut others: Vec<&Change> = Vec::new();
+    let mut others: Vec<&ChangedWindow> = Vec::new();
     for c in d.changes.iter().filter(|c| !c.decision_changed) {
         if deciders(&c.reasons_before) != deciders(&c.reasons_after) {
             others.push(c);
@@ -381,7 +381,7 @@ pub fn text(d: &Diff) -> String {
         let _ = writeln!(out, "{} ({} only)", o.question, o.side.as_str());
         for w in &o.windows {
             let (from, until) = (w.from, w.until);
-            let c = Change {
+            let c = ChangedWindow {
                 question: String::new(),
                 decision_changed: false,
                 from,
