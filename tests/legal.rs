@@ -90,6 +90,25 @@ fn failing_cases_are_shown_and_counted() {
     assert!(out.contains("fail.yaml:5: wrong decision\n  expected: permitted\n  got:      forbidden (forbid msft_openai.azure_first)"), "{out}");
     assert!(out.contains("fail.yaml:8: wrong reason\n  expected: forbidden (because amazon_openai.frontier_on_aws)\n  got:      forbidden (forbid msft_openai.azure_only)"), "{out}");
     assert!(out.ends_with("1 passed, 2 failed\n"), "{out}");
+    // JSON lists every case, passed or not, with the same words.
+    let (code, out, _) = covenant(&[
+        "test",
+        "--format",
+        "json",
+        path.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(
+        (v["passed"].clone(), v["failed"].clone()),
+        (1.into(), 2.into())
+    );
+    assert_eq!(v["cases"][1]["line"], 5);
+    assert_eq!(v["cases"][1]["passed"], false);
+    assert_eq!(
+        v["cases"][1]["got"],
+        "forbidden (forbid msft_openai.azure_first)"
+    );
 }
 
 #[test]
@@ -217,6 +236,28 @@ fn audit_replays_launches_against_the_rules_known_on_their_day() {
     assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("2026-04-28: openai launches gpt_5_5 on aws was forbidden \"GPT-5.5 available on Amazon Bedrock\"\n  forbid msft_openai.azure_first:"), "{out}");
     assert!(out.ends_with("5 launches replayed, 1 forbidden\n"), "{out}");
+    // The same audit as JSON: the same finding, field by field.
+    let (code, out, _) = covenant(&[
+        "audit",
+        "--format",
+        "json",
+        "--rules",
+        after.path().to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["replayed"], 5);
+    assert_eq!(v["findings"][0]["day"], "2026-04-28");
+    assert_eq!(v["findings"][0]["record"], "openai launches gpt_5_5 on aws");
+    assert_eq!(
+        v["findings"][0]["note"],
+        "GPT-5.5 available on Amazon Bedrock"
+    );
+    assert_eq!(
+        v["findings"][0]["reasons"][0]["clause"],
+        "msft_openai.azure_first"
+    );
+    assert_eq!(v["findings"][0]["reasons"][0]["effect"], "forbid");
 }
 
 #[test]

@@ -1,42 +1,32 @@
 //! `covenant audit`: was every recorded launch allowed by the rules known on its day?
 
-use super::{load, report, Exit, RulesArgs};
+use super::{load, report, Exit, Format, RulesArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     rules: RulesArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
 pub fn run(args: Args) -> Exit {
-    let checked = match load(&args.rules) {
-        Ok(c) => c,
+    let rules = match load(&args.rules) {
+        Ok(r) => r,
         Err(e) => return e,
     };
-    let (findings, replayed) = match covenant::legal::audit::audit(checked.rule_set()) {
-        Ok(f) => f,
-        Err(diags) => {
-            report(&diags, checked.sources());
+    let audit = match covenant::legal::audit::audit(&rules) {
+        Ok(a) => a,
+        Err(e) => {
+            report(&e.diagnostics, &e.sources);
             return Exit::Error;
         }
     };
-    for f in &findings {
-        let note = f
-            .note
-            .as_deref()
-            .map(|n| format!(" \"{n}\""))
-            .unwrap_or_default();
-        outln!(
-            "{}: {} was forbidden{note}",
-            covenant::time::iso(f.day),
-            f.record
-        );
-        for r in &f.reasons {
-            outln!("  {} {}: {}", r.effect.as_str(), r.clause, r.detail);
-        }
+    match args.format {
+        Format::Json => outln!("{}", serde_json::to_string(&audit).unwrap_or_default()),
+        Format::Text => out!("{audit}"),
     }
-    outln!("{replayed} launches replayed, {} forbidden", findings.len());
-    if findings.is_empty() {
+    if audit.findings.is_empty() {
         Exit::Yes
     } else {
         Exit::No

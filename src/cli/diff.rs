@@ -46,8 +46,8 @@ pub fn run(args: Args) -> Exit {
         d.changes.retain(|c| c.decision_changed);
     }
     match args.format {
-        Format::Json => outln!("{}", diff::json(&d)),
-        Format::Text => out!("{}", diff::text(&d)),
+        Format::Json => outln!("{}", serde_json::to_string(&d).unwrap_or_default()),
+        Format::Text => out!("{d}"),
     }
     if d.is_empty() {
         Exit::Yes

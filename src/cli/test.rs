@@ -2,42 +2,30 @@
 
 use std::path::PathBuf;
 
-use super::Exit;
+use super::{Exit, Format};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Case files (YAML)
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
+    /// Text lists the failing cases; JSON lists every case with its result
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
 pub fn run(args: Args) -> Exit {
-    let (mut passed, mut failed) = (0usize, 0usize);
-    let mut invalid = false;
-    for path in &args.files {
-        match covenant::legal::cases::run_file(path) {
-            Ok(outcomes) => {
-                for o in outcomes {
-                    if o.passed {
-                        passed += 1;
-                    } else {
-                        failed += 1;
-                        outln!("FAIL {}:{}: {}", path.display(), o.line, o.name);
-                        outln!("  expected: {}", o.expected);
-                        outln!("  got:      {}", o.got);
-                    }
-                }
-            }
-            Err(e) => {
-                errln!("error: {e}");
-                invalid = true;
-            }
-        }
+    let run = covenant::legal::cases::run_files(&args.files);
+    for e in &run.errors {
+        errln!("error: {e}");
     }
-    outln!("{passed} passed, {failed} failed");
-    if invalid {
+    match args.format {
+        Format::Json => outln!("{}", serde_json::to_string(&run).unwrap_or_default()),
+        Format::Text => out!("{run}"),
+    }
+    if !run.errors.is_empty() {
         Exit::Error
-    } else if failed > 0 {
+    } else if run.failed > 0 {
         Exit::No
     } else {
         Exit::Yes

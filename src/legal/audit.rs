@@ -2,17 +2,30 @@
 //! on the launch's day (knowledge time = that day), reporting each launch that was forbidden and
 //! the clauses that forbade it.
 
-use chrono::NaiveDate;
+use std::fmt;
 
-use crate::diag::Diagnostic;
-use crate::eval::answer::Reason;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::answer::Reason;
 use crate::eval::{Engine, Options, Subject};
-use crate::model::{Happening, RuleSet};
+use crate::model::Happening;
+use crate::rules::{Inconsistent, Rules};
+
+/// The audit of every recorded launch: text is its `Display`, JSON its `Serialize`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Audit {
+    /// Every launch the rules known on its day forbade, in the order of the days.
+    pub findings: Vec<Finding>,
+    /// How many launches were replayed.
+    pub replayed: usize,
+}
 
 /// A launch that the rules known on its day forbade.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// The day of the launch.
+    #[serde(serialize_with = "iso_day")]
     pub day: NaiveDate,
     /// The record in words: `openai launches frontier on aws`.
     pub record: String,
@@ -22,8 +35,41 @@ pub struct Finding {
     pub reasons: Vec<Reason>,
 }
 
-/// Replays every `launches` record; returns the forbidden ones and how many were replayed.
-pub fn audit(rules: &RuleSet) -> Result<(Vec<Finding>, usize), Vec<Diagnostic>> {
+fn iso_day<S: serde::Serializer>(day: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&crate::time::iso(*day))
+}
+
+impl fmt::Display for Audit {
+    /// Each forbidden launch with the clauses that forbade it, then the count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for finding in &self.findings {
+            let note = finding
+                .note
+                .as_deref()
+                .map(|n| format!(" \"{n}\""))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "{}: {} was forbidden{note}",
+                crate::time::iso(finding.day),
+                finding.record
+            )?;
+            for r in &finding.reasons {
+                writeln!(f, "  {} {}: {}", r.effect.as_str(), r.clause, r.detail)?;
+            }
+        }
+        writeln!(
+            f,
+            "{} launches replayed, {} forbidden",
+            self.replayed,
+            self.findings.len()
+        )
+    }
+}
+
+/// Replays every `launches` record against the rules known on its day.
+pub fn audit(checked: &Rules) -> Result<Audit, Inconsistent> {
+    let rules = checked.rule_set();
     let mut launches: Vec<_> = rules
         .records
         .iter()
@@ -46,7 +92,7 @@ pub fn audit(rules: &RuleSet) -> Result<(Vec<Finding>, usize), Vec<Diagnostic>> 
                 as_of: Some(record.day),
                 ..Options::default()
             };
-            engine = Some((record.day, Engine::new(rules.clone(), &options)?));
+            engine = Some((record.day, checked.engine(&options)?));
         }
         let Some((_, e)) = &engine else {
             continue;
@@ -68,9 +114,12 @@ pub fn audit(rules: &RuleSet) -> Result<(Vec<Finding>, usize), Vec<Diagnostic>> 
                     rules.cloud(*cloud)
                 ),
                 note: record.note.clone(),
-                reasons: w.reasons.clone(),
+                reasons: w.reasons.iter().map(crate::eval::public_reason).collect(),
             });
         }
     }
-    Ok((findings, launches.len()))
+    Ok(Audit {
+        findings,
+        replayed: launches.len(),
+    })
 }

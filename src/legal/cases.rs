@@ -75,7 +75,7 @@ struct Case {
 }
 
 /// A case file that cannot be run: where and why.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{}{message}", location(file, *line))]
 pub struct CaseError {
     /// The case file.
@@ -95,8 +95,10 @@ fn location(file: &str, line: usize) -> String {
 }
 
 /// One case's result.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
+    /// The case file.
+    pub file: String,
     /// The case's name.
     pub name: String,
     /// The line of the case in its file.
@@ -107,6 +109,53 @@ pub struct Outcome {
     pub expected: String,
     /// What the rules answered, in words.
     pub got: String,
+}
+
+/// The run of several case files: text is its `Display` (the failing cases and the count),
+/// JSON its `Serialize` (every case).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    /// Every case run, file by file.
+    pub cases: Vec<Outcome>,
+    /// Files that could not be run as cases.
+    pub errors: Vec<CaseError>,
+    /// Cases answered as expected.
+    pub passed: usize,
+    /// Cases answered otherwise.
+    pub failed: usize,
+}
+
+/// Runs every case of every file, in order.
+pub fn run_files(paths: &[PathBuf]) -> Run {
+    let mut run = Run::default();
+    for path in paths {
+        match run_file(path) {
+            Ok(outcomes) => {
+                for o in outcomes {
+                    if o.passed {
+                        run.passed += 1;
+                    } else {
+                        run.failed += 1;
+                    }
+                    run.cases.push(o);
+                }
+            }
+            Err(e) => run.errors.push(e),
+        }
+    }
+    run
+}
+
+impl std::fmt::Display for Run {
+    /// Each failing case with what was expected and what the rules said, then the count.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for o in self.cases.iter().filter(|o| !o.passed) {
+            writeln!(f, "FAIL {}:{}: {}", o.file, o.line, o.name)?;
+            writeln!(f, "  expected: {}", o.expected)?;
+            writeln!(f, "  got:      {}", o.got)?;
+        }
+        writeln!(f, "{} passed, {} failed", self.passed, self.failed)
+    }
 }
 
 /// Runs every case of a file.
@@ -170,8 +219,9 @@ pub fn run_file(path: &Path) -> Result<Vec<Outcome>, CaseError> {
         for v in case.set.iter().flat_map(|s| s.values()) {
             exact_numbers(v, "set").map_err(|m| fail(line, m))?;
         }
-        let outcome = run_case(&checked.rules, dir, case, line)
+        let mut outcome = run_case(&checked.rules, dir, case, line)
             .map_err(|m| fail(field_line(&text, line, &m), m))?;
+        outcome.file = name.clone();
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -437,6 +487,7 @@ fn ask_case(
         got_text.push_str(&format!("; {got}"));
     }
     Ok(Outcome {
+        file: String::new(),
         name: case.name.clone(),
         line,
         passed,
@@ -523,6 +574,7 @@ fn revshare_case(
     }
     let (passed, wanted, got) = compare_fields(&case.expect, &entry, "expect", "revshare report")?;
     Ok(Outcome {
+        file: String::new(),
         name: case.name.clone(),
         line,
         passed,

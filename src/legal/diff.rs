@@ -209,8 +209,21 @@ fn said(reasons: &[Reason]) -> Vec<(&str, crate::eval::answer::Effect, &str)> {
         .collect()
 }
 
-/// The diff as JSON: `{"changes": [...], "unmatched": [...]}`.
-pub fn json(d: &Diff) -> serde_json::Value {
+/// The diff as JSON: `{"changes": [...], "one_sided": [...], "unmatched": [...]}`.
+impl serde::Serialize for Diff {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        json(self).serialize(s)
+    }
+}
+
+/// The diff for people: decision changes, then changed terms, then other reasons.
+impl std::fmt::Display for Diff {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&text(self))
+    }
+}
+
+fn json(d: &Diff) -> serde_json::Value {
     let reason_json =
         |r: &Reason| serde_json::to_value(crate::eval::public_reason(r)).unwrap_or_default();
     let day =
@@ -298,7 +311,7 @@ fn changed_words(before: &str, after: &str) -> String {
 /// The diff for people: decision changes first, grouped by question; then the windows whose
 /// decision stays but whose deciding clauses' terms changed, grouped by what changed; then those
 /// now decided by other clauses.
-pub fn text(d: &Diff) -> String {
+fn text(d: &Diff) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let span = |c: &ChangedWindow| match (c.from, c.until) {
