@@ -78,6 +78,7 @@ pub mod source;
 #[doc(hidden)]
 pub mod syntax;
 pub mod time;
+pub mod vocab;
 
 pub use answer::{Answer, Decision};
 pub use check::{check, Checked, Failure};

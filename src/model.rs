@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use crate::money::Money;
 use crate::source::{Sources, Span};
-pub use crate::syntax::ast::{Action, ClauseKind};
 use crate::time::Duration;
+pub use crate::vocab::{Action, ClauseKind};
 
 // Ids are indexes into the rule set's tables, as `u32`: tables are numbered by zipping them with
 // `0..` (never by a conversion with a fallback), and the names below return `?` only for an id

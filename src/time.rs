@@ -8,7 +8,7 @@ use std::fmt;
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
-pub use crate::syntax::ast::DurationUnit;
+pub use crate::vocab::DurationUnit;
 
 /// A whole number of days, months or years.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,11 +1,14 @@
-//! `covenant ask`: one question, or a batch of them, answered from the compiled rules.
+//! `covenant ask`: one question, or a batch of them, answered from the compiled rules; a
+//! payment question with `--ledger` is answered with the ledgers' position.
 
 use std::io::{BufRead, BufWriter};
 use std::path::PathBuf;
 
-use covenant::Engine;
+use covenant::{Answer, Engine};
 
-use super::{ledger, Exit, Format, ReadArgs};
+use covenant::finance::ledger::BadRows;
+
+use super::{Exit, Format, ReadArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -56,10 +59,12 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
     } else {
         // The question is read first, so that its errors show their column like any other.
         match engine.parse(text) {
-            Ok(_) => ledger::ask(engine, text, &args.ledgers, args.skip_invalid).map_err(|msg| {
-                errln!("error: {msg}");
-                None
-            }),
+            Ok(_) => {
+                ask_with_ledgers(engine, text, &args.ledgers, args.skip_invalid).map_err(|msg| {
+                    errln!("error: {msg}");
+                    None
+                })
+            }
             Err(e) => Err(Some(e)),
         }
     };
@@ -128,4 +133,28 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
             Exit::Error
         }
     }
+}
+
+/// Reads the ledgers up to the question's day and answers it with the position (the question
+/// itself was read before: its errors are the caller's to show).
+fn ask_with_ledgers(
+    engine: &Engine,
+    text: &str,
+    paths: &[PathBuf],
+    skip_invalid: bool,
+) -> Result<Answer, String> {
+    let (inputs, progress) = crate::covenant_cli::inputs(paths)?;
+    let bad = if skip_invalid {
+        BadRows::Skip
+    } else {
+        BadRows::Stop
+    };
+    let options = covenant::finance::ReadOptions {
+        progress,
+        ..covenant::finance::ReadOptions::for_engine(engine, bad)
+    };
+    let (answer, report) =
+        covenant::finance::ask(engine, text, inputs, &options).map_err(|e| e.to_string())?;
+    crate::covenant_cli::report_skips(&report);
+    Ok(answer)
 }

@@ -61,8 +61,7 @@ mod chart;
 mod check;
 mod diff;
 mod fmt;
-mod ledger;
-pub mod revshare;
+mod revshare;
 mod test;
 
 use std::io::IsTerminal;

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::source::Span;
 use crate::syntax::lexer::Comment;
+pub use crate::vocab::{Action, ClauseKind, DurationUnit};
 
 /// An identifier as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,13 +32,6 @@ pub enum Literal {
     Money { currency: String, amount: Decimal },
     Percent(Decimal),
     Duration { count: u32, unit: DurationUnit },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DurationUnit {
-    Days,
-    Months,
-    Years,
 }
 
 /// A literal or a `$` reference standing for one.
@@ -100,12 +94,6 @@ pub enum Selector {
     Matching { by: Option<Ident>, tags: Vec<Ident> },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Action {
-    Deploy,
-    Launch,
-}
-
 /// `capped at MONEY [counting from DAY]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cap {
@@ -154,27 +142,6 @@ pub enum Sentence {
         selector: Selector,
         clouds: Vec<Ident>,
     },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ClauseKind {
-    Exclusivity,
-    Licence,
-    FirstLaunch,
-    RevenueShare,
-    Rule,
-}
-
-impl ClauseKind {
-    pub fn keyword(self) -> &'static str {
-        match self {
-            ClauseKind::Exclusivity => "exclusivity",
-            ClauseKind::Licence => "licence",
-            ClauseKind::FirstLaunch => "first_launch",
-            ClauseKind::RevenueShare => "revenue_share",
-            ClauseKind::Rule => "rule",
-        }
-    }
 }
 
 /// `KIND ID [TITLE] { SENTENCE TERMS }`.

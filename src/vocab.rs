@@ -1,0 +1,50 @@
+//! The language's closed lists of words, shared by its syntax tree and its checked model (both
+//! import them from here, so neither layer reaches into the other for them).
+
+/// The unit of a duration: `days`, `months`, `years`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DurationUnit {
+    /// Days.
+    Days,
+    /// Calendar months.
+    Months,
+    /// Calendar years.
+    Years,
+}
+
+/// What a `rule` clause forbids.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// `deploy`: deploy (which includes launching).
+    Deploy,
+    /// `launch`: launch only.
+    Launch,
+}
+
+/// The kinds of clause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClauseKind {
+    /// `exclusivity`.
+    Exclusivity,
+    /// `licence`.
+    Licence,
+    /// `first_launch`.
+    FirstLaunch,
+    /// `revenue_share`.
+    RevenueShare,
+    /// `rule`.
+    Rule,
+}
+
+impl ClauseKind {
+    /// The keyword that opens a clause of this kind.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            ClauseKind::Exclusivity => "exclusivity",
+            ClauseKind::Licence => "licence",
+            ClauseKind::FirstLaunch => "first_launch",
+            ClauseKind::RevenueShare => "revenue_share",
+            ClauseKind::Rule => "rule",
+        }
+    }
+}
