@@ -345,6 +345,43 @@ pub struct Version {
     pub cap_from: Option<Bound>,
 }
 
+/// A revenue share's terms in one version with the run's values filled in: the one reading of
+/// them, for answers (`pay` questions) and for sums (ledgers) alike.
+#[derive(Clone, Debug)]
+pub struct ShareTerms {
+    /// The rate, in percent.
+    pub percent: Decimal,
+    /// The cap and the first day it counts, when the version is capped.
+    pub cap: Option<(Money, NaiveDate)>,
+    /// The assumptions the rate and the cap (its amount and its counting day) rest on.
+    pub deps: Deps,
+}
+
+impl Version {
+    /// The version's revenue-share terms; `None` for a clause of another kind.
+    pub fn share_terms(&self, env: &Env) -> Option<ShareTerms> {
+        let Body::RevenueShare { rate, cap, .. } = &self.terms.body else {
+            return None;
+        };
+        let (percent, mut deps) = env.percent(*rate);
+        let mut resolved = None;
+        if let Some(cap) = cap {
+            if let Some((money, d)) = env.money(cap.amount) {
+                deps.add(&d);
+                if let Some(from) = &self.cap_from {
+                    deps.add(&from.deps);
+                    resolved = Some((money, from.day));
+                }
+            }
+        }
+        Some(ShareTerms {
+            percent,
+            cap: resolved,
+            deps,
+        })
+    }
+}
+
 /// Every clause consolidated over all time, for one environment and knowledge time.
 #[derive(Clone, Debug)]
 pub struct Consolidated {

@@ -622,11 +622,7 @@ impl Engine {
         let versions = clauses.iter().flat_map(|c| self.versions(*c).iter());
         for v in versions.filter(|v| live_or_movable(&v.in_force)) {
             let Body::RevenueShare {
-                payer: p,
-                payee: q,
-                rate,
-                cap,
-                ..
+                payer: p, payee: q, ..
             } = &v.terms.body
             else {
                 continue;
@@ -634,15 +630,7 @@ impl Engine {
             if *p != payer || *q != payee {
                 continue;
             }
-            let mut deps = self.env.percent(*rate).1;
-            if let Some(cap) = cap {
-                if let Some((_, d)) = self.env.money(cap.amount) {
-                    deps.add(&d);
-                }
-                if let Some(b) = &v.cap_from {
-                    deps.add(&b.deps);
-                }
-            }
+            let deps = v.share_terms(&self.env).map(|t| t.deps).unwrap_or_default();
             let r = self.reason(v, Effect::Owe, self.sentence(v), &deps);
             out.push((v.in_force.clone(), r));
         }

@@ -154,34 +154,25 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             deps: Deps::none(),
         };
         for v in cons.of(id).filter(|v| !v.in_force.is_empty()) {
-            let Body::RevenueShare {
-                rate, streams, cap, ..
-            } = &v.terms.body
+            let (Body::RevenueShare { streams, .. }, Some(terms)) =
+                (&v.terms.body, v.share_terms(env))
             else {
                 continue;
             };
-            let (percent, deps) = env.percent(*rate);
-            plan.deps.add(&deps);
+            plan.deps.add(&terms.deps);
             plan.deps.add(&v.in_force.all_deps());
-            let cap = match (cap, &v.cap_from) {
-                (Some(cap), Some(from)) => env.money(cap.amount).map(|(m, d)| {
-                    plan.deps.add(&d);
-                    plan.deps.add(&from.deps);
-                    plan.cap_currency = Some(m.currency);
-                    plan.cap = Some(m.amount);
-                    plan.cap_days.push(from.day);
-                    plan.first_cap_day =
-                        Some(plan.first_cap_day.map_or(from.day, |d| d.min(from.day)));
-                    (m.amount, from.day)
-                }),
-                _ => None,
-            };
+            if let Some((money, from)) = terms.cap {
+                plan.cap_currency = Some(money.currency);
+                plan.cap = Some(money.amount);
+                plan.cap_days.push(from);
+                plan.first_cap_day = Some(plan.first_cap_day.map_or(from, |d| d.min(from)));
+            }
             plan.stretches.push(Stretch {
                 from: v.in_force.start.as_ref().map(|b| b.day),
                 until: v.in_force.end.as_ref().map(|b| b.day),
-                rate: percent / Decimal::ONE_HUNDRED,
+                rate: terms.percent / Decimal::ONE_HUNDRED,
                 streams: streams.clone(),
-                cap,
+                cap: terms.cap.map(|(m, from)| (m.amount, from)),
             });
         }
         plan.cap_days.sort();
