@@ -111,11 +111,6 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     let (y0, y1) = span(rules, cons);
     let start = NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or_default();
     let end = NaiveDate::from_ymd_opt(y1, 1, 1).unwrap_or_default();
-    let total = (end - start).num_days().max(1) as f64;
-    let x = |d: NaiveDate| {
-        let clamped = d.clamp(start, end);
-        LABEL + (WIDTH - LABEL - RIGHT) * ((clamped - start).num_days() as f64 / total)
-    };
     let clauses: Vec<(usize, &crate::model::Clause)> = rules
         .agreements
         .iter()
@@ -123,68 +118,123 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         .filter_map(|c| rules.clause(*c).map(|cl| (*c as usize, cl)))
         .filter(|(c, _)| cons.versions.iter().any(|v| v.clause as usize == *c))
         .collect();
-    let events_y = TOP + ROW * clauses.len() as f64 + 30.0;
+    let chart = Chart {
+        rules,
+        cons,
+        env,
+        start,
+        end,
+        total: (end - start).num_days().max(1) as f64,
+        events_y: TOP + ROW * clauses.len() as f64 + 30.0,
+    };
     let mut s = String::new();
     let _ = writeln!(
         s,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="HEIGHT" viewBox="0 0 {WIDTH} HEIGHT" font-family="Helvetica, Arial, sans-serif">"#
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-    let _ = writeln!(
-        s,
-        r##"<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">Clauses in force, as amended ({}, {}, {})</text>"##,
-        count(
-            rules
-                .agreements
-                .iter()
-                .filter(|a| crate::consolidate::known(env.day(a.signed).day, cons.as_of))
-                .count(),
-            "agreement"
-        ),
-        count(
-            rules
-                .amendments
-                .iter()
-                .filter(|a| crate::consolidate::known(env.day(a.signed).day, cons.as_of))
-                .count(),
-            "amendment"
-        ),
-        count(clauses.len(), "clause")
-    );
-    // Legend.
-    let mut lx = 20.0;
-    for kind in [
-        ClauseKind::Exclusivity,
-        ClauseKind::Licence,
-        ClauseKind::FirstLaunch,
-        ClauseKind::RevenueShare,
-        ClauseKind::Rule,
-    ] {
-        let _ = writeln!(
-            s,
-            r##"<rect x="{lx}" y="48" width="14" height="14" fill="{}"/><text x="{}" y="60" font-size="13" fill="#333">{}</text>"##,
-            colour(kind),
-            lx + 20.0,
-            kind_name(kind)
-        );
-        lx += 30.0 + 8.0 * kind_name(kind).len() as f64;
-    }
-    // Year grid.
-    for year in y0..=y1 {
-        let Some(d) = NaiveDate::from_ymd_opt(year, 1, 1) else {
-            continue;
-        };
-        let gx = x(d);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{:.0}" stroke="#e6e6e6"/><text x="{gx:.1}" y="{}" font-size="12" text-anchor="middle" fill="#555">{year}</text>"##,
-            TOP - 16.0,
-            events_y + 10.0,
-            TOP - 22.0
-        );
-    }
-    // Clause rows.
+    chart.heading(&mut s, clauses.len());
+    chart.legend(&mut s);
+    chart.grid(&mut s, y0, y1);
     for (row, (id, clause)) in clauses.iter().enumerate() {
+        chart.clause_row(&mut s, row, *id, clause);
+    }
+    chart.amendments(&mut s);
+    let lines = chart.events(&mut s);
+    let height = chart.events_y + 60.0 + 15.0 * lines as f64;
+    s = s.replacen("HEIGHT", &format!("{height:.0}"), 2);
+    s.push_str("</svg>\n");
+    s
+}
+
+/// One drawing: the rules, the scale from days to x, and where the events start.
+struct Chart<'a> {
+    rules: &'a RuleSet,
+    cons: &'a Consolidated,
+    env: &'a crate::consolidate::Env,
+    start: NaiveDate,
+    end: NaiveDate,
+    total: f64,
+    events_y: f64,
+}
+
+impl Chart<'_> {
+    /// A day's x position, days outside the drawn years at its edges.
+    fn x(&self, d: NaiveDate) -> f64 {
+        let clamped = d.clamp(self.start, self.end);
+        LABEL + (WIDTH - LABEL - RIGHT) * ((clamped - self.start).num_days() as f64 / self.total)
+    }
+
+    fn known(&self, day: NaiveDate) -> bool {
+        crate::consolidate::known(day, self.cons.as_of)
+    }
+
+    /// The title: what is drawn, counted.
+    fn heading(&self, s: &mut String, clauses: usize) {
+        let rules = self.rules;
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="32" font-size="20" font-weight="bold" fill="#222">Clauses in force, as amended ({}, {}, {})</text>"##,
+            count(
+                rules
+                    .agreements
+                    .iter()
+                    .filter(|a| self.known(self.env.day(a.signed).day))
+                    .count(),
+                "agreement"
+            ),
+            count(
+                rules
+                    .amendments
+                    .iter()
+                    .filter(|a| self.known(self.env.day(a.signed).day))
+                    .count(),
+                "amendment"
+            ),
+            count(clauses, "clause")
+        );
+    }
+
+    /// The colour of each kind of clause.
+    fn legend(&self, s: &mut String) {
+        let mut lx = 20.0;
+        for kind in [
+            ClauseKind::Exclusivity,
+            ClauseKind::Licence,
+            ClauseKind::FirstLaunch,
+            ClauseKind::RevenueShare,
+            ClauseKind::Rule,
+        ] {
+            let _ = writeln!(
+                s,
+                r##"<rect x="{lx}" y="48" width="14" height="14" fill="{}"/><text x="{}" y="60" font-size="13" fill="#333">{}</text>"##,
+                colour(kind),
+                lx + 20.0,
+                kind_name(kind)
+            );
+            lx += 30.0 + 8.0 * kind_name(kind).len() as f64;
+        }
+    }
+
+    /// A line and a label at each new year.
+    fn grid(&self, s: &mut String, y0: i32, y1: i32) {
+        for year in y0..=y1 {
+            let Some(d) = NaiveDate::from_ymd_opt(year, 1, 1) else {
+                continue;
+            };
+            let gx = self.x(d);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{:.0}" stroke="#e6e6e6"/><text x="{gx:.1}" y="{}" font-size="12" text-anchor="middle" fill="#555">{year}</text>"##,
+                TOP - 16.0,
+                self.events_y + 10.0,
+                TOP - 22.0
+            );
+        }
+    }
+
+    /// One clause: its name and title, and a bar for each version in force.
+    fn clause_row(&self, s: &mut String, row: usize, id: usize, clause: &crate::model::Clause) {
         let top = TOP + ROW * row as f64;
         if row % 2 == 0 {
             let _ = writeln!(
@@ -208,16 +258,15 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
                 escape(line)
             );
         }
-        let versions: Vec<_> = cons
+        let versions = self
+            .cons
             .versions
             .iter()
-            .filter(|v| v.clause as usize == *id && !v.in_force.is_empty())
-            .collect();
-        for (i, v) in versions.iter().enumerate() {
-            let from = v.in_force.start.as_ref().map_or(start, |b| b.day);
-            let until = v.in_force.end.as_ref().map_or(end, |b| b.day);
-            let (bx, ex) = (x(from), x(until));
-            let open = v.in_force.end.is_none();
+            .filter(|v| v.clause as usize == id && !v.in_force.is_empty());
+        for (i, v) in versions.enumerate() {
+            let from = v.in_force.start.as_ref().map_or(self.start, |b| b.day);
+            let until = v.in_force.end.as_ref().map_or(self.end, |b| b.day);
+            let (bx, ex) = (self.x(from), self.x(until));
             let _ = writeln!(
                 s,
                 r##"<rect x="{bx:.1}" y="{:.0}" width="{:.1}" height="18" rx="3" fill="{}" fill-opacity="{}"><title>{} {}</title></rect>"##,
@@ -226,9 +275,13 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
                 colour(clause.kind()),
                 if i == 0 { "0.95" } else { "0.7" },
                 escape(&clause.qualified),
-                escape(&crate::eval::explain_terms(rules, env, &v.terms.body))
+                escape(&crate::eval::explain_terms(
+                    self.rules,
+                    self.env,
+                    &v.terms.body
+                ))
             );
-            if open {
+            if v.in_force.end.is_none() {
                 let _ = writeln!(
                     s,
                     r##"<path d="M {:.1} {:.0} l 8 9 l -8 9 z" fill="{}"/>"##,
@@ -237,15 +290,12 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
                     colour(clause.kind())
                 );
             }
-            let label = match (i, &v.last_amendment) {
+            let amendment = v
+                .last_amendment
+                .and_then(|a| self.rules.amendments.get(a as usize));
+            let label = match (i, amendment) {
                 (0, _) => format!("from {}", iso(from)),
-                (_, Some(a)) => format!(
-                    "as amended by {}",
-                    rules
-                        .amendments
-                        .get(*a as usize)
-                        .map_or("?", |a| a.name.id.as_str())
-                ),
+                (_, Some(a)) => format!("as amended by {}", a.name.id),
                 _ => String::new(),
             };
             if ex - bx > 7.0 * label.len() as f64 {
@@ -259,74 +309,84 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
             }
         }
     }
-    // Amendments known at the knowledge time.
-    let known = |day| crate::consolidate::known(day, cons.as_of);
-    for a in rules
-        .amendments
-        .iter()
-        .filter(|a| known(env.day(a.signed).day))
-    {
-        let b = env.day(a.effective());
-        let ax = x(b.day);
-        let _ = writeln!(
-            s,
-            r##"<line x1="{ax:.1}" y1="{}" x2="{ax:.1}" y2="{:.0}" stroke="#333" stroke-dasharray="5,4"/><text x="{:.1}" y="{}" font-size="12" fill="#333">{} ({})</text>"##,
-            TOP - 8.0,
-            events_y - 10.0,
-            ax + 4.0,
-            TOP - 6.0,
-            escape(&a.name.id),
-            iso(b.day)
-        );
-    }
-    // Events.
-    let _ = writeln!(
-        s,
-        r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">recorded events</text><line x1="{LABEL}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="#999"/>"##,
-        events_y + 30.0,
-        events_y + 26.0,
-        WIDTH - RIGHT,
-        events_y + 26.0
-    );
-    let mut records: Vec<_> = rules.records.iter().filter(|r| known(r.day)).collect();
-    records.sort_by_key(|r| (r.day, r.span));
-    // Each label goes on the first line whose last label ends before it starts.
-    let mut line_ends: Vec<f64> = Vec::new();
-    for r in &records {
-        let ex = x(r.day);
-        let what = rules.happening_text(&r.happening);
-        let text = format!("{} {}", iso(r.day), what);
-        let width = 6.8 * text.chars().count() as f64;
-        let line = match line_ends.iter().position(|end| *end < ex) {
-            Some(i) => i,
-            None => {
-                line_ends.push(f64::MIN);
-                line_ends.len() - 1
-            }
-        };
-        if let Some(end) = line_ends.get_mut(line) {
-            *end = ex + 3.0 + width;
+
+    /// A dashed line at each amendment known at the knowledge time, on its effective day.
+    fn amendments(&self, s: &mut String) {
+        for a in self
+            .rules
+            .amendments
+            .iter()
+            .filter(|a| self.known(self.env.day(a.signed).day))
+        {
+            let b = self.env.day(a.effective());
+            let ax = self.x(b.day);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{ax:.1}" y1="{}" x2="{ax:.1}" y2="{:.0}" stroke="#333" stroke-dasharray="5,4"/><text x="{:.1}" y="{}" font-size="12" fill="#333">{} ({})</text>"##,
+                TOP - 8.0,
+                self.events_y - 10.0,
+                ax + 4.0,
+                TOP - 6.0,
+                escape(&a.name.id),
+                iso(b.day)
+            );
         }
-        let ly = events_y + 46.0 + 15.0 * line as f64;
-        // A label that would run off the right edge ends at its mark instead.
-        let (tx, anchor) = if ex + 3.0 + width > WIDTH - 10.0 {
-            (ex - 3.0, "end")
-        } else {
-            (ex + 3.0, "start")
-        };
+    }
+
+    /// The recorded events under the clauses, labels stacked on as few lines as fit; returns
+    /// how many lines the labels took.
+    fn events(&self, s: &mut String) -> usize {
+        let events_y = self.events_y;
         let _ = writeln!(
             s,
-            r##"<path d="M {ex:.1} {:.0} l 5 5 l -5 5 l -5 -5 z" fill="#333"/><line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#bbb"/><text x="{tx:.1}" y="{ly:.0}" font-size="11" text-anchor="{anchor}" fill="#333">{}</text>"##,
-            events_y + 21.0,
-            events_y + 31.0,
-            ly - 10.0,
-            escape(&text)
+            r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">recorded events</text><line x1="{LABEL}" y1="{:.0}" x2="{:.0}" y2="{:.0}" stroke="#999"/>"##,
+            events_y + 30.0,
+            events_y + 26.0,
+            WIDTH - RIGHT,
+            events_y + 26.0
         );
+        let mut records: Vec<_> = self
+            .rules
+            .records
+            .iter()
+            .filter(|r| self.known(r.day))
+            .collect();
+        records.sort_by_key(|r| (r.day, r.span));
+        // Each label goes on the first line whose last label ends before it starts.
+        let mut line_ends: Vec<f64> = Vec::new();
+        for r in &records {
+            let ex = self.x(r.day);
+            let what = self.rules.happening_text(&r.happening);
+            let text = format!("{} {}", iso(r.day), what);
+            let width = 6.8 * text.chars().count() as f64;
+            let line = match line_ends.iter().position(|end| *end < ex) {
+                Some(i) => i,
+                None => {
+                    line_ends.push(f64::MIN);
+                    line_ends.len() - 1
+                }
+            };
+            if let Some(end) = line_ends.get_mut(line) {
+                *end = ex + 3.0 + width;
+            }
+            let ly = events_y + 46.0 + 15.0 * line as f64;
+            // A label that would run off the right edge ends at its mark instead.
+            let (tx, anchor) = if ex + 3.0 + width > WIDTH - 10.0 {
+                (ex - 3.0, "end")
+            } else {
+                (ex + 3.0, "start")
+            };
+            let _ = writeln!(
+                s,
+                r##"<path d="M {ex:.1} {:.0} l 5 5 l -5 5 l -5 -5 z" fill="#333"/><line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#bbb"/><text x="{tx:.1}" y="{ly:.0}" font-size="11" text-anchor="{anchor}" fill="#333">{}</text>"##,
+                events_y + 21.0,
+                events_y + 31.0,
+                ly - 10.0,
+                escape(&text)
+            );
+        }
+        line_ends.len()
     }
-    let height = events_y + 60.0 + 15.0 * line_ends.len() as f64;
-    s = s.replacen("HEIGHT", &format!("{height:.0}"), 2);
-    s.push_str("</svg>\n");
-    s
 }
 
 #[cfg(test)]
