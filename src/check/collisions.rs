@@ -197,8 +197,25 @@ fn no_cloud(exclusivities: &[(&Version, Vec<CloudId>)]) -> Vec<(Vec<ClauseId>, D
 /// exclusivities that together leave a product no cloud, and one for each first-launch right
 /// whose cloud exclusivities forbid, naming those exclusivities.
 pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
-    // (first-launch clause or none, exclusivity clauses) → what collides.
-    let mut found: BTreeMap<(Option<ClauseId>, Vec<ClauseId>), Collision> = BTreeMap::new();
+    collisions(rules, cons)
+        .into_iter()
+        .filter_map(|((first_launch, exclusive), c)| {
+            let named: Vec<&Clause> = exclusive.iter().filter_map(|x| rules.clause(*x)).collect();
+            match first_launch.and_then(|f| rules.clause(f)) {
+                Some(right) => blocked_right(rules, right, &named, &c),
+                None => Some(no_cloud_left(rules, &named, &c)),
+            }
+        })
+        .collect()
+}
+
+/// A collision's key: the first-launch right it blocks (none: exclusivities that leave no
+/// cloud), and the exclusivities, sorted.
+type Key = (Option<ClauseId>, Vec<ClauseId>);
+
+/// Every collision, product by product, grouped by the clauses that collide.
+fn collisions(rules: &RuleSet, cons: &Consolidated) -> BTreeMap<Key, Collision> {
+    let mut found: BTreeMap<Key, Collision> = BTreeMap::new();
     for (product, list) in (0..).zip(per_product(rules, cons).iter()) {
         let exclusivities: Vec<(&Version, Vec<CloudId>)> = list
             .iter()
@@ -223,24 +240,10 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
             let Body::FirstLaunch { cloud, unless, .. } = &f.terms.body else {
                 continue;
             };
-            let mut blocking: Vec<ClauseId> = Vec::new();
-            let mut spans = Vec::new();
-            for (e, clouds) in &exclusivities {
-                if clouds.binary_search(cloud).is_ok() || e.clause == f.clause {
-                    continue;
-                }
-                let overlap = e.in_force.intersect(&f.in_force);
-                if overlap.is_empty() {
-                    continue;
-                }
-                blocking.push(e.clause);
-                spans.push(days(&overlap));
-            }
+            let (blocking, spans) = blocking(f, *cloud, &exclusivities);
             if blocking.is_empty() {
                 continue;
             }
-            blocking.sort_unstable();
-            blocking.dedup();
             let c = found.entry((Some(f.clause), blocking)).or_default();
             if !c.products.contains(&product) {
                 c.products.push(product);
@@ -250,79 +253,118 @@ pub fn warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
         }
     }
     found
-        .into_iter()
-        .filter_map(|((first_launch, exclusive), c)| {
-            let named: Vec<&Clause> = exclusive.iter().filter_map(|x| rules.clause(*x)).collect();
-            let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
-            let products = c
-                .products
-                .iter()
-                .map(|p| format!("`{}`", rules.product(*p)))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let when = describe(&union(c.days));
-            let d = match first_launch.and_then(|f| rules.clause(f)) {
-                Some(right) => {
-                    let Body::FirstLaunch { cloud, .. } = &right.terms.body else {
-                        return None;
-                    };
-                    let product = match c.products.as_slice() {
-                        [one] => rules.product(*one),
-                        _ => "PRODUCT",
-                    };
-                    let resolve = c
-                        .unless
-                        .iter()
-                        .map(|(party, verb)| format!("`{} {verb} {product}`", rules.party(*party)))
-                        .collect::<Vec<_>>();
-                    let help = if resolve.is_empty() {
-                        "the right has no `unless`: nothing on record can resolve this".to_string()
-                    } else {
-                        format!(
-                            "resolved for a product once one of these is recorded: {}",
-                            resolve.join(", ")
-                        )
-                    };
-                    let verb = if names.len() == 1 { "forbids" } else { "forbid" };
-                    // Shown at whichever of the clauses comes last in the files (by name, then
-                    // place), with the others beside it.
-                    let mut all = named.clone();
-                    all.push(right);
-                    located(
-                        Diagnostic::warning(
-                            crate::diag::Code::ExclusivityBlocksFirstLaunch,
-                            crate::source::Span::default(),
-                            format!(
-                                "{} {verb} `{}`, where `{}` requires {products} to launch first, {when}",
-                                list(&names, "exclusivities"),
-                                rules.cloud(*cloud),
-                                right.qualified
-                            ),
-                        )
-                        .help(help),
-                        &all,
-                    )
-                }
-                None => located(
-                    Diagnostic::warning(
-                        crate::diag::Code::ExclusivitiesCollide,
-                        crate::source::Span::default(),
-                        format!(
-                            "{} leave {products} no cloud at all, {when}",
-                            list(&names, "exclusivities")
-                        ),
-                    )
-                    .help(if names.len() == 2 {
-                        "each allows only clouds the other forbids: every deployment breaches one of them"
-                    } else {
-                        "together they allow no cloud: every deployment breaches one of them"
-                    }),
-                    &named,
-                ),
-            };
-            Some(d)
-        })
-        .collect()
+}
+
+/// The exclusivities (sorted) that forbid a first-launch right's cloud while the right is in
+/// force, and the days each does.
+fn blocking(
+    right: &Version,
+    cloud: CloudId,
+    exclusivities: &[(&Version, Vec<CloudId>)],
+) -> (Vec<ClauseId>, Vec<Days>) {
+    let mut blocking: Vec<ClauseId> = Vec::new();
+    let mut spans = Vec::new();
+    for (e, clouds) in exclusivities {
+        if clouds.binary_search(&cloud).is_ok() || e.clause == right.clause {
+            continue;
+        }
+        let overlap = e.in_force.intersect(&right.in_force);
+        if overlap.is_empty() {
+            continue;
+        }
+        blocking.push(e.clause);
+        spans.push(days(&overlap));
+    }
+    blocking.sort_unstable();
+    blocking.dedup();
+    (blocking, spans)
+}
+
+/// The products a collision concerns, as the warning names them.
+fn products_text(rules: &RuleSet, c: &Collision) -> String {
+    c.products
+        .iter()
+        .map(|p| format!("`{}`", rules.product(*p)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Exclusivities that together leave a product no cloud.
+fn no_cloud_left(rules: &RuleSet, named: &[&Clause], c: &Collision) -> Diagnostic {
+    let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
+    located(
+        Diagnostic::warning(
+            crate::diag::Code::ExclusivitiesCollide,
+            crate::source::Span::default(),
+            format!(
+                "{} leave {} no cloud at all, {}",
+                list(&names, "exclusivities"),
+                products_text(rules, c),
+                describe(&union(c.days.clone()))
+            ),
+        )
+        .help(if names.len() == 2 {
+            "each allows only clouds the other forbids: every deployment breaches one of them"
+        } else {
+            "together they allow no cloud: every deployment breaches one of them"
+        }),
+        named,
+    )
+}
+
+/// Exclusivities that forbid the cloud a first-launch right requires.
+fn blocked_right(
+    rules: &RuleSet,
+    right: &Clause,
+    named: &[&Clause],
+    c: &Collision,
+) -> Option<Diagnostic> {
+    let Body::FirstLaunch { cloud, .. } = &right.terms.body else {
+        return None;
+    };
+    let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
+    let product = match c.products.as_slice() {
+        [one] => rules.product(*one),
+        _ => "PRODUCT",
+    };
+    let resolve = c
+        .unless
+        .iter()
+        .map(|(party, verb)| format!("`{} {verb} {product}`", rules.party(*party)))
+        .collect::<Vec<_>>();
+    let help = if resolve.is_empty() {
+        "the right has no `unless`: nothing on record can resolve this".to_string()
+    } else {
+        format!(
+            "resolved for a product once one of these is recorded: {}",
+            resolve.join(", ")
+        )
+    };
+    let verb = if names.len() == 1 {
+        "forbids"
+    } else {
+        "forbid"
+    };
+    // Shown at whichever of the clauses comes last in the files (by name, then place), with
+    // the others beside it.
+    let mut all = named.to_vec();
+    all.push(right);
+    Some(located(
+        Diagnostic::warning(
+            crate::diag::Code::ExclusivityBlocksFirstLaunch,
+            crate::source::Span::default(),
+            format!(
+                "{} {verb} `{}`, where `{}` requires {} to launch first, {}",
+                list(&names, "exclusivities"),
+                rules.cloud(*cloud),
+                right.qualified,
+                products_text(rules, c),
+                describe(&union(c.days.clone()))
+            ),
+        )
+        .help(help),
+        &all,
+    ))
 }
 
 /// Points a warning at the last of its clauses in file order and labels a few others.
