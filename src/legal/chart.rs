@@ -236,7 +236,7 @@ impl Chart<'_> {
     /// One clause: its name and title, and a bar for each version in force.
     fn clause_row(&self, s: &mut String, row: usize, id: usize, clause: &crate::model::Clause) {
         let top = TOP + ROW * row as f64;
-        if row % 2 == 0 {
+        if row.is_multiple_of(2) {
             let _ = writeln!(
                 s,
                 r##"<rect x="10" y="{top:.0}" width="{:.0}" height="{ROW}" fill="#f7f7f7"/>"##,

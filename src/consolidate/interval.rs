@@ -1,0 +1,242 @@
+//! The algebra of days that rest on assumptions: [`Deps`] (the assumptions something rests
+//! on), [`Bound`] (a day with the other days it would be under other values) and
+//! [`Interval`] (the days something is in force), with intersection and the reading of a day.
+//! Consolidation and the evaluator compute with these; nothing here knows about clauses.
+
+use chrono::NaiveDate;
+
+use crate::model::AssumptionId;
+
+/// The assumptions an answer or a day rests on: sorted, without repeats.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Deps(Vec<AssumptionId>);
+
+impl Deps {
+    pub fn none() -> Deps {
+        Deps(Vec::new())
+    }
+
+    pub fn one(id: AssumptionId) -> Deps {
+        Deps(vec![id])
+    }
+
+    pub fn add(&mut self, other: &Deps) {
+        for id in &other.0 {
+            if let Err(pos) = self.0.binary_search(id) {
+                self.0.insert(pos, *id);
+            }
+        }
+    }
+
+    pub fn union(&self, other: &Deps) -> Deps {
+        let mut d = self.clone();
+        d.add(other);
+        d
+    }
+
+    pub fn ids(&self) -> &[AssumptionId] {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A day and the assumptions it came from.
+///
+/// A bound is often the latest of several starts or the earliest of several ends (a clause's
+/// `from` and its amendment's day, `until X or EVENT`). Which assumptions can move a given day
+/// across it depends on that day: for a day before the latest of two starts, only an
+/// assumption behind every start still after the day can let it in. So a bound keeps its parts:
+/// the tightest part that rests on no assumption, and each part that rests on some.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bound {
+    pub day: NaiveDate,
+    /// Every assumption behind any part.
+    pub deps: Deps,
+    /// The tightest part that rests on no assumption.
+    pub fixed: Option<NaiveDate>,
+    /// The parts that rest on assumptions, with their own days.
+    pub assumed: Vec<(NaiveDate, Deps)>,
+}
+
+impl Bound {
+    /// A day resting on the given assumptions (none: a fixed day).
+    pub fn new(day: NaiveDate, deps: Deps) -> Bound {
+        if deps.is_empty() {
+            Bound::fixed(day)
+        } else {
+            Bound {
+                day,
+                assumed: vec![(day, deps.clone())],
+                deps,
+                fixed: None,
+            }
+        }
+    }
+
+    /// A day that rests on no assumption.
+    pub fn fixed(day: NaiveDate) -> Bound {
+        Bound {
+            day,
+            deps: Deps::none(),
+            fixed: Some(day),
+            assumed: Vec::new(),
+        }
+    }
+
+    /// The assumptions behind the parts that set the day (all of them on a tie): those that
+    /// move the day itself when changed a little.
+    pub fn binding_deps(&self) -> Deps {
+        let mut deps = Deps::none();
+        for (d, x) in &self.assumed {
+            if *d == self.day {
+                deps.add(x);
+            }
+        }
+        deps
+    }
+
+    /// The next day (for `through`): every part moves by one day.
+    pub fn next_day(&self) -> Option<Bound> {
+        Some(Bound {
+            day: self.day.succ_opt()?,
+            deps: self.deps.clone(),
+            fixed: match self.fixed {
+                Some(f) => Some(f.succ_opt()?),
+                None => None,
+            },
+            assumed: self
+                .assumed
+                .iter()
+                .map(|(d, deps)| Some((d.succ_opt()?, deps.clone())))
+                .collect::<Option<Vec<_>>>()?,
+        })
+    }
+}
+
+/// Days `[start, end)`; `None` is the beginning or the end of time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Interval {
+    pub start: Option<Bound>,
+    pub end: Option<Bound>,
+    /// Assumptions behind what holds over the interval whatever the day (amendment days that
+    /// another value could reorder, changing a clause's text).
+    pub rests_on: Deps,
+}
+
+impl Interval {
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.start.as_ref().is_none_or(|s| s.day <= day)
+            && self.end.as_ref().is_none_or(|e| day < e.day)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!((&self.start, &self.end), (Some(s), Some(e)) if s.day >= e.day)
+    }
+
+    /// Whether an edge rests on an assumption (so that another value could move it).
+    pub fn is_assumed(&self) -> bool {
+        !self.rests_on.is_empty()
+            || [&self.start, &self.end]
+                .into_iter()
+                .flatten()
+                .any(|b| !b.deps.is_empty())
+    }
+
+    /// Every assumption behind the interval: its edges' and what it rests on.
+    pub fn all_deps(&self) -> Deps {
+        let mut all = self.rests_on.clone();
+        for b in [&self.start, &self.end].into_iter().flatten() {
+            all.add(&b.deps);
+        }
+        all
+    }
+
+    /// The days on which the parts of the edges start or stop holding (where
+    /// [`Interval::deps_at`] can change).
+    pub fn part_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        [&self.start, &self.end]
+            .into_iter()
+            .flatten()
+            .flat_map(|b| b.assumed.iter().map(|(d, _)| *d).chain(b.fixed))
+    }
+
+    /// The assumptions that another value of (one at a time) could move across `day`, letting
+    /// the day into the interval or out of it. In the interval: every assumption behind an edge.
+    /// Outside: only an assumption behind every part that keeps the day out (none, if a fixed
+    /// part keeps it out). Always: what the interval rests on.
+    pub fn deps_at(&self, day: NaiveDate) -> Deps {
+        let mut failing: Vec<&Deps> = Vec::new();
+        let mut fixed_fails = false;
+        if let Some(s) = &self.start {
+            fixed_fails |= s.fixed.is_some_and(|f| f > day);
+            failing.extend(s.assumed.iter().filter(|(d, _)| *d > day).map(|(_, x)| x));
+        }
+        if let Some(e) = &self.end {
+            fixed_fails |= e.fixed.is_some_and(|f| f <= day);
+            failing.extend(e.assumed.iter().filter(|(d, _)| *d <= day).map(|(_, x)| x));
+        }
+        if fixed_fails {
+            return self.rests_on.clone();
+        }
+        let Some((first, rest)) = failing.split_first() else {
+            return self.all_deps();
+        };
+        let shared = Deps(
+            first
+                .ids()
+                .iter()
+                .copied()
+                .filter(|id| rest.iter().all(|d| d.ids().contains(id)))
+                .collect(),
+        );
+        shared.union(&self.rests_on)
+    }
+
+    /// The overlap of two intervals; each edge rests on the assumptions of both sides' edges.
+    pub fn intersect(&self, other: &Interval) -> Interval {
+        Interval {
+            start: later(self.start.as_ref(), other.start.as_ref()),
+            end: earlier(self.end.as_ref(), other.end.as_ref()),
+            rests_on: self.rests_on.union(&other.rests_on),
+        }
+    }
+}
+
+fn later(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
+    match (a, b) {
+        (None, x) | (x, None) => x.cloned(),
+        (Some(a), Some(b)) => Some(pick(a, b, true)),
+    }
+}
+
+/// The earlier of two bounds (`None` is the end of time).
+pub fn earlier(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
+    match (a, b) {
+        (None, x) | (x, None) => x.cloned(),
+        (Some(a), Some(b)) => Some(pick(a, b, false)),
+    }
+}
+
+/// The later (or earlier) of two bounds, keeping the parts of both.
+fn pick(a: &Bound, b: &Bound, latest: bool) -> Bound {
+    let tighter = |x: NaiveDate, y: NaiveDate| if latest { x.max(y) } else { x.min(y) };
+    let mut assumed = a.assumed.clone();
+    for part in &b.assumed {
+        if !assumed.contains(part) {
+            assumed.push(part.clone());
+        }
+    }
+    assumed.sort();
+    Bound {
+        day: tighter(a.day, b.day),
+        deps: a.deps.union(&b.deps),
+        fixed: match (a.fixed, b.fixed) {
+            (Some(x), Some(y)) => Some(tighter(x, y)),
+            (x, y) => x.or(y),
+        },
+        assumed,
+    }
+}

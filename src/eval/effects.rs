@@ -1,0 +1,264 @@
+//! The effects of clauses on one subject: for each clause that speaks to a question, the
+//! days it is in force and what it does there (forbid, permit, owe), with the reason in
+//! words. The sweep (`sweep.rs`) turns these into rulings; the engine (`mod.rs`) keeps them.
+
+use super::answer::{Effect, Reason};
+use super::{explain, Engine};
+use crate::consolidate::{self, Bound, Deps, Interval, Version};
+use crate::model::*;
+
+impl Engine {
+    pub(super) fn reason(
+        &self,
+        v: &Version,
+        effect: Effect,
+        detail: String,
+        extra: &Deps,
+    ) -> Reason {
+        let clause = self.rules.clause(v.clause);
+        let mut deps = extra.clone();
+        deps.add(&v.in_force.all_deps());
+        Reason {
+            clause: clause.map_or_else(String::new, |c| c.qualified.clone()),
+            effect,
+            detail,
+            clause_id: v.clause,
+            title: clause.and_then(|c| c.title.clone()),
+            from: self.life.get(v.clause as usize).and_then(|l| l.0),
+            until: self.life.get(v.clause as usize).and_then(|l| l.1),
+            deps,
+            stretches: Vec::new(),
+        }
+    }
+
+    fn sentence(&self, v: &Version) -> String {
+        explain::sentence(
+            &self.rules,
+            &self.env,
+            &v.terms.body,
+            v.cap_from.as_ref().map(|b| b.day),
+        )
+    }
+
+    fn clauses_for(&self, product: ProductId) -> impl Iterator<Item = &Version> {
+        self.by_product
+            .get(product as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|c| self.versions(*c).iter())
+            .filter(|v| live_or_movable(&v.in_force))
+    }
+
+    pub(super) fn deploy_effects(
+        &self,
+        product: ProductId,
+        cloud: CloudId,
+        launch: bool,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        for v in self.clauses_for(product) {
+            match &v.terms.body {
+                Body::Exclusivity { clouds, .. } if !clouds.contains(&cloud) => {
+                    let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+                Body::Rule { action, clouds, .. }
+                    if (*action == Action::Deploy || launch)
+                        && (clouds.is_empty() || clouds.contains(&cloud)) =>
+                {
+                    let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+                Body::FirstLaunch {
+                    cloud: first,
+                    unless,
+                    lead,
+                    ..
+                } if *first != cloud => {
+                    self.first_launch(v, product, *first, unless, *lead, out);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A first-launch right: forbidden until a launch on its cloud (plus the lead) or an
+    /// `unless` act is on record; from then on, permitted with that record as the reason.
+    fn first_launch(
+        &self,
+        v: &Version,
+        product: ProductId,
+        first: CloudId,
+        unless: &[(PartyId, String)],
+        lead: Val<crate::time::Duration>,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let (lead, lead_deps) = self.env.duration(lead);
+        let as_of = self.cons.as_of;
+        let mut launch: Option<&Record> = None;
+        let mut act: Option<&Record> = None;
+        for r in &self.rules.records {
+            if !consolidate::known(r.day, as_of) {
+                continue;
+            }
+            if let Happening::Act {
+                party,
+                verb,
+                product: p,
+                cloud,
+            } = &r.happening
+            {
+                if *p != product {
+                    continue;
+                }
+                if verb == "launches"
+                    && *cloud == Some(first)
+                    && launch.is_none_or(|l| r.day < l.day)
+                {
+                    launch = Some(r);
+                }
+                if unless.iter().any(|(up, uv)| up == party && uv == verb)
+                    && act.is_none_or(|a| r.day < a.day)
+                {
+                    act = Some(r);
+                }
+            }
+        }
+        let sentence = self.sentence(v);
+        let cloud_name = self.rules.cloud(first);
+        let met_by_launch = launch.and_then(|l| Some((lead.first_day_after_lead(l.day)?, l)));
+        // The record that met the right first (a launch on a tie), and the day it did.
+        let met = match (met_by_launch, act) {
+            (Some((d, l)), Some(a)) if d <= a.day => Some((d, l, true)),
+            (_, Some(a)) => Some((a.day, a, false)),
+            (Some((d, l)), None) => Some((d, l, true)),
+            (None, None) => None,
+        };
+        let met_bound = met.map(|(day, _, by_launch)| {
+            Bound::new(
+                day,
+                if by_launch {
+                    lead_deps.clone()
+                } else {
+                    Deps::none()
+                },
+            )
+        });
+        // Forbidden until met: "not launched" before a launch is on record, then "launched …,
+        // lead not yet met" while the lead runs.
+        let launch_bound = launch
+            .filter(|l| met_bound.as_ref().is_none_or(|m| l.day < m.day))
+            .map(|l| Bound::fixed(l.day));
+        let not_launched = format!("{sentence}: not launched on {cloud_name}");
+        let span = |start: Option<Bound>, end: Option<Bound>| {
+            v.in_force.intersect(&Interval {
+                start,
+                end,
+                rests_on: Deps::none(),
+            })
+        };
+        match (&launch_bound, launch) {
+            (Some(lb), Some(l)) => {
+                let running = format!(
+                    "{sentence}: launched on {cloud_name} on {}, lead not yet met",
+                    crate::time::iso(l.day)
+                );
+                out.push((
+                    span(None, Some(lb.clone())),
+                    self.reason(v, Effect::Forbid, not_launched, &lead_deps),
+                ));
+                out.push((
+                    span(Some(lb.clone()), met_bound.clone()),
+                    self.reason(v, Effect::Forbid, running, &lead_deps),
+                ));
+            }
+            _ => out.push((
+                span(None, met_bound.clone()),
+                self.reason(v, Effect::Forbid, not_launched, &lead_deps),
+            )),
+        }
+        if let (Some((_, record, by_launch)), Some(mb)) = (met, met_bound) {
+            let detail = format!("{sentence}: met by {}", self.record_text(record));
+            let deps = if by_launch { lead_deps } else { Deps::none() };
+            out.push((
+                span(Some(mb), None),
+                self.reason(v, Effect::Permit, detail, &deps),
+            ));
+        }
+    }
+
+    /// A record in words: `openai launches gpt_5_5 on azure on 2026-04-23`.
+    pub fn record_text(&self, r: &Record) -> String {
+        let what = self.rules.happening_text(&r.happening);
+        format!("{what} on {}", crate::time::iso(r.day))
+    }
+
+    pub(super) fn licence_effects(
+        &self,
+        product: ProductId,
+        party: PartyId,
+        for_use: bool,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let owner = self.rules.products.get(product as usize).map(|p| p.owner);
+        for v in self.clauses_for(product) {
+            let Body::Licence {
+                licensor,
+                licensee,
+                exclusive,
+                ..
+            } = &v.terms.body
+            else {
+                continue;
+            };
+            if for_use && *licensee == party {
+                let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
+                out.push((v.in_force.clone(), r));
+            }
+            if !for_use
+                && *exclusive
+                && Some(*licensor) == owner
+                && *licensee != party
+                && owner != Some(party)
+            {
+                let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                out.push((v.in_force.clone(), r));
+            }
+        }
+    }
+
+    pub(super) fn pay_effects(
+        &self,
+        payer: PartyId,
+        payee: PartyId,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let clauses = self
+            .by_payer
+            .get(payer as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let versions = clauses.iter().flat_map(|c| self.versions(*c).iter());
+        for v in versions.filter(|v| live_or_movable(&v.in_force)) {
+            let Body::RevenueShare {
+                payer: p, payee: q, ..
+            } = &v.terms.body
+            else {
+                continue;
+            };
+            if *p != payer || *q != payee {
+                continue;
+            }
+            let deps = v.share_terms(&self.env).map(|t| t.deps).unwrap_or_default();
+            let r = self.reason(v, Effect::Owe, self.sentence(v), &deps);
+            out.push((v.in_force.clone(), r));
+        }
+    }
+}
+
+/// A version in force some day, or one that another value of an assumption could put in force:
+/// its effects are swept, the latter only for the assumptions it names.
+fn live_or_movable(iv: &Interval) -> bool {
+    !iv.is_empty() || iv.is_assumed()
+}
