@@ -26,27 +26,39 @@ impl Duration {
         unit: DurationUnit::Days,
     };
 
-    fn months(self) -> Option<u32> {
-        match self.unit {
-            DurationUnit::Days => None,
-            DurationUnit::Months => Some(self.count),
-            DurationUnit::Years => self.count.checked_mul(12),
-        }
+    /// The duration in calendar months, or (`Err`) in days; `None` when it overflows.
+    fn span(self) -> Option<Result<u32, u64>> {
+        let count = u64::from(self.count);
+        Some(match self.unit {
+            DurationUnit::Days => Err(count),
+            DurationUnit::Weeks => Err(count.checked_mul(7)?),
+            DurationUnit::Months => Ok(self.count),
+            DurationUnit::Quarters => Ok(self.count.checked_mul(3)?),
+            DurationUnit::Years => Ok(self.count.checked_mul(12)?),
+        })
+    }
+
+    /// `k` times this duration (`None` when the count overflows).
+    pub fn times(self, k: u32) -> Option<Duration> {
+        Some(Duration {
+            count: self.count.checked_mul(k)?,
+            unit: self.unit,
+        })
     }
 
     /// `day + self`, clamped to month ends; `None` out of range.
     pub fn after(self, day: NaiveDate) -> Option<NaiveDate> {
-        match self.months() {
-            None => day.checked_add_days(Days::new(u64::from(self.count))),
-            Some(m) => day.checked_add_months(Months::new(m)),
+        match self.span()? {
+            Err(days) => day.checked_add_days(Days::new(days)),
+            Ok(m) => day.checked_add_months(Months::new(m)),
         }
     }
 
     /// `day - self`, clamped to month ends; `None` out of range.
     pub fn before(self, day: NaiveDate) -> Option<NaiveDate> {
-        match self.months() {
-            None => day.checked_sub_days(Days::new(u64::from(self.count))),
-            Some(m) => day.checked_sub_months(Months::new(m)),
+        match self.span()? {
+            Err(days) => day.checked_sub_days(Days::new(days)),
+            Ok(m) => day.checked_sub_months(Months::new(m)),
         }
     }
 
@@ -75,6 +87,10 @@ impl fmt::Display for Duration {
         let unit = match (self.unit, self.count == 1) {
             (DurationUnit::Days, true) => "day",
             (DurationUnit::Days, false) => "days",
+            (DurationUnit::Weeks, true) => "week",
+            (DurationUnit::Weeks, false) => "weeks",
+            (DurationUnit::Quarters, true) => "quarter",
+            (DurationUnit::Quarters, false) => "quarters",
             (DurationUnit::Months, true) => "month",
             (DurationUnit::Months, false) => "months",
             (DurationUnit::Years, true) => "year",

@@ -1,13 +1,17 @@
 //! The language's closed lists of words, shared by its syntax tree and its checked model (both
 //! import them from here, so neither layer reaches into the other for them).
 
-/// The unit of a duration: `days`, `months`, `years`.
+/// The unit of a duration: `days`, `weeks`, `months`, `quarters`, `years`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DurationUnit {
     /// Days.
     Days,
+    /// Weeks of seven days (0.2).
+    Weeks,
     /// Calendar months.
     Months,
+    /// Quarters of three calendar months (0.2).
+    Quarters,
     /// Calendar years.
     Years,
 }

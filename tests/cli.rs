@@ -141,7 +141,7 @@ fn bad_questions_and_flags_exit_2_with_a_clear_message() {
                 "--set",
                 "azure_lead=30",
             ],
-            "expected `days`, `months` or `years` after the number, found the end of the value",
+            "expected `days`, `weeks`, `months`, `quarters` or `years` after the number, found the end of the value",
         ),
         (
             vec![

@@ -277,8 +277,8 @@ fn deciders(reasons: &[Reason]) -> Vec<(&str, crate::eval::answer::Effect)> {
 /// What changed in a clause's terms, word by word: the differing middle of the two readings,
 /// with a unit after it (`30 days`) and a term's keyword before it (`lead`, `at`) kept.
 fn changed_words(before: &str, after: &str) -> String {
-    const UNITS: [&str; 8] = [
-        "day", "days", "week", "weeks", "month", "months", "year", "years",
+    const UNITS: [&str; 10] = [
+        "day", "days", "week", "weeks", "month", "months", "quarter", "quarters", "year", "years",
     ];
     const KEYWORDS: [&str; 6] = ["lead", "at", "from", "until", "through", "counting"];
     let b: Vec<&str> = before.split(' ').collect();

@@ -175,7 +175,7 @@ impl<'a> Parser<'a> {
                 Diagnostic::error(
                     crate::diag::Code::BadNumber,
                     span,
-                    format!("`{text}` is not a whole number of days, months or years"),
+                    format!("`{text}` is not a whole number of days, weeks, months, quarters or years"),
                 )
                 .label("expected a whole number up to 4294967295"),
             );
@@ -183,9 +183,13 @@ impl<'a> Parser<'a> {
         };
         let unit = match self.peek_word() {
             Some("day" | "days") => DurationUnit::Days,
+            Some("week" | "weeks") => DurationUnit::Weeks,
             Some("month" | "months") => DurationUnit::Months,
+            Some("quarter" | "quarters") => DurationUnit::Quarters,
             Some("year" | "years") => DurationUnit::Years,
-            _ => return self.fail("`days`, `months` or `years` after the number"),
+            _ => {
+                return self.fail("`days`, `weeks`, `months`, `quarters` or `years` after the number")
+            }
         };
         let (unit_span, unit_text) = self.bump().map_or((self.eof, ""), |t| (t.span, t.text));
         Ok(Some(Value::Lit {
