@@ -481,6 +481,7 @@ fn verdict_text(out: &mut String, v: &Verdict, assumed: &[Assumption], indent: &
             Decision::Due | Decision::NotDue => {
                 "no revenue share from this payer to this payee is in force"
             }
+            _ => "no term of the agreement speaks",
         };
         let _ = writeln!(out, "{indent}no clause speaks: {default}");
     }
@@ -491,11 +492,18 @@ fn verdict_text(out: &mut String, v: &Verdict, assumed: &[Assumption], indent: &
             .map(|t| format!(" \"{t}\""))
             .unwrap_or_default();
         let _ = writeln!(out, "{indent}{:<6} {}{title}", r.effect.as_str(), r.clause);
-        let _ = writeln!(
-            out,
-            "{indent}       in force {}",
-            span_text(r.from, r.until)
+        // A clause's life; an agreement's own terms (its term, renewals, notices) have none.
+        let agreement_term = matches!(
+            r.effect,
+            Effect::Term | Effect::Renewal | Effect::Notice | Effect::Termination
         );
+        if !agreement_term {
+            let _ = writeln!(
+                out,
+                "{indent}       in force {}",
+                span_text(r.from, r.until)
+            );
+        }
         if r.stretches.is_empty() {
             let _ = writeln!(out, "{indent}       {}", r.detail);
         }

@@ -54,6 +54,9 @@ pub enum Code {
     LaunchWithoutCloud,
     /// `empty-rule-set`: No declarations at all: nothing to check or ask.
     EmptyRuleSet,
+    /// `not-a-party`: A party named where only the agreement's own parties may act (who may
+    /// terminate it, say).
+    NotAParty,
     /// `bad-period`: A period that ends beyond the last day the calendar holds.
     BadPeriod,
     /// `term-does-not-fit`: An amendment changes a term the clause's kind does not have.
@@ -89,7 +92,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 28] = [
+    pub const ALL: [Code; 29] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -104,6 +107,7 @@ impl Code {
         Code::UnknownCurrency,
         Code::LaunchWithoutCloud,
         Code::EmptyRuleSet,
+        Code::NotAParty,
         Code::BadPeriod,
         Code::TermDoesNotFit,
         Code::WrongAgreement,
@@ -137,6 +141,7 @@ impl Code {
             Code::UnknownCurrency => "unknown-currency",
             Code::LaunchWithoutCloud => "launch-without-cloud",
             Code::EmptyRuleSet => "empty-rule-set",
+            Code::NotAParty => "not-a-party",
             Code::BadPeriod => "bad-period",
             Code::TermDoesNotFit => "term-does-not-fit",
             Code::WrongAgreement => "wrong-agreement",

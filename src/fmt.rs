@@ -248,10 +248,12 @@ impl Writer<'_> {
                     Happening::Act {
                         party,
                         verb,
-                        product,
+                        object,
+                        renewal_of,
                         cloud,
                     } => {
-                        let mut s = format!("{} {} {}", party.name, verb.name, product.name);
+                        let of = if *renewal_of { "renewal of " } else { "" };
+                        let mut s = format!("{} {} {of}{}", party.name, verb.name, object.name);
                         if let Some(c) = cloud {
                             s.push_str(&format!(" on {}", c.name));
                         }
@@ -312,11 +314,66 @@ impl Writer<'_> {
                 format!("signed {}", value_text(s)),
             );
         }
+        self.life(&a.life);
         for c in &a.clauses {
             self.blank();
             self.clause("  ", c, None);
         }
         self.close("", a.span.end);
+    }
+
+    /// An agreement's life terms (0.2), in the order effective, term, renewal, termination.
+    fn life(&mut self, life: &Life) {
+        if let Some(e) = &life.effective {
+            let span = e.span();
+            self.line(
+                "  ",
+                span.start,
+                span.end,
+                format!("effective {}", value_text(e)),
+            );
+        }
+        match &life.term {
+            Some(Term::Length(v, span)) => {
+                self.line(
+                    "  ",
+                    span.start,
+                    span.end,
+                    format!("term {}", value_text(v)),
+                );
+            }
+            Some(Term::End(e)) => self.line("  ", e.span.start, e.span.end, end_text(e)),
+            None => {}
+        }
+        if let Some(r) = &life.renews {
+            let times = r
+                .times
+                .map(|(n, _)| format!(" up to {n} times"))
+                .unwrap_or_default();
+            self.line(
+                "  ",
+                r.span.start,
+                r.span.end,
+                format!(
+                    "renews every {}{times} unless notice {}",
+                    value_text(&r.every),
+                    value_text(&r.notice)
+                ),
+            );
+        }
+        for t in &life.terminable {
+            let parties: Vec<&str> = t.parties.iter().map(|p| p.name.as_str()).collect();
+            self.line(
+                "  ",
+                t.span.start,
+                t.span.end,
+                format!(
+                    "terminable by {} for convenience with notice {}",
+                    parties.join(", "),
+                    value_text(&t.notice)
+                ),
+            );
+        }
     }
 
     fn clause(&mut self, indent: &str, c: &Clause, prefix: Option<&str>) {
@@ -347,6 +404,13 @@ impl Writer<'_> {
         }
         if let Some(e) = &c.end {
             self.line(&inner, e.span.start, e.span.end, end_text(e));
+        }
+        if let Some(sv) = &c.survives {
+            let text = match &sv.duration {
+                Some(d) => format!("survives {}", value_text(d)),
+                None => "survives".to_string(),
+            };
+            self.line(&inner, sv.span.start, sv.span.end, text);
         }
         self.close(indent, c.span.end);
     }

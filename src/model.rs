@@ -119,9 +119,20 @@ pub enum Happening {
     Act {
         party: PartyId,
         verb: String,
-        product: ProductId,
+        object: Object,
         cloud: Option<CloudId>,
     },
+}
+
+/// What an act is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Object {
+    /// A product (`openai launches gpt_5_5 on azure`).
+    Product(ProductId),
+    /// An agreement (`nordlicht terminates reseller_eu`, 0.2).
+    Agreement(AgreementId),
+    /// An agreement's renewal (`atlas declines renewal of reseller_eu`, 0.2).
+    RenewalOf(AgreementId),
 }
 
 #[derive(Clone, Debug)]
@@ -236,6 +247,9 @@ pub struct Terms {
     /// Empty: open-ended.
     pub end: Vec<EndAlt>,
     pub body: Body,
+    /// `survives` (0.2): `None` ends with the agreement; `Some(None)` survives it for as long
+    /// as its own terms say; `Some(Some(d))` for `d` after the agreement's end.
+    pub survives: Option<Option<Val<Duration>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -264,6 +278,8 @@ pub struct Agreement {
     pub name: Named,
     pub parties: Vec<PartyId>,
     pub signed: Val<NaiveDate>,
+    /// Its life (0.2): effective day, term, renewal, termination rights.
+    pub life: Life,
     /// Its clauses, those written in it and those added by amendments.
     pub clauses: Vec<ClauseId>,
 }
@@ -296,6 +312,44 @@ pub struct Amendment {
     pub effective: Option<Val<NaiveDate>>,
     pub changes: Vec<(Edit, Span)>,
     pub span: Span,
+}
+
+/// An agreement's life (0.2). Everything `None` or empty is 0.1's agreement: in force from
+/// its signing for ever.
+#[derive(Clone, Debug, Default)]
+pub struct Life {
+    /// `effective DAY`; `None`: the signing day.
+    pub effective: Option<Val<NaiveDate>>,
+    /// How the initial term ends.
+    pub term: Option<TermEnd>,
+    /// `renews every … [up to N times] unless notice …`.
+    pub renews: Option<Renewal>,
+    /// `terminable by … for convenience with notice …`.
+    pub terminable: Vec<Terminable>,
+}
+
+/// The end of an agreement's initial term.
+#[derive(Clone, Debug)]
+pub enum TermEnd {
+    /// `term DURATION` from the effective day.
+    Length(Val<Duration>),
+    /// `until …` / `through …`: the first of these ends.
+    End(Vec<EndAlt>),
+}
+
+/// `renews every EVERY [up to TIMES times] unless notice NOTICE`.
+#[derive(Clone, Debug)]
+pub struct Renewal {
+    pub every: Val<Duration>,
+    pub times: Option<u32>,
+    pub notice: Val<Duration>,
+}
+
+/// `terminable by PARTIES for convenience with notice NOTICE`.
+#[derive(Clone, Debug)]
+pub struct Terminable {
+    pub parties: Vec<PartyId>,
+    pub notice: Val<Duration>,
 }
 
 impl Amendment {
@@ -358,6 +412,10 @@ impl RuleSet {
         self.assumptions.get(id as usize)
     }
 
+    pub fn agreement_name(&self, id: AgreementId) -> &str {
+        self.agreements.get(id as usize).map_or("?", |a| &a.name.id)
+    }
+
     pub fn clause(&self, id: ClauseId) -> Option<&Clause> {
         self.clauses.get(id as usize)
     }
@@ -369,10 +427,15 @@ impl RuleSet {
             Happening::Act {
                 party,
                 verb,
-                product,
+                object,
                 cloud,
             } => {
-                let mut s = format!("{} {verb} {}", self.party(*party), self.product(*product));
+                let object = match object {
+                    Object::Product(p) => self.product(*p).to_string(),
+                    Object::Agreement(a) => self.agreement_name(*a).to_string(),
+                    Object::RenewalOf(a) => format!("renewal of {}", self.agreement_name(*a)),
+                };
+                let mut s = format!("{} {verb} {object}", self.party(*party));
                 if let Some(c) = cloud {
                     s.push_str(&format!(" on {}", self.cloud(*c)));
                 }

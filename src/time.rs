@@ -38,6 +38,22 @@ impl Duration {
         })
     }
 
+    /// The sum of two durations of the same kind (both in months, or both in days); `None`
+    /// for durations of different kinds or on overflow.
+    pub fn plus(self, other: Duration) -> Option<Duration> {
+        match (self.span()?, other.span()?) {
+            (Ok(a), Ok(b)) => Some(Duration {
+                count: a.checked_add(b)?,
+                unit: DurationUnit::Months,
+            }),
+            (Err(a), Err(b)) => Some(Duration {
+                count: u32::try_from(a.checked_add(b)?).ok()?,
+                unit: DurationUnit::Days,
+            }),
+            _ => None,
+        }
+    }
+
     /// `k` times this duration (`None` when the count overflows).
     pub fn times(self, k: u32) -> Option<Duration> {
         Some(Duration {

@@ -128,7 +128,7 @@ fn base() -> NaiveDate {
 
 /// Decides a question on one day straight from the consolidated versions, with no windows.
 fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Decision {
-    use covenant::model::{Body, Happening};
+    use covenant::model::{Body, Happening, Object};
     let rules = engine.rules();
     let cons = engine.consolidated();
     let in_force = |v: &&covenant::consolidate::Version| v.in_force.contains(day);
@@ -166,9 +166,9 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
                                 Happening::Act {
                                     party,
                                     verb,
-                                    product: p,
+                                    object,
                                     cloud: c,
-                                } if *p == product => {
+                                } if *object == Object::Product(product) => {
                                     (verb == "launches"
                                         && *c == Some(*first)
                                         && lead.before(day).is_some_and(|d| r.day <= d))
@@ -212,6 +212,18 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
                 Decision::Forbidden
             } else {
                 Decision::Permitted
+            }
+        }
+        Subject::Agreement { agreement } => {
+            // Random 0.1 rule sets: in force from the signing day, for ever.
+            let signed = rules
+                .agreements
+                .get(agreement.index() as usize)
+                .map(|a| engine.env().day(a.signed).day);
+            if signed.is_some_and(|s| s <= day) {
+                Decision::InForce
+            } else {
+                Decision::NotInForce
             }
         }
         Subject::Pay { payer, payee } => {

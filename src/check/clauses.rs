@@ -83,6 +83,13 @@ impl Checker {
             None => Some(Vec::new()),
         };
         let body = self.body(&c.sentence);
+        let survives = match &c.survives {
+            None => Some(None),
+            Some(sv) => match &sv.duration {
+                None => Some(Some(None)),
+                Some(d) => self.duration(d).map(|d| Some(Some(d))),
+            },
+        };
         let from = match from {
             Some(v) => Some(v?),
             None => None,
@@ -91,6 +98,7 @@ impl Checker {
             from,
             end: end?,
             body: body?,
+            survives: survives?,
         })
     }
 

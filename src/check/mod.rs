@@ -432,6 +432,7 @@ impl Checker {
                         name: named(&a.id, &a.title),
                         parties: Vec::new(),
                         signed: Val::Lit(NaiveDate::MIN),
+                        life: Life::default(),
                         clauses: Vec::new(),
                     });
                 }
@@ -508,11 +509,12 @@ impl Checker {
             ast::Happening::Act {
                 party,
                 verb,
-                product,
+                object,
+                renewal_of,
                 cloud,
             } => {
                 let p = self.resolve(Kind::Party, party);
-                let pr = self.resolve(Kind::Product, product);
+                let o = self.object(object, *renewal_of);
                 let c = cloud.as_ref().map(|c| self.resolve(Kind::Cloud, c));
                 if verb.name == "launches" && cloud.is_none() {
                     self.diags.push(
@@ -524,7 +526,7 @@ impl Checker {
                         .label("launches where?")
                         .help(format!(
                             "write `{} launches {} on CLOUD`",
-                            party.name, product.name
+                            party.name, object.name
                         )),
                     );
                     return None;
@@ -532,7 +534,7 @@ impl Checker {
                 Some(Happening::Act {
                     party: p?,
                     verb: verb.name.clone(),
-                    product: pr?,
+                    object: o?,
                     cloud: match c {
                         Some(c) => Some(c?),
                         None => None,
@@ -540,6 +542,20 @@ impl Checker {
                 })
             }
         }
+    }
+
+    /// What an act is about: a product, or (0.2) an agreement or its renewal. An id of
+    /// neither kind is unknown, named as the product 0.1 expected unless it reads as an
+    /// agreement's.
+    fn object(&mut self, id: &ast::Ident, renewal_of: bool) -> Option<Object> {
+        let names = &self.rules.names;
+        if renewal_of {
+            return self.resolve(Kind::Agreement, id).map(Object::RenewalOf);
+        }
+        if names.products.contains_key(&id.name) || !names.agreements.contains_key(&id.name) {
+            return self.resolve(Kind::Product, id).map(Object::Product);
+        }
+        self.resolve(Kind::Agreement, id).map(Object::Agreement)
     }
 
     fn agreement_head(&mut self, a: &ast::Agreement) {
@@ -562,13 +578,81 @@ impl Checker {
             .filter_map(|p| self.resolve(Kind::Party, p))
             .collect();
         let signed = a.signed.as_ref().and_then(|v| self.day(v));
+        let life = self.life(&a.life, &parties);
         if let Some(i) = self.own_index(Kind::Agreement, &a.id) {
             if let Some(ag) = self.rules.agreements.get_mut(i as usize) {
                 ag.parties = parties;
                 if let Some(s) = signed {
                     ag.signed = s;
                 }
+                ag.life = life;
             }
+        }
+    }
+
+    /// An agreement's life terms (0.2), typed; a party that may terminate must be a party of
+    /// the agreement, and a renewal needs an initial term to renew from.
+    fn life(&mut self, l: &ast::Life, parties: &[PartyId]) -> Life {
+        let effective = l.effective.as_ref().and_then(|v| self.day(v));
+        let term = match &l.term {
+            Some(ast::Term::Length(v, _)) => self.duration(v).map(TermEnd::Length),
+            Some(ast::Term::End(e)) => self.end(e).map(TermEnd::End),
+            None => None,
+        };
+        let renews = l.renews.as_ref().and_then(|r| {
+            if l.term.is_none() {
+                self.diags.push(
+                    Diagnostic::error(
+                        crate::diag::Code::MissingTerm,
+                        r.span,
+                        "a renewal needs an initial term to renew at its end",
+                    )
+                    .label("renews from when?")
+                    .help("add `term DURATION` (or `until DAY`) before `renews`"),
+                );
+                return None;
+            }
+            let every = self.duration(&r.every);
+            let notice = self.duration(&r.notice);
+            Some(Renewal {
+                every: every?,
+                times: r.times.map(|(n, _)| n),
+                notice: notice?,
+            })
+        });
+        let mut terminable = Vec::new();
+        for t in &l.terminable {
+            let mut who = Vec::new();
+            for p in &t.parties {
+                let Some(id) = self.resolve(Kind::Party, p) else {
+                    continue;
+                };
+                if !parties.contains(&id) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            crate::diag::Code::NotAParty,
+                            p.span,
+                            format!("`{}` is not a party of this agreement", p.name),
+                        )
+                        .label("only the agreement's parties may terminate it")
+                        .help("name a party from the agreement's `between` line"),
+                    );
+                    continue;
+                }
+                who.push(id);
+            }
+            if let Some(notice) = self.duration(&t.notice) {
+                terminable.push(Terminable {
+                    parties: who,
+                    notice,
+                });
+            }
+        }
+        Life {
+            effective,
+            term,
+            renews,
+            terminable,
         }
     }
 

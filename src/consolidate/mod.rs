@@ -18,6 +18,7 @@ use crate::money::Money;
 
 mod env;
 mod interval;
+pub mod life;
 
 pub use env::Env;
 pub use interval::{earlier, Bound, Deps, Interval};
@@ -86,6 +87,8 @@ pub struct Consolidated {
     /// The first recorded day of each event, within knowledge time.
     pub event_days: Vec<Option<NaiveDate>>,
     pub as_of: Option<NaiveDate>,
+    /// Each agreement's life (0.2), by agreement id.
+    pub lives: Vec<life::Life>,
 }
 
 impl Consolidated {
@@ -120,10 +123,44 @@ pub fn consolidate(
             }
         }
     }
+    let mut notices: Vec<Vec<life::Notice>> = vec![Vec::new(); rules.agreements.len()];
+    for r in rules.records.iter().filter(|r| known(r.day, as_of)) {
+        let Happening::Act {
+            party,
+            verb,
+            object,
+            ..
+        } = &r.happening
+        else {
+            continue;
+        };
+        let (a, notice) = match (verb.as_str(), object) {
+            ("declines", Object::RenewalOf(a)) => (*a, life::Notice::Decline(*party, r.day)),
+            ("terminates", Object::Agreement(a)) => (*a, life::Notice::Terminate(*party, r.day)),
+            _ => continue,
+        };
+        let party_of = rules
+            .agreements
+            .get(a as usize)
+            .is_some_and(|ag| ag.parties.contains(party));
+        if let (true, Some(list)) = (party_of, notices.get_mut(a as usize)) {
+            list.push(notice);
+        }
+    }
+    let lives: Vec<life::Life> = rules
+        .agreements
+        .iter()
+        .zip(&notices)
+        .map(|(a, n)| {
+            let signed = env.day(a.signed);
+            life::life(a, env, &event_days, n, known(signed.day, as_of))
+        })
+        .collect();
     let mut out = Consolidated {
         versions: Vec::new(),
         event_days,
         as_of,
+        lives,
     };
     let mut diags = Vec::new();
     let mut by_target: Vec<Vec<AmendmentId>> = vec![Vec::new(); rules.agreements.len()];
@@ -137,11 +174,16 @@ pub fn consolidate(
         if !known(signed.day, as_of) {
             continue;
         }
+        let (start, end) = match out.lives.get(id as usize) {
+            Some(l) => (l.start.clone(), l.end.clone()),
+            None => (signed.clone(), None),
+        };
         Consolidation {
             rules,
             env,
             id,
-            signed,
+            start,
+            end,
             out: &mut out,
             diags: &mut diags,
             amendments,
@@ -174,7 +216,11 @@ struct Consolidation<'a> {
     rules: &'a RuleSet,
     env: &'a Env,
     id: AgreementId,
-    signed: Bound,
+    /// The agreement's effective day (its signing day unless it says `effective`): the
+    /// default start of its clauses.
+    start: Bound,
+    /// The agreement's end, if it ends: its clauses end with it unless they survive.
+    end: Option<Bound>,
     out: &'a mut Consolidated,
     diags: &'a mut Vec<Diagnostic>,
     /// The amendments of this agreement.
@@ -215,7 +261,7 @@ impl Consolidation<'_> {
                 Some(State {
                     clause: c,
                     terms: clause.terms.clone(),
-                    default_start: self.signed.clone(),
+                    default_start: self.start.clone(),
                     alive: clause.added_by.is_none(),
                     ended_by: None,
                     amended_by: Vec::new(),
@@ -521,27 +567,26 @@ impl Consolidation<'_> {
         }
     }
 
-    /// The window a clause's text gives it: `from` (or its default) to the earliest end.
+    /// The window a clause's text gives it: `from` (or its default) to the earliest end, and
+    /// no later than its agreement's end (or that end plus its survival).
     fn window(&self, s: &State) -> Interval {
         let start = match s.terms.from {
             Some(v) => self.env.day(v),
             None => s.default_start.clone(),
         };
-        let mut end: Option<Bound> = None;
-        for alt in &s.terms.end {
-            let b = match alt {
-                EndAlt::Until(v) => Some(self.env.day(*v)),
-                EndAlt::Through(v) => self.env.day(*v).next_day(),
-                EndAlt::Event(e) => self
-                    .out
-                    .event_days
-                    .get(*e as usize)
-                    .copied()
-                    .flatten()
-                    .map(Bound::fixed),
-            };
-            end = earlier(end.as_ref(), b.as_ref());
-        }
+        let mut end = life::end_of(&s.terms.end, self.env, &self.out.event_days);
+        let agreement_end = match (&self.end, s.terms.survives) {
+            (None, _) | (Some(_), Some(None)) => None,
+            (Some(e), None) => Some(e.clone()),
+            (Some(e), Some(Some(d))) => {
+                let (d, deps) = self.env.duration(d);
+                let mut all = e.deps.clone();
+                all.add(&deps);
+                // A survival beyond the calendar's range leaves the clause open-ended.
+                d.after(e.day).map(|day| Bound::new(day, all))
+            }
+        };
+        end = earlier(end.as_ref(), agreement_end.as_ref());
         Interval {
             start: Some(start),
             end,

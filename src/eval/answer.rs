@@ -12,6 +12,7 @@ use crate::model::ClauseId;
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Decision {
     /// Nothing forbids it, or a licence covers it.
     Permitted,
@@ -21,6 +22,10 @@ pub enum Decision {
     Due,
     /// No revenue share in force owes on the day.
     NotDue,
+    /// The agreement is in force on the day (0.2).
+    InForce,
+    /// The agreement is not in force on the day: not yet effective, or ended (0.2).
+    NotInForce,
 }
 
 impl Decision {
@@ -31,12 +36,17 @@ impl Decision {
             Decision::Forbidden => "forbidden",
             Decision::Due => "due",
             Decision::NotDue => "not_due",
+            Decision::InForce => "in_force",
+            Decision::NotInForce => "not_in_force",
         }
     }
 
-    /// Permitted and due are the "yes" answers (exit code 0).
+    /// Permitted, due and in force are the "yes" answers (exit code 0).
     pub fn is_yes(self) -> bool {
-        matches!(self, Decision::Permitted | Decision::Due)
+        matches!(
+            self,
+            Decision::Permitted | Decision::Due | Decision::InForce
+        )
     }
 }
 
@@ -48,7 +58,7 @@ impl std::fmt::Display for Decision {
 
 /// A word that is not a decision (`permitted`, `forbidden`, `due`, `not_due`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a decision: one of `permitted`, `forbidden`, `due`, `not_due`")]
+#[error("`{0}` is not a decision: one of `permitted`, `forbidden`, `due`, `not_due`, `in_force`, `not_in_force`")]
 pub struct NotADecision(pub String);
 
 impl std::str::FromStr for Decision {
@@ -60,6 +70,8 @@ impl std::str::FromStr for Decision {
             "forbidden" => Ok(Decision::Forbidden),
             "due" => Ok(Decision::Due),
             "not_due" => Ok(Decision::NotDue),
+            "in_force" => Ok(Decision::InForce),
+            "not_in_force" => Ok(Decision::NotInForce),
             other => Err(NotADecision(crate::diag::shown(other, 40))),
         }
     }
@@ -70,6 +82,7 @@ impl std::str::FromStr for Decision {
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Effect {
     /// It forbids.
     Forbid,
@@ -79,6 +92,14 @@ pub enum Effect {
     Owe,
     /// A revenue share whose cap is used up on the day asked (answers with a ledger).
     CapReached,
+    /// An agreement's effective day or initial term (0.2).
+    Term,
+    /// An agreement's renewal (0.2).
+    Renewal,
+    /// A notice of non-renewal that ended an agreement (0.2).
+    Notice,
+    /// A termination that ended an agreement (0.2).
+    Termination,
 }
 
 impl Effect {
@@ -89,6 +110,10 @@ impl Effect {
             Effect::Permit => "permit",
             Effect::Owe => "owe",
             Effect::CapReached => "cap_reached",
+            Effect::Term => "term",
+            Effect::Renewal => "renewal",
+            Effect::Notice => "notice",
+            Effect::Termination => "termination",
         }
     }
 }
@@ -165,6 +190,8 @@ mod tests {
             Decision::Forbidden,
             Decision::Due,
             Decision::NotDue,
+            Decision::InForce,
+            Decision::NotInForce,
         ] {
             assert_eq!(d.to_string().parse::<Decision>(), Ok(d));
         }

@@ -105,11 +105,11 @@ impl Engine {
             if let Happening::Act {
                 party,
                 verb,
-                product: p,
+                object,
                 cloud,
             } = &r.happening
             {
-                if *p != product {
+                if *object != Object::Product(product) {
                     continue;
                 }
                 if verb == "launches"

@@ -7,6 +7,7 @@
 //! A point question is then a binary search in one short list, with its reasons and assumptions
 //! already built. Only the clauses whose selector matches a product are ever looked at for it.
 
+mod agreement;
 #[doc(hidden)]
 pub mod answer;
 pub mod batch;
@@ -28,7 +29,7 @@ use crate::consolidate::{self, Consolidated, Deps, Env, Interval, Version};
 use crate::diag::Diagnostic;
 use crate::model::*;
 use answer::{Reason, Ruling, When};
-pub use question::{Cloud, Party, Product, Question, QuestionError, Subject, UnknownId};
+pub use question::{Agreement, Cloud, Party, Product, Question, QuestionError, Subject, UnknownId};
 use sweep::Rule;
 
 /// How a rule set is read for one run.
@@ -283,6 +284,11 @@ impl Engine {
         question::find(&self.rules.names.parties, "party", id).map(Party)
     }
 
+    /// The agreement of this id.
+    pub fn agreement(&self, id: &str) -> Result<Agreement, UnknownId> {
+        question::find(&self.rules.names.agreements, "agreement", id).map(Agreement)
+    }
+
     /// The windows of a subject over all time (the engine's own rulings: see
     /// [`Engine::answer`] for the answer).
     #[doc(hidden)]
@@ -317,6 +323,8 @@ impl Engine {
             Subject::Use { product, party } => (&self.use_, ix(product.0, np, party.0)),
             Subject::License { product, party } => (&self.license, ix(product.0, np, party.0)),
             Subject::Pay { payer, payee } => (&self.pay, ix(payer.0, np, payee.0)),
+            // Agreements are answered from their life, on demand.
+            Subject::Agreement { .. } => (&[], 0),
         }
     }
 
@@ -330,6 +338,7 @@ impl Engine {
     fn compute(&self, subject: Subject) -> When {
         let mut effects: Vec<(Interval, Reason)> = Vec::new();
         let rule = match subject {
+            Subject::Agreement { agreement } => return self.agreement_when(agreement.0),
             Subject::Deploy { product, cloud } => {
                 self.deploy_effects(product.0, cloud.0, false, &mut effects);
                 Rule::ForbidWins
@@ -391,6 +400,8 @@ impl Engine {
                 .get(payer.0 as usize)
                 .map(Vec::as_slice)
                 .unwrap_or_default(),
+            // An agreement's answer names its own signing assumptions (see `agreement.rs`).
+            Subject::Agreement { .. } => &[],
         };
         for c in clauses {
             if let Some(d) = self.known_by.get(*c as usize) {

@@ -26,6 +26,10 @@ pub struct Cloud(pub(crate) CloudId);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Party(pub(crate) PartyId);
 
+/// An agreement of one rule set: had from [`Engine::agreement`](super::Engine::agreement).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Agreement(pub(crate) crate::model::AgreementId);
+
 macro_rules! index {
     ($($t:ty),*) => {$(
         impl $t {
@@ -37,7 +41,7 @@ macro_rules! index {
         }
     )*};
 }
-index!(Product, Cloud, Party);
+index!(Product, Cloud, Party, Agreement);
 
 /// What a question asks about, without its day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -76,6 +80,11 @@ pub enum Subject {
         payer: Party,
         /// Who is paid.
         payee: Party,
+    },
+    /// Is the agreement in force (0.2)?
+    Agreement {
+        /// The agreement.
+        agreement: Agreement,
     },
 }
 
@@ -119,6 +128,7 @@ impl Subject {
                 party: q,
             } => product(p) && party(q),
             Subject::Pay { payer, payee } => party(payer) && party(payee),
+            Subject::Agreement { agreement } => (agreement.0 as usize) < rules.agreements.len(),
         }
     }
 }
@@ -148,6 +158,9 @@ pub fn subjects(rules: &RuleSet) -> Vec<Subject> {
         for payee in ids(nparty).map(Party) {
             out.push(Subject::Pay { payer, payee });
         }
+    }
+    for agreement in ids(rules.agreements.len()).map(Agreement) {
+        out.push(Subject::Agreement { agreement });
     }
     out
 }
@@ -216,7 +229,7 @@ impl QuestionError {
     }
 }
 
-const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `license P to PARTY` or `pay PAYER to PAYEE`, optionally followed by `at YYYY-MM-DD`";
+const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `license P to PARTY`, `pay PAYER to PAYEE` or `agreement A`, optionally followed by `at YYYY-MM-DD`";
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
@@ -325,6 +338,15 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
                 payee: party(3)?,
             }
         }
+        "agreement" => Subject::Agreement {
+            agreement: Agreement(lookup(
+                rules,
+                text,
+                need(1, "an agreement id")?,
+                "agreement",
+                &rules.names.agreements,
+            )?),
+        },
         other => {
             return Err(QuestionError::at(
                 text,
@@ -333,10 +355,16 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             ))
         }
     };
-    let at = match word(4) {
+    // `at DAY` follows the subject: four words, or two for `agreement ID`.
+    let next = if matches!(subject, Subject::Agreement { .. }) {
+        2
+    } else {
+        4
+    };
+    let at = match word(next) {
         None => None,
         Some("at") => {
-            let day = need(5, "a day `YYYY-MM-DD`")?;
+            let day = need(next + 1, "a day `YYYY-MM-DD`")?;
             Some(parse_day(day).ok_or_else(|| {
                 let shaped = day.len() == 10
                     && day.bytes().enumerate().all(|(i, b)| match i {
@@ -358,6 +386,12 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
                 format!("expected `at YYYY-MM-DD` or the end of the question, found `{w}`"),
             ))
         }
+    };
+    // A shorter question (`agreement ID at DAY`) leaves words of the six read over too.
+    let leftover = if at.is_some() {
+        word(next + 2).or(leftover)
+    } else {
+        leftover
     };
     if let Some(w) = leftover {
         let offset = (w.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
@@ -436,6 +470,9 @@ impl fmt::Display for Words<'_> {
             )?,
             Subject::Pay { payer, payee } => {
                 write!(f, "pay {} to {}", r.party(payer.0), r.party(payee.0))?
+            }
+            Subject::Agreement { agreement } => {
+                write!(f, "agreement {}", r.agreement_name(agreement.0))?
             }
         }
         if let Some(day) = self.question.at {

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::answer::Reason;
 use crate::eval::{Engine, Options, Subject};
-use crate::model::Happening;
+use crate::model::{Happening, Object};
 use crate::rules::{Inconsistent, Rules};
 
 /// The audit of every recorded launch: text is its `Display`, JSON its `Serialize`.
@@ -77,7 +77,7 @@ pub fn audit(checked: &Rules) -> Result<Audit, Inconsistent> {
             Happening::Act {
                 party,
                 verb,
-                product,
+                object: Object::Product(product),
                 cloud: Some(cloud),
             } if verb == "launches" => Some((r, *party, *product, *cloud)),
             _ => None,

@@ -155,6 +155,15 @@ pub struct Clause {
     pub sentence: Sentence,
     pub from: Option<Value>,
     pub end: Option<End>,
+    /// `survives [DURATION]` (0.2): in force after its agreement ends (for that long).
+    pub survives: Option<Survives>,
+    pub span: Span,
+}
+
+/// `survives [DURATION]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Survives {
+    pub duration: Option<Value>,
     pub span: Span,
 }
 
@@ -214,7 +223,57 @@ pub struct Agreement {
     pub title: Option<Text>,
     pub parties: Vec<Ident>,
     pub signed: Option<Value>,
+    /// The agreement's life (0.2): effective day, term, renewal, termination rights.
+    pub life: Life,
     pub clauses: Vec<Clause>,
+    pub span: Span,
+}
+
+/// The header terms that give an agreement its life (0.2), each optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Life {
+    /// `effective DAY`.
+    pub effective: Option<Value>,
+    /// `term DURATION`, or `until …` / `through …`.
+    pub term: Option<Term>,
+    /// `renews every DURATION [up to N times] unless notice DURATION`.
+    pub renews: Option<Renewal>,
+    /// `terminable by PARTY {, PARTY} for convenience with notice DURATION` (repeatable).
+    pub terminable: Vec<Terminable>,
+}
+
+/// How an agreement's initial term ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Term {
+    /// `term DURATION`, from the effective day.
+    Length(Value, Span),
+    /// `until …` or `through …`.
+    End(End),
+}
+
+impl Term {
+    pub fn span(&self) -> Span {
+        match self {
+            Term::Length(_, span) => *span,
+            Term::End(e) => e.span,
+        }
+    }
+}
+
+/// `renews every DURATION [up to N times] unless notice DURATION`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Renewal {
+    pub every: Value,
+    pub times: Option<(u32, Span)>,
+    pub notice: Value,
+    pub span: Span,
+}
+
+/// `terminable by PARTY {, PARTY} for convenience with notice DURATION`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Terminable {
+    pub parties: Vec<Ident>,
+    pub notice: Value,
     pub span: Span,
 }
 
@@ -236,7 +295,10 @@ pub enum Happening {
     Act {
         party: Ident,
         verb: Ident,
-        product: Ident,
+        /// A product or (0.2) an agreement.
+        object: Ident,
+        /// `renewal of AGREEMENT` (0.2): the object is the agreement's renewal.
+        renewal_of: bool,
         cloud: Option<Ident>,
     },
 }
@@ -280,7 +342,7 @@ pub enum Item {
         note: Option<Text>,
         span: Span,
     },
-    Agreement(Agreement),
+    Agreement(Box<Agreement>),
     Amendment(Amendment),
 }
 

@@ -12,9 +12,18 @@ impl<'a> Parser<'a> {
         let mut parties = Vec::new();
         let mut between: Option<Span> = None;
         let mut signed: Option<Value> = None;
+        let mut life = Life::default();
         let mut clauses = Vec::new();
         loop {
             match self.peek_word() {
+                Some(
+                    w @ ("effective" | "term" | "until" | "through" | "renews" | "terminable"),
+                ) => {
+                    let w = w.to_string();
+                    if self.life_term(&w, &mut life).is_err() {
+                        self.recover(CLAUSE_KINDS, true);
+                    }
+                }
                 Some("between") => {
                     let at = self.here();
                     self.bump();
@@ -66,7 +75,9 @@ impl<'a> Parser<'a> {
                     if self.peek().is_none() {
                         return self.fail("`}` to close the agreement");
                     }
-                    let _ = self.fail::<()>("`between`, `signed`, a clause or `}`");
+                    let _ = self.fail::<()>(
+                        "`between`, `signed`, `effective`, `term`, `renews`, `terminable`, a clause or `}`",
+                    );
                     self.bump();
                     self.recover(CLAUSE_KINDS, true);
                 }
@@ -100,9 +111,95 @@ impl<'a> Parser<'a> {
             title,
             parties,
             signed,
+            life,
             clauses,
             span,
         })
+    }
+
+    /// One header term of an agreement's life (0.2): `effective`, `term` (or `until` /
+    /// `through`), `renews …`, `terminable …`.
+    fn life_term(&mut self, word: &str, life: &mut Life) -> PResult<()> {
+        let at = self.here();
+        match word {
+            "effective" => {
+                self.bump();
+                let v = self.day_value()?;
+                match &life.effective {
+                    Some(first) => self.duplicate("the effective day", first.span(), at),
+                    None => life.effective = Some(v),
+                }
+            }
+            "term" | "until" | "through" => {
+                let term = if word == "term" {
+                    self.bump();
+                    let v = self.duration_value()?;
+                    Term::Length(v, self.span_from(at.start))
+                } else {
+                    Term::End(self.end()?)
+                };
+                match &life.term {
+                    Some(first) => self.duplicate("the term", first.span(), at),
+                    None => life.term = Some(term),
+                }
+            }
+            "renews" => {
+                self.bump();
+                self.expect_word("every", "`every` after `renews`")?;
+                let every = self.duration_value()?;
+                let times = if self.eat_word("up") {
+                    self.expect_word("to", "`to` after `up`")?;
+                    let (n, span) = match self.peek() {
+                        Some(Token {
+                            tok: Tok::Number,
+                            text,
+                            span,
+                        }) => (text.parse::<u32>().ok(), *span),
+                        _ => (None, self.here()),
+                    };
+                    let Some(n) = n else {
+                        return self.fail("a whole number of renewals after `up to`");
+                    };
+                    self.bump();
+                    self.expect_word("times", "`times` after the number of renewals")?;
+                    Some((n, span))
+                } else {
+                    None
+                };
+                self.expect_word("unless", "`unless notice DURATION` after the renewal")?;
+                self.expect_word("notice", "`notice` after `unless`")?;
+                let notice = self.duration_value()?;
+                let renewal = Renewal {
+                    every,
+                    times,
+                    notice,
+                    span: self.span_from(at.start),
+                };
+                match &life.renews {
+                    Some(first) => self.duplicate("the renewal (`renews`)", first.span, at),
+                    None => life.renews = Some(renewal),
+                }
+            }
+            _ => {
+                self.bump();
+                self.expect_word("by", "`by` after `terminable`")?;
+                let mut parties = vec![self.ident("a party id")?];
+                while self.eat(&Tok::Comma) {
+                    parties.push(self.ident("a party id")?);
+                }
+                self.expect_word("for", "`for convenience` after the parties")?;
+                self.expect_word("convenience", "`convenience` after `for`")?;
+                self.expect_word("with", "`with notice DURATION` after `for convenience`")?;
+                self.expect_word("notice", "`notice` after `with`")?;
+                let notice = self.duration_value()?;
+                life.terminable.push(Terminable {
+                    parties,
+                    notice,
+                    span: self.span_from(at.start),
+                });
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn clause_ref(&mut self) -> PResult<ClauseRef> {

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// A clause body's parts: its sentence, `from`, end and `survives`.
+type BodyParts = (Sentence, Option<Value>, Option<End>, Option<Survives>);
+
 impl<'a> Parser<'a> {
     // ----- selectors and sentences --------------------------------------------------------
 
@@ -215,7 +218,7 @@ impl<'a> Parser<'a> {
             }
         };
         match self.clause_body(kind) {
-            Ok((sentence, from, end)) => Ok(Clause {
+            Ok((sentence, from, end, survives)) => Ok(Clause {
                 kind,
                 kind_word,
                 id,
@@ -223,6 +226,7 @@ impl<'a> Parser<'a> {
                 sentence,
                 from,
                 end,
+                survives,
                 span: self.span_from(start),
             }),
             Err(Failed) => {
@@ -232,15 +236,34 @@ impl<'a> Parser<'a> {
         }
     }
 
-    pub(super) fn clause_body(
-        &mut self,
-        kind: ClauseKind,
-    ) -> PResult<(Sentence, Option<Value>, Option<End>)> {
+    pub(super) fn clause_body(&mut self, kind: ClauseKind) -> PResult<BodyParts> {
         let sentence = self.sentence(kind)?;
         let mut from: Option<Value> = None;
         let mut end: Option<End> = None;
+        let mut survives: Option<Survives> = None;
         loop {
             match self.peek_word() {
+                Some("survives") => {
+                    let at = self.here();
+                    self.bump();
+                    let duration = if matches!(
+                        self.peek(),
+                        Some(Token {
+                            tok: Tok::Number,
+                            ..
+                        })
+                    ) || matches!(self.peek(), Some(Token { tok: Tok::Ref, .. }))
+                    {
+                        Some(self.duration_value()?)
+                    } else {
+                        None
+                    };
+                    let span = self.span_from(at.start);
+                    match &survives {
+                        Some(first) => self.duplicate("`survives`", first.span, at),
+                        None => survives = Some(Survives { duration, span }),
+                    }
+                }
                 Some("from") => {
                     let at = self.here();
                     self.bump();
@@ -264,8 +287,8 @@ impl<'a> Parser<'a> {
         }
         self.expect(
             &Tok::RBrace,
-            "`from`, `until`, `through` or `}` to close the clause",
+            "`from`, `until`, `through`, `survives` or `}` to close the clause",
         )?;
-        Ok((sentence, from, end))
+        Ok((sentence, from, end, survives))
     }
 }

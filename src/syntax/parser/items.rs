@@ -20,7 +20,26 @@ impl<'a> Parser<'a> {
         let happening = if matches!(self.peek(), Some(Token { tok: Tok::Word, text, .. }) if !is_keyword(text))
         {
             let verb = self.ident("a verb")?;
-            let product = self.ident("a product id")?;
+            // `renewal of AGREEMENT` (0.2): `of` right after `renewal` cannot follow a 0.1
+            // product id, so a product called `renewal` reads as before.
+            let renewal_of = self.at_word("renewal")
+                && matches!(
+                    self.peek_at(1),
+                    Some(Token {
+                        tok: Tok::Word,
+                        text: "of",
+                        ..
+                    })
+                );
+            if renewal_of {
+                self.bump();
+                self.bump();
+            }
+            let object = self.ident(if renewal_of {
+                "an agreement id"
+            } else {
+                "a product or agreement id"
+            })?;
             let cloud = if self.at_word("on")
                 && matches!(self.peek_at(1), Some(Token { tok: Tok::Word, .. }))
             {
@@ -32,7 +51,8 @@ impl<'a> Parser<'a> {
             Happening::Act {
                 party: first,
                 verb,
-                product,
+                object,
+                renewal_of,
                 cloud,
             }
         } else {
@@ -134,7 +154,7 @@ impl<'a> Parser<'a> {
             }
             "agreement" => {
                 self.bump();
-                Ok(Item::Agreement(self.agreement(start)?))
+                Ok(Item::Agreement(Box::new(self.agreement(start)?)))
             }
             "amendment" => {
                 self.bump();

@@ -175,7 +175,9 @@ impl<'a> Parser<'a> {
                 Diagnostic::error(
                     crate::diag::Code::BadNumber,
                     span,
-                    format!("`{text}` is not a whole number of days, weeks, months, quarters or years"),
+                    format!(
+                        "`{text}` is not a whole number of days, weeks, months, quarters or years"
+                    ),
                 )
                 .label("expected a whole number up to 4294967295"),
             );
@@ -188,7 +190,8 @@ impl<'a> Parser<'a> {
             Some("quarter" | "quarters") => DurationUnit::Quarters,
             Some("year" | "years") => DurationUnit::Years,
             _ => {
-                return self.fail("`days`, `weeks`, `months`, `quarters` or `years` after the number")
+                return self
+                    .fail("`days`, `weeks`, `months`, `quarters` or `years` after the number")
             }
         };
         let (unit_span, unit_text) = self.bump().map_or((self.eof, ""), |t| (t.span, t.text));
