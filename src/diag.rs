@@ -78,6 +78,9 @@ pub enum Code {
     NeverInForce,
     /// `selects-nothing`: A selector that matches no product.
     SelectsNothing,
+    /// `no-right`: A termination or notice of non-renewal that no right of the agreement
+    /// answers: it ends nothing.
+    NoRight,
     /// `unused-assumption`: An assumption no clause or record uses.
     UnusedAssumption,
     /// `licence-of-another-party`: A licence granted by a party that does not own the product.
@@ -92,7 +95,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 29] = [
+    pub const ALL: [Code; 30] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -118,6 +121,7 @@ impl Code {
         Code::EffectiveBeforeSigned,
         Code::NeverInForce,
         Code::SelectsNothing,
+        Code::NoRight,
         Code::UnusedAssumption,
         Code::LicenceOfAnotherParty,
         Code::ExclusivitiesCollide,
@@ -152,6 +156,7 @@ impl Code {
             Code::EffectiveBeforeSigned => "effective-before-signed",
             Code::NeverInForce => "never-in-force",
             Code::SelectsNothing => "selects-nothing",
+            Code::NoRight => "no-right",
             Code::UnusedAssumption => "unused-assumption",
             Code::LicenceOfAnotherParty => "licence-of-another-party",
             Code::ExclusivitiesCollide => "exclusivities-collide",

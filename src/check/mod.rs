@@ -117,6 +117,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(collisions::warnings(&rules, &cons));
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
+        diags.extend(notices_without_right(&rules));
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
@@ -283,6 +284,64 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                 );
             }
         }
+    }
+    out
+}
+
+/// Records of a termination or a notice of non-renewal that no right of the agreement
+/// answers: they end nothing, so a reader is told.
+fn notices_without_right(rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for r in &rules.records {
+        let Happening::Act {
+            party,
+            verb,
+            object,
+            ..
+        } = &r.happening
+        else {
+            continue;
+        };
+        let who = rules.party(*party);
+        let (a, message) = match (verb.as_str(), object) {
+            ("terminates", Object::Agreement(a)) => {
+                let Some(ag) = rules.agreements.get(*a as usize) else {
+                    continue;
+                };
+                if ag.life.terminable.iter().any(|t| t.parties.contains(party)) {
+                    continue;
+                }
+                (
+                    ag,
+                    format!(
+                        "`{}` gives `{who}` no right to terminate it for convenience: this record ends nothing",
+                        ag.name.id
+                    ),
+                )
+            }
+            ("declines", Object::RenewalOf(a)) => {
+                let Some(ag) = rules.agreements.get(*a as usize) else {
+                    continue;
+                };
+                let message = if ag.life.renews.is_none() {
+                    format!("`{}` does not renew: this notice ends nothing", ag.name.id)
+                } else if !ag.parties.contains(party) {
+                    format!(
+                        "`{who}` is not a party of `{}`: its notice ends nothing",
+                        ag.name.id
+                    )
+                } else {
+                    continue;
+                };
+                (ag, message)
+            }
+            _ => continue,
+        };
+        out.push(
+            Diagnostic::warning(crate::diag::Code::NoRight, r.span, message)
+                .label("no right behind this record")
+                .related(a.name.span, "the agreement"),
+        );
     }
     out
 }
@@ -548,11 +607,15 @@ impl Checker {
     /// neither kind is unknown, named as the product 0.1 expected unless it reads as an
     /// agreement's.
     fn object(&mut self, id: &ast::Ident, renewal_of: bool) -> Option<Object> {
-        let names = &self.rules.names;
         if renewal_of {
             return self.resolve(Kind::Agreement, id).map(Object::RenewalOf);
         }
-        if names.products.contains_key(&id.name) || !names.agreements.contains_key(&id.name) {
+        let declared = |kind| {
+            self.tables
+                .table(kind)
+                .is_some_and(|t| t.ids.contains_key(&id.name))
+        };
+        if declared(Kind::Product) || !declared(Kind::Agreement) {
             return self.resolve(Kind::Product, id).map(Object::Product);
         }
         self.resolve(Kind::Agreement, id).map(Object::Agreement)

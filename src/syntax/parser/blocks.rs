@@ -21,7 +21,7 @@ impl<'a> Parser<'a> {
                 ) => {
                     let w = w.to_string();
                     if self.life_term(&w, &mut life).is_err() {
-                        self.recover(CLAUSE_KINDS, true);
+                        self.recover(AGREEMENT_STOPS, true);
                     }
                 }
                 Some("between") => {

@@ -103,6 +103,22 @@ const CLAUSE_KINDS: &[&str] = &[
     "rule",
 ];
 
+/// Where recovery inside an agreement may resume: a clause, or a header term.
+const AGREEMENT_STOPS: &[&str] = &[
+    "exclusivity",
+    "licence",
+    "license",
+    "first_launch",
+    "revenue_share",
+    "rule",
+    "between",
+    "signed",
+    "effective",
+    "term",
+    "renews",
+    "terminable",
+];
+
 /// What [`Parser::bump`] passed over.
 struct Bumped<'a> {
     span: Span,

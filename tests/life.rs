@@ -1,0 +1,281 @@
+//! Agreements that start, renew and end (language 0.2), worked by hand at the edge days: the
+//! day before, of and after every notice deadline, renewal day, termination and survival end.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use covenant::{Decision, Engine, Rules};
+
+const HEAD: &str = "party nordlicht\nparty atlas\nparty other\ncloud atlas_store operated by atlas\ncloud other_cloud operated by other\nproduct ledgerly by nordlicht\n";
+
+fn engine(text: &str, as_of: Option<&str>) -> Engine {
+    let rules =
+        Rules::from_text("deal.cov", &format!("{HEAD}{text}")).unwrap_or_else(|f| panic!("{f}"));
+    let options = rules
+        .options([], as_of.and_then(covenant::time::parse_day))
+        .unwrap_or_else(|e| panic!("{e}"));
+    rules.engine(&options).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn decision(engine: &Engine, question: &str) -> Decision {
+    engine
+        .ask(question)
+        .unwrap_or_else(|e| panic!("{question}: {e}"))
+        .decision()
+        .unwrap_or_else(|| panic!("{question}: not a point question"))
+}
+
+/// Asserts the agreement's decision on each day.
+fn days(engine: &Engine, expect: &[(&str, Decision)]) {
+    for (day, want) in expect {
+        let q = format!("agreement reseller_eu at {day}");
+        assert_eq!(decision(engine, &q), *want, "{q}");
+    }
+}
+
+const RESELLER: &str = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-15
+  effective 2026-02-01
+  term 3 years
+  renews every 1 year unless notice 90 days
+  terminable by nordlicht, atlas for convenience with notice 180 days
+  revenue_share royalty { atlas pays nordlicht 30% of atlas revenue survives 60 days }
+  exclusivity store_only { deploy product ledgerly only on atlas_store }
+}
+";
+
+use Decision::{InForce, NotInForce};
+
+#[test]
+fn effective_day_and_open_renewals() {
+    let e = engine(RESELLER, None);
+    // Signed 2026-01-15, effective 2026-02-01: not in force in between.
+    days(
+        &e,
+        &[
+            ("2026-01-15", NotInForce),
+            ("2026-01-31", NotInForce),
+            ("2026-02-01", InForce),
+            // No notice at all: it renews for ever.
+            ("2029-02-01", InForce),
+            ("2040-06-01", InForce),
+        ],
+    );
+    // Its clauses start on the effective day too.
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2026-01-31"),
+        Decision::NotDue
+    );
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2026-02-01"),
+        Decision::Due
+    );
+    // The when answer folds the renewals to come into one open window.
+    let when = e
+        .ask("agreement reseller_eu")
+        .unwrap_or_else(|err| panic!("{err}"));
+    let last = when
+        .windows()
+        .last()
+        .unwrap_or_else(|| panic!("no windows"));
+    assert_eq!(last.until, None);
+    assert_eq!(last.verdict.decision, InForce);
+    assert!(
+        last.verdict.reasons[0]
+            .detail
+            .contains("every 1 year unless notice 90 days"),
+        "{when}"
+    );
+}
+
+#[test]
+fn a_notice_on_the_deadline_stops_that_renewal_and_a_day_late_the_next() {
+    // The first renewal day is 2029-02-01; 90 days before it is 2028-11-03.
+    let on_time = format!("{RESELLER}on 2028-11-03: atlas declines renewal of reseller_eu\n");
+    let e = engine(&on_time, None);
+    days(&e, &[("2029-01-31", InForce), ("2029-02-01", NotInForce)]);
+    let late = format!("{RESELLER}on 2028-11-04: atlas declines renewal of reseller_eu\n");
+    let e = engine(&late, None);
+    days(
+        &e,
+        &[
+            ("2029-02-01", InForce),
+            ("2030-01-31", InForce),
+            ("2030-02-01", NotInForce),
+        ],
+    );
+    let answer = e
+        .ask("agreement reseller_eu at 2030-02-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer.to_string().contains(
+            "atlas gave notice of non-renewal on 2028-11-04, by the deadline 2029-11-03: ended on 2030-02-01"
+        ),
+        "{answer}"
+    );
+    // The renewal it passed is named with its deadline.
+    let renewed = e
+        .ask("agreement reseller_eu at 2029-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        renewed
+            .to_string()
+            .contains("renewal 1, on 2029-02-01: no notice of non-renewal by 2028-11-03"),
+        "{renewed}"
+    );
+}
+
+#[test]
+fn clauses_end_with_the_agreement_unless_they_survive() {
+    let text = format!("{RESELLER}on 2028-11-03: nordlicht declines renewal of reseller_eu\n");
+    let e = engine(&text, None);
+    // The exclusivity ends with the agreement on 2029-02-01.
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud at 2029-01-31"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud at 2029-02-01"),
+        Decision::Permitted
+    );
+    // The royalty survives 60 days: through 2029-04-01.
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2029-04-01"),
+        Decision::Due
+    );
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2029-04-02"),
+        Decision::NotDue
+    );
+}
+
+#[test]
+fn a_termination_for_convenience_ends_after_its_notice() {
+    let text = format!("{RESELLER}on 2027-06-01: nordlicht terminates reseller_eu\n");
+    let e = engine(&text, None);
+    // 2027-06-01 + 180 days = 2027-11-28.
+    days(&e, &[("2027-11-27", InForce), ("2027-11-28", NotInForce)]);
+    let answer = e
+        .ask("agreement reseller_eu at 2028-01-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer
+            .to_string()
+            .contains("nordlicht terminated it for convenience on 2027-06-01: ended on 2027-11-28"),
+        "{answer}"
+    );
+    // A party without the right ends nothing.
+    let text = format!("{RESELLER}on 2027-06-01: other terminates reseller_eu\n");
+    let e = engine(&text, None);
+    days(&e, &[("2028-06-01", InForce)]);
+}
+
+#[test]
+fn knowledge_time_hides_notices_not_yet_given() {
+    let text = format!("{RESELLER}on 2028-11-03: atlas declines renewal of reseller_eu\n");
+    let before = engine(&text, Some("2028-11-02"));
+    days(&before, &[("2029-02-01", InForce)]);
+    let after = engine(&text, Some("2028-11-03"));
+    days(&after, &[("2029-02-01", NotInForce)]);
+    // Before it was signed, the agreement is not known at all.
+    let unsigned = engine(&text, Some("2026-01-14"));
+    days(&unsigned, &[("2027-01-01", NotInForce)]);
+}
+
+#[test]
+fn month_end_renewals_never_drift() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2024-01-31
+  term 1 month
+  renews every 1 month up to 3 times unless notice 0 days
+}
+";
+    let e = engine(text, None);
+    let answer = e
+        .ask("agreement reseller_eu")
+        .unwrap_or_else(|err| panic!("{err}"));
+    let starts: Vec<String> = answer
+        .windows()
+        .iter()
+        .filter_map(|w| w.from.map(|d| d.to_string()))
+        .collect();
+    // Effective 2024-01-31: renewals on 02-29, 03-31, 04-30 (each from the effective day, not
+    // from the clamped day before), and after three renewals the agreement ends on 05-31.
+    assert_eq!(
+        starts,
+        [
+            "2024-01-31",
+            "2024-02-29",
+            "2024-03-31",
+            "2024-04-30",
+            "2024-05-31"
+        ],
+        "{answer}"
+    );
+    days(&e, &[("2024-05-30", InForce), ("2024-05-31", NotInForce)]);
+}
+
+#[test]
+fn weeks_and_quarters_are_durations() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  term 1 quarter
+  terminable by atlas for convenience with notice 2 weeks
+}
+on 2026-02-01: atlas terminates reseller_eu
+";
+    let e = engine(text, None);
+    // The term would end 2026-04-01; the termination ends it on 2026-02-15 first.
+    days(&e, &[("2026-02-14", InForce), ("2026-02-15", NotInForce)]);
+    let no_termination = engine(
+        "agreement reseller_eu {\n  between nordlicht and atlas\n  signed 2026-01-01\n  term 1 quarter\n}\n",
+        None,
+    );
+    days(
+        &no_termination,
+        &[("2026-03-31", InForce), ("2026-04-01", NotInForce)],
+    );
+}
+
+#[test]
+fn a_0_1_agreement_is_in_force_from_its_signing_for_ever() {
+    let e = engine(
+        "agreement reseller_eu {\n  between nordlicht and atlas\n  signed 2026-01-15\n}\n",
+        None,
+    );
+    days(
+        &e,
+        &[
+            ("2026-01-14", NotInForce),
+            ("2026-01-15", InForce),
+            ("9999-12-31", InForce),
+        ],
+    );
+}
+
+#[test]
+fn an_agreement_question_reads_back_and_renders_in_json() {
+    let e = engine(RESELLER, None);
+    let answer = e
+        .ask("agreement reseller_eu at 2027-01-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    let json = answer.to_json();
+    assert!(json.contains("\"decision\":\"in_force\""), "{json}");
+    assert!(json.contains("\"effect\":\"term\""), "{json}");
+    let back: covenant::Answer = serde_json::from_str(&json).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(back, answer);
+    let err = e.ask("agreement resseller_eu").err().map(|x| x.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("column 11: unknown agreement `resseller_eu`; did you mean `reseller_eu`?")
+    );
+    assert!(e.ask("agreement reseller_eu at 2027-01-01 now").is_err());
+}
