@@ -279,3 +279,232 @@ fn an_agreement_question_reads_back_and_renders_in_json() {
     );
     assert!(e.ask("agreement reseller_eu at 2027-01-01 now").is_err());
 }
+
+// ----- random agreements against a literal reading --------------------------------------------
+
+mod random {
+    use chrono::{Days, Months, NaiveDate};
+    use covenant::{Decision, Rules};
+    use proptest::prelude::*;
+
+    fn base() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, 1, 31).unwrap_or_default()
+    }
+
+    fn day(n: u64) -> NaiveDate {
+        base().checked_add_days(Days::new(n)).unwrap_or_default()
+    }
+
+    /// An agreement's life terms: months or days for the term and the renewal period alike.
+    #[derive(Clone, Debug)]
+    struct Deal {
+        signed: u64,
+        effective: Option<u64>,
+        in_months: bool,
+        term: u32,
+        renew: Option<(u32, Option<u32>, u64)>,
+        /// Who may terminate (bit 0: a, bit 1: b) and with what notice, in days.
+        rights: Vec<(u8, u64)>,
+        /// (party 0..3, day): notices of non-renewal; party 2 is not a party of the agreement.
+        declines: Vec<(usize, u64)>,
+        terminations: Vec<(usize, u64)>,
+        as_of: Option<u64>,
+    }
+
+    fn deal() -> impl Strategy<Value = Deal> {
+        (
+            (
+                0u64..40,
+                proptest::option::of(0u64..80),
+                any::<bool>(),
+                1u32..8,
+            ),
+            proptest::option::of((1u32..5, proptest::option::of(1u32..4), 0u64..70)),
+            proptest::collection::vec((1u8..4, 0u64..120), 0..3),
+            proptest::collection::vec((0usize..3, 0u64..900), 0..3),
+            proptest::collection::vec((0usize..3, 0u64..900), 0..2),
+            proptest::option::of(0u64..900),
+            proptest::option::of((0usize..2, 0u32..3, 0u64..3)),
+        )
+            .prop_map(
+                |(
+                    (signed, effective, in_months, term),
+                    renew,
+                    rights,
+                    mut declines,
+                    terminations,
+                    as_of,
+                    edge,
+                )| {
+                    let effective = effective.map(|e| e.max(signed));
+                    // A notice on, or a day either side of, a renewal deadline: where a wrong
+                    // reading of "on or before" shows.
+                    if let (Some((party, k, offset)), Some((every, _, notice))) = (edge, renew) {
+                        let start = day(effective.unwrap_or(signed));
+                        let units = term + k * every;
+                        let e = if in_months {
+                            start.checked_add_months(Months::new(units))
+                        } else {
+                            start.checked_add_days(Days::new(u64::from(units) * 30))
+                        };
+                        let deadline = e.and_then(|e| e.checked_sub_days(Days::new(notice)));
+                        if let Some(dl) = deadline {
+                            let n = (dl - base()).num_days() + offset as i64 - 1;
+                            if let Ok(n) = u64::try_from(n) {
+                                declines.push((party, n));
+                            }
+                        }
+                    }
+                    Deal {
+                        signed,
+                        effective,
+                        in_months,
+                        term,
+                        renew,
+                        rights,
+                        declines,
+                        terminations,
+                        as_of,
+                    }
+                },
+            )
+    }
+
+    const PARTIES: [&str; 3] = ["a", "b", "c"];
+
+    fn render(d: &Deal) -> String {
+        let unit = if d.in_months { "months" } else { "days" };
+        let scale = |n: u32| if d.in_months { n } else { n * 30 };
+        let mut t = format!(
+            "party a\nparty b\nparty c\nagreement g {{\n  between a and b\n  signed {}\n",
+            day(d.signed)
+        );
+        if let Some(e) = d.effective {
+            t.push_str(&format!("  effective {}\n", day(e)));
+        }
+        t.push_str(&format!("  term {} {unit}\n", scale(d.term)));
+        if let Some((every, times, notice)) = d.renew {
+            let times = times
+                .map(|n| format!(" up to {n} times"))
+                .unwrap_or_default();
+            t.push_str(&format!(
+                "  renews every {} {unit}{times} unless notice {notice} days\n",
+                scale(every)
+            ));
+        }
+        for (who, notice) in &d.rights {
+            let names: Vec<&str> = [(1u8, "a"), (2, "b")]
+                .iter()
+                .filter(|(bit, _)| who & bit != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            t.push_str(&format!(
+                "  terminable by {} for convenience with notice {notice} days\n",
+                names.join(", ")
+            ));
+        }
+        t.push_str("}\n");
+        for (p, n) in &d.declines {
+            t.push_str(&format!(
+                "on {}: {} declines renewal of g\n",
+                day(*n),
+                PARTIES[*p]
+            ));
+        }
+        for (p, n) in &d.terminations {
+            t.push_str(&format!("on {}: {} terminates g\n", day(*n), PARTIES[*p]));
+        }
+        t
+    }
+
+    /// The page read literally: the agreement is in force from its effective day until the
+    /// first of: a renewal day (the initial term's end, then every period after it, counted
+    /// from the effective day) that a notice by one of its parties, dated on or before that day
+    /// less the notice, stops; the renewal day after the last renewal written; the term's end
+    /// when it does not renew; a termination's day plus the notice of a right its party holds.
+    fn in_force(d: &Deal, on: NaiveDate) -> bool {
+        let known = |n: u64| d.as_of.is_none_or(|k| n <= k);
+        if !known(d.signed) {
+            return false;
+        }
+        let start = day(d.effective.unwrap_or(d.signed));
+        if on < start {
+            return false;
+        }
+        let add = |units: u32| -> Option<NaiveDate> {
+            if d.in_months {
+                start.checked_add_months(Months::new(units))
+            } else {
+                start.checked_add_days(Days::new(u64::from(units) * 30))
+            }
+        };
+        let mut end: Option<NaiveDate> = None;
+        let mut earliest = |x: Option<NaiveDate>| {
+            if let Some(x) = x {
+                end = Some(end.map_or(x, |e: NaiveDate| e.min(x)));
+            }
+        };
+        match d.renew {
+            None => earliest(add(d.term)),
+            Some((every, times, notice)) => {
+                let declines: Vec<NaiveDate> = d
+                    .declines
+                    .iter()
+                    .filter(|(p, n)| *p < 2 && known(*n))
+                    .map(|(_, n)| day(*n))
+                    .collect();
+                let mut k = 0u32;
+                while let Some(e) = add(d.term + k * every) {
+                    if times.is_some_and(|t| k >= t) {
+                        earliest(Some(e));
+                        break;
+                    }
+                    let deadline = e.checked_sub_days(Days::new(notice));
+                    if declines.iter().any(|n| deadline.is_some_and(|dl| *n <= dl)) {
+                        earliest(Some(e));
+                        break;
+                    }
+                    if e > on {
+                        break; // later renewals cannot end it before `on`
+                    }
+                    k += 1;
+                }
+            }
+        }
+        for (p, n) in &d.terminations {
+            if !known(*n) {
+                continue;
+            }
+            for (who, notice) in &d.rights {
+                let holds = (*p == 0 && who & 1 != 0) || (*p == 1 && who & 2 != 0);
+                if holds {
+                    earliest(day(*n).checked_add_days(Days::new(*notice)));
+                }
+            }
+        }
+        end.is_none_or(|e| on < e)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+        #[test]
+        fn agreement_answers_agree_with_the_literal_reading(d in deal()) {
+            let text = render(&d);
+            let rules = Rules::from_text("g.cov", &text).map_err(|f| TestCaseError::fail(format!("{f}\n{text}")))?;
+            let options = rules
+                .options([], d.as_of.map(day))
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let engine = rules.engine(&options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // Every day around the life, then one day in a later year.
+            for n in (0..1100u64).chain([4000]) {
+                let on = day(n);
+                let answer = engine
+                    .ask(&format!("agreement g at {on}"))
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                let want = if in_force(&d, on) { Decision::InForce } else { Decision::NotInForce };
+                prop_assert_eq!(answer.decision(), Some(want), "on {}\n{}\n{}", on, text, answer);
+            }
+        }
+    }
+}
