@@ -154,8 +154,9 @@ pub struct Position {
     pub clauses: Vec<ClausePosition>,
 }
 
-/// One revenue share's position on a day. Amounts are exact; renderings round each one half
-/// to even at its currency's minor unit.
+/// One revenue share's position on a day. Amounts are exact here; both renderings (text and
+/// JSON) round each one half to even at its currency's minor unit, as reports do, so a
+/// position read back from JSON holds the rounded amounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ClausePosition {
@@ -438,12 +439,12 @@ impl fmt::Display for Answer {
             .collect();
         match &self.outcome {
             Outcome::Point(v) => {
-                let _ = writeln!(out, "{}: {}", self.question, v.decision);
+                let _ = writeln!(out, "{}: {}", shown(&self.question), v.decision);
                 out.push_str(&aliases);
                 verdict_text(&mut out, v, &self.assumed, "  ");
             }
             Outcome::When { windows } => {
-                let _ = writeln!(out, "{}", self.question);
+                let _ = writeln!(out, "{}", shown(&self.question));
                 out.push_str(&aliases);
                 for w in windows {
                     let _ = writeln!(
@@ -461,6 +462,12 @@ impl fmt::Display for Answer {
         }
         f.write_str(&out)
     }
+}
+
+/// Text from rule files or questions as a terminal should show it: control characters and
+/// other invisible ones escaped (JSON escapes them itself).
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::diag::escape_invisible(text)
 }
 
 fn span_text(from: Option<NaiveDate>, until: Option<NaiveDate>) -> String {
@@ -489,7 +496,7 @@ fn verdict_text(out: &mut String, v: &Verdict, assumed: &[Assumption], indent: &
         let title = r
             .title
             .as_deref()
-            .map(|t| format!(" \"{t}\""))
+            .map(|t| format!(" \"{}\"", shown(t)))
             .unwrap_or_default();
         let _ = writeln!(out, "{indent}{:<6} {}{title}", r.effect.as_str(), r.clause);
         // A clause's life; an agreement's own terms (its term, renewals, notices) have none.
@@ -505,13 +512,13 @@ fn verdict_text(out: &mut String, v: &Verdict, assumed: &[Assumption], indent: &
             );
         }
         if r.stretches.is_empty() {
-            let _ = writeln!(out, "{indent}       {}", r.detail);
+            let _ = writeln!(out, "{indent}       {}", shown(&r.detail));
         }
         for s in &r.stretches {
             let from = s.from.map_or("at first".to_string(), |f| {
                 format!("from {}", crate::time::iso(f))
             });
-            let _ = writeln!(out, "{indent}       {from}: {}", s.detail);
+            let _ = writeln!(out, "{indent}       {from}: {}", shown(&s.detail));
         }
     }
     let named = v
@@ -541,7 +548,7 @@ pub(crate) fn assumptions_text<'a>(
         let note = a
             .note
             .as_deref()
-            .map(|n| format!(": {n}"))
+            .map(|n| format!(": {}", shown(n)))
             .unwrap_or_default();
         let _ = writeln!(out, "{indent}  {} = {}{changed}{note}", a.id, a.value);
     }

@@ -24,6 +24,22 @@ pub struct Rules {
     warnings: Arc<[Diagnostic]>,
 }
 
+/// The kinds of id a question or a `--set` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdKind {
+    /// Parties.
+    Party,
+    /// Clouds and channels, with their aliases.
+    Cloud,
+    /// Products.
+    Product,
+    /// Agreements.
+    Agreement,
+    /// Assumptions.
+    Assumption,
+}
+
 /// Why rules could not be had: a file could not be read, or the text does not check.
 #[derive(Debug, thiserror::Error)]
 pub enum RulesError {
@@ -140,6 +156,22 @@ impl Rules {
     /// A subject in the language's words (`deploy gpt_5_5 on aws`).
     pub fn words(&self, subject: Subject) -> String {
         crate::eval::question::words(&self.set, subject)
+    }
+
+    /// The ids the rules declare, by kind, in the order declared: what a question may name
+    /// (for completion, say). Cloud aliases come with the clouds.
+    pub fn ids(&self, kind: IdKind) -> Vec<&str> {
+        let names = &self.set.names;
+        let map = match kind {
+            IdKind::Party => &names.parties,
+            IdKind::Cloud => &names.clouds,
+            IdKind::Product => &names.products,
+            IdKind::Agreement => &names.agreements,
+            IdKind::Assumption => &names.assumptions,
+        };
+        let mut ids: Vec<(&u32, &str)> = map.iter().map(|(k, v)| (v, k.as_str())).collect();
+        ids.sort();
+        ids.into_iter().map(|(_, k)| k).collect()
     }
 
     /// The checked rule set itself, for the crate's own stages.

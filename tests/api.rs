@@ -166,3 +166,83 @@ fn an_answer_with_a_ledger_position_reads_back() {
     let other = answer.to_json().replace("\"schema\":1", "\"schema\":2");
     assert!(serde_json::from_str::<Answer>(&other).is_err());
 }
+
+#[test]
+fn only_a_cloud_word_is_an_alias_and_a_batch_echoes_as_ask_does() {
+    let rules = Rules::from_text(
+        "r.cov",
+        "party bedrock\nparty acme\ncloud aws operated by acme alias bedrock\nproduct p by acme\n",
+    )
+    .unwrap_or_else(|f| panic!("{f}"));
+    let engine = rules
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    // `bedrock` the party is no alias; `bedrock` the cloud word is.
+    let used = engine
+        .ask("use p by bedrock at 2026-01-01")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(used.aliases.is_empty(), "{used}");
+    let deployed = engine
+        .ask("deploy p on bedrock at 2026-01-01")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(deployed.aliases.len(), 1);
+    // A batch line with tabs and double spaces echoes the question as ask does.
+    for line in [
+        "deploy\tp on bedrock at 2026-01-01",
+        "use p  by bedrock at 2026-01-01",
+    ] {
+        let mut out = Vec::new();
+        covenant::eval::batch::answer_lines(&engine, line.as_bytes(), &mut out)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let asked = engine.ask(line).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            format!("{}\n", asked.to_json())
+        );
+    }
+}
+
+#[test]
+fn an_assumption_set_to_its_own_value_is_still_set_for_the_run() {
+    let rules = shipped();
+    let options = rules
+        .options(["azure_lead=0 days"], None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let engine = rules.engine(&options).unwrap_or_else(|e| panic!("{e}"));
+    let answer = engine
+        .ask("deploy gpt_5_5 on aws at 2026-05-01")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let lead = answer.assumed.iter().find(|a| a.id == "azure_lead");
+    assert_eq!(lead.map(|a| a.set_for_run), Some(true), "{answer}");
+}
+
+#[test]
+fn ids_by_kind_in_declaration_order() {
+    let rules = shipped();
+    let agreements = rules.ids(covenant::rules::IdKind::Agreement);
+    // Files are read in the order of their names (`amazon_openai.cov` first).
+    assert_eq!(agreements, ["amazon_openai", "msft_openai"]);
+    let clouds = rules.ids(covenant::rules::IdKind::Cloud);
+    assert!(
+        clouds.contains(&"aws") && clouds.contains(&"bedrock"),
+        "{clouds:?}"
+    );
+}
+
+#[test]
+fn control_characters_in_titles_are_escaped_in_text_answers() {
+    let rules = Rules::from_text(
+        "r.cov",
+        "party a\nparty b\ncloud x operated by a\nproduct p by a\nagreement g {\n  between a and b\n  signed 2020-01-01\n  rule r \"bell\u{7}\" { forbid deploy product p on x }\n}\n",
+    )
+    .unwrap_or_else(|f| panic!("{f}"));
+    let engine = rules
+        .engine(&Options::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let answer = engine
+        .ask("deploy p on x at 2021-01-01")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = answer.to_string();
+    assert!(!text.contains('\u{7}'), "{text:?}");
+    assert!(answer.to_json().contains("\\u0007"), "{}", answer.to_json());
+}

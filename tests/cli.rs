@@ -35,11 +35,13 @@ fn covenant_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
+/// A file in this run's own folder (a fresh temporary folder, made once per run; each test
+/// names its files apart).
 fn temp(name: &str, text: &[u8]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("covenant-cli-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
-    let path = dir.join(name);
-    let _ = std::fs::write(&path, text);
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
     path
 }
 

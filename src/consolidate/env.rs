@@ -14,12 +14,15 @@ use crate::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Env {
     values: Vec<Literal>,
+    /// Which values were set for the run (`--set`), whatever they are.
+    set: Vec<bool>,
 }
 
 impl Env {
     pub fn defaults(rules: &RuleSet) -> Env {
         Env {
             values: rules.assumptions.iter().map(|a| a.value).collect(),
+            set: vec![false; rules.assumptions.len()],
         }
     }
 
@@ -29,10 +32,18 @@ impl Env {
         match self.values.get_mut(id as usize) {
             Some(v) if v.type_name() == value.type_name() => {
                 *v = value;
+                if let Some(s) = self.set.get_mut(id as usize) {
+                    *s = true;
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// Whether the assumption was set for this run (even to the value the rules give it).
+    pub fn is_set(&self, id: AssumptionId) -> bool {
+        self.set.get(id as usize).copied().unwrap_or(false)
     }
 
     pub fn value(&self, id: AssumptionId) -> Option<Literal> {

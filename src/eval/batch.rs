@@ -84,22 +84,14 @@ fn answer_line(
             return writeln!(out, "{err}");
         }
     };
-    // A cloud asked by an alias is named, as `ask` does: only deploy and launch name a cloud,
-    // as their fourth word, so one comparison tells.
-    let alias = match q.subject {
-        super::Subject::Deploy { cloud, .. } | super::Subject::Launch { cloud, .. } => text
-            .split_ascii_whitespace()
-            .nth(3)
-            .filter(|w| *w != engine.rules().cloud(cloud.0))
-            .map(|w| (w, engine.rules().cloud(cloud.0))),
-        _ => None,
-    };
+    // A cloud asked by an alias is named, as `ask` does.
+    let aliases = super::question::aliases(engine.rules(), text);
+    let alias = aliases.first().map(|(a, c)| (a.as_str(), c.as_str()));
     // The question echoed as `ask` echoes it: its words separated by one space.
     out.write_all(b"{\"question\":")?;
-    if text.split_ascii_whitespace().map(str::len).sum::<usize>()
-        + text.split_ascii_whitespace().count()
-        == text.len() + 1
-    {
+    let single_spaced =
+        !text.contains("  ") && !text.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
+    if single_spaced {
         serde_json::to_writer(&mut *out, text)?;
     } else {
         let words: Vec<&str> = text.split_ascii_whitespace().collect();

@@ -79,9 +79,22 @@ pub struct Engine {
     pay: Vec<When>,
 }
 
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("agreements", &self.rules.agreements.len())
+            .field("clauses", &self.rules.clauses.len())
+            .field("versions", &self.cons.versions.len())
+            .field("as_of", &self.cons.as_of)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Engine {
     /// Compiles a checked rule set. Errors arise only from overrides that make the rules
-    /// inconsistent (two amendments now on one day, say).
+    /// inconsistent (two amendments now on one day, say). The way in is
+    /// [`Rules::engine`](crate::Rules::engine), which only checked rules can reach.
+    #[doc(hidden)]
     pub fn new(
         rules: impl Into<std::sync::Arc<RuleSet>>,
         options: &Options,

@@ -485,15 +485,20 @@ impl fmt::Display for Words<'_> {
 /// The cloud aliases a question's words use, each with the cloud it stands for
 /// (`bedrock` → `aws`), in the order written: answers echo what was asked and say this.
 pub fn aliases(rules: &RuleSet, text: &str) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for word in text.split_ascii_whitespace() {
-        let Some(&id) = rules.names.clouds.get(word) else {
-            continue;
-        };
-        let cloud = rules.cloud(id);
-        if cloud != word && !out.iter().any(|(a, _)| a == word) {
-            out.push((word.to_string(), cloud.to_string()));
+    // Only `deploy` and `launch` name a cloud, as their fourth word: a party or product that
+    // happens to share a cloud alias's name is not one.
+    let mut words = text.split_ascii_whitespace();
+    let verb = words.next();
+    let Some(word) = words
+        .nth(2)
+        .filter(|_| matches!(verb, Some("deploy" | "launch")))
+    else {
+        return Vec::new();
+    };
+    match rules.names.clouds.get(word) {
+        Some(&id) if rules.cloud(id) != word => {
+            vec![(word.to_string(), rules.cloud(id).to_string())]
         }
+        _ => Vec::new(),
     }
-    out
 }

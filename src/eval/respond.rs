@@ -93,7 +93,7 @@ impl Engine {
                     id: a.name.id.clone(),
                     value: value.to_string(),
                     note: a.note.clone(),
-                    set_for_run: value != a.value,
+                    set_for_run: self.env().is_set(*id),
                 })
             })
             .collect()

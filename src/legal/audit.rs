@@ -19,6 +19,8 @@ pub struct Audit {
     pub findings: Vec<Finding>,
     /// How many launches were replayed.
     pub replayed: usize,
+    /// The JSON shape's version ([`crate::answer::SCHEMA`]).
+    pub schema: u32,
 }
 
 /// A launch that the rules known on its day forbade.
@@ -121,5 +123,6 @@ pub fn audit(checked: &Rules) -> Result<Audit, Inconsistent> {
     Ok(Audit {
         findings,
         replayed: launches.len(),
+        schema: crate::answer::SCHEMA,
     })
 }

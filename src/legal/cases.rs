@@ -123,11 +123,16 @@ pub struct Run {
     pub passed: usize,
     /// Cases answered otherwise.
     pub failed: usize,
+    /// The JSON shape's version ([`crate::answer::SCHEMA`]).
+    pub schema: u32,
 }
 
 /// Runs every case of every file, in order.
 pub fn run_files(paths: &[PathBuf]) -> Run {
-    let mut run = Run::default();
+    let mut run = Run {
+        schema: crate::answer::SCHEMA,
+        ..Run::default()
+    };
     for path in paths {
         match run_file(path) {
             Ok(outcomes) => {

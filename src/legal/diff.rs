@@ -260,7 +260,12 @@ fn json(d: &Diff) -> serde_json::Value {
             })
         })
         .collect();
-    serde_json::json!({ "changes": changes, "one_sided": one_sided, "unmatched": d.unmatched })
+    serde_json::json!({
+        "changes": changes,
+        "one_sided": one_sided,
+        "unmatched": d.unmatched,
+        "schema": crate::answer::SCHEMA,
+    })
 }
 
 /// Which clauses decide, and how: the same on both sides means only their terms changed.
