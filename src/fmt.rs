@@ -602,8 +602,11 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             licensor,
             licensee,
             exclusive,
+            rights,
             selector,
         } => {
+            let rights: Vec<&str> = rights.iter().map(|r| r.name.as_str()).collect();
+            let rights = rights.join(", ");
             let x = match exclusive {
                 Some(true) => " exclusive",
                 Some(false) => " non-exclusive",
@@ -612,7 +615,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             (
                 None,
                 format!(
-                    "{} grants {}{x} use of {}",
+                    "{} grants {}{x} {rights} of {}",
                     licensor.name,
                     licensee.name,
                     selector_text(selector)

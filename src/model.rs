@@ -194,6 +194,8 @@ pub enum Body {
         licensor: PartyId,
         licensee: PartyId,
         exclusive: bool,
+        /// Grants the `deploy` right (0.2), which includes launch and use; else `use` only.
+        deploy: bool,
         selector: Selector,
     },
     FirstLaunch {

@@ -508,3 +508,105 @@ mod random {
         }
     }
 }
+
+// ----- who acts: `deploy P on C by PARTY` ------------------------------------------------------
+
+const RESALE: &str = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-15
+  effective 2026-02-01
+  terminable by nordlicht for convenience with notice 180 days
+  licence resale { nordlicht grants atlas non-exclusive deploy of product ledgerly }
+}
+on 2027-06-01: nordlicht terminates reseller_eu
+";
+
+#[test]
+fn a_reseller_may_deploy_only_while_its_licence_is_in_force() {
+    let e = engine(RESALE, None);
+    let ask = |d: &str| {
+        decision(
+            &e,
+            &format!("deploy ledgerly on atlas_store by atlas at {d}"),
+        )
+    };
+    assert_eq!(ask("2026-01-31"), Decision::Forbidden); // not yet effective
+    assert_eq!(ask("2026-02-01"), Decision::Permitted);
+    // Terminated on 2027-06-01 with 180 days' notice: the licence ends 2027-11-28.
+    assert_eq!(ask("2027-11-27"), Decision::Permitted);
+    assert_eq!(ask("2027-11-28"), Decision::Forbidden);
+    // Another party never had a licence; the owner needs none (the 0.1 question).
+    assert_eq!(
+        decision(&e, "deploy ledgerly on atlas_store by other at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(
+            &e,
+            "deploy ledgerly on atlas_store by nordlicht at 2030-01-01"
+        ),
+        Decision::Permitted
+    );
+    // The deploy right includes use.
+    assert_eq!(
+        decision(&e, "use ledgerly by atlas at 2026-06-01"),
+        Decision::Permitted
+    );
+    let answer = e
+        .ask("deploy ledgerly on atlas_store by atlas at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer.to_json().contains("\"effect\":\"grant\""),
+        "{answer}"
+    );
+    assert!(
+        answer
+            .to_string()
+            .contains("nordlicht grants atlas non-exclusive deploy of product ledgerly"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_forbid_wins_over_a_grant() {
+    let text = RESALE.replace(
+        "  licence resale",
+        "  exclusivity elsewhere { deploy product ledgerly only on other_cloud }\n  licence resale",
+    );
+    let e = engine(&text, None);
+    assert_eq!(
+        decision(&e, "deploy ledgerly on atlas_store by atlas at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud by atlas at 2026-06-01"),
+        Decision::Permitted
+    );
+}
+
+#[test]
+fn questions_name_who_acts_and_say_when_they_cannot() {
+    let e = engine(RESALE, None);
+    let err = e
+        .ask("deploy ledgerly on atlas_store by atlass at 2026-06-01")
+        .err()
+        .map(|x| x.to_string());
+    assert_eq!(
+        err.as_deref(),
+        Some("column 35: unknown party `atlass`; did you mean `atlas`?")
+    );
+    assert!(e
+        .ask("deploy ledgerly on atlas_store by atlas at 2026-06-01 now")
+        .is_err());
+    // Formatting keeps the rights as written.
+    let text = format!("{HEAD}{RESALE}");
+    let once = covenant::fmt::format(&text).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("nordlicht grants atlas non-exclusive deploy of product ledgerly"),
+        "{once}"
+    );
+    assert_eq!(
+        covenant::fmt::format(&once).ok().as_deref(),
+        Some(once.as_str())
+    );
+}

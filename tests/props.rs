@@ -214,6 +214,9 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
                 Decision::Permitted
             }
         }
+        Subject::DeployBy { .. } | Subject::LaunchBy { .. } => {
+            panic!("acts by other parties are not in the list of subjects")
+        }
         Subject::Agreement { agreement } => {
             // Random 0.1 rule sets: in force from the signing day, for ever.
             let signed = rules

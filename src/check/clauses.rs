@@ -205,8 +205,23 @@ impl Checker {
                 licensor,
                 licensee,
                 exclusive,
+                rights,
                 selector,
             } => {
+                for (i, r) in rights.iter().enumerate() {
+                    if let Some(first) = rights.iter().take(i).find(|x| x.name == r.name) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                crate::diag::Code::DuplicateTerm,
+                                r.span,
+                                format!("the right `{}` is granted twice", r.name),
+                            )
+                            .label("granted again here")
+                            .related(first.span, "first granted here"),
+                        );
+                    }
+                }
+                let deploy = rights.iter().any(|r| r.name == "deploy");
                 let parties = self.parties(&[licensor, licensee]);
                 let selector = self.selector(selector);
                 let p = parties?;
@@ -214,6 +229,7 @@ impl Checker {
                     licensor: *p.first()?,
                     licensee: *p.get(1)?,
                     exclusive: exclusive.unwrap_or(false),
+                    deploy,
                     selector: selector?,
                 })
             }

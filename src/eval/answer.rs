@@ -100,6 +100,8 @@ pub enum Effect {
     Notice,
     /// A termination that ended an agreement (0.2).
     Termination,
+    /// A licence granting the `deploy` right to the party that acts (0.2).
+    Grant,
 }
 
 impl Effect {
@@ -114,6 +116,7 @@ impl Effect {
             Effect::Renewal => "renewal",
             Effect::Notice => "notice",
             Effect::Termination => "termination",
+            Effect::Grant => "grant",
         }
     }
 }

@@ -228,6 +228,28 @@ impl Engine {
         }
     }
 
+    /// Licences in force granting `party` the `deploy` right over the product (0.2).
+    pub(super) fn grant_effects(
+        &self,
+        product: ProductId,
+        party: PartyId,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        for v in self.clauses_for(product) {
+            if let Body::Licence {
+                licensee,
+                deploy: true,
+                ..
+            } = &v.terms.body
+            {
+                if *licensee == party {
+                    let r = self.reason(v, Effect::Grant, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+            }
+        }
+    }
+
     pub(super) fn pay_effects(
         &self,
         payer: PartyId,

@@ -53,9 +53,10 @@ pub fn sentence(
             licensor,
             licensee,
             exclusive,
+            deploy,
             selector: s,
         } => format!(
-            "{} grants {} {} use of {}",
+            "{} grants {} {} {} of {}",
             rules.party(*licensor),
             rules.party(*licensee),
             if *exclusive {
@@ -63,6 +64,7 @@ pub fn sentence(
             } else {
                 "non-exclusive"
             },
+            if *deploy { "deploy" } else { "use" },
             selector(rules, s)
         ),
         Body::FirstLaunch {

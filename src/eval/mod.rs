@@ -336,8 +336,10 @@ impl Engine {
             Subject::Use { product, party } => (&self.use_, ix(product.0, np, party.0)),
             Subject::License { product, party } => (&self.license, ix(product.0, np, party.0)),
             Subject::Pay { payer, payee } => (&self.pay, ix(payer.0, np, payee.0)),
-            // Agreements are answered from their life, on demand.
-            Subject::Agreement { .. } => (&[], 0),
+            // Agreements, and acts by parties other than the owner, are answered on demand.
+            Subject::Agreement { .. } | Subject::DeployBy { .. } | Subject::LaunchBy { .. } => {
+                (&[], 0)
+            }
         }
     }
 
@@ -352,6 +354,24 @@ impl Engine {
         let mut effects: Vec<(Interval, Reason)> = Vec::new();
         let rule = match subject {
             Subject::Agreement { agreement } => return self.agreement_when(agreement.0),
+            Subject::DeployBy {
+                product,
+                cloud,
+                actor,
+            } => {
+                self.deploy_effects(product.0, cloud.0, false, &mut effects);
+                self.grant_effects(product.0, actor.0, &mut effects);
+                Rule::Licensed
+            }
+            Subject::LaunchBy {
+                product,
+                cloud,
+                actor,
+            } => {
+                self.deploy_effects(product.0, cloud.0, true, &mut effects);
+                self.grant_effects(product.0, actor.0, &mut effects);
+                Rule::Licensed
+            }
             Subject::Deploy { product, cloud } => {
                 self.deploy_effects(product.0, cloud.0, false, &mut effects);
                 Rule::ForbidWins
@@ -402,6 +422,8 @@ impl Engine {
         let clauses: &[ClauseId] = match subject {
             Subject::Deploy { product, .. }
             | Subject::Launch { product, .. }
+            | Subject::DeployBy { product, .. }
+            | Subject::LaunchBy { product, .. }
             | Subject::Use { product, .. }
             | Subject::License { product, .. } => self
                 .by_product

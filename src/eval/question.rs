@@ -81,6 +81,25 @@ pub enum Subject {
         /// Who is paid.
         payee: Party,
     },
+    /// May this party (not the product's owner) deploy the product on the cloud (0.2)? Only
+    /// under a licence granting it the `deploy` right, and nothing forbidding it.
+    DeployBy {
+        /// The product.
+        product: Product,
+        /// The cloud.
+        cloud: Cloud,
+        /// Who deploys.
+        actor: Party,
+    },
+    /// May this party (not the product's owner) launch the product on the cloud (0.2)?
+    LaunchBy {
+        /// The product.
+        product: Product,
+        /// The cloud.
+        cloud: Cloud,
+        /// Who launches.
+        actor: Party,
+    },
     /// Is the agreement in force (0.2)?
     Agreement {
         /// The agreement.
@@ -128,6 +147,16 @@ impl Subject {
                 party: q,
             } => product(p) && party(q),
             Subject::Pay { payer, payee } => party(payer) && party(payee),
+            Subject::DeployBy {
+                product: p,
+                cloud: c,
+                actor,
+            }
+            | Subject::LaunchBy {
+                product: p,
+                cloud: c,
+                actor,
+            } => product(p) && cloud(c) && party(actor),
             Subject::Agreement { agreement } => (agreement.0 as usize) < rules.agreements.len(),
         }
     }
@@ -229,14 +258,14 @@ impl QuestionError {
     }
 }
 
-const FORMS: &str = "`deploy P on C`, `launch P on C`, `use P by PARTY`, `license P to PARTY`, `pay PAYER to PAYEE` or `agreement A`, optionally followed by `at YYYY-MM-DD`";
+const FORMS: &str = "`deploy P on C [by PARTY]`, `launch P on C [by PARTY]`, `use P by PARTY`, `license P to PARTY`, `pay PAYER to PAYEE` or `agreement A`, optionally followed by `at YYYY-MM-DD`";
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
-    // The longest question is six words (`license P to Q at DAY`): a seventh starts what is
-    // left over. The first six are read first, so that an error among them is the one
+    // The longest question is eight words (`deploy P on C by Q at DAY`): a ninth starts what is
+    // left over. The first eight are read first, so that an error among them is the one
     // reported; only then does the leftover count, quoted whole.
-    let mut words = [""; 6];
+    let mut words = [""; 8];
     let mut count = 0;
     let mut leftover: Option<&str> = None;
     for w in text.split_ascii_whitespace() {
@@ -308,10 +337,27 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
                 "cloud",
                 &rules.names.clouds,
             )?);
-            if verb == "deploy" {
-                Subject::Deploy { product, cloud }
+            // `by PARTY` (0.2): who acts. The owner acting is the 0.1 question.
+            let actor = if word(4) == Some("by") {
+                let actor = party(5)?;
+                let owner = rules.products.get(product.0 as usize).map(|p| p.owner);
+                (owner != Some(actor.0)).then_some(actor)
             } else {
-                Subject::Launch { product, cloud }
+                None
+            };
+            match (verb == "deploy", actor) {
+                (true, None) => Subject::Deploy { product, cloud },
+                (false, None) => Subject::Launch { product, cloud },
+                (true, Some(actor)) => Subject::DeployBy {
+                    product,
+                    cloud,
+                    actor,
+                },
+                (false, Some(actor)) => Subject::LaunchBy {
+                    product,
+                    cloud,
+                    actor,
+                },
             }
         }
         "use" => {
@@ -355,11 +401,11 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             ))
         }
     };
-    // `at DAY` follows the subject: four words, or two for `agreement ID`.
-    let next = if matches!(subject, Subject::Agreement { .. }) {
-        2
-    } else {
-        4
+    // `at DAY` follows the subject: four words, six with `by PARTY`, two for `agreement ID`.
+    let next = match subject {
+        Subject::Agreement { .. } => 2,
+        _ if word(4) == Some("by") => 6,
+        _ => 4,
     };
     let at = match word(next) {
         None => None,
@@ -471,6 +517,28 @@ impl fmt::Display for Words<'_> {
             Subject::Pay { payer, payee } => {
                 write!(f, "pay {} to {}", r.party(payer.0), r.party(payee.0))?
             }
+            Subject::DeployBy {
+                product,
+                cloud,
+                actor,
+            } => write!(
+                f,
+                "deploy {} on {} by {}",
+                r.product(product.0),
+                r.cloud(cloud.0),
+                r.party(actor.0)
+            )?,
+            Subject::LaunchBy {
+                product,
+                cloud,
+                actor,
+            } => write!(
+                f,
+                "launch {} on {} by {}",
+                r.product(product.0),
+                r.cloud(cloud.0),
+                r.party(actor.0)
+            )?,
             Subject::Agreement { agreement } => {
                 write!(f, "agreement {}", r.agreement_name(agreement.0))?
             }

@@ -21,6 +21,9 @@ pub enum Rule {
     NeedsPermit,
     /// Due with any owe (pay).
     Owing,
+    /// Any forbid forbids; else permitted only with a grant (deploy or launch by a party other
+    /// than the owner, 0.2).
+    Licensed,
 }
 
 fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
@@ -41,6 +44,20 @@ fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
                 (Decision::Permitted, with(Effect::Permit))
             } else {
                 (Decision::Forbidden, forbids)
+            }
+        }
+        Rule::Licensed => {
+            let forbids = with(Effect::Forbid);
+            let grants = with(Effect::Grant);
+            if !forbids.is_empty() {
+                (Decision::Forbidden, forbids)
+            } else if grants.is_empty() {
+                (Decision::Forbidden, Vec::new())
+            } else {
+                let mut reasons = grants;
+                reasons.extend(with(Effect::Permit));
+                reasons.sort();
+                (Decision::Permitted, reasons)
             }
         }
         Rule::NeedsPermit => {

@@ -121,6 +121,8 @@ pub enum Sentence {
         licensor: Ident,
         licensee: Ident,
         exclusive: Option<bool>,
+        /// The rights granted, as written: `use`, `deploy` (0.2).
+        rights: Vec<Ident>,
         selector: Selector,
     },
     FirstLaunch {

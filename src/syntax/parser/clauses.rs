@@ -58,13 +58,31 @@ impl<'a> Parser<'a> {
                 } else {
                     None
                 };
-                self.expect_word("use", "`use of`")?;
+                // The rights: `use` (0.1), or `deploy`, or both (0.2).
+                let mut rights = Vec::new();
+                loop {
+                    match self.peek_word() {
+                        Some(w @ ("use" | "deploy")) => {
+                            let span = self.here();
+                            self.bump();
+                            rights.push(Ident {
+                                name: w.to_string(),
+                                span,
+                            });
+                        }
+                        _ => return self.fail("a right: `use` or `deploy`"),
+                    }
+                    if !self.eat(&Tok::Comma) {
+                        break;
+                    }
+                }
                 self.expect_word("of", "`of`")?;
                 let selector = self.selector()?;
                 Ok(Sentence::Licence {
                     licensor,
                     licensee,
                     exclusive,
+                    rights,
                     selector,
                 })
             }
