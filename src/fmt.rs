@@ -188,18 +188,17 @@ impl Writer<'_> {
                 format!("party {}{}", id.name, opt_text(title)),
             ),
             Item::Cloud {
+                keyword,
                 id,
                 title,
                 operator,
                 aliases,
                 ..
             } => {
-                let mut s = format!(
-                    "cloud {}{} operated by {}",
-                    id.name,
-                    opt_text(title),
-                    operator.name
-                );
+                let mut s = format!("{keyword} {}{}", id.name, opt_text(title));
+                if let Some(op) = operator {
+                    s.push_str(&format!(" operated by {}", op.name));
+                }
                 if !aliases.is_empty() {
                     s.push_str(&format!(" alias {}", ids(aliases)));
                 }

@@ -50,7 +50,8 @@ pub struct Party {
 #[derive(Clone, Debug)]
 pub struct Cloud {
     pub name: Named,
-    pub operator: PartyId,
+    /// Who operates it, if the rules say (optional from 0.2).
+    pub operator: Option<PartyId>,
     pub aliases: Vec<String>,
 }
 

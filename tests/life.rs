@@ -610,3 +610,35 @@ fn questions_name_who_acts_and_say_when_they_cannot() {
         Some(once.as_str())
     );
 }
+
+#[test]
+fn channels_are_places_like_clouds() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/valid/channels.cov");
+    let rules = Rules::load([&path]).unwrap_or_else(|e| panic!("{e}"));
+    let e = rules
+        .engine(&covenant::Options::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(
+        decision(&e, "deploy widget on store at 2026-02-01"),
+        Decision::Permitted
+    );
+    assert_eq!(
+        decision(&e, "deploy widget on marketplace at 2026-02-01"),
+        Decision::Forbidden
+    );
+    let answer = e
+        .ask("deploy widget on store at 2026-02-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer.to_string().contains("(store is cloud webshop)"),
+        "{answer}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let once = covenant::fmt::format(&text).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("channel webshop \"Acme's web store\" alias store\n"),
+        "{once}"
+    );
+    assert!(once.contains("cloud plain_cloud\n"), "{once}");
+}

@@ -450,7 +450,7 @@ impl Checker {
                     }
                     r.clouds.push(Cloud {
                         name: named(id, title),
-                        operator: 0,
+                        operator: None,
                         aliases: aliases.iter().map(|a| a.name.clone()).collect(),
                     });
                 }
@@ -526,10 +526,10 @@ impl Checker {
     fn define(&mut self, item: &ast::Item) {
         match item {
             ast::Item::Cloud { id, operator, .. } => {
-                let op = self.resolve(Kind::Party, operator);
+                let op = operator.as_ref().and_then(|o| self.resolve(Kind::Party, o));
                 if let (Some(i), Some(op)) = (self.own_index(Kind::Cloud, id), op) {
                     if let Some(c) = self.rules.clouds.get_mut(i as usize) {
-                        c.operator = op;
+                        c.operator = Some(op);
                     }
                 }
             }

@@ -312,10 +312,14 @@ pub enum Item {
         title: Option<Text>,
         span: Span,
     },
+    /// `cloud`, or (0.2) `channel`: a place where products are made available.
     Cloud {
+        /// `cloud` or `channel`, as written.
+        keyword: &'static str,
         id: Ident,
         title: Option<Text>,
-        operator: Ident,
+        /// Optional from 0.2.
+        operator: Option<Ident>,
         aliases: Vec<Ident>,
         span: Span,
     },

@@ -72,7 +72,7 @@ impl<'a> Parser<'a> {
         let start = self.start();
         let Some(word) = self.peek_word() else {
             return self.fail(
-                "a declaration (`party`, `cloud`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+                "a declaration (`party`, `cloud`, `channel`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
             );
         };
         match word {
@@ -86,19 +86,29 @@ impl<'a> Parser<'a> {
                     span: self.span_from(start),
                 })
             }
-            "cloud" => {
+            "cloud" | "channel" => {
+                let keyword = if word == "cloud" { "cloud" } else { "channel" };
                 self.bump();
-                let id = self.declared_ident("a cloud id")?;
+                let id = self.declared_ident(if keyword == "cloud" {
+                    "a cloud id"
+                } else {
+                    "a channel id"
+                })?;
                 let title = self.opt_text();
-                self.expect_word("operated", "`operated by PARTY`")?;
-                self.expect_word("by", "`by`")?;
-                let operator = self.ident("a party id")?;
+                // `operated by PARTY` is optional from 0.2.
+                let operator = if self.eat_word("operated") {
+                    self.expect_word("by", "`by`")?;
+                    Some(self.ident("a party id")?)
+                } else {
+                    None
+                };
                 let aliases = if self.eat_word("alias") {
                     self.ident_list("an alias")?
                 } else {
                     Vec::new()
                 };
                 Ok(Item::Cloud {
+                    keyword,
                     id,
                     title,
                     operator,
@@ -161,7 +171,7 @@ impl<'a> Parser<'a> {
                 Ok(Item::Amendment(self.amendment(start)?))
             }
             _ => self.fail(
-                "a declaration (`party`, `cloud`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+                "a declaration (`party`, `cloud`, `channel`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
             ),
         }
     }

@@ -86,6 +86,7 @@ pub fn is_keyword(word: &str) -> bool {
 const TOP_LEVEL: &[&str] = &[
     "party",
     "cloud",
+    "channel",
     "product",
     "event",
     "assume",
