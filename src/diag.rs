@@ -57,6 +57,9 @@ pub enum Code {
     /// `not-a-party`: A party named where only the agreement's own parties may act (who may
     /// terminate it, say).
     NotAParty,
+    /// `cycle`: Derived events (or, later, assumptions and day expressions) defined through
+    /// each other in a circle.
+    Cycle,
     /// `bad-period`: A period that ends beyond the last day the calendar holds.
     BadPeriod,
     /// `term-does-not-fit`: An amendment changes a term the clause's kind does not have.
@@ -95,7 +98,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 30] = [
+    pub const ALL: [Code; 31] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -111,6 +114,7 @@ impl Code {
         Code::LaunchWithoutCloud,
         Code::EmptyRuleSet,
         Code::NotAParty,
+        Code::Cycle,
         Code::BadPeriod,
         Code::TermDoesNotFit,
         Code::WrongAgreement,
@@ -146,6 +150,7 @@ impl Code {
             Code::LaunchWithoutCloud => "launch-without-cloud",
             Code::EmptyRuleSet => "empty-rule-set",
             Code::NotAParty => "not-a-party",
+            Code::Cycle => "cycle",
             Code::BadPeriod => "bad-period",
             Code::TermDoesNotFit => "term-does-not-fit",
             Code::WrongAgreement => "wrong-agreement",

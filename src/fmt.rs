@@ -217,12 +217,23 @@ impl Writer<'_> {
                 }
                 self.line("", sp.start, sp.end, s);
             }
-            Item::Event { id, title, .. } => self.line(
-                "",
-                sp.start,
-                sp.end,
-                format!("event {}{}", id.name, opt_text(title)),
-            ),
+            Item::Event {
+                id, title, when, ..
+            } => {
+                let when = match when {
+                    None => String::new(),
+                    Some(EventWhen::Happens(h)) => format!(" when {}", happening_text(h)),
+                    Some(EventWhen::NoneBy(h, by)) => {
+                        format!(" when no {} by {}", happening_text(h), value_text(by))
+                    }
+                };
+                self.line(
+                    "",
+                    sp.start,
+                    sp.end,
+                    format!("event {}{}{when}", id.name, opt_text(title)),
+                )
+            }
             Item::Assume {
                 id, value, note, ..
             } => self.line(
@@ -242,23 +253,7 @@ impl Writer<'_> {
                 note,
                 ..
             } => {
-                let what = match happening {
-                    Happening::Event(e) => e.name.clone(),
-                    Happening::Act {
-                        party,
-                        verb,
-                        object,
-                        renewal_of,
-                        cloud,
-                    } => {
-                        let of = if *renewal_of { "renewal of " } else { "" };
-                        let mut s = format!("{} {} {of}{}", party.name, verb.name, object.name);
-                        if let Some(c) = cloud {
-                            s.push_str(&format!(" on {}", c.name));
-                        }
-                        s
-                    }
-                };
+                let what = happening_text(happening);
                 self.line(
                     "",
                     sp.start,
@@ -530,6 +525,27 @@ fn ids(list: &[Ident]) -> String {
         .map(|i| i.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A happening in the language's words, as a record or a derived event writes it.
+fn happening_text(h: &Happening) -> String {
+    match h {
+        Happening::Event(e) => e.name.clone(),
+        Happening::Act {
+            party,
+            verb,
+            object,
+            renewal_of,
+            cloud,
+        } => {
+            let of = if *renewal_of { "renewal of " } else { "" };
+            let mut s = format!("{} {} {of}{}", party.name, verb.name, object.name);
+            if let Some(c) = cloud {
+                s.push_str(&format!(" on {}", c.name));
+            }
+            s
+        }
+    }
 }
 
 fn value_text(v: &Value) -> String {

@@ -65,6 +65,42 @@ pub struct Product {
 #[derive(Clone, Debug)]
 pub struct EventDef {
     pub name: Named,
+    /// A derived event (0.2): what makes it happen.
+    pub when: Option<EventWhen>,
+}
+
+/// When a derived event happens (0.2).
+#[derive(Clone, Debug)]
+pub enum EventWhen {
+    /// On the day of the first record matching the pattern.
+    Happens(Happening),
+    /// On the day after the day, if no record matching the pattern is dated on or before it.
+    NoneBy(Happening, Val<NaiveDate>),
+}
+
+impl Happening {
+    /// Whether a record's happening matches this one as a pattern: the same event; or the
+    /// same party, verb and object, and the same cloud where the pattern names one.
+    pub fn matches(&self, record: &Happening) -> bool {
+        match (self, record) {
+            (Happening::Event(a), Happening::Event(b)) => a == b,
+            (
+                Happening::Act {
+                    party,
+                    verb,
+                    object,
+                    cloud,
+                },
+                Happening::Act {
+                    party: p,
+                    verb: v,
+                    object: o,
+                    cloud: c,
+                },
+            ) => party == p && verb == v && object == o && cloud.is_none_or(|x| *c == Some(x)),
+            _ => false,
+        }
+    }
 }
 
 /// A typed value.

@@ -118,6 +118,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(notices_without_right(&rules));
+        diags.extend(event_cycles(&rules));
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
@@ -282,6 +283,71 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                     .label("licensor is not the owner")
                     .help("an exclusive licence restricts only the owner's licensing; a licence from another party grants use but restricts no one"),
                 );
+            }
+        }
+    }
+    out
+}
+
+/// Derived events whose patterns name each other in a circle: none of them could happen
+/// first. One error per cycle, at its first member, naming every member.
+fn event_cycles(rules: &RuleSet) -> Vec<Diagnostic> {
+    let next = |e: usize| -> Option<usize> {
+        match rules.events.get(e)?.when.as_ref()? {
+            EventWhen::Happens(Happening::Event(f)) | EventWhen::NoneBy(Happening::Event(f), _) => {
+                Some(*f as usize)
+            }
+            _ => None,
+        }
+    };
+    // Each event names at most one other: the graph is a set of chains, and a cycle is found
+    // by walking each chain once.
+    let mut seen = vec![0usize; rules.events.len()]; // 0 unvisited, else the walk's number
+    let mut out = Vec::new();
+    for start in 0..rules.events.len() {
+        if seen.get(start).copied().unwrap_or(1) != 0 {
+            continue;
+        }
+        let walk = start + 1;
+        let mut path = Vec::new();
+        let mut e = start;
+        loop {
+            match seen.get(e).copied() {
+                Some(0) => {
+                    if let Some(s) = seen.get_mut(e) {
+                        *s = walk;
+                    }
+                    path.push(e);
+                    match next(e) {
+                        Some(f) => e = f,
+                        None => break,
+                    }
+                }
+                Some(w) if w == walk => {
+                    let at = path.iter().position(|x| *x == e).unwrap_or(0);
+                    let members: Vec<&str> = path
+                        .get(at..)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|m| rules.events.get(*m))
+                        .map(|d| d.name.id.as_str())
+                        .collect();
+                    if let Some(first) = rules.events.get(e) {
+                        let mut names = members.join("` → `");
+                        names.push_str(&format!("` → `{}", first.name.id));
+                        out.push(
+                            Diagnostic::error(
+                                crate::diag::Code::Cycle,
+                                first.name.span,
+                                format!("the derived events `{names}` form a cycle: none of them can happen first"),
+                            )
+                            .label("its pattern leads back to itself")
+                            .help("make one of them happen on a record or a day, not on another of these events"),
+                        );
+                    }
+                    break;
+                }
+                _ => break,
             }
         }
     }
@@ -470,6 +536,7 @@ impl Checker {
                 if t.declare(Kind::Event, id, d).is_some() {
                     r.events.push(EventDef {
                         name: named(id, title),
+                        when: None,
                     });
                 }
             }
@@ -525,6 +592,28 @@ impl Checker {
     /// Second pass: the references of declarations and records.
     fn define(&mut self, item: &ast::Item) {
         match item {
+            ast::Item::Event {
+                id,
+                when: Some(when),
+                ..
+            } => {
+                let resolved = match when {
+                    ast::EventWhen::Happens(h) => self.happening(h, true).map(EventWhen::Happens),
+                    ast::EventWhen::NoneBy(h, by) => {
+                        let h = self.happening(h, true);
+                        let by = self.day(by);
+                        match (h, by) {
+                            (Some(h), Some(by)) => Some(EventWhen::NoneBy(h, by)),
+                            _ => None,
+                        }
+                    }
+                };
+                if let (Some(i), Some(w)) = (self.own_index(Kind::Event, id), resolved) {
+                    if let Some(e) = self.rules.events.get_mut(i as usize) {
+                        e.when = Some(w);
+                    }
+                }
+            }
             ast::Item::Cloud { id, operator, .. } => {
                 let op = operator.as_ref().and_then(|o| self.resolve(Kind::Party, o));
                 if let (Some(i), Some(op)) = (self.own_index(Kind::Cloud, id), op) {
@@ -548,7 +637,7 @@ impl Checker {
                 span,
                 ..
             } => {
-                if let Some(happening) = self.happening(happening) {
+                if let Some(happening) = self.happening(happening, false) {
                     self.rules.records.push(Record {
                         day: *day,
                         happening,
@@ -562,7 +651,9 @@ impl Checker {
         }
     }
 
-    fn happening(&mut self, h: &ast::Happening) -> Option<Happening> {
+    /// A happening resolved: a record's (`pattern` false), which must say where a launch
+    /// was, or a derived event's pattern, which may leave the place out.
+    fn happening(&mut self, h: &ast::Happening, pattern: bool) -> Option<Happening> {
         match h {
             ast::Happening::Event(e) => Some(Happening::Event(self.resolve(Kind::Event, e)?)),
             ast::Happening::Act {
@@ -575,7 +666,7 @@ impl Checker {
                 let p = self.resolve(Kind::Party, party);
                 let o = self.object(object, *renewal_of);
                 let c = cloud.as_ref().map(|c| self.resolve(Kind::Cloud, c));
-                if verb.name == "launches" && cloud.is_none() {
+                if verb.name == "launches" && cloud.is_none() && !pattern {
                     self.diags.push(
                         Diagnostic::error(
                             crate::diag::Code::LaunchWithoutCloud,

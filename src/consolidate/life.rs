@@ -83,17 +83,13 @@ pub enum Notice {
 
 /// The first day of a clause's or term's end alternatives (days, `through` days, events
 /// recorded), as a bound; `None` when none has come.
-pub fn end_of(alts: &[EndAlt], env: &Env, event_days: &[Option<NaiveDate>]) -> Option<Bound> {
+pub fn end_of(alts: &[EndAlt], env: &Env, event_days: &[Option<Bound>]) -> Option<Bound> {
     let mut end: Option<Bound> = None;
     for alt in alts {
         let b = match alt {
             EndAlt::Until(v) => Some(env.day(*v)),
             EndAlt::Through(v) => env.day(*v).next_day(),
-            EndAlt::Event(e) => event_days
-                .get(*e as usize)
-                .copied()
-                .flatten()
-                .map(Bound::fixed),
+            EndAlt::Event(e) => event_days.get(*e as usize).cloned().flatten(),
         };
         end = earlier(end.as_ref(), b.as_ref());
     }
@@ -123,7 +119,7 @@ fn renewal_day(
 pub fn life(
     agreement: &Agreement,
     env: &Env,
-    event_days: &[Option<NaiveDate>],
+    event_days: &[Option<Bound>],
     notices: &[Notice],
     known: bool,
 ) -> Life {

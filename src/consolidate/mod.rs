@@ -17,6 +17,7 @@ use crate::model::*;
 use crate::money::Money;
 
 mod env;
+mod events;
 mod interval;
 pub mod life;
 
@@ -84,8 +85,8 @@ impl Version {
 pub struct Consolidated {
     /// Grouped by clause, each group in time order.
     pub versions: Vec<Version>,
-    /// The first recorded day of each event, within knowledge time.
-    pub event_days: Vec<Option<NaiveDate>>,
+    /// The day each event happens, within knowledge time (recorded, or derived).
+    pub event_days: Vec<Option<Bound>>,
     pub as_of: Option<NaiveDate>,
     /// Each agreement's life (0.2), by agreement id.
     pub lives: Vec<life::Life>,
@@ -113,16 +114,7 @@ pub fn consolidate(
     env: &Env,
     as_of: Option<NaiveDate>,
 ) -> (Consolidated, Vec<Diagnostic>) {
-    let mut event_days: Vec<Option<NaiveDate>> = vec![None; rules.events.len()];
-    for r in &rules.records {
-        if let Happening::Event(e) = r.happening {
-            if known(r.day, as_of) {
-                if let Some(slot) = event_days.get_mut(e as usize) {
-                    *slot = Some(slot.map_or(r.day, |d: NaiveDate| d.min(r.day)));
-                }
-            }
-        }
-    }
+    let event_days = events::event_days(rules, env, as_of);
     let mut notices: Vec<Vec<life::Notice>> = vec![Vec::new(); rules.agreements.len()];
     for r in rules.records.iter().filter(|r| known(r.day, as_of)) {
         let Happening::Act {

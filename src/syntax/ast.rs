@@ -305,6 +305,16 @@ pub enum Happening {
     },
 }
 
+/// When a derived event happens (0.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventWhen {
+    /// `when HAPPENING`: on the day of the first matching record.
+    Happens(Happening),
+    /// `when no HAPPENING by DAY`: the day after DAY, if no matching record is dated on or
+    /// before it.
+    NoneBy(Happening, Value),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
     Party {
@@ -333,6 +343,8 @@ pub enum Item {
     Event {
         id: Ident,
         title: Option<Text>,
+        /// A derived event (0.2): `when HAPPENING` or `when no HAPPENING by DAY`.
+        when: Option<EventWhen>,
         span: Span,
     },
     Assume {

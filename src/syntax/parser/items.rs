@@ -16,6 +16,20 @@ impl<'a> Parser<'a> {
         };
         self.bump();
         self.expect(&Tok::Colon, "`:` after the day")?;
+        let happening = self.happening()?;
+        let note = self.opt_text();
+        Ok(Item::Record {
+            day,
+            day_span,
+            happening,
+            note,
+            span: self.span_from(start),
+        })
+    }
+
+    /// `EVENT`, or `PARTY VERB [renewal of] OBJECT [on CLOUD]`: what a record, or a derived
+    /// event's pattern, says happened.
+    pub(super) fn happening(&mut self) -> PResult<Happening> {
         let first = self.ident("an event id, or a party id and a verb")?;
         let happening = if matches!(self.peek(), Some(Token { tok: Tok::Word, text, .. }) if !is_keyword(text))
         {
@@ -58,14 +72,7 @@ impl<'a> Parser<'a> {
         } else {
             Happening::Event(first)
         };
-        let note = self.opt_text();
-        Ok(Item::Record {
-            day,
-            day_span,
-            happening,
-            note,
-            span: self.span_from(start),
-        })
+        Ok(happening)
     }
 
     pub(super) fn item(&mut self) -> PResult<Item> {
@@ -139,9 +146,21 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let id = self.declared_ident("an event id")?;
                 let title = self.opt_text();
+                let when = if self.eat_word("when") {
+                    if self.eat_word("no") {
+                        let happening = self.happening()?;
+                        self.expect_word("by", "`by DAY` after the happening")?;
+                        Some(EventWhen::NoneBy(happening, self.day_value()?))
+                    } else {
+                        Some(EventWhen::Happens(self.happening()?))
+                    }
+                } else {
+                    None
+                };
                 Ok(Item::Event {
                     id,
                     title,
+                    when,
                     span: self.span_from(start),
                 })
             }
