@@ -47,6 +47,8 @@ fn group(item: &Item) -> &'static str {
     match item {
         Item::Party { .. } => "party",
         Item::Cloud { .. } => "cloud",
+        Item::Region { field: false, .. } => "territory",
+        Item::Region { field: true, .. } => "field",
         Item::Product { .. } => "product",
         Item::Event { .. } => "event",
         Item::Assume { .. } => "assume",
@@ -181,6 +183,24 @@ impl Writer<'_> {
     fn item(&mut self, item: &Item) {
         let sp = item.span();
         match item {
+            Item::Region {
+                field,
+                id,
+                title,
+                within,
+                ..
+            } => {
+                let mut s = format!(
+                    "{} {}{}",
+                    if *field { "field" } else { "territory" },
+                    id.name,
+                    opt_text(title)
+                );
+                if !within.is_empty() {
+                    s.push_str(&format!(" within {}", ids(within)));
+                }
+                self.line("", sp.start, sp.end, s);
+            }
             Item::Party { id, title, .. } => self.line(
                 "",
                 sp.start,
@@ -398,6 +418,21 @@ impl Writer<'_> {
         }
         if let Some(e) = &c.end {
             self.line(&inner, e.span.start, e.span.end, end_text(e));
+        }
+        if let Some((places, except, span)) = &c.scope.places {
+            let mut text = format!("in {}", ids(places));
+            if !except.is_empty() {
+                text.push_str(&format!(" except {}", ids(except)));
+            }
+            self.line(&inner, span.start, span.end, text);
+        }
+        if let Some((fields, span)) = &c.scope.fields {
+            self.line(
+                &inner,
+                span.start,
+                span.end,
+                format!("in field {}", ids(fields)),
+            );
         }
         if let Some(sv) = &c.survives {
             let text = match &sv.duration {

@@ -286,6 +286,8 @@ pub struct Terms {
     /// Empty: open-ended.
     pub end: Vec<EndAlt>,
     pub body: Body,
+    /// Where and in which fields the clause speaks (0.2); everywhere by default.
+    pub scope: Scope,
     /// `survives` (0.2): `None` ends with the agreement; `Some(None)` survives it for as long
     /// as its own terms say; `Some(Some(d))` for `d` after the agreement's end.
     pub survives: Option<Option<Val<Duration>>>,
@@ -397,10 +399,37 @@ impl Amendment {
     }
 }
 
+/// A territory or a field of use (0.2): its name and the regions it lies within directly.
+/// Index 0 of each list is the implicit `world` / `any_field`, within which everything lies.
+#[derive(Clone, Debug)]
+pub struct Region {
+    pub name: Named,
+    pub within: Vec<u32>,
+}
+
+/// What a clause speaks of (0.2): places (none: everywhere) less exceptions, and fields (none:
+/// every field).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub places: Vec<u32>,
+    pub except: Vec<u32>,
+    pub fields: Vec<u32>,
+}
+
+impl Scope {
+    pub fn is_everywhere(&self) -> bool {
+        self.places.is_empty() && self.except.is_empty() && self.fields.is_empty()
+    }
+}
+
 /// A checked rule set.
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     pub sources: Sources,
+    /// Territories (0.2), `world` first.
+    pub territories: Vec<Region>,
+    /// Fields of use (0.2), `any_field` first.
+    pub fields: Vec<Region>,
     pub parties: Vec<Party>,
     pub clouds: Vec<Cloud>,
     pub products: Vec<Product>,
@@ -428,6 +457,8 @@ pub struct Names {
     pub agreements: NameMap,
     pub amendments: NameMap,
     pub clauses: NameMap,
+    pub territories: NameMap,
+    pub fields: NameMap,
 }
 
 impl RuleSet {

@@ -94,11 +94,61 @@ impl Checker {
             Some(v) => Some(v?),
             None => None,
         };
+        let scope = self.scope(&c.scope, &c.sentence);
         Some(Terms {
             from,
             end: end?,
             body: body?,
             survives: survives?,
+            scope: scope?,
+        })
+    }
+
+    /// A clause's scope (0.2): territories and fields resolved; money clauses take none.
+    fn scope(&mut self, s: &ast::Scope, sentence: &ast::Sentence) -> Option<Scope> {
+        let money = matches!(sentence, ast::Sentence::RevenueShare { .. });
+        let span = s
+            .places
+            .as_ref()
+            .map(|p| p.2)
+            .or(s.fields.as_ref().map(|f| f.1));
+        if let (true, Some(span)) = (money, span) {
+            self.diags.push(
+                Diagnostic::error(
+                    crate::diag::Code::TermDoesNotFit,
+                    span,
+                    "a money clause takes no place or field: ledgers have no place column",
+                )
+                .label("not on a revenue share")
+                .help("split the revenue by `from stream …` instead"),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let mut list = |ids: &[ast::Ident], kind: Kind, this: &mut Self| -> Vec<u32> {
+            ids.iter()
+                .filter_map(|i| {
+                    let r = this.resolve(kind, i);
+                    ok &= r.is_some();
+                    r
+                })
+                .collect()
+        };
+        let (places, except) = match &s.places {
+            Some((p, x, _)) => (
+                list(p, Kind::Territory, self),
+                list(x, Kind::Territory, self),
+            ),
+            None => (Vec::new(), Vec::new()),
+        };
+        let fields = match &s.fields {
+            Some((f, _)) => list(f, Kind::Field, self),
+            None => Vec::new(),
+        };
+        ok.then_some(Scope {
+            places,
+            except,
+            fields,
         })
     }
 

@@ -110,6 +110,10 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     } = checker;
     rules.sources = sources;
     diags.extend(cap_currencies(&rules));
+    // Cycles need no consolidation: they are reported whatever else is wrong.
+    diags.extend(event_cycles(&rules));
+    diags.extend(region_cycles(&rules.territories, "territory"));
+    diags.extend(region_cycles(&rules.fields, "field"));
     if !diags.iter().any(Diagnostic::is_error) {
         let env = Env::defaults(&rules);
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
@@ -118,7 +122,6 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(notices_without_right(&rules));
-        diags.extend(event_cycles(&rules));
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
@@ -289,6 +292,84 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
     out
 }
 
+/// Territories (or fields) said to lie within each other in a circle: one error per cycle
+/// found, at its first member, naming every member.
+fn region_cycles(list: &[Region], noun: &str) -> Vec<Diagnostic> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    let mut mark = vec![Mark::New; list.len()];
+    let mut out = Vec::new();
+    for start in 0..list.len() {
+        if mark.get(start) != Some(&Mark::New) {
+            continue;
+        }
+        // Depth-first, with the path kept to name a cycle's members.
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        if let Some(m) = mark.get_mut(start) {
+            *m = Mark::Open;
+        }
+        while let Some((r, i)) = stack.last().copied() {
+            let parent = list
+                .get(r)
+                .and_then(|x| x.within.get(i))
+                .map(|p| *p as usize);
+            match parent {
+                None => {
+                    if let Some(m) = mark.get_mut(r) {
+                        *m = Mark::Done;
+                    }
+                    stack.pop();
+                }
+                Some(p) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    match mark.get(p) {
+                        Some(Mark::New) => {
+                            if let Some(m) = mark.get_mut(p) {
+                                *m = Mark::Open;
+                            }
+                            stack.push((p, 0));
+                        }
+                        Some(Mark::Open) => {
+                            let at = stack.iter().position(|(x, _)| *x == p).unwrap_or(0);
+                            let names: Vec<&str> = stack
+                                .get(at..)
+                                .unwrap_or_default()
+                                .iter()
+                                .filter_map(|(x, _)| list.get(*x))
+                                .map(|x| x.name.id.as_str())
+                                .collect();
+                            if let Some(first) = list.get(p) {
+                                out.push(
+                                    Diagnostic::error(
+                                        crate::diag::Code::Cycle,
+                                        first.name.span,
+                                        format!(
+                                            "the {noun} `{}` lies within itself: `{}` → `{}`",
+                                            first.name.id,
+                                            names.join("` → `"),
+                                            first.name.id
+                                        ),
+                                    )
+                                    .label("its `within` leads back to it")
+                                    .help("a region lies within larger ones only"),
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Derived events whose patterns name each other in a circle: none of them could happen
 /// first. One error per cycle, at its first member, naming every member.
 fn event_cycles(rules: &RuleSet) -> Vec<Diagnostic> {
@@ -453,6 +534,23 @@ fn named(id: &ast::Ident, t: &Option<ast::Text>) -> Named {
 
 impl Checker {
     fn run(&mut self, files: &[ast::File]) {
+        // The implicit roots (0.2): every territory lies within `world`, every field within
+        // `any_field`.
+        for (kind, name, list) in [
+            (Kind::Territory, "world", &mut self.rules.territories),
+            (Kind::Field, "any_field", &mut self.rules.fields),
+        ] {
+            let id = ast::Ident {
+                name: name.to_string(),
+                span: Span::default(),
+            };
+            if self.tables.declare(kind, &id, &mut self.diags).is_some() {
+                list.push(Region {
+                    name: named(&id, &None),
+                    within: Vec::new(),
+                });
+            }
+        }
         for file in files {
             for item in &file.items {
                 self.declare(item);
@@ -500,6 +598,39 @@ impl Checker {
         let t = &mut self.tables;
         let r = &mut self.rules;
         match item {
+            ast::Item::Region {
+                field, id, title, ..
+            } => {
+                let (kind, root) = if *field {
+                    (Kind::Field, "any_field")
+                } else {
+                    (Kind::Territory, "world")
+                };
+                if id.name == root {
+                    d.push(
+                        Diagnostic::error(
+                            crate::diag::Code::DuplicateId,
+                            id.span,
+                            format!(
+                                "`{root}` is declared already: it holds every other {}",
+                                kind.noun()
+                            ),
+                        )
+                        .label("declared by the language")
+                        .help(format!("remove this line; `{root}` is always there")),
+                    );
+                } else if t.declare(kind, id, d).is_some() {
+                    let list = if *field {
+                        &mut r.fields
+                    } else {
+                        &mut r.territories
+                    };
+                    list.push(Region {
+                        name: named(id, title),
+                        within: Vec::new(),
+                    });
+                }
+            }
             ast::Item::Party { id, title, .. } => {
                 if t.declare(Kind::Party, id, d).is_some() {
                     r.parties.push(Party {
@@ -592,6 +723,25 @@ impl Checker {
     /// Second pass: the references of declarations and records.
     fn define(&mut self, item: &ast::Item) {
         match item {
+            ast::Item::Region {
+                field, id, within, ..
+            } => {
+                let kind = if *field { Kind::Field } else { Kind::Territory };
+                let parents: Vec<u32> = within
+                    .iter()
+                    .filter_map(|w| self.resolve(kind, w))
+                    .collect();
+                if let Some(i) = self.own_index(kind, id) {
+                    let list = if *field {
+                        &mut self.rules.fields
+                    } else {
+                        &mut self.rules.territories
+                    };
+                    if let Some(region) = list.get_mut(i as usize) {
+                        region.within = parents;
+                    }
+                }
+            }
             ast::Item::Event {
                 id,
                 when: Some(when),
@@ -925,6 +1075,8 @@ impl Checker {
         names.assumptions = map(&self.tables, Kind::Assumption);
         names.agreements = map(&self.tables, Kind::Agreement);
         names.amendments = map(&self.tables, Kind::Amendment);
+        names.territories = map(&self.tables, Kind::Territory);
+        names.fields = map(&self.tables, Kind::Field);
         names.clauses = self
             .rules
             .clauses

@@ -21,6 +21,8 @@ pub enum Kind {
     Assumption,
     Agreement,
     Amendment,
+    Territory,
+    Field,
 }
 
 impl Kind {
@@ -33,6 +35,8 @@ impl Kind {
             Kind::Assumption => "assumption",
             Kind::Agreement => "agreement",
             Kind::Amendment => "amendment",
+            Kind::Territory => "territory",
+            Kind::Field => "field",
         }
     }
 
@@ -43,7 +47,7 @@ impl Kind {
         }
     }
 
-    const ALL: [Kind; 7] = [
+    const ALL: [Kind; 9] = [
         Kind::Party,
         Kind::Cloud,
         Kind::Product,
@@ -51,6 +55,8 @@ impl Kind {
         Kind::Assumption,
         Kind::Agreement,
         Kind::Amendment,
+        Kind::Territory,
+        Kind::Field,
     ];
 }
 

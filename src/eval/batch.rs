@@ -102,6 +102,13 @@ fn answer_line(
         serde_json::to_writer(&mut *out, &serde_json::json!({ asked: cloud }))?;
     }
     match q.at {
+        // A question about one place or field (0.2) is answered on its own.
+        Some(day) if !q.place.is_everywhere() => {
+            let when = engine.when_in(q.subject, q.place);
+            if let Some(w) = when.at(day) {
+                out.write_all(engine.point_answer(String::new(), w).json_tail().as_bytes())?;
+            }
+        }
         Some(day) => {
             let w = engine.at(q.subject, day);
             let owned;
@@ -118,7 +125,7 @@ fn answer_line(
         }
         None => {
             let tail = engine
-                .when_answer(String::new(), &engine.when(q.subject))
+                .when_answer(String::new(), &engine.when_in(q.subject, q.place))
                 .json_tail();
             out.write_all(tail.as_bytes())?;
         }

@@ -3,6 +3,7 @@
 //! words. The sweep (`sweep.rs`) turns these into rulings; the engine (`mod.rs`) keeps them.
 
 use super::answer::{Effect, Reason};
+use super::place::Place;
 use super::{explain, Engine};
 use crate::consolidate::{self, Bound, Deps, Interval, Version};
 use crate::model::*;
@@ -32,12 +33,40 @@ impl Engine {
     }
 
     fn sentence(&self, v: &Version) -> String {
-        explain::sentence(
+        let mut s = explain::sentence(
             &self.rules,
             &self.env,
             &v.terms.body,
             v.cap_from.as_ref().map(|b| b.day),
-        )
+        );
+        // Where it speaks (0.2): `in eu except fr`, `in field oncology`.
+        let scope = &v.terms.scope;
+        let names = |ids: &[u32], list: &[crate::model::Region]| {
+            ids.iter()
+                .filter_map(|i| list.get(*i as usize))
+                .map(|r| r.name.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !scope.places.is_empty() {
+            s.push_str(&format!(
+                " in {}",
+                names(&scope.places, &self.rules.territories)
+            ));
+        }
+        if !scope.except.is_empty() {
+            s.push_str(&format!(
+                " except {}",
+                names(&scope.except, &self.rules.territories)
+            ));
+        }
+        if !scope.fields.is_empty() {
+            s.push_str(&format!(
+                " in field {}",
+                names(&scope.fields, &self.rules.fields)
+            ));
+        }
+        s
     }
 
     fn clauses_for(&self, product: ProductId) -> impl Iterator<Item = &Version> {
@@ -55,9 +84,14 @@ impl Engine {
         product: ProductId,
         cloud: CloudId,
         launch: bool,
+        place: Place,
         out: &mut Vec<(Interval, Reason)>,
     ) {
         for v in self.clauses_for(product) {
+            // Forbids speak wherever their scope overlaps the place asked about.
+            if !self.geo.overlaps(&v.terms.scope, place) {
+                continue;
+            }
             match &v.terms.body {
                 Body::Exclusivity { clouds, .. } if !clouds.contains(&cloud) => {
                     let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
@@ -199,10 +233,17 @@ impl Engine {
         product: ProductId,
         party: PartyId,
         for_use: bool,
+        place: Place,
         out: &mut Vec<(Interval, Reason)>,
     ) {
         let owner = self.rules.products.get(product as usize).map(|p| p.owner);
         for v in self.clauses_for(product) {
+            // A licence permits only where it covers the place; an exclusive one forbids others
+            // wherever it overlaps it.
+            let (covers, overlaps) = (
+                self.geo.covers(&v.terms.scope, place),
+                self.geo.overlaps(&v.terms.scope, place),
+            );
             let Body::Licence {
                 licensor,
                 licensee,
@@ -212,11 +253,12 @@ impl Engine {
             else {
                 continue;
             };
-            if for_use && *licensee == party {
+            if for_use && covers && *licensee == party {
                 let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }
             if !for_use
+                && overlaps
                 && *exclusive
                 && Some(*licensor) == owner
                 && *licensee != party
@@ -233,9 +275,13 @@ impl Engine {
         &self,
         product: ProductId,
         party: PartyId,
+        place: Place,
         out: &mut Vec<(Interval, Reason)>,
     ) {
         for v in self.clauses_for(product) {
+            if !self.geo.covers(&v.terms.scope, place) {
+                continue;
+            }
             if let Body::Licence {
                 licensee,
                 deploy: true,

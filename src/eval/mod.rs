@@ -13,6 +13,7 @@ pub mod answer;
 pub mod batch;
 mod effects;
 mod explain;
+pub mod place;
 pub mod question;
 mod respond;
 
@@ -72,6 +73,8 @@ pub struct Engine {
     /// decide whether its agreement, or an amendment changing it, is known at all. Every answer
     /// the clause could speak to rests on them.
     known_by: Vec<Deps>,
+    /// Territories and fields (0.2), their closures computed once.
+    geo: place::Geography,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -165,6 +168,10 @@ impl Engine {
                 }
             }
         }
+        let geo = place::Geography {
+            territories: place::Regions::new(&rules.territories),
+            fields: place::Regions::new(&rules.fields),
+        };
         let mut engine = Engine {
             rules,
             env,
@@ -174,6 +181,7 @@ impl Engine {
             by_payer,
             life: Vec::new(),
             known_by: Vec::new(),
+            geo,
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
@@ -302,6 +310,17 @@ impl Engine {
         question::find(&self.rules.names.agreements, "agreement", id).map(Agreement)
     }
 
+    /// The windows of a subject asked about one place and field (0.2); everywhere is the
+    /// table's answer.
+    #[doc(hidden)]
+    pub fn when_in(&self, subject: Subject, place: place::Place) -> Cow<'_, When> {
+        if place.is_everywhere() {
+            self.when(subject)
+        } else {
+            Cow::Owned(self.compute_in(subject, place))
+        }
+    }
+
     /// The windows of a subject over all time (the engine's own rulings: see
     /// [`Engine::answer`] for the answer).
     #[doc(hidden)]
@@ -351,6 +370,11 @@ impl Engine {
     }
 
     fn compute(&self, subject: Subject) -> When {
+        self.compute_in(subject, place::Place::default())
+    }
+
+    /// The windows of a subject asked about one place and field (0.2).
+    fn compute_in(&self, subject: Subject, place: place::Place) -> When {
         let mut effects: Vec<(Interval, Reason)> = Vec::new();
         let rule = match subject {
             Subject::Agreement { agreement } => return self.agreement_when(agreement.0),
@@ -359,8 +383,8 @@ impl Engine {
                 cloud,
                 actor,
             } => {
-                self.deploy_effects(product.0, cloud.0, false, &mut effects);
-                self.grant_effects(product.0, actor.0, &mut effects);
+                self.deploy_effects(product.0, cloud.0, false, place, &mut effects);
+                self.grant_effects(product.0, actor.0, place, &mut effects);
                 Rule::Licensed
             }
             Subject::LaunchBy {
@@ -368,16 +392,16 @@ impl Engine {
                 cloud,
                 actor,
             } => {
-                self.deploy_effects(product.0, cloud.0, true, &mut effects);
-                self.grant_effects(product.0, actor.0, &mut effects);
+                self.deploy_effects(product.0, cloud.0, true, place, &mut effects);
+                self.grant_effects(product.0, actor.0, place, &mut effects);
                 Rule::Licensed
             }
             Subject::Deploy { product, cloud } => {
-                self.deploy_effects(product.0, cloud.0, false, &mut effects);
+                self.deploy_effects(product.0, cloud.0, false, place, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Launch { product, cloud } => {
-                self.deploy_effects(product.0, cloud.0, true, &mut effects);
+                self.deploy_effects(product.0, cloud.0, true, place, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Use {
@@ -391,11 +415,11 @@ impl Engine {
                         pieces: vec![empty_window()],
                     };
                 }
-                self.licence_effects(product, party, true, &mut effects);
+                self.licence_effects(product, party, true, place, &mut effects);
                 Rule::NeedsPermit
             }
             Subject::License { product, party } => {
-                self.licence_effects(product.0, party.0, false, &mut effects);
+                self.licence_effects(product.0, party.0, false, place, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Pay { payer, payee } => {

@@ -113,6 +113,7 @@ impl Subject {
         Question {
             subject: self,
             at: Some(day),
+            place: super::place::Place::default(),
         }
     }
 
@@ -121,6 +122,7 @@ impl Subject {
         Question {
             subject: self,
             at: None,
+            place: super::place::Place::default(),
         }
     }
 
@@ -199,7 +201,7 @@ pub fn subjects(rules: &RuleSet) -> Vec<Subject> {
 pub fn words(rules: &RuleSet, subject: Subject) -> String {
     Words {
         rules,
-        question: Question { subject, at: None },
+        question: subject.when(),
     }
     .to_string()
 }
@@ -211,6 +213,8 @@ pub struct Question {
     pub subject: Subject,
     /// `None` asks *when*.
     pub at: Option<NaiveDate>,
+    /// Where and in which field (0.2); everywhere by default.
+    pub place: super::place::Place,
 }
 
 /// An id the rules do not have, with the nearest one they do.
@@ -262,10 +266,10 @@ const FORMS: &str = "`deploy P on C [by PARTY]`, `launch P on C [by PARTY]`, `us
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
-    // The longest question is eight words (`deploy P on C by Q at DAY`): a ninth starts what is
-    // left over. The first eight are read first, so that an error among them is the one
+    // The longest question is thirteen words (`deploy P on C by Q in T in field F at DAY`): a
+    // fourteenth starts what is left over. Those are read first, so that an error among them is the one
     // reported; only then does the leftover count, quoted whole.
-    let mut words = [""; 8];
+    let mut words = [""; 14];
     let mut count = 0;
     let mut leftover: Option<&str> = None;
     for w in text.split_ascii_whitespace() {
@@ -402,11 +406,33 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         }
     };
     // `at DAY` follows the subject: four words, six with `by PARTY`, two for `agreement ID`.
-    let next = match subject {
+    let mut next = match subject {
         Subject::Agreement { .. } => 2,
         _ if word(4) == Some("by") => 6,
         _ => 4,
     };
+    // `in TERRITORY` and `in field FIELD` (0.2), each at most once, before `at`.
+    let mut place = super::place::Place::default();
+    let (mut placed, mut fielded) = (false, false);
+    while word(next) == Some("in") && !matches!(subject, Subject::Agreement { .. }) {
+        if word(next + 1) == Some("field") {
+            let w = need(next + 2, "a field id")?;
+            if fielded {
+                return Err(QuestionError::at(text, w, "the field is given twice"));
+            }
+            place.field = lookup(rules, text, w, "field", &rules.names.fields)?;
+            fielded = true;
+            next += 3;
+        } else {
+            let w = need(next + 1, "a territory id")?;
+            if placed {
+                return Err(QuestionError::at(text, w, "the place is given twice"));
+            }
+            place.territory = lookup(rules, text, w, "territory", &rules.names.territories)?;
+            placed = true;
+            next += 2;
+        }
+    }
     let at = match word(next) {
         None => None,
         Some("at") => {
@@ -451,7 +477,7 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
             ),
         ));
     }
-    Ok(Question { subject, at })
+    Ok(Question { subject, at, place })
 }
 
 fn lookup(
@@ -542,6 +568,15 @@ impl fmt::Display for Words<'_> {
             Subject::Agreement { agreement } => {
                 write!(f, "agreement {}", r.agreement_name(agreement.0))?
             }
+        }
+        let place = self.question.place;
+        if place.territory != 0 {
+            let name = r.territories.get(place.territory as usize);
+            write!(f, " in {}", name.map_or("?", |t| t.name.id.as_str()))?;
+        }
+        if place.field != 0 {
+            let name = r.fields.get(place.field as usize);
+            write!(f, " in field {}", name.map_or("?", |t| t.name.id.as_str()))?;
         }
         if let Some(day) = self.question.at {
             write!(f, " at {}", crate::time::iso(day))?;

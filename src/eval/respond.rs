@@ -34,9 +34,13 @@ impl Engine {
     }
 
     fn respond(&self, q: &Question, asked: String) -> Answer {
+        let when = self.when_in(q.subject, q.place);
         match q.at {
-            Some(day) => self.point_answer(asked, &self.at(q.subject, day)),
-            None => self.when_answer(asked, &self.when(q.subject)),
+            Some(day) => match when.at(day) {
+                Some(r) => self.point_answer(asked, r),
+                None => self.point_answer(asked, &self.at(q.subject, day)),
+            },
+            None => self.when_answer(asked, &when),
         }
     }
 

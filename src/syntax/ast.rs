@@ -159,7 +159,18 @@ pub struct Clause {
     pub end: Option<End>,
     /// `survives [DURATION]` (0.2): in force after its agreement ends (for that long).
     pub survives: Option<Survives>,
+    /// `in TERRITORY {, …} [except TERRITORY {, …}]` and `in field FIELD {, …}` (0.2).
+    pub scope: Scope,
     pub span: Span,
+}
+
+/// A clause's scope terms (0.2), as written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// `in T {, T} [except X {, X}]`, with its span.
+    pub places: Option<(Vec<Ident>, Vec<Ident>, Span)>,
+    /// `in field F {, F}`, with its span.
+    pub fields: Option<(Vec<Ident>, Span)>,
 }
 
 /// `survives [DURATION]`.
@@ -317,6 +328,15 @@ pub enum EventWhen {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Item {
+    /// `territory ID [TITLE] [within ID {, ID}]` or `field …` (0.2).
+    Region {
+        /// `field` (true) or `territory`.
+        field: bool,
+        id: Ident,
+        title: Option<Text>,
+        within: Vec<Ident>,
+        span: Span,
+    },
     Party {
         id: Ident,
         title: Option<Text>,
@@ -368,6 +388,7 @@ impl Item {
     pub fn span(&self) -> Span {
         match self {
             Item::Party { span, .. }
+            | Item::Region { span, .. }
             | Item::Cloud { span, .. }
             | Item::Product { span, .. }
             | Item::Event { span, .. }

@@ -3,7 +3,13 @@
 use super::*;
 
 /// A clause body's parts: its sentence, `from`, end and `survives`.
-type BodyParts = (Sentence, Option<Value>, Option<End>, Option<Survives>);
+type BodyParts = (
+    Sentence,
+    Option<Value>,
+    Option<End>,
+    Option<Survives>,
+    Scope,
+);
 
 impl<'a> Parser<'a> {
     // ----- selectors and sentences --------------------------------------------------------
@@ -236,7 +242,7 @@ impl<'a> Parser<'a> {
             }
         };
         match self.clause_body(kind) {
-            Ok((sentence, from, end, survives)) => Ok(Clause {
+            Ok((sentence, from, end, survives, scope)) => Ok(Clause {
                 kind,
                 kind_word,
                 id,
@@ -245,6 +251,7 @@ impl<'a> Parser<'a> {
                 from,
                 end,
                 survives,
+                scope,
                 span: self.span_from(start),
             }),
             Err(Failed) => {
@@ -259,8 +266,35 @@ impl<'a> Parser<'a> {
         let mut from: Option<Value> = None;
         let mut end: Option<End> = None;
         let mut survives: Option<Survives> = None;
+        let mut scope = Scope::default();
         loop {
             match self.peek_word() {
+                Some("in") => {
+                    let at = self.here();
+                    self.bump();
+                    if self.eat_word("field") {
+                        let fields = self.ident_list("a field id")?;
+                        let span = self.span_from(at.start);
+                        match &scope.fields {
+                            Some((_, first)) => {
+                                self.duplicate("the fields (`in field`)", *first, at)
+                            }
+                            None => scope.fields = Some((fields, span)),
+                        }
+                    } else {
+                        let places = self.ident_list("a territory id")?;
+                        let except = if self.eat_word("except") {
+                            self.ident_list("a territory id")?
+                        } else {
+                            Vec::new()
+                        };
+                        let span = self.span_from(at.start);
+                        match &scope.places {
+                            Some((_, _, first)) => self.duplicate("the places (`in`)", *first, at),
+                            None => scope.places = Some((places, except, span)),
+                        }
+                    }
+                }
                 Some("survives") => {
                     let at = self.here();
                     self.bump();
@@ -305,8 +339,8 @@ impl<'a> Parser<'a> {
         }
         self.expect(
             &Tok::RBrace,
-            "`from`, `until`, `through`, `survives` or `}` to close the clause",
+            "`from`, `until`, `through`, `in`, `survives` or `}` to close the clause",
         )?;
-        Ok((sentence, from, end, survives))
+        Ok((sentence, from, end, survives, scope))
     }
 }

@@ -79,7 +79,7 @@ impl<'a> Parser<'a> {
         let start = self.start();
         let Some(word) = self.peek_word() else {
             return self.fail(
-                "a declaration (`party`, `cloud`, `channel`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+                "a declaration (`party`, `cloud`, `channel`, `territory`, `field`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
             );
         };
         match word {
@@ -90,6 +90,28 @@ impl<'a> Parser<'a> {
                 Ok(Item::Party {
                     id,
                     title,
+                    span: self.span_from(start),
+                })
+            }
+            "territory" | "field" => {
+                let field = word == "field";
+                self.bump();
+                let id = self.declared_ident(if field {
+                    "a field id"
+                } else {
+                    "a territory id"
+                })?;
+                let title = self.opt_text();
+                let within = if self.eat_word("within") {
+                    self.ident_list(if field { "a field id" } else { "a territory id" })?
+                } else {
+                    Vec::new()
+                };
+                Ok(Item::Region {
+                    field,
+                    id,
+                    title,
+                    within,
                     span: self.span_from(start),
                 })
             }
@@ -190,7 +212,7 @@ impl<'a> Parser<'a> {
                 Ok(Item::Amendment(self.amendment(start)?))
             }
             _ => self.fail(
-                "a declaration (`party`, `cloud`, `channel`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
+                "a declaration (`party`, `cloud`, `channel`, `territory`, `field`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
             ),
         }
     }

@@ -87,6 +87,8 @@ const TOP_LEVEL: &[&str] = &[
     "party",
     "cloud",
     "channel",
+    "territory",
+    "field",
     "product",
     "event",
     "assume",

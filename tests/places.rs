@@ -1,0 +1,191 @@
+//! Territories and fields of use (language 0.2): a forbid speaks wherever its scope overlaps
+//! the place asked about; a licence permits only where its scope covers it. Worked by hand.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use covenant::{Decision, Engine, Rules};
+
+const DEAL: &str = "party nordlicht
+party atlas
+party kestrel
+channel atlas_store operated by atlas
+product lens by nordlicht
+product kt101 by nordlicht
+territory europe
+territory eu \"European Union\" within europe
+territory fr \"France\" within eu
+territory de within eu
+territory uk within europe
+territory ch within europe
+field medicine
+field oncology within medicine
+field veterinary
+agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence resale { nordlicht grants atlas deploy of product lens in eu except de }
+  rule no_uk { forbid deploy product lens in uk }
+}
+agreement patent {
+  between nordlicht and kestrel
+  signed 2026-01-01
+  licence onco { nordlicht grants kestrel use of product kt101 in field oncology }
+}
+";
+
+fn engine() -> Engine {
+    Rules::from_text("deal.cov", DEAL)
+        .unwrap_or_else(|f| panic!("{f}"))
+        .engine(&covenant::Options::default())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn decision(e: &Engine, q: &str) -> Decision {
+    e.ask(q)
+        .unwrap_or_else(|err| panic!("{q}: {err}"))
+        .decision()
+        .unwrap_or_else(|| panic!("{q}"))
+}
+
+use Decision::{Forbidden, Permitted};
+
+#[test]
+fn a_licence_permits_only_where_it_covers_the_place() {
+    let e = engine();
+    for (place, want) in [
+        (" in fr", Permitted),
+        (" in de", Forbidden),     // the exception
+        (" in eu", Forbidden),     // Germany is in the EU and excepted
+        ("", Forbidden),           // the whole world is not covered
+        (" in uk", Forbidden),     // outside the EU
+        (" in europe", Forbidden), // more than the EU
+    ] {
+        let q = format!("deploy lens on atlas_store by atlas{place} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    let answer = e
+        .ask("deploy lens on atlas_store by atlas in fr at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer.to_string().contains(
+            "nordlicht grants atlas non-exclusive deploy of product lens in eu except de"
+        ),
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_forbid_speaks_wherever_its_scope_overlaps_the_place() {
+    let e = engine();
+    for (place, want) in [
+        ("", Forbidden),           // the world holds the UK
+        (" in europe", Forbidden), // so does Europe
+        (" in uk", Forbidden),
+        (" in fr", Permitted),
+        (" in ch", Permitted),
+    ] {
+        let q = format!("deploy lens on atlas_store{place} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    let answer = e
+        .ask("deploy lens on atlas_store in europe at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(answer.to_string().contains("in uk"), "{answer}");
+}
+
+#[test]
+fn fields_of_use_cover_like_places() {
+    let e = engine();
+    for (field, want) in [
+        (" in field oncology", Permitted),
+        (" in field medicine", Forbidden), // more than oncology
+        (" in field veterinary", Forbidden),
+        ("", Forbidden),
+    ] {
+        let q = format!("use kt101 by kestrel{field} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    // A place and a field together.
+    assert_eq!(
+        decision(
+            &e,
+            "use kt101 by kestrel in fr in field oncology at 2026-06-01"
+        ),
+        Permitted
+    );
+}
+
+#[test]
+fn places_in_questions_are_checked_and_echoed() {
+    let e = engine();
+    let err = e
+        .ask("deploy lens on atlas_store in france at 2026-06-01")
+        .err()
+        .map(|x| x.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|m| m.contains("unknown territory `france`")),
+        "{err:?}"
+    );
+    let when = e
+        .ask("deploy lens on atlas_store by atlas in fr")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        when.to_string()
+            .starts_with("deploy lens on atlas_store by atlas in fr\n"),
+        "{when}"
+    );
+    // A batch line with a place is answered for that place.
+    let mut out = Vec::new();
+    covenant::eval::batch::answer_lines(
+        &e,
+        "deploy lens on atlas_store by atlas in fr at 2026-06-01\n".as_bytes(),
+        &mut out,
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        String::from_utf8_lossy(&out).contains("\"decision\":\"permitted\""),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
+#[test]
+fn regions_in_a_circle_and_money_with_a_place_are_refused() {
+    let circle = Rules::from_text("c.cov", "territory a within b\nterritory b within a\n");
+    let msg = circle.err().map(|f| f.to_string()).unwrap_or_default();
+    assert!(msg.contains("error[cycle]"), "{msg}");
+    let money = Rules::from_text(
+        "m.cov",
+        "party a\nparty b\nterritory fr\nagreement g {\n  between a and b\n  signed 2020-01-01\n  revenue_share s { a pays b 5% of a revenue in fr }\n}\n",
+    );
+    let msg = money.err().map(|f| f.to_string()).unwrap_or_default();
+    assert!(
+        msg.contains("a money clause takes no place or field"),
+        "{msg}"
+    );
+    let world = Rules::from_text("w.cov", "territory world\n");
+    let msg = world.err().map(|f| f.to_string()).unwrap_or_default();
+    assert!(msg.contains("`world` is declared already"), "{msg}");
+}
+
+#[test]
+fn scopes_format_and_read_back() {
+    let once = covenant::fmt::format(DEAL).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("territory fr \"France\" within eu\n"),
+        "{once}"
+    );
+    assert!(once.contains("    in eu except de\n"), "{once}");
+    assert!(once.contains("    in field oncology\n"), "{once}");
+    assert_eq!(
+        covenant::fmt::format(&once).ok().as_deref(),
+        Some(once.as_str())
+    );
+}
