@@ -60,7 +60,8 @@ pub enum Code {
     /// `cycle`: Derived events (or, later, assumptions and day expressions) defined through
     /// each other in a circle.
     Cycle,
-    /// `bad-period`: A period that ends beyond the last day the calendar holds.
+    /// `bad-period`: A period that cannot be: one that ends beyond the last day the calendar
+    /// holds, or a renewal period of no time.
     BadPeriod,
     /// `term-does-not-fit`: An amendment changes a term the clause's kind does not have.
     TermDoesNotFit,

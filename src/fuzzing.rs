@@ -32,9 +32,42 @@ pub fn rules(data: &[u8]) {
         return;
     };
     let r = engine.rules();
-    if r.products.len() <= 8 && r.clouds.len() <= 8 {
+    if r.products.len() <= 8 && r.clouds.len() <= 8 && r.parties.len() <= 8 {
         for subject in crate::eval::question::subjects(r) {
-            let _ = engine.when(subject);
+            let _ = engine.answer(&subject.when()).map(|a| a.to_string());
+        }
+        // Language 0.2: acts by every party, and every declared place and field.
+        let words = |list: &[crate::model::Region]| -> Vec<String> {
+            list.iter()
+                .skip(1)
+                .take(4)
+                .map(|x| x.name.id.clone())
+                .collect()
+        };
+        let mut places: Vec<String> = vec![String::new()];
+        places.extend(
+            words(&r.territories)
+                .into_iter()
+                .map(|t| format!(" in {t}")),
+        );
+        places.extend(
+            words(&r.fields)
+                .into_iter()
+                .map(|f| format!(" in field {f}")),
+        );
+        let first = |list: &[crate::model::Named]| list.first().map(|n| n.id.clone());
+        let products: Vec<crate::model::Named> =
+            r.products.iter().map(|p| p.name.clone()).collect();
+        let clouds: Vec<crate::model::Named> = r.clouds.iter().map(|c| c.name.clone()).collect();
+        if let (Some(p), Some(c)) = (first(&products), first(&clouds)) {
+            for party in r.parties.iter().take(4) {
+                for place in &places {
+                    let q = format!("deploy {p} on {c} by {}{place}", party.name.id);
+                    let _ = engine.ask(&q).map(|a| (a.to_string(), a.to_json()));
+                    let q = format!("use {p} by {}{place}", party.name.id);
+                    let _ = engine.ask(&q).map(|a| a.to_string());
+                }
+            }
         }
     }
     let _ = crate::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());

@@ -79,6 +79,36 @@ fn every_shipped_case_file_passes() {
     assert!(ran >= 16, "only {ran} cases ran");
 }
 
+/// The worked deals of examples/deals: each folder's questions, answered by hand in its
+/// README, must pass.
+#[test]
+fn every_worked_deal_passes() {
+    let dir = root().join("examples/deals");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let cases = entry.path().join("cases.yaml");
+        let outcomes = covenant::legal::cases::run_file(&cases).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            outcomes.len() >= 10,
+            "{}: fewer than 10 cases",
+            cases.display()
+        );
+        for o in &outcomes {
+            assert!(
+                o.passed,
+                "{}:{}: {}\n  expected: {}\n  got:      {}",
+                cases.display(),
+                o.line,
+                o.name,
+                o.expected,
+                o.got
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 10, "no worked deal ran");
+}
+
 #[test]
 fn failing_cases_are_shown_and_counted() {
     let (_dir, path) = temp(

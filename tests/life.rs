@@ -642,3 +642,90 @@ fn channels_are_places_like_clouds() {
     );
     assert!(once.contains("cloud plain_cloud\n"), "{once}");
 }
+
+// ----- regressions from a review of the 0.2 work ------------------------------------------------
+
+#[test]
+fn a_renewal_period_of_no_time_is_refused_and_never_loops() {
+    let text = format!(
+        "{HEAD}agreement reseller_eu {{\n  between nordlicht and atlas\n  signed 2026-01-01\n  term 1 year\n  renews every 0 days unless notice 0 days\n}}\non 2028-01-01: atlas declines renewal of reseller_eu\n"
+    );
+    let err = Rules::from_text("deal.cov", &text)
+        .err()
+        .map(|f| f.to_string())
+        .unwrap_or_default();
+    assert!(err.contains("error[bad-period]"), "{err}");
+    // Set for a run through an assumption, a period of no time reads as no renewal.
+    let text = format!(
+        "{HEAD}assume every = 1 year\nagreement reseller_eu {{\n  between nordlicht and atlas\n  signed 2026-01-01\n  term 1 year\n  renews every $every unless notice 0 days\n}}\non 2028-01-01: atlas terminates reseller_eu\n"
+    );
+    let rules = Rules::from_text("deal.cov", &text).unwrap_or_else(|f| panic!("{f}"));
+    let options = rules
+        .options(["every=0 days"], None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let e = rules.engine(&options).unwrap_or_else(|err| panic!("{err}"));
+    days(&e, &[("2026-12-31", InForce), ("2027-01-01", NotInForce)]);
+}
+
+#[test]
+fn daily_renewals_to_a_far_record_stay_small() {
+    let text = format!(
+        "{HEAD}agreement reseller_eu {{\n  between nordlicht and atlas\n  signed 2026-01-01\n  term 1 day\n  renews every 1 day unless notice 0 days\n  terminable by atlas for convenience with notice 0 days\n}}\non 9999-01-01: atlas terminates reseller_eu\n"
+    );
+    let e = engine(&text[HEAD.len()..], None);
+    let start = std::time::Instant::now();
+    let answer = e
+        .ask("agreement reseller_eu")
+        .unwrap_or_else(|err| panic!("{err}"));
+    // Renewals are drawn one by one only so far; the rest are one window.
+    assert!(answer.windows().len() < 300, "{}", answer.windows().len());
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    days(&e, &[("9998-12-31", InForce), ("9999-01-01", NotInForce)]);
+}
+
+#[test]
+fn by_belongs_to_deploy_and_launch_only() {
+    let e = engine(RESALE, None);
+    for q in [
+        "use ledgerly by atlas by other at 2026-06-01",
+        "license ledgerly to atlas by other at 2026-06-01",
+        "pay atlas to nordlicht by other at 2026-06-01",
+    ] {
+        assert!(e.ask(q).is_err(), "{q} should be refused");
+    }
+}
+
+#[test]
+fn only_the_owner_grants_the_deploy_right() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence onward { atlas grants other deploy of product ledgerly }
+}
+";
+    let e = engine(text, None);
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud by other at 2026-06-01"),
+        Decision::Forbidden
+    );
+}
+
+#[test]
+fn with_an_effective_day_no_clause_is_in_force_before_it() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-15
+  effective 2026-02-01
+  revenue_share early { atlas pays nordlicht 10% of atlas revenue from 2025-06-01 }
+}
+";
+    let e = engine(text, None);
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2026-01-31"),
+        Decision::NotDue
+    );
+    assert_eq!(
+        decision(&e, "pay atlas to nordlicht at 2026-02-01"),
+        Decision::Due
+    );
+}

@@ -917,6 +917,20 @@ impl Checker {
                 return None;
             }
             let every = self.duration(&r.every);
+            if let Some(Val::Lit(d)) = every {
+                if d.count == 0 {
+                    self.diags.push(
+                        Diagnostic::error(
+                            crate::diag::Code::BadPeriod,
+                            r.every.span(),
+                            "a renewal period of no time would renew for ever on one day",
+                        )
+                        .label("renews every what?")
+                        .help("give the period between renewals, such as `1 year`"),
+                    );
+                    return None;
+                }
+            }
             let notice = self.duration(&r.notice);
             Some(Renewal {
                 every: every?,

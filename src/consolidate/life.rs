@@ -81,6 +81,9 @@ pub enum Notice {
     Terminate(PartyId, NaiveDate),
 }
 
+/// The most renewals an answer draws one by one; later ones are one window ("renews every …").
+const DRAWN: u32 = 256;
+
 /// The first day of a clause's or term's end alternatives (days, `through` days, events
 /// recorded), as a bound; `None` when none has come.
 pub fn end_of(alts: &[EndAlt], env: &Env, event_days: &[Option<Bound>]) -> Option<Bound> {
@@ -153,7 +156,13 @@ pub fn life(
     }
     // Renewals, and the notices that stop them.
     let mut last_renewal: Option<(u32, NaiveDate)> = None;
-    if let (Some(r), Some(first)) = (&l.renews, first) {
+    // A renewal period of no time renews for ever on one day: `check` refuses it, and one set
+    // for a run (`--set`) is read as no renewal at all.
+    let renews = l
+        .renews
+        .as_ref()
+        .filter(|r| env.duration(r.every).0.after(NaiveDate::MIN) != Some(NaiveDate::MIN));
+    if let (Some(r), Some(first)) = (renews, first) {
         let (every, x) = env.duration(r.every);
         deps.add(&x);
         let (notice, x) = env.duration(r.notice);
@@ -203,7 +212,9 @@ pub fn life(
             if end.is_some_and(|x| e >= x) {
                 break;
             }
-            if end.is_none() && last_record.is_none_or(|d| e > d) && k > 0 {
+            // Renewals are drawn one by one up to the last record (at most `DRAWN` of them);
+            // the rest are one window.
+            if k > 0 && (k >= DRAWN || (end.is_none() && last_record.is_none_or(|d| e > d))) {
                 steps.push(Step::RenewsOn { from: e });
                 break;
             }

@@ -170,11 +170,15 @@ pub fn consolidate(
             Some(l) => (l.start.clone(), l.end.clone()),
             None => (signed.clone(), None),
         };
+        // An agreement that says when it takes effect holds its clauses to that day (0.1
+        // agreements, which cannot say, keep clauses that reach back before signing).
+        let effective = agreement.life.effective.map(|_| start.clone());
         Consolidation {
             rules,
             env,
             id,
             start,
+            effective,
             end,
             out: &mut out,
             diags: &mut diags,
@@ -211,6 +215,8 @@ struct Consolidation<'a> {
     /// The agreement's effective day (its signing day unless it says `effective`): the
     /// default start of its clauses.
     start: Bound,
+    /// The agreement's written effective day (0.2): no clause is in force before it.
+    effective: Option<Bound>,
     /// The agreement's end, if it ends: its clauses end with it unless they survive.
     end: Option<Bound>,
     out: &'a mut Consolidated,
@@ -562,10 +568,13 @@ impl Consolidation<'_> {
     /// The window a clause's text gives it: `from` (or its default) to the earliest end, and
     /// no later than its agreement's end (or that end plus its survival).
     fn window(&self, s: &State) -> Interval {
-        let start = match s.terms.from {
+        let mut start = match s.terms.from {
             Some(v) => self.env.day(v),
             None => s.default_start.clone(),
         };
+        if let Some(e) = self.effective.as_ref().filter(|e| e.day > start.day) {
+            start = e.clone();
+        }
         let mut end = life::end_of(&s.terms.end, self.env, &self.out.event_days);
         let agreement_end = match (&self.end, s.terms.survives) {
             (None, _) | (Some(_), Some(None)) => None,

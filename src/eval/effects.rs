@@ -282,13 +282,17 @@ impl Engine {
             if !self.geo.covers(&v.terms.scope, place) {
                 continue;
             }
+            // Only the owner grants the deploy right: a licence from anyone else is a sublicence,
+            // which grants nothing in this version.
+            let owner = self.rules.products.get(product as usize).map(|p| p.owner);
             if let Body::Licence {
+                licensor,
                 licensee,
                 deploy: true,
                 ..
             } = &v.terms.body
             {
-                if *licensee == party {
+                if *licensee == party && owner == Some(*licensor) {
                     let r = self.reason(v, Effect::Grant, self.sentence(v), &Deps::none());
                     out.push((v.in_force.clone(), r));
                 }

@@ -408,7 +408,8 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
     // `at DAY` follows the subject: four words, six with `by PARTY`, two for `agreement ID`.
     let mut next = match subject {
         Subject::Agreement { .. } => 2,
-        _ if word(4) == Some("by") => 6,
+        // `by PARTY` follows only a deploy or launch (`use P by PARTY` has its own `by`).
+        _ if matches!(verb, "deploy" | "launch") && word(4) == Some("by") => 6,
         _ => 4,
     };
     // `in TERRITORY` and `in field FIELD` (0.2), each at most once, before `at`.
