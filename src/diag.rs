@@ -85,6 +85,11 @@ pub enum Code {
     /// `no-right`: A termination or notice of non-renewal that no right of the agreement
     /// answers: it ends nothing.
     NoRight,
+    /// `inert-record`: A record whose verb no rule speaks of (a misspelt verb, say): it changes
+    /// no answer.
+    InertRecord,
+    /// `needless-survival`: `survives` on a clause of an agreement that never ends.
+    NeedlessSurvival,
     /// `unused-assumption`: An assumption no clause or record uses.
     UnusedAssumption,
     /// `licence-of-another-party`: A licence granted by a party that does not own the product.
@@ -99,7 +104,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 33] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -127,6 +132,8 @@ impl Code {
         Code::NeverInForce,
         Code::SelectsNothing,
         Code::NoRight,
+        Code::InertRecord,
+        Code::NeedlessSurvival,
         Code::UnusedAssumption,
         Code::LicenceOfAnotherParty,
         Code::ExclusivitiesCollide,
@@ -163,6 +170,8 @@ impl Code {
             Code::NeverInForce => "never-in-force",
             Code::SelectsNothing => "selects-nothing",
             Code::NoRight => "no-right",
+            Code::InertRecord => "inert-record",
+            Code::NeedlessSurvival => "needless-survival",
             Code::UnusedAssumption => "unused-assumption",
             Code::LicenceOfAnotherParty => "licence-of-another-party",
             Code::ExclusivitiesCollide => "exclusivities-collide",

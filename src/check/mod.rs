@@ -122,6 +122,8 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(notices_without_right(&rules));
+        diags.extend(inert_records(&rules));
+        diags.extend(needless_survival(&rules));
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
@@ -290,6 +292,74 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// Records whose verb nothing in the rules speaks of (no first-launch right, `unless`, derived
+/// event or agreement term): a misspelt verb would otherwise be silently inert.
+fn inert_records(rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut verbs: std::collections::HashSet<&str> =
+        ["launches", "declines", "terminates"].into_iter().collect();
+    for c in &rules.clauses {
+        if let Body::FirstLaunch { unless, .. } = &c.terms.body {
+            verbs.extend(unless.iter().map(|(_, v)| v.as_str()));
+        }
+    }
+    for e in &rules.events {
+        if let Some(
+            EventWhen::Happens(Happening::Act { verb, .. })
+            | EventWhen::NoneBy(Happening::Act { verb, .. }, _),
+        ) = &e.when
+        {
+            verbs.insert(verb.as_str());
+        }
+    }
+    let mut known: Vec<String> = verbs.iter().map(|v| v.to_string()).collect();
+    known.sort();
+    rules
+        .records
+        .iter()
+        .filter_map(|r| match &r.happening {
+            Happening::Act { verb, .. } if !verbs.contains(verb.as_str()) => Some(
+                Diagnostic::warning(
+                    crate::diag::Code::InertRecord,
+                    r.span,
+                    format!("no rule speaks of `{verb}`: this record changes no answer"),
+                )
+                .label("nothing reads this verb")
+                .help(match crate::diag::nearest(verb, known.iter()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "name the verb in a first-launch right's `unless` or a derived event"
+                        .to_string(),
+                }),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `survives` on a clause of an agreement that never ends: it changes nothing.
+fn needless_survival(rules: &RuleSet) -> Vec<Diagnostic> {
+    rules
+        .clauses
+        .iter()
+        .filter(|c| c.terms.survives.is_some())
+        .filter_map(|c| {
+            let a = rules.agreements.get(c.agreement as usize)?;
+            let ends = a.life.term.is_some() || !a.life.terminable.is_empty();
+            (!ends).then(|| {
+                Diagnostic::warning(
+                    crate::diag::Code::NeedlessSurvival,
+                    c.head,
+                    format!(
+                        "`{}` survives an agreement that never ends: `survives` changes nothing",
+                        c.qualified
+                    ),
+                )
+                .label("its agreement has no term and no termination right")
+                .related(a.name.span, "the agreement")
+            })
+        })
+        .collect()
 }
 
 /// Territories (or fields) said to lie within each other in a circle: one error per cycle
