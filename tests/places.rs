@@ -189,3 +189,33 @@ fn scopes_format_and_read_back() {
         Some(once.as_str())
     );
 }
+
+#[test]
+fn licences_add_up_where_one_covers_what_another_excepts() {
+    let text = DEAL.replace(
+        "  rule no_uk { forbid deploy product lens in uk }",
+        "  rule no_uk { forbid deploy product lens in uk }\n  licence germany { nordlicht grants atlas deploy of product lens in de }",
+    );
+    let e = Rules::from_text("deal.cov", &text)
+        .unwrap_or_else(|f| panic!("{f}"))
+        .engine(&covenant::Options::default())
+        .unwrap_or_else(|err| panic!("{err}"));
+    for (place, want) in [
+        (" in eu", Permitted), // EU except DE, plus DE
+        (" in de", Permitted),
+        (" in fr", Permitted),
+        (" in europe", Forbidden), // the UK, Switzerland: no licence
+        ("", Forbidden),
+    ] {
+        let q = format!("deploy lens on atlas_store by atlas{place} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    let answer = e
+        .ask("deploy lens on atlas_store by atlas in eu at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    let text = answer.to_string();
+    assert!(
+        text.contains("reseller_eu.resale") && text.contains("reseller_eu.germany"),
+        "{text}"
+    );
+}

@@ -240,10 +240,7 @@ impl Engine {
         for v in self.clauses_for(product) {
             // A licence permits only where it covers the place; an exclusive one forbids others
             // wherever it overlaps it.
-            let (covers, overlaps) = (
-                self.geo.covers(&v.terms.scope, place),
-                self.geo.overlaps(&v.terms.scope, place),
-            );
+            let overlaps = self.geo.overlaps(&v.terms.scope, place);
             let Body::Licence {
                 licensor,
                 licensee,
@@ -253,7 +250,7 @@ impl Engine {
             else {
                 continue;
             };
-            if for_use && covers && *licensee == party {
+            if for_use && overlaps && *licensee == party {
                 let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }
@@ -279,7 +276,8 @@ impl Engine {
         out: &mut Vec<(Interval, Reason)>,
     ) {
         for v in self.clauses_for(product) {
-            if !self.geo.covers(&v.terms.scope, place) {
+            // Licences that overlap the place may cover it together (the sweep decides).
+            if !self.geo.overlaps(&v.terms.scope, place) {
                 continue;
             }
             // Only the owner grants the deploy right: a licence from anyone else is a sublicence,

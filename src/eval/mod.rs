@@ -427,7 +427,15 @@ impl Engine {
                 Rule::Owing
             }
         };
-        let mut when = sweep::sweep(rule, &effects);
+        let cover = |permits: &[Reason]| {
+            let scopes: Vec<&crate::model::Scope> = permits
+                .iter()
+                .filter_map(|r| self.rules.clauses.get(r.clause_id as usize))
+                .map(|c| &c.terms.scope)
+                .collect();
+            self.geo.covered(&scopes, place)
+        };
+        let mut when = sweep::sweep(rule, &effects, &cover);
         let deps = self.knowledge_deps_of(subject);
         if !deps.is_empty() {
             for w in when.windows.iter_mut().chain(when.pieces.iter_mut()) {

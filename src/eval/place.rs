@@ -125,6 +125,47 @@ impl Geography {
         places && !excepted && fields
     }
 
+    /// Whether permits with these scopes together cover the place (the contract's reading):
+    /// one permit's places contain it and, for each of that permit's exceptions overlapping
+    /// it, the excepted part is covered by the other permits. Fields are covered by one permit.
+    pub fn covered(&self, scopes: &[&Scope], place: Place) -> bool {
+        scopes.iter().enumerate().any(|(i, s)| {
+            let t = &self.territories;
+            let places =
+                s.places.is_empty() || s.places.iter().any(|p| t.within(place.territory, *p));
+            let fields =
+                s.fields.is_empty() || s.fields.iter().any(|f| self.fields.within(place.field, *f));
+            if !places || !fields {
+                return false;
+            }
+            let others: Vec<&Scope> = scopes
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, s)| *s)
+                .collect();
+            s.except
+                .iter()
+                .filter(|x| t.overlap(place.territory, **x))
+                .all(|x| {
+                    // The part of the place the exception takes out: the exception itself when
+                    // it lies within the place, else the whole place.
+                    let part = if t.within(*x, place.territory) {
+                        *x
+                    } else {
+                        place.territory
+                    };
+                    self.covered(
+                        &others,
+                        Place {
+                            territory: part,
+                            field: place.field,
+                        },
+                    )
+                })
+        })
+    }
+
     /// A permit speaks of the place only when its scope covers it: the place lies within one of
     /// its places (or it names none), no exception overlaps the place, and the field lies
     /// within one of its fields (or it names none).

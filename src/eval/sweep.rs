@@ -26,7 +26,11 @@ pub enum Rule {
     Licensed,
 }
 
-fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
+/// Whether the permits in force together cover the place asked about (0.2: several licences
+/// may add up; with no scopes, any permit covers).
+pub type Cover<'a> = &'a dyn Fn(&[Reason]) -> bool;
+
+fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Reason>) {
     let with = |e: Effect| -> Vec<Reason> {
         let mut v: Vec<Reason> = active
             .iter()
@@ -51,7 +55,7 @@ fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
             let grants = with(Effect::Grant);
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
-            } else if grants.is_empty() {
+            } else if grants.is_empty() || !cover(&grants) {
                 (Decision::Forbidden, Vec::new())
             } else {
                 let mut reasons = grants;
@@ -62,7 +66,7 @@ fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
         }
         Rule::NeedsPermit => {
             let permits = with(Effect::Permit);
-            if permits.is_empty() {
+            if permits.is_empty() || !cover(&permits) {
                 (Decision::Forbidden, Vec::new())
             } else {
                 (Decision::Permitted, permits)
@@ -85,7 +89,7 @@ fn decide(rule: Rule, active: &[&Reason]) -> (Decision, Vec<Reason>) {
 /// an edge that rests on an assumption starts or stops holding; one pass over the cuts keeps the
 /// set of effects in force (added at their start, dropped at their end), so the work follows the
 /// cuts and the effects in force at each, never every effect at every cut.
-pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
+pub fn sweep(rule: Rule, effects: &[(Interval, Reason)], cover: Cover<'_>) -> When {
     // Every edge day, with the assumptions behind it.
     let mut edges: BTreeMap<NaiveDate, Deps> = BTreeMap::new();
     let mut opens: Vec<(NaiveDate, usize)> = Vec::new();
@@ -148,7 +152,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)]) -> When {
             .iter()
             .filter_map(|&i| effects.get(i).map(|(_, r)| r))
             .collect();
-        let (decision, reasons) = decide(rule, &in_force);
+        let (decision, reasons) = decide(rule, &in_force, cover);
         // What the piece rests on: the edges of every effect in force, the terms of the
         // reasons, and the assumptions that could move another effect across it.
         let mut deps = Deps::none();
