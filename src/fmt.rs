@@ -377,15 +377,20 @@ impl Writer<'_> {
         }
         for t in &life.terminable {
             let parties: Vec<&str> = t.parties.iter().map(|p| p.name.as_str()).collect();
+            let when = match &t.on {
+                Some(h) => format!("on {}", happening_text(h)),
+                None => "for convenience".to_string(),
+            };
+            let notice = t
+                .notice
+                .as_ref()
+                .map(|n| format!(" with notice {}", value_text(n)))
+                .unwrap_or_default();
             self.line(
                 "  ",
                 t.span.start,
                 t.span.end,
-                format!(
-                    "terminable by {} for convenience with notice {}",
-                    parties.join(", "),
-                    value_text(&t.notice)
-                ),
+                format!("terminable by {} {when}{notice}", parties.join(", ")),
             );
         }
     }
@@ -571,12 +576,20 @@ fn happening_text(h: &Happening) -> String {
             verb,
             object,
             renewal_of,
+            to,
             cloud,
+            place,
         } => {
             let of = if *renewal_of { "renewal of " } else { "" };
             let mut s = format!("{} {} {of}{}", party.name, verb.name, object.name);
+            if let Some(t) = to {
+                s.push_str(&format!(" to {}", t.name));
+            }
             if let Some(c) = cloud {
                 s.push_str(&format!(" on {}", c.name));
+            }
+            if let Some(p) = place {
+                s.push_str(&format!(" in {}", p.name));
             }
             s
         }

@@ -80,8 +80,10 @@ pub enum EventWhen {
 
 impl Happening {
     /// Whether a record's happening matches this one as a pattern: the same event; or the
-    /// same party, verb and object, and the same cloud where the pattern names one.
-    pub fn matches(&self, record: &Happening) -> bool {
+    /// same party, verb and object, the same `to` and cloud where the pattern names them, and
+    /// a place within the pattern's (`within(record's, pattern's)`) where it names one; a
+    /// record lacking a part the pattern names does not match.
+    pub fn matches(&self, record: &Happening, within: &dyn Fn(u32, u32) -> bool) -> bool {
         match (self, record) {
             (Happening::Event(a), Happening::Event(b)) => a == b,
             (
@@ -89,15 +91,26 @@ impl Happening {
                     party,
                     verb,
                     object,
+                    to,
                     cloud,
+                    place,
                 },
                 Happening::Act {
                     party: p,
                     verb: v,
                     object: o,
+                    to: t,
                     cloud: c,
+                    place: l,
                 },
-            ) => party == p && verb == v && object == o && cloud.is_none_or(|x| *c == Some(x)),
+            ) => {
+                party == p
+                    && verb == v
+                    && object == o
+                    && to.is_none_or(|x| *t == Some(x))
+                    && cloud.is_none_or(|x| *c == Some(x))
+                    && place.is_none_or(|x| l.is_some_and(|l| within(l, x)))
+            }
             _ => false,
         }
     }
@@ -157,12 +170,16 @@ pub enum Happening {
         party: PartyId,
         verb: String,
         object: Object,
+        /// `to PARTY` (0.2).
+        to: Option<PartyId>,
         cloud: Option<CloudId>,
+        /// `in TERRITORY` (0.2).
+        place: Option<u32>,
     },
 }
 
 /// What an act is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Object {
     /// A product (`openai launches gpt_5_5 on azure`).
     Product(ProductId),
@@ -170,6 +187,8 @@ pub enum Object {
     Agreement(AgreementId),
     /// An agreement's renewal (`atlas declines renewal of reseller_eu`, 0.2).
     RenewalOf(AgreementId),
+    /// A word that is no declared id (`atlas undergoes change_of_control`, 0.2).
+    Word(String),
 }
 
 #[derive(Clone, Debug)]
@@ -386,10 +405,12 @@ pub struct Renewal {
     pub notice: Val<Duration>,
 }
 
-/// `terminable by PARTIES for convenience with notice NOTICE`.
+/// `terminable by PARTIES for convenience with notice NOTICE`, or `… on HAPPENING [with
+/// notice NOTICE]` (notice none when not written).
 #[derive(Clone, Debug)]
 pub struct Terminable {
     pub parties: Vec<PartyId>,
+    pub on: Option<Happening>,
     pub notice: Val<Duration>,
 }
 
@@ -498,16 +519,25 @@ impl RuleSet {
                 party,
                 verb,
                 object,
+                to,
                 cloud,
+                place,
             } => {
                 let object = match object {
                     Object::Product(p) => self.product(*p).to_string(),
                     Object::Agreement(a) => self.agreement_name(*a).to_string(),
                     Object::RenewalOf(a) => format!("renewal of {}", self.agreement_name(*a)),
+                    Object::Word(w) => w.clone(),
                 };
                 let mut s = format!("{} {verb} {object}", self.party(*party));
+                if let Some(t) = to {
+                    s.push_str(&format!(" to {}", self.party(*t)));
+                }
                 if let Some(c) = cloud {
                     s.push_str(&format!(" on {}", self.cloud(*c)));
+                }
+                if let Some(p) = place.and_then(|p| self.territories.get(p as usize)) {
+                    s.push_str(&format!(" in {}", p.name.id));
                 }
                 s
             }

@@ -729,3 +729,65 @@ fn with_an_effective_day_no_clause_is_in_force_before_it() {
         Decision::Due
     );
 }
+
+// ----- termination on a happening, and happenings with `to` and `in` ------------------------
+
+#[test]
+fn a_right_to_terminate_on_a_change_of_control_arises_once_it_is_recorded() {
+    let text = |termination: &str| {
+        format!(
+            "agreement reseller_eu {{
+  between nordlicht and atlas
+  signed 2026-01-01
+  terminable by nordlicht on atlas undergoes change_of_control with notice 30 days
+}}
+on 2028-03-01: atlas undergoes change_of_control
+on {termination}: nordlicht terminates reseller_eu
+"
+        )
+    };
+    let e = engine(&text("2028-04-01"), None);
+    days(&e, &[("2028-04-30", InForce), ("2028-05-01", NotInForce)]);
+    // Before the change of control, the right has not arisen: the termination ends nothing.
+    let early = engine(&text("2028-02-01"), None);
+    days(&early, &[("2030-01-01", InForce)]);
+    // As of a day before the change of control, it is not known either.
+    let as_of = engine(&text("2028-04-01"), Some("2028-02-15"));
+    days(&as_of, &[("2028-06-01", InForce)]);
+    let once = covenant::fmt::format(&format!("{HEAD}{}", text("2028-04-01")))
+        .unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains(
+            "terminable by nordlicht on atlas undergoes change_of_control with notice 30 days"
+        ),
+        "{once}"
+    );
+}
+
+#[test]
+fn a_pattern_in_a_territory_matches_records_in_places_within_it() {
+    let text = |place: &str| {
+        format!(
+            "territory eu
+territory fr within eu
+territory ch
+event eu_launch when atlas launches ledgerly on atlas_store in eu
+agreement reseller_eu {{
+  between nordlicht and atlas
+  signed 2026-01-01
+  exclusivity store_only {{ deploy product ledgerly only on atlas_store until eu_launch }}
+}}
+on 2027-01-01: atlas launches ledgerly on atlas_store in {place}
+on 2027-01-01: atlas offers ledgerly to nordlicht
+"
+        )
+    };
+    let ask = |place: &str| {
+        decision(
+            &engine(&text(place), None),
+            "deploy ledgerly on other_cloud at 2027-06-01",
+        )
+    };
+    assert_eq!(ask("fr"), Decision::Permitted); // France lies in the EU: the event happened
+    assert_eq!(ask("ch"), Decision::Forbidden); // Switzerland does not
+}

@@ -168,6 +168,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
                                     verb,
                                     object,
                                     cloud: c,
+                                    ..
                                 } if *object == Object::Product(product) => {
                                     (verb == "launches"
                                         && *c == Some(*first)

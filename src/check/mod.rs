@@ -313,6 +313,13 @@ fn inert_records(rules: &RuleSet) -> Vec<Diagnostic> {
             verbs.insert(verb.as_str());
         }
     }
+    for a in &rules.agreements {
+        for t in &a.life.terminable {
+            if let Some(Happening::Act { verb, .. }) = &t.on {
+                verbs.insert(verb.as_str());
+            }
+        }
+    }
     let mut known: Vec<String> = verbs.iter().map(|v| v.to_string()).collect();
     known.sort();
     rules
@@ -881,11 +888,15 @@ impl Checker {
                 verb,
                 object,
                 renewal_of,
+                to,
                 cloud,
+                place,
             } => {
                 let p = self.resolve(Kind::Party, party);
-                let o = self.object(object, *renewal_of);
+                let o = self.object(object, *renewal_of, &verb.name);
+                let t = to.as_ref().map(|t| self.resolve(Kind::Party, t));
                 let c = cloud.as_ref().map(|c| self.resolve(Kind::Cloud, c));
+                let l = place.as_ref().map(|l| self.resolve(Kind::Territory, l));
                 if verb.name == "launches" && cloud.is_none() && !pattern {
                     self.diags.push(
                         Diagnostic::error(
@@ -905,31 +916,40 @@ impl Checker {
                     party: p?,
                     verb: verb.name.clone(),
                     object: o?,
-                    cloud: match c {
-                        Some(c) => Some(c?),
-                        None => None,
-                    },
+                    to: t.map_or(Some(None), |t| t.map(Some))?,
+                    cloud: c.map_or(Some(None), |c| c.map(Some))?,
+                    place: l.map_or(Some(None), |l| l.map(Some))?,
                 })
             }
         }
     }
 
-    /// What an act is about: a product, or (0.2) an agreement or its renewal. An id of
-    /// neither kind is unknown, named as the product 0.1 expected unless it reads as an
-    /// agreement's.
-    fn object(&mut self, id: &ast::Ident, renewal_of: bool) -> Option<Object> {
+    /// What an act is about: a product, (0.2) an agreement or its renewal, or a free word
+    /// that is no declared id (`atlas undergoes change_of_control`). A launch is always of a
+    /// product, and a word near a declared product or agreement id reads as a misspelling of
+    /// it (unknown, with the suggestion), not as a free word.
+    fn object(&mut self, id: &ast::Ident, renewal_of: bool, verb: &str) -> Option<Object> {
         if renewal_of {
             return self.resolve(Kind::Agreement, id).map(Object::RenewalOf);
         }
-        let declared = |kind| {
-            self.tables
-                .table(kind)
-                .is_some_and(|t| t.ids.contains_key(&id.name))
-        };
-        if declared(Kind::Product) || !declared(Kind::Agreement) {
+        let table = |kind| self.tables.table(kind).map(|t| &t.ids);
+        let declared = |kind| table(kind).is_some_and(|t| t.contains_key(&id.name));
+        if declared(Kind::Product) {
             return self.resolve(Kind::Product, id).map(Object::Product);
         }
-        self.resolve(Kind::Agreement, id).map(Object::Agreement)
+        if declared(Kind::Agreement) {
+            return self.resolve(Kind::Agreement, id).map(Object::Agreement);
+        }
+        let near = |kind| {
+            table(kind).is_some_and(|t| {
+                let names: Vec<String> = t.keys().cloned().collect();
+                crate::diag::nearest(&id.name, names.iter()).is_some()
+            })
+        };
+        if verb == "launches" || near(Kind::Product) || near(Kind::Agreement) {
+            return self.resolve(Kind::Product, id).map(Object::Product);
+        }
+        Some(Object::Word(id.name.clone()))
     }
 
     fn agreement_head(&mut self, a: &ast::Agreement) {
@@ -1029,9 +1049,15 @@ impl Checker {
                 }
                 who.push(id);
             }
-            if let Some(notice) = self.duration(&t.notice) {
+            let on = t.on.as_ref().map(|h| self.happening(h, true));
+            let notice = match &t.notice {
+                Some(n) => self.duration(n),
+                None => Some(Val::Lit(Duration::ZERO)),
+            };
+            if let (Some(notice), Some(on)) = (notice, on.map_or(Some(None), |h| h.map(Some))) {
                 terminable.push(Terminable {
                     parties: who,
+                    on,
                     notice,
                 });
             }

@@ -29,6 +29,52 @@ pub fn event_days(rules: &RuleSet, env: &Env, as_of: Option<NaiveDate>) -> Vec<O
     days
 }
 
+/// The first known day a pattern happened, once every event's day is known.
+pub fn first_day(
+    rules: &RuleSet,
+    as_of: Option<NaiveDate>,
+    pattern: &Happening,
+    event_days: &[Option<Bound>],
+) -> Option<NaiveDate> {
+    if let Happening::Event(e) = pattern {
+        return event_days
+            .get(*e as usize)
+            .cloned()
+            .flatten()
+            .map(|b| b.day);
+    }
+    rules
+        .records
+        .iter()
+        .filter(|r| {
+            known(r.day, as_of) && pattern.matches(&r.happening, &|a, b| lies_within(rules, a, b))
+        })
+        .map(|r| r.day)
+        .min()
+}
+
+/// Territory `a` lies within `b` (itself, an ancestor, or `world`).
+fn lies_within(rules: &RuleSet, a: u32, b: u32) -> bool {
+    if b == 0 || a == b {
+        return true;
+    }
+    let mut seen = vec![false; rules.territories.len()];
+    let mut stack = vec![a];
+    while let Some(t) = stack.pop() {
+        match seen.get_mut(t as usize) {
+            Some(s) if !*s => *s = true,
+            _ => continue,
+        }
+        if t == b {
+            return true;
+        }
+        if let Some(r) = rules.territories.get(t as usize) {
+            stack.extend(r.within.iter().copied());
+        }
+    }
+    false
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Visit {
     New,
@@ -96,7 +142,11 @@ fn first(
     rules
         .records
         .iter()
-        .filter(|r| known(r.day, as_of) && within(r.day) && pattern.matches(&r.happening))
+        .filter(|r| {
+            known(r.day, as_of)
+                && within(r.day)
+                && pattern.matches(&r.happening, &|a, b| lies_within(rules, a, b))
+        })
         .map(|r| r.day)
         .min()
         .map(Bound::fixed)

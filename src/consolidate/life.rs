@@ -125,6 +125,7 @@ pub fn life(
     event_days: &[Option<Bound>],
     notices: &[Notice],
     known: bool,
+    arises: &dyn Fn(&crate::model::Happening) -> Option<NaiveDate>,
 ) -> Life {
     let l = &agreement.life;
     let mut deps = Deps::none();
@@ -240,6 +241,13 @@ pub fn life(
             continue;
         };
         for right in l.terminable.iter().filter(|t| t.parties.contains(&by)) {
+            // A right `on HAPPENING` arises once the happening is recorded: a termination
+            // dated before it ends nothing under that right.
+            if let Some(pattern) = &right.on {
+                if arises(pattern).is_none_or(|day| on < day) {
+                    continue;
+                }
+            }
             let (notice, x) = env.duration(right.notice);
             let Some(ends) = notice.after(on) else {
                 continue;

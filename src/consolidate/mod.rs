@@ -145,7 +145,8 @@ pub fn consolidate(
         .zip(&notices)
         .map(|(a, n)| {
             let signed = env.day(a.signed);
-            life::life(a, env, &event_days, n, known(signed.day, as_of))
+            let arises = |h: &Happening| events::first_day(rules, as_of, h, &event_days);
+            life::life(a, env, &event_days, n, known(signed.day, as_of), &arises)
         })
         .collect();
     let mut out = Consolidated {

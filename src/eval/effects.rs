@@ -141,6 +141,7 @@ impl Engine {
                 verb,
                 object,
                 cloud,
+                ..
             } = &r.happening
             {
                 if *object != Object::Product(product) {

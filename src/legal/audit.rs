@@ -81,6 +81,7 @@ pub fn audit(checked: &Rules) -> Result<Audit, Inconsistent> {
                 verb,
                 object: Object::Product(product),
                 cloud: Some(cloud),
+                ..
             } if verb == "launches" => Some((r, *party, *product, *cloud)),
             _ => None,
         })

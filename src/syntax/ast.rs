@@ -282,11 +282,15 @@ pub struct Renewal {
     pub span: Span,
 }
 
-/// `terminable by PARTY {, PARTY} for convenience with notice DURATION`.
+/// `terminable by PARTY {, PARTY} for convenience with notice DURATION`, or `… on HAPPENING
+/// [with notice DURATION]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Terminable {
     pub parties: Vec<Ident>,
-    pub notice: Value,
+    /// `on HAPPENING`: the right arises once it is recorded; `None`: for convenience.
+    pub on: Option<Happening>,
+    /// The notice; `None` (only with `on`): none.
+    pub notice: Option<Value>,
     pub span: Span,
 }
 
@@ -302,6 +306,9 @@ pub struct Amendment {
 }
 
 /// What an `on DAY:` record says happened.
+// An act is larger than an event id; records are few and short-lived in the tree, so the
+// size is not worth a box per record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Happening {
     Event(Ident),
@@ -312,7 +319,11 @@ pub enum Happening {
         object: Ident,
         /// `renewal of AGREEMENT` (0.2): the object is the agreement's renewal.
         renewal_of: bool,
+        /// `to PARTY` (0.2).
+        to: Option<Ident>,
         cloud: Option<Ident>,
+        /// `in TERRITORY` (0.2).
+        place: Option<Ident>,
     },
 }
 

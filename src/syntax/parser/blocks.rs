@@ -187,13 +187,33 @@ impl<'a> Parser<'a> {
                 while self.eat(&Tok::Comma) {
                     parties.push(self.ident("a party id")?);
                 }
-                self.expect_word("for", "`for convenience` after the parties")?;
-                self.expect_word("convenience", "`convenience` after `for`")?;
-                self.expect_word("with", "`with notice DURATION` after `for convenience`")?;
-                self.expect_word("notice", "`notice` after `with`")?;
-                let notice = self.duration_value()?;
+                let on = if self.eat_word("on") {
+                    Some(self.happening()?)
+                } else {
+                    self.expect_word(
+                        "for",
+                        "`for convenience` or `on HAPPENING` after the parties",
+                    )?;
+                    self.expect_word("convenience", "`convenience` after `for`")?;
+                    None
+                };
+                let notice = if on.is_some() && !self.at_word("with") {
+                    None
+                } else {
+                    self.expect_word(
+                        "with",
+                        if on.is_some() {
+                            "`with notice DURATION` or the end of the right"
+                        } else {
+                            "`with notice DURATION` after `for convenience`"
+                        },
+                    )?;
+                    self.expect_word("notice", "`notice` after `with`")?;
+                    Some(self.duration_value()?)
+                };
                 life.terminable.push(Terminable {
                     parties,
+                    on,
                     notice,
                     span: self.span_from(at.start),
                 });

@@ -54,11 +54,24 @@ impl<'a> Parser<'a> {
             } else {
                 "a product or agreement id"
             })?;
-            let cloud = if self.at_word("on")
-                && matches!(self.peek_at(1), Some(Token { tok: Tok::Word, .. }))
-            {
+            // `to PARTY`, `on CHANNEL`, `in TERRITORY` (0.2 for `to` and `in`), in that order.
+            let word_follows =
+                |p: &Self| matches!(p.peek_at(1), Some(Token { tok: Tok::Word, .. }));
+            let to = if self.at_word("to") && word_follows(self) {
+                self.bump();
+                Some(self.ident("a party id")?)
+            } else {
+                None
+            };
+            let cloud = if self.at_word("on") && word_follows(self) {
                 self.bump();
                 Some(self.ident("a cloud id")?)
+            } else {
+                None
+            };
+            let place = if self.at_word("in") && word_follows(self) {
+                self.bump();
+                Some(self.ident("a territory id")?)
             } else {
                 None
             };
@@ -67,7 +80,9 @@ impl<'a> Parser<'a> {
                 verb,
                 object,
                 renewal_of,
+                to,
                 cloud,
+                place,
             }
         } else {
             Happening::Event(first)
