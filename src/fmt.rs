@@ -421,6 +421,14 @@ impl Writer<'_> {
                 format!("from {}", value_text(f)),
             );
         }
+        if let Some((h, plus)) = &c.from_happening {
+            let text = match plus {
+                Some(p) => format!("from {} + {}", happening_text(h), value_text(p)),
+                None => format!("from {}", happening_text(h)),
+            };
+            let end = plus.as_ref().map_or(happening_end(h), |p| p.span().end);
+            self.line(&inner, happening_start(h), end, text);
+        }
         if let Some(e) = &c.end {
             self.line(&inner, e.span.start, e.span.end, end_text(e));
         }
@@ -567,6 +575,32 @@ fn ids(list: &[Ident]) -> String {
         .join(", ")
 }
 
+/// Where a happening's words start and end in the source.
+fn happening_start(h: &Happening) -> u32 {
+    match h {
+        Happening::Event(e) => e.span.start,
+        Happening::Act { party, .. } => party.span.start,
+    }
+}
+
+fn happening_end(h: &Happening) -> u32 {
+    match h {
+        Happening::Event(e) => e.span.end,
+        Happening::Act {
+            object,
+            to,
+            cloud,
+            place,
+            ..
+        } => [Some(object), to.as_ref(), cloud.as_ref(), place.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|i| i.span.end)
+            .max()
+            .unwrap_or(object.span.end),
+    }
+}
+
 /// A happening in the language's words, as a record or a derived event writes it.
 fn happening_text(h: &Happening) -> String {
     match h {
@@ -618,6 +652,10 @@ fn end_text(e: &End) -> String {
         .map(|a| match a {
             EndAlt::Period(p) => period_text(p),
             EndAlt::Event(id) => id.name.clone(),
+            EndAlt::Happens(h, plus) => match plus {
+                Some(p) => format!("{} + {}", happening_text(h), value_text(p)),
+                None => happening_text(h),
+            },
         })
         .collect();
     format!(

@@ -229,6 +229,8 @@ pub enum EndAlt {
     /// The last day in force (`through DAY`).
     Through(Val<NaiveDate>),
     Event(EventId),
+    /// An event's day plus a duration (0.2: `until HAPPENING + DURATION`).
+    After(EventId, Val<Duration>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -302,6 +304,9 @@ impl Body {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Terms {
     pub from: Option<Val<NaiveDate>>,
+    /// `from HAPPENING [+ DURATION]` (0.2): the event (a hidden derived one for a pattern)
+    /// and the duration after it; the clause never starts if it never happens.
+    pub from_event: Option<(EventId, Option<Val<Duration>>)>,
     /// Empty: open-ended.
     pub end: Vec<EndAlt>,
     pub body: Body,

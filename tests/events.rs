@@ -149,3 +149,43 @@ fn derived_events_format_and_read_back() {
         Some(once.as_str())
     );
 }
+
+#[test]
+fn clauses_start_and_end_on_happenings_plus_a_duration() {
+    let text = "party aurelia\nparty kestrel\ncloud eu_market\nproduct kt101 by aurelia\n\
+        event diligence_missed when no kestrel launches kt101 by 2031-12-31\n\
+        agreement patent {\n  between aurelia and kestrel\n  signed 2026-01-01\n\
+        revenue_share royalty { kestrel pays aurelia 5% of kestrel revenue from kestrel sells kt101 + 30 days until diligence_missed + 90 days }\n}\n";
+    let with = |records: &str| engine(&format!("{text}{records}"), &[], None);
+    // No sale yet: the royalty never starts.
+    let none = with("");
+    assert_eq!(
+        decision(&none, "pay kestrel to aurelia at 2030-01-01"),
+        Decision::NotDue
+    );
+    // A first sale on 2027-03-01: due from 2027-03-31; the deadline passes on 2031-12-31, the
+    // event happens 2032-01-01, and the royalty runs 90 days more, to 2032-03-31.
+    let sold = with("on 2027-03-01: kestrel sells kt101\non 2028-01-01: kestrel sells kt101\n");
+    for (day, want) in [
+        ("2027-03-30", Decision::NotDue),
+        ("2027-03-31", Decision::Due),
+        ("2032-03-30", Decision::Due),
+        ("2032-03-31", Decision::NotDue),
+    ] {
+        assert_eq!(
+            decision(&sold, &format!("pay kestrel to aurelia at {day}")),
+            want,
+            "{day}"
+        );
+    }
+    let once = covenant::fmt::format(text).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("from kestrel sells kt101 + 30 days"),
+        "{once}"
+    );
+    assert!(once.contains("until diligence_missed + 90 days"), "{once}");
+    assert_eq!(
+        covenant::fmt::format(&once).ok().as_deref(),
+        Some(once.as_str())
+    );
+}

@@ -83,6 +83,20 @@ impl Checker {
             None => Some(Vec::new()),
         };
         let body = self.body(&c.sentence);
+        let from_event = match &c.from_happening {
+            None => Some(None),
+            Some((h, plus)) => {
+                let e = self.happening_event(h);
+                let plus = match plus {
+                    Some(p) => self.duration(p).map(Some),
+                    None => Some(None),
+                };
+                match (e, plus) {
+                    (Some(e), Some(p)) => Some(Some((e, p))),
+                    _ => None,
+                }
+            }
+        };
         let survives = match &c.survives {
             None => Some(None),
             Some(sv) => match &sv.duration {
@@ -97,6 +111,7 @@ impl Checker {
         let scope = self.scope(&c.scope, &c.sentence);
         Some(Terms {
             from,
+            from_event: from_event?,
             end: end?,
             body: body?,
             survives: survives?,
@@ -152,12 +167,42 @@ impl Checker {
         })
     }
 
+    /// The event a happening in a clause's `from` or `until` stands for: a declared event,
+    /// or, for a pattern, a derived event made for it (unnamed: no question or strike can name
+    /// it; it shows as the pattern's words).
+    pub(super) fn happening_event(&mut self, h: &ast::Happening) -> Option<EventId> {
+        let resolved = self.happening(h, true)?;
+        if let Happening::Event(e) = resolved {
+            return Some(e);
+        }
+        let id = EventId::try_from(self.rules.events.len()).ok()?;
+        let words = self.rules.happening_text(&resolved);
+        self.rules.events.push(EventDef {
+            name: Named {
+                id: words,
+                title: None,
+                span: crate::source::Span::default(),
+            },
+            when: Some(EventWhen::Happens(resolved)),
+        });
+        Some(id)
+    }
+
     pub(super) fn end(&mut self, e: &ast::End) -> Option<Vec<EndAlt>> {
         let mut alts = Vec::new();
         let mut ok = true;
         for alt in &e.alts {
             let r = match alt {
                 ast::EndAlt::Event(id) => self.resolve(Kind::Event, id).map(EndAlt::Event),
+                ast::EndAlt::Happens(h, plus) => {
+                    let e = self.happening_event(h);
+                    let plus = plus.as_ref().map(|p| self.duration(p));
+                    match (e, plus) {
+                        (Some(e), None) => Some(EndAlt::Event(e)),
+                        (Some(e), Some(Some(d))) => Some(EndAlt::After(e, d)),
+                        _ => None,
+                    }
+                }
                 ast::EndAlt::Period(p) => self.period(p, e.through),
             };
             match r {

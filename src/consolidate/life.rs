@@ -93,10 +93,23 @@ pub fn end_of(alts: &[EndAlt], env: &Env, event_days: &[Option<Bound>]) -> Optio
             EndAlt::Until(v) => Some(env.day(*v)),
             EndAlt::Through(v) => env.day(*v).next_day(),
             EndAlt::Event(e) => event_days.get(*e as usize).cloned().flatten(),
+            EndAlt::After(e, d) => event_days
+                .get(*e as usize)
+                .cloned()
+                .flatten()
+                .and_then(|b| shifted(&b, env, *d)),
         };
         end = earlier(end.as_ref(), b.as_ref());
     }
     end
+}
+
+/// A day plus a duration, resting on what both rest on (`None` beyond the calendar).
+pub fn shifted(b: &Bound, env: &Env, d: crate::model::Val<Duration>) -> Option<Bound> {
+    let (d, deps) = env.duration(d);
+    let mut all = b.deps.clone();
+    all.add(&deps);
+    d.after(b.day).map(|day| Bound::new(day, all))
 }
 
 /// The `k`-th renewal day (`k` = 0 is the initial term's end). With a term written as a

@@ -573,6 +573,27 @@ impl Consolidation<'_> {
             Some(v) => self.env.day(v),
             None => s.default_start.clone(),
         };
+        // `from HAPPENING [+ DURATION]` (0.2): from the day it happens (plus the duration);
+        // a happening not (yet) recorded leaves the clause never in force.
+        if let Some((e, plus)) = s.terms.from_event {
+            let day = self.out.event_days.get(e as usize).cloned().flatten();
+            let day = match (day, plus) {
+                (Some(b), Some(d)) => life::shifted(&b, self.env, d),
+                (day, None) => day,
+                (None, Some(_)) => None,
+            };
+            match day {
+                Some(d) => start = d,
+                None => {
+                    let never = Bound::fixed(NaiveDate::MAX);
+                    return Interval {
+                        start: Some(never.clone()),
+                        end: Some(never),
+                        rests_on: Deps::none(),
+                    };
+                }
+            }
+        }
         if let Some(e) = self.effective.as_ref().filter(|e| e.day > start.day) {
             start = e.clone();
         }
@@ -601,7 +622,10 @@ impl Consolidation<'_> {
 fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
     for term in terms {
         match term {
-            AmendTerm::From(v) => s.terms.from = Some(*v),
+            AmendTerm::From(v) => {
+                s.terms.from = Some(*v);
+                s.terms.from_event = None;
+            }
             AmendTerm::End(alts) => s.terms.end = alts.clone(),
             AmendTerm::Exclusive(x) => {
                 if let Body::Licence { exclusive, .. } = &mut s.terms.body {

@@ -77,6 +77,8 @@ pub enum EndAlt {
     /// For `until`, always a `Period::Day`; for `through`, any period.
     Period(Period),
     Event(Ident),
+    /// `HAPPENING [+ DURATION]` (0.2): a happening (or an event plus a duration).
+    Happens(Box<Happening>, Option<Value>),
 }
 
 /// `until A or B…` or `through P or B…`.
@@ -156,6 +158,8 @@ pub struct Clause {
     pub title: Option<Text>,
     pub sentence: Sentence,
     pub from: Option<Value>,
+    /// `from HAPPENING [+ DURATION]` (0.2), instead of a day.
+    pub from_happening: Option<(Happening, Option<Value>)>,
     pub end: Option<End>,
     /// `survives [DURATION]` (0.2): in force after its agreement ends (for that long).
     pub survives: Option<Survives>,

@@ -42,6 +42,8 @@ pub enum Tok {
     Colon,
     Eq,
     Dot,
+    /// `+` (0.2): a duration after a happening.
+    Plus,
 }
 
 /// A token and the text it covers.
@@ -247,7 +249,7 @@ fn token<'a>(input: &'a str) -> IResult<&'a str, (Raw, usize)> {
         |i| number(i).map(|(r, p)| (r, (Raw::Number, p))),
         |i| reference(i).map(|(r, p)| (r, (Raw::Ref, p))),
         |i: &'a str| {
-            satisfy(|c| "{},:=.".contains(c))(i)
+            satisfy(|c| "{},:=.+".contains(c))(i)
                 .map(|(r, c)| (r, (Raw::Punct(c), &i[..c.len_utf8()])))
         },
     ))(input)?;
@@ -383,6 +385,7 @@ fn classify(raw: Raw, piece: &str) -> Result<Tok, LexProblem> {
             ',' => Tok::Comma,
             ':' => Tok::Colon,
             '=' => Tok::Eq,
+            '+' => Tok::Plus,
             _ => Tok::Dot,
         }),
     }

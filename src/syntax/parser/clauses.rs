@@ -2,14 +2,11 @@
 
 use super::*;
 
-/// A clause body's parts: its sentence, `from`, end and `survives`.
-type BodyParts = (
-    Sentence,
-    Option<Value>,
-    Option<End>,
-    Option<Survives>,
-    Scope,
-);
+/// A clause body's parts: its sentence, start, end, `survives` and scope.
+type BodyParts = (Sentence, Start, Option<End>, Option<Survives>, Scope);
+
+/// A clause's start: a day, or (0.2) a happening with a duration after it.
+type Start = (Option<Value>, Option<(Happening, Option<Value>)>);
 
 impl<'a> Parser<'a> {
     // ----- selectors and sentences --------------------------------------------------------
@@ -242,13 +239,14 @@ impl<'a> Parser<'a> {
             }
         };
         match self.clause_body(kind) {
-            Ok((sentence, from, end, survives, scope)) => Ok(Clause {
+            Ok((sentence, (from, from_happening), end, survives, scope)) => Ok(Clause {
                 kind,
                 kind_word,
                 id,
                 title,
                 sentence,
                 from,
+                from_happening,
                 end,
                 survives,
                 scope,
@@ -264,6 +262,7 @@ impl<'a> Parser<'a> {
     pub(super) fn clause_body(&mut self, kind: ClauseKind) -> PResult<BodyParts> {
         let sentence = self.sentence(kind)?;
         let mut from: Option<Value> = None;
+        let mut from_happening: Option<(Happening, Option<Value>)> = None;
         let mut end: Option<End> = None;
         let mut survives: Option<Survives> = None;
         let mut scope = Scope::default();
@@ -319,10 +318,21 @@ impl<'a> Parser<'a> {
                 Some("from") => {
                     let at = self.here();
                     self.bump();
-                    let v = self.day_value()?;
-                    match &from {
-                        Some(first) => self.duplicate("the start (`from`)", first.span(), at),
-                        None => from = Some(v),
+                    if from.is_some() || from_happening.is_some() {
+                        let first = from.as_ref().map_or(at, |f| f.span());
+                        self.duplicate("the start (`from`)", first, at);
+                    }
+                    if matches!(self.peek(), Some(Token { tok: Tok::Word, .. })) {
+                        // `from HAPPENING [+ DURATION]` (0.2).
+                        let h = self.happening()?;
+                        let plus = if self.eat(&Tok::Plus) {
+                            Some(self.duration_value()?)
+                        } else {
+                            None
+                        };
+                        from_happening = Some((h, plus));
+                    } else {
+                        from = Some(self.day_value()?);
                     }
                 }
                 Some("until" | "through") => {
@@ -341,6 +351,6 @@ impl<'a> Parser<'a> {
             &Tok::RBrace,
             "`from`, `until`, `through`, `in`, `survives` or `}` to close the clause",
         )?;
-        Ok((sentence, from, end, survives, scope))
+        Ok((sentence, (from, from_happening), end, survives, scope))
     }
 }

@@ -295,7 +295,19 @@ impl<'a> Parser<'a> {
 
     pub(super) fn until_alt(&mut self) -> PResult<EndAlt> {
         match self.peek() {
-            Some(Token { tok: Tok::Word, .. }) => Ok(EndAlt::Event(self.ident("an event")?)),
+            Some(Token { tok: Tok::Word, .. }) => {
+                // An event, or (0.2) a happening, either with `+ DURATION` after it.
+                let h = self.happening()?;
+                let plus = if self.eat(&Tok::Plus) {
+                    Some(self.duration_value()?)
+                } else {
+                    None
+                };
+                Ok(match (h, plus) {
+                    (Happening::Event(id), None) => EndAlt::Event(id),
+                    (h, plus) => EndAlt::Happens(Box::new(h), plus),
+                })
+            }
             Some(Token {
                 tok: Tok::Day(_) | Tok::Ref,
                 ..
