@@ -219,3 +219,174 @@ fn licences_add_up_where_one_covers_what_another_excepts() {
         "{text}"
     );
 }
+
+// ----- random geographies against a literal, set-based reading --------------------------------
+
+mod random {
+    use std::collections::BTreeSet;
+
+    use covenant::{Decision, Rules};
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    struct Geo {
+        /// For territory i (named t{i}, i ≥ 1), the earlier territories it lies within.
+        within: Vec<Vec<usize>>,
+        /// Licences and forbid rules: (places, exceptions).
+        licences: Vec<(Vec<usize>, Vec<usize>)>,
+        rules: Vec<(Vec<usize>, Vec<usize>)>,
+        /// The place asked about (0: the world).
+        place: usize,
+    }
+
+    fn geo() -> impl Strategy<Value = Geo> {
+        (2usize..7).prop_flat_map(|n| {
+            let within = (1..=n)
+                .map(|i| {
+                    proptest::collection::vec(1..i.max(2), 0..3)
+                        .prop_map(move |v| v.into_iter().filter(|p| *p < i).collect::<Vec<_>>())
+                })
+                .collect::<Vec<_>>();
+            let scope = (
+                proptest::collection::vec(1..=n, 0..3),
+                proptest::collection::vec(1..=n, 0..2),
+            );
+            (
+                within,
+                proptest::collection::vec(scope.clone(), 0..4),
+                proptest::collection::vec(scope, 0..3),
+                0..=n,
+            )
+                .prop_map(|(within, licences, rules, place)| Geo {
+                    within,
+                    licences,
+                    rules,
+                    place,
+                })
+        })
+    }
+
+    fn render(g: &Geo) -> String {
+        let mut t =
+            String::from("party owner\nparty atlas\nchannel store\nproduct lens by owner\n");
+        for (i, w) in g.within.iter().enumerate() {
+            let i = i + 1;
+            t.push_str(&format!("territory t{i}"));
+            let mut w: Vec<usize> = w.clone();
+            w.sort_unstable();
+            w.dedup();
+            if !w.is_empty() {
+                let names: Vec<String> = w.iter().map(|p| format!("t{p}")).collect();
+                t.push_str(&format!(" within {}", names.join(", ")));
+            }
+            t.push('\n');
+        }
+        let scope = |(places, except): &(Vec<usize>, Vec<usize>)| {
+            let names = |v: &[usize]| {
+                v.iter()
+                    .map(|p| format!("t{p}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let mut s = String::new();
+            if !places.is_empty() {
+                s.push_str(&format!(" in {}", names(places)));
+                if !except.is_empty() {
+                    s.push_str(&format!(" except {}", names(except)));
+                }
+            }
+            s
+        };
+        t.push_str("agreement g {\n  between owner and atlas\n  signed 2026-01-01\n");
+        for (i, l) in g.licences.iter().enumerate() {
+            t.push_str(&format!(
+                "  licence l{i} {{ owner grants atlas deploy of product lens{} }}\n",
+                scope(l)
+            ));
+        }
+        for (i, r) in g.rules.iter().enumerate() {
+            t.push_str(&format!(
+                "  rule r{i} {{ forbid deploy product lens{} }}\n",
+                scope(r)
+            ));
+        }
+        t.push_str("}\n");
+        t
+    }
+
+    /// The parts of each territory: itself and every territory within it (the world: all).
+    fn parts(g: &Geo) -> Vec<BTreeSet<usize>> {
+        let n = g.within.len();
+        let mut out = vec![BTreeSet::new(); n + 1];
+        out[0] = (0..=n).collect();
+        for t in 1..=n {
+            // t lies within every ancestor: walk up.
+            let mut stack = vec![t];
+            let mut seen = BTreeSet::new();
+            while let Some(x) = stack.pop() {
+                if !seen.insert(x) {
+                    continue;
+                }
+                out[x].insert(t);
+                stack.extend(g.within[x - 1].iter().copied());
+            }
+        }
+        out
+    }
+
+    /// The parts a scope speaks of: its places' parts (everything when it names none), less
+    /// its exceptions' parts (exceptions only count with places, as written).
+    fn region(
+        parts: &[BTreeSet<usize>],
+        (places, except): &(Vec<usize>, Vec<usize>),
+    ) -> BTreeSet<usize> {
+        let mut r: BTreeSet<usize> = if places.is_empty() {
+            parts[0].clone()
+        } else {
+            places
+                .iter()
+                .flat_map(|p| parts[*p].iter().copied())
+                .collect()
+        };
+        if !places.is_empty() {
+            for x in except {
+                for a in &parts[*x] {
+                    r.remove(a);
+                }
+            }
+        }
+        r
+    }
+
+    fn literal(g: &Geo) -> Decision {
+        let parts = parts(g);
+        let asked = &parts[g.place];
+        let forbidden = g
+            .rules
+            .iter()
+            .any(|r| !region(&parts, r).is_disjoint(asked));
+        let licensed: BTreeSet<usize> = g.licences.iter().flat_map(|l| region(&parts, l)).collect();
+        if forbidden || !asked.is_subset(&licensed) {
+            Decision::Forbidden
+        } else {
+            Decision::Permitted
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn place_answers_agree_with_the_literal_reading(g in geo()) {
+            let text = render(&g);
+            let rules = Rules::from_text("g.cov", &text).map_err(|f| TestCaseError::fail(format!("{f}\n{text}")))?;
+            let engine = rules
+                .engine(&covenant::Options::default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let place = if g.place == 0 { String::new() } else { format!(" in t{}", g.place) };
+            let q = format!("deploy lens on store by atlas{place} at 2026-06-01");
+            let answer = engine.ask(&q).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(answer.decision(), Some(literal(&g)), "{}\n{}\n{}", q, text, answer);
+        }
+    }
+}

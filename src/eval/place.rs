@@ -68,6 +68,11 @@ impl Regions {
         Regions { above, below }
     }
 
+    /// The parts of a region: itself (its own rest) and every region within it.
+    pub fn parts(&self, x: u32) -> &[u32] {
+        self.below.get(x as usize).map_or(&[], Vec::as_slice)
+    }
+
     /// `a` lies within `b` (every region lies within itself and within the root).
     pub fn within(&self, a: u32, b: u32) -> bool {
         b == 0
@@ -109,76 +114,43 @@ pub struct Geography {
 }
 
 impl Geography {
-    /// A forbid speaks of the place when its scope overlaps it: some of its places overlap the
-    /// question's place (all do when it names none) and the place does not lie within one of
-    /// its exceptions; likewise for fields.
+    /// A forbid speaks of the place when its scope overlaps it: some part of the place (a
+    /// territory within it, or its own rest) lies in the scope's places and in none of its
+    /// exceptions, and likewise some part of the field.
     pub fn overlaps(&self, scope: &Scope, place: Place) -> bool {
         let t = &self.territories;
-        let places =
-            scope.places.is_empty() || scope.places.iter().any(|p| t.overlap(place.territory, *p));
-        let excepted = scope.except.iter().any(|x| t.within(place.territory, *x));
+        let f = &self.fields;
+        let places = t.parts(place.territory).iter().any(|a| {
+            (scope.places.is_empty() || scope.places.iter().any(|p| t.within(*a, *p)))
+                && !scope.except.iter().any(|x| t.within(*a, *x))
+        });
         let fields = scope.fields.is_empty()
-            || scope
-                .fields
+            || f.parts(place.field)
                 .iter()
-                .any(|f| self.fields.overlap(place.field, *f));
-        places && !excepted && fields
+                .any(|b| scope.fields.iter().any(|g| f.within(*b, *g)));
+        places && fields
     }
 
-    /// Whether permits with these scopes together cover the place (the contract's reading):
-    /// one permit's places contain it and, for each of that permit's exceptions overlapping
-    /// it, the excepted part is covered by the other permits. Fields are covered by one permit.
+    /// Whether permits with these scopes together cover the place and field: every part of
+    /// the place (each territory within it, and the place's own rest that no declared
+    /// territory names) lies in some permit's places and in none of its exceptions, and, with
+    /// it, every part of the field in that permit's fields. So a licence for the EU except
+    /// Germany and one for Germany cover the EU together; territories declared within a place
+    /// never add up to it (its own rest stays uncovered).
     pub fn covered(&self, scopes: &[&Scope], place: Place) -> bool {
-        scopes.iter().enumerate().any(|(i, s)| {
-            let t = &self.territories;
-            let places =
-                s.places.is_empty() || s.places.iter().any(|p| t.within(place.territory, *p));
-            let fields =
-                s.fields.is_empty() || s.fields.iter().any(|f| self.fields.within(place.field, *f));
-            if !places || !fields {
-                return false;
-            }
-            let others: Vec<&Scope> = scopes
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, s)| *s)
-                .collect();
-            s.except
-                .iter()
-                .filter(|x| t.overlap(place.territory, **x))
-                .all(|x| {
-                    // The part of the place the exception takes out: the exception itself when
-                    // it lies within the place, else the whole place.
-                    let part = if t.within(*x, place.territory) {
-                        *x
-                    } else {
-                        place.territory
-                    };
-                    self.covered(
-                        &others,
-                        Place {
-                            territory: part,
-                            field: place.field,
-                        },
-                    )
-                })
-        })
-    }
-
-    /// A permit speaks of the place only when its scope covers it: the place lies within one of
-    /// its places (or it names none), no exception overlaps the place, and the field lies
-    /// within one of its fields (or it names none).
-    pub fn covers(&self, scope: &Scope, place: Place) -> bool {
         let t = &self.territories;
-        let places =
-            scope.places.is_empty() || scope.places.iter().any(|p| t.within(place.territory, *p));
-        let excepted = scope.except.iter().any(|x| t.overlap(place.territory, *x));
-        let fields = scope.fields.is_empty()
-            || scope
-                .fields
+        let f = &self.fields;
+        let in_places = |s: &Scope, a: u32| {
+            (s.places.is_empty() || s.places.iter().any(|p| t.within(a, *p)))
+                && !s.except.iter().any(|x| t.within(a, *x))
+        };
+        let in_fields =
+            |s: &Scope, b: u32| s.fields.is_empty() || s.fields.iter().any(|g| f.within(b, *g));
+        let fields = f.parts(place.field);
+        t.parts(place.territory).iter().all(|a| {
+            fields
                 .iter()
-                .any(|f| self.fields.within(place.field, *f));
-        places && !excepted && fields
+                .all(|b| scopes.iter().any(|s| in_places(s, *a) && in_fields(s, *b)))
+        })
     }
 }
