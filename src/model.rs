@@ -78,7 +78,34 @@ pub enum EventWhen {
     NoneBy(Happening, Val<NaiveDate>),
 }
 
+/// What a record about an agreement's life says (0.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AgreementNotice {
+    /// `PARTY declines renewal of AGREEMENT`.
+    Decline,
+    /// `PARTY terminates AGREEMENT`.
+    Terminate,
+}
+
 impl Happening {
+    /// A notice of non-renewal or a termination: its kind, who gave it and of which agreement.
+    pub fn agreement_notice(&self) -> Option<(AgreementNotice, PartyId, AgreementId)> {
+        let Happening::Act {
+            party,
+            verb,
+            object,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        match (verb.as_str(), object) {
+            ("declines", Object::RenewalOf(a)) => Some((AgreementNotice::Decline, *party, *a)),
+            ("terminates", Object::Agreement(a)) => Some((AgreementNotice::Terminate, *party, *a)),
+            _ => None,
+        }
+    }
+
     /// Whether a record's happening matches this one as a pattern: the same event; or the
     /// same party, verb and object, the same `to` and cloud where the pattern names them, and
     /// a place within the pattern's (`within(record's, pattern's)`) where it names one; a

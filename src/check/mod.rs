@@ -517,49 +517,35 @@ fn event_cycles(rules: &RuleSet) -> Vec<Diagnostic> {
 fn notices_without_right(rules: &RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for r in &rules.records {
-        let Happening::Act {
-            party,
-            verb,
-            object,
-            ..
-        } = &r.happening
-        else {
+        let Some((kind, party, a)) = r.happening.agreement_notice() else {
             continue;
         };
-        let who = rules.party(*party);
-        let (a, message) = match (verb.as_str(), object) {
-            ("terminates", Object::Agreement(a)) => {
-                let Some(ag) = rules.agreements.get(*a as usize) else {
-                    continue;
-                };
-                if ag.life.terminable.iter().any(|t| t.parties.contains(party)) {
+        let Some(a) = rules.agreements.get(a as usize) else {
+            continue;
+        };
+        let who = rules.party(party);
+        let message = match kind {
+            AgreementNotice::Terminate => {
+                if a.life.terminable.iter().any(|t| t.parties.contains(&party)) {
                     continue;
                 }
-                (
-                    ag,
-                    format!(
-                        "`{}` gives `{who}` no right to terminate it for convenience: this record ends nothing",
-                        ag.name.id
-                    ),
+                format!(
+                    "`{}` gives `{who}` no right to terminate it for convenience: this record ends nothing",
+                    a.name.id
                 )
             }
-            ("declines", Object::RenewalOf(a)) => {
-                let Some(ag) = rules.agreements.get(*a as usize) else {
-                    continue;
-                };
-                let message = if ag.life.renews.is_none() {
-                    format!("`{}` does not renew: this notice ends nothing", ag.name.id)
-                } else if !ag.parties.contains(party) {
+            AgreementNotice::Decline => {
+                if a.life.renews.is_none() {
+                    format!("`{}` does not renew: this notice ends nothing", a.name.id)
+                } else if !a.parties.contains(&party) {
                     format!(
                         "`{who}` is not a party of `{}`: its notice ends nothing",
-                        ag.name.id
+                        a.name.id
                     )
                 } else {
                     continue;
-                };
-                (ag, message)
+                }
             }
-            _ => continue,
         };
         out.push(
             Diagnostic::warning(crate::diag::Code::NoRight, r.span, message)

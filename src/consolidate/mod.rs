@@ -117,24 +117,17 @@ pub fn consolidate(
     let event_days = events::event_days(rules, env, as_of);
     let mut notices: Vec<Vec<life::Notice>> = vec![Vec::new(); rules.agreements.len()];
     for r in rules.records.iter().filter(|r| known(r.day, as_of)) {
-        let Happening::Act {
-            party,
-            verb,
-            object,
-            ..
-        } = &r.happening
-        else {
+        let Some((kind, party, a)) = r.happening.agreement_notice() else {
             continue;
         };
-        let (a, notice) = match (verb.as_str(), object) {
-            ("declines", Object::RenewalOf(a)) => (*a, life::Notice::Decline(*party, r.day)),
-            ("terminates", Object::Agreement(a)) => (*a, life::Notice::Terminate(*party, r.day)),
-            _ => continue,
+        let notice = match kind {
+            AgreementNotice::Decline => life::Notice::Decline(party, r.day),
+            AgreementNotice::Terminate => life::Notice::Terminate(party, r.day),
         };
         let party_of = rules
             .agreements
             .get(a as usize)
-            .is_some_and(|ag| ag.parties.contains(party));
+            .is_some_and(|ag| ag.parties.contains(&party));
         if let (true, Some(list)) = (party_of, notices.get_mut(a as usize)) {
             list.push(notice);
         }

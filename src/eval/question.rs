@@ -562,24 +562,25 @@ impl fmt::Display for Words<'_> {
                 product,
                 cloud,
                 actor,
-            } => write!(
-                f,
-                "deploy {} on {} by {}",
-                r.product(product.0),
-                r.cloud(cloud.0),
-                r.party(actor.0)
-            )?,
-            Subject::LaunchBy {
+            }
+            | Subject::LaunchBy {
                 product,
                 cloud,
                 actor,
-            } => write!(
-                f,
-                "launch {} on {} by {}",
-                r.product(product.0),
-                r.cloud(cloud.0),
-                r.party(actor.0)
-            )?,
+            } => {
+                let verb = if matches!(self.question.subject, Subject::DeployBy { .. }) {
+                    "deploy"
+                } else {
+                    "launch"
+                };
+                write!(
+                    f,
+                    "{verb} {} on {} by {}",
+                    r.product(product.0),
+                    r.cloud(cloud.0),
+                    r.party(actor.0)
+                )?
+            }
             Subject::Agreement { agreement } => {
                 write!(f, "agreement {}", r.agreement_name(agreement.0))?
             }
