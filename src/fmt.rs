@@ -668,13 +668,16 @@ fn end_text(e: &End) -> String {
 fn selector_text(s: &Selector) -> String {
     match s {
         Selector::Products(list) => format!("product {}", ids(list)),
-        Selector::Matching { by, tags } => {
+        Selector::Matching { by, tags, except } => {
             let mut out = String::from("products");
             if let Some(b) = by {
                 out.push_str(&format!(" by {}", b.name));
             }
             if !tags.is_empty() {
                 out.push_str(&format!(" tagged {}", ids(tags)));
+            }
+            if !except.is_empty() {
+                out.push_str(&format!(" except product {}", ids(except)));
             }
             out
         }

@@ -233,6 +233,8 @@ pub enum Selector {
     Matching {
         by: Option<PartyId>,
         tags: Vec<String>,
+        /// Products left out (0.2: `except product …`).
+        except: Vec<ProductId>,
     },
 }
 
@@ -240,7 +242,8 @@ impl Selector {
     pub fn matches(&self, id: ProductId, product: &Product) -> bool {
         match self {
             Selector::Products(ids) => ids.contains(&id),
-            Selector::Matching { by, tags } => {
+            Selector::Matching { except, .. } if except.contains(&id) => false,
+            Selector::Matching { by, tags, .. } => {
                 by.is_none_or(|p| p == product.owner)
                     && tags.iter().all(|t| product.tags.contains(t))
             }

@@ -791,3 +791,38 @@ on 2027-01-01: atlas offers ledgerly to nordlicht
     assert_eq!(ask("fr"), Decision::Permitted); // France lies in the EU: the event happened
     assert_eq!(ask("ch"), Decision::Forbidden); // Switzerland does not
 }
+
+#[test]
+fn a_selector_may_leave_products_out() {
+    let text = "product tools by nordlicht
+agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  exclusivity store_only { deploy products by nordlicht except product tools only on atlas_store }
+}
+";
+    let e = engine(text, None);
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "deploy tools on other_cloud at 2026-06-01"),
+        Decision::Permitted
+    );
+    let answer = e
+        .ask("deploy ledgerly on other_cloud at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer
+            .to_string()
+            .contains("products by nordlicht except product tools"),
+        "{answer}"
+    );
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("deploy products by nordlicht except product tools only on atlas_store"),
+        "{once}"
+    );
+}

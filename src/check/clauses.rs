@@ -254,14 +254,19 @@ impl Checker {
                     .collect::<Option<Vec<_>>>()
                     .map(Selector::Products)
             }
-            ast::Selector::Matching { by, tags } => {
+            ast::Selector::Matching { by, tags, except } => {
                 let by = match by {
                     Some(p) => Some(self.resolve(Kind::Party, p)?),
                     None => None,
                 };
+                let except: Vec<Option<ProductId>> = except
+                    .iter()
+                    .map(|p| self.resolve(Kind::Product, p))
+                    .collect();
                 Some(Selector::Matching {
                     by,
                     tags: tags.iter().map(|t| t.name.clone()).collect(),
+                    except: except.into_iter().collect::<Option<Vec<_>>>()?,
                 })
             }
         }

@@ -10,7 +10,7 @@ pub fn selector(rules: &RuleSet, s: &Selector) -> String {
             let names: Vec<&str> = ids.iter().map(|p| rules.product(*p)).collect();
             format!("product {}", names.join(", "))
         }
-        Selector::Matching { by, tags } => {
+        Selector::Matching { by, tags, except } => {
             let mut out = String::from("products");
             if let Some(p) = by {
                 out.push_str(" by ");
@@ -19,6 +19,10 @@ pub fn selector(rules: &RuleSet, s: &Selector) -> String {
             if !tags.is_empty() {
                 out.push_str(" tagged ");
                 out.push_str(&tags.join(", "));
+            }
+            if !except.is_empty() {
+                let names: Vec<&str> = except.iter().map(|p| rules.product(*p)).collect();
+                out.push_str(&format!(" except product {}", names.join(", ")));
             }
             out
         }

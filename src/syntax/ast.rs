@@ -93,7 +93,12 @@ pub struct End {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
     Products(Vec<Ident>),
-    Matching { by: Option<Ident>, tags: Vec<Ident> },
+    Matching {
+        by: Option<Ident>,
+        tags: Vec<Ident>,
+        /// `except product ID {, ID}` (0.2).
+        except: Vec<Ident>,
+    },
 }
 
 /// `capped at MONEY [counting from DAY]`.

@@ -26,7 +26,24 @@ impl<'a> Parser<'a> {
             } else {
                 Vec::new()
             };
-            return Ok(Selector::Matching { by, tags });
+            // `except product ID {, ID}` (0.2): `except` followed by `product` belongs to the
+            // selector (a scope's `except` follows its places).
+            let except = if self.at_word("except")
+                && matches!(
+                    self.peek_at(1),
+                    Some(Token {
+                        tok: Tok::Word,
+                        text: "product" | "products",
+                        ..
+                    })
+                ) {
+                self.bump();
+                self.bump();
+                self.ident_list("a product id")?
+            } else {
+                Vec::new()
+            };
+            return Ok(Selector::Matching { by, tags, except });
         }
         self.fail("`product ID` or `products [by PARTY] [tagged TAG]`")
     }
