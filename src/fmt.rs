@@ -447,6 +447,14 @@ impl Writer<'_> {
                 format!("in field {}", ids(fields)),
             );
         }
+        if let Some((parties, span)) = &c.scope.done_by {
+            self.line(
+                &inner,
+                span.start,
+                span.end,
+                format!("done by {}", ids(parties)),
+            );
+        }
         if let Some(sv) = &c.survives {
             let text = match &sv.duration {
                 Some(d) => format!("survives {}", value_text(d)),

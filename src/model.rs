@@ -470,11 +470,16 @@ pub struct Scope {
     pub places: Vec<u32>,
     pub except: Vec<u32>,
     pub fields: Vec<u32>,
+    /// `done by` (rules): the clause speaks only of acts by these parties (none: anyone).
+    pub done_by: Vec<PartyId>,
 }
 
 impl Scope {
     pub fn is_everywhere(&self) -> bool {
-        self.places.is_empty() && self.except.is_empty() && self.fields.is_empty()
+        self.places.is_empty()
+            && self.except.is_empty()
+            && self.fields.is_empty()
+            && self.done_by.is_empty()
     }
 }
 

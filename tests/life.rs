@@ -826,3 +826,42 @@ agreement reseller_eu {
         "{once}"
     );
 }
+
+#[test]
+fn a_rule_done_by_some_parties_speaks_only_of_their_acts() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence resale { nordlicht grants atlas deploy of product ledgerly }
+  licence other_resale { nordlicht grants other deploy of product ledgerly }
+  rule not_atlas_elsewhere { forbid deploy product ledgerly on other_cloud done by atlas }
+}
+";
+    let e = engine(text, None);
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud by atlas at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud by other at 2026-06-01"),
+        Decision::Permitted
+    );
+    // The owner is not atlas: the rule does not speak of the owner's own deployment.
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud at 2026-06-01"),
+        Decision::Permitted
+    );
+    let answer = e
+        .ask("deploy ledgerly on other_cloud by atlas at 2026-06-01")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(answer.to_string().contains("done by atlas"), "{answer}");
+    let bad = Rules::from_text(
+        "bad.cov",
+        &format!("{HEAD}agreement g {{\n  between nordlicht and atlas\n  signed 2026-01-01\n  licence l {{ nordlicht grants atlas use of product ledgerly done by atlas }}\n}}\n"),
+    );
+    let msg = bad.err().map(|f| f.to_string()).unwrap_or_default();
+    assert!(msg.contains("only a rule says who acts"), "{msg}");
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(once.contains("    done by atlas\n"), "{once}");
+}

@@ -160,10 +160,27 @@ impl Checker {
             Some((f, _)) => list(f, Kind::Field, self),
             None => Vec::new(),
         };
+        let done_by = match &s.done_by {
+            Some((_, span)) if !matches!(sentence, ast::Sentence::Rule { .. }) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        crate::diag::Code::TermDoesNotFit,
+                        *span,
+                        "only a rule says who acts (`done by`)",
+                    )
+                    .label("not on this kind of clause")
+                    .help("put the restriction in a `rule` clause"),
+                );
+                return None;
+            }
+            Some((p, _)) => list(p, Kind::Party, self),
+            None => Vec::new(),
+        };
         ok.then_some(Scope {
             places,
             except,
             fields,
+            done_by,
         })
     }
 

@@ -66,6 +66,10 @@ impl Engine {
                 names(&scope.fields, &self.rules.fields)
             ));
         }
+        if !scope.done_by.is_empty() {
+            let parties: Vec<&str> = scope.done_by.iter().map(|p| self.rules.party(*p)).collect();
+            s.push_str(&format!(" done by {}", parties.join(", ")));
+        }
         s
     }
 
@@ -85,9 +89,18 @@ impl Engine {
         cloud: CloudId,
         launch: bool,
         place: Place,
+        actor: Option<PartyId>,
         out: &mut Vec<(Interval, Reason)>,
     ) {
+        // Who acts: the party asked about, else the product's owner.
+        let owner = self.rules.products.get(product as usize).map(|p| p.owner);
+        let actor = actor.or(owner);
         for v in self.clauses_for(product) {
+            // A rule `done by` some parties speaks only of their acts.
+            let by = &v.terms.scope.done_by;
+            if !by.is_empty() && !actor.is_some_and(|a| by.contains(&a)) {
+                continue;
+            }
             // Forbids speak wherever their scope overlaps the place asked about.
             if !self.geo.overlaps(&v.terms.scope, place) {
                 continue;

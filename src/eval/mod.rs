@@ -383,7 +383,14 @@ impl Engine {
                 cloud,
                 actor,
             } => {
-                self.deploy_effects(product.0, cloud.0, false, place, &mut effects);
+                self.deploy_effects(
+                    product.0,
+                    cloud.0,
+                    false,
+                    place,
+                    Some(actor.0),
+                    &mut effects,
+                );
                 self.grant_effects(product.0, actor.0, place, &mut effects);
                 Rule::Licensed
             }
@@ -392,16 +399,16 @@ impl Engine {
                 cloud,
                 actor,
             } => {
-                self.deploy_effects(product.0, cloud.0, true, place, &mut effects);
+                self.deploy_effects(product.0, cloud.0, true, place, Some(actor.0), &mut effects);
                 self.grant_effects(product.0, actor.0, place, &mut effects);
                 Rule::Licensed
             }
             Subject::Deploy { product, cloud } => {
-                self.deploy_effects(product.0, cloud.0, false, place, &mut effects);
+                self.deploy_effects(product.0, cloud.0, false, place, None, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Launch { product, cloud } => {
-                self.deploy_effects(product.0, cloud.0, true, place, &mut effects);
+                self.deploy_effects(product.0, cloud.0, true, place, None, &mut effects);
                 Rule::ForbidWins
             }
             Subject::Use {

@@ -180,6 +180,8 @@ pub struct Scope {
     pub places: Option<(Vec<Ident>, Vec<Ident>, Span)>,
     /// `in field F {, F}`, with its span.
     pub fields: Option<(Vec<Ident>, Span)>,
+    /// `done by PARTY {, PARTY}` (rules only), with its span.
+    pub done_by: Option<(Vec<Ident>, Span)>,
 }
 
 /// `survives [DURATION]`.

@@ -311,6 +311,26 @@ impl<'a> Parser<'a> {
                         }
                     }
                 }
+                Some("done")
+                    if matches!(
+                        self.peek_at(1),
+                        Some(Token {
+                            tok: Tok::Word,
+                            text: "by",
+                            ..
+                        })
+                    ) =>
+                {
+                    let at = self.here();
+                    self.bump();
+                    self.bump();
+                    let parties = self.ident_list("a party id")?;
+                    let span = self.span_from(at.start);
+                    match &scope.done_by {
+                        Some((_, first)) => self.duplicate("who acts (`done by`)", *first, at),
+                        None => scope.done_by = Some((parties, span)),
+                    }
+                }
                 Some("survives") => {
                     let at = self.here();
                     self.bump();
