@@ -786,13 +786,16 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             action,
             selector,
             clouds,
+            except_clouds,
         } => {
             let verb = match action {
                 Action::Deploy => "deploy",
                 Action::Launch => "launch",
             };
             let mut out = format!("forbid {verb} {}", selector_text(selector));
-            if !clouds.is_empty() {
+            if *except_clouds {
+                out.push_str(&format!(" on any channel except {}", ids(clouds)));
+            } else if !clouds.is_empty() {
                 out.push_str(&format!(" on {}", ids(clouds)));
             }
             (None, out)

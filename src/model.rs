@@ -305,6 +305,8 @@ pub enum Body {
         action: Action,
         selector: Selector,
         clouds: Vec<CloudId>,
+        /// `on any channel except …` (0.2): `clouds` are the ones left out.
+        except_clouds: bool,
     },
 }
 

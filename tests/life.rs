@@ -865,3 +865,41 @@ fn a_rule_done_by_some_parties_speaks_only_of_their_acts() {
         covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
     assert!(once.contains("    done by atlas\n"), "{once}");
 }
+
+#[test]
+fn a_rule_on_any_channel_except_some() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  rule store_only { forbid deploy product ledgerly on any channel except atlas_store }
+}
+";
+    let e = engine(text, None);
+    assert_eq!(
+        decision(&e, "deploy ledgerly on other_cloud at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "deploy ledgerly on atlas_store at 2026-06-01"),
+        Decision::Permitted
+    );
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("forbid deploy product ledgerly on any channel except atlas_store"),
+        "{once}"
+    );
+    // A 0.1 cloud called `any` still reads as a cloud.
+    let old = engine(
+        "cloud any operated by atlas\nagreement reseller_eu {\n  between nordlicht and atlas\n  signed 2026-01-01\n  rule r { forbid deploy product ledgerly on any }\n}\n",
+        None,
+    );
+    assert_eq!(
+        decision(&old, "deploy ledgerly on any at 2026-06-01"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&old, "deploy ledgerly on atlas_store at 2026-06-01"),
+        Decision::Permitted
+    );
+}

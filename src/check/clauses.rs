@@ -404,6 +404,7 @@ impl Checker {
                 action,
                 selector,
                 clouds,
+                except_clouds,
             } => {
                 let selector = self.selector(selector);
                 let clouds = self.clouds(clouds);
@@ -411,6 +412,7 @@ impl Checker {
                     action: *action,
                     selector: selector?,
                     clouds: clouds?,
+                    except_clouds: *except_clouds,
                 })
             }
         }

@@ -110,9 +110,17 @@ impl Engine {
                     let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                     out.push((v.in_force.clone(), r));
                 }
-                Body::Rule { action, clouds, .. }
-                    if (*action == Action::Deploy || launch)
-                        && (clouds.is_empty() || clouds.contains(&cloud)) =>
+                Body::Rule {
+                    action,
+                    clouds,
+                    except_clouds,
+                    ..
+                } if (*action == Action::Deploy || launch)
+                    && (if *except_clouds {
+                        !clouds.contains(&cloud)
+                    } else {
+                        clouds.is_empty() || clouds.contains(&cloud)
+                    }) =>
                 {
                     let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                     out.push((v.in_force.clone(), r));

@@ -133,12 +133,15 @@ pub fn sentence(
             action,
             selector: s,
             clouds: c,
+            except_clouds,
         } => {
             let verb = match action {
                 Action::Deploy => "deploy",
                 Action::Launch => "launch",
             };
-            let on = if c.is_empty() {
+            let on = if *except_clouds {
+                format!(" on any channel except {}", clouds(rules, c))
+            } else if c.is_empty() {
                 " on any cloud".to_string()
             } else {
                 format!(" on {}", clouds(rules, c))

@@ -150,6 +150,8 @@ pub enum Sentence {
         action: Action,
         selector: Selector,
         clouds: Vec<Ident>,
+        /// `on any channel except …` (0.2): `clouds` are the ones left out.
+        except_clouds: bool,
     },
 }
 

@@ -175,7 +175,25 @@ impl<'a> Parser<'a> {
                     return self.fail("`deploy` or `launch`");
                 };
                 let selector = self.selector()?;
+                let mut except_clouds = false;
                 let clouds = if self.eat_word("on") {
+                    // `on any channel except C {, C}` (0.2): `any` then `channel` cannot be a
+                    // 0.1 cloud list.
+                    let any = self.at_word("any")
+                        && matches!(
+                            self.peek_at(1),
+                            Some(Token {
+                                tok: Tok::Word,
+                                text: "channel" | "cloud",
+                                ..
+                            })
+                        );
+                    if any {
+                        self.bump();
+                        self.bump();
+                        self.expect_word("except", "`except` after `on any channel`")?;
+                        except_clouds = true;
+                    }
                     self.ident_list("a cloud id")?
                 } else {
                     Vec::new()
@@ -184,6 +202,7 @@ impl<'a> Parser<'a> {
                     action,
                     selector,
                     clouds,
+                    except_clouds,
                 })
             }
         }
