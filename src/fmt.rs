@@ -201,12 +201,23 @@ impl Writer<'_> {
                 }
                 self.line("", sp.start, sp.end, s);
             }
-            Item::Party { id, title, .. } => self.line(
-                "",
-                sp.start,
-                sp.end,
-                format!("party {}{}", id.name, opt_text(title)),
-            ),
+            Item::Party {
+                id,
+                title,
+                affiliate_of,
+                ..
+            } => {
+                let of = affiliate_of
+                    .as_ref()
+                    .map(|o| format!(" affiliate of {}", o.name))
+                    .unwrap_or_default();
+                self.line(
+                    "",
+                    sp.start,
+                    sp.end,
+                    format!("party {}{}{of}", id.name, opt_text(title)),
+                )
+            }
             Item::Cloud {
                 keyword,
                 id,
@@ -713,6 +724,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
         Sentence::Licence {
             licensor,
             licensee,
+            with_affiliates,
             exclusive,
             rights,
             selector,
@@ -727,9 +739,14 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             (
                 None,
                 format!(
-                    "{} grants {}{x} {rights} of {}",
+                    "{} grants {}{}{x} {rights} of {}",
                     licensor.name,
                     licensee.name,
+                    if *with_affiliates {
+                        " with affiliates"
+                    } else {
+                        ""
+                    },
                     selector_text(selector)
                 ),
             )

@@ -45,6 +45,8 @@ impl Named {
 #[derive(Clone, Debug)]
 pub struct Party {
     pub name: Named,
+    /// `affiliate of PARTY` (0.2).
+    pub affiliate_of: Option<PartyId>,
 }
 
 #[derive(Clone, Debug)]
@@ -281,6 +283,8 @@ pub enum Body {
     Licence {
         licensor: PartyId,
         licensee: PartyId,
+        /// `with affiliates` (0.2).
+        with_affiliates: bool,
         exclusive: bool,
         /// Grants the `deploy` right (0.2), which includes launch and use; else `use` only.
         deploy: bool,
@@ -543,6 +547,20 @@ impl RuleSet {
 
     pub fn assumption(&self, id: AssumptionId) -> Option<&Assumption> {
         self.assumptions.get(id as usize)
+    }
+
+    /// Whether `party` is `of` itself or one of its affiliates, or theirs (0.2).
+    pub fn within_group(&self, party: PartyId, of: PartyId) -> bool {
+        let mut p = Some(party);
+        // Affiliation is a chain upward; a cycle (refused by `check`) is cut by the count.
+        for _ in 0..=self.parties.len() {
+            match p {
+                Some(x) if x == of => return true,
+                Some(x) => p = self.parties.get(x as usize).and_then(|q| q.affiliate_of),
+                None => return false,
+            }
+        }
+        false
     }
 
     pub fn agreement_name(&self, id: AgreementId) -> &str {

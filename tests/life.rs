@@ -903,3 +903,45 @@ fn a_rule_on_any_channel_except_some() {
         Decision::Permitted
     );
 }
+
+#[test]
+fn affiliates_are_reached_only_with_affiliates() {
+    let text = "party atlas_be affiliate of atlas
+party atlas_lux affiliate of atlas_be
+agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence group { nordlicht grants atlas with affiliates deploy of product ledgerly }
+}
+";
+    let e = engine(text, None);
+    for (who, want) in [
+        ("atlas", Decision::Permitted),
+        ("atlas_be", Decision::Permitted),
+        ("atlas_lux", Decision::Permitted), // an affiliate's affiliate
+        ("other", Decision::Forbidden),
+    ] {
+        let q = format!("deploy ledgerly on atlas_store by {who} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    let alone = engine(&text.replace(" with affiliates", ""), None);
+    assert_eq!(
+        decision(
+            &alone,
+            "deploy ledgerly on atlas_store by atlas_be at 2026-06-01"
+        ),
+        Decision::Forbidden
+    );
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("party atlas_lux affiliate of atlas_be\n"),
+        "{once}"
+    );
+    assert!(
+        once.contains(
+            "nordlicht grants atlas with affiliates non-exclusive deploy of product ledgerly"
+        ) || once.contains("nordlicht grants atlas with affiliates deploy of product ledgerly"),
+        "{once}"
+    );
+}

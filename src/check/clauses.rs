@@ -321,6 +321,7 @@ impl Checker {
             ast::Sentence::Licence {
                 licensor,
                 licensee,
+                with_affiliates,
                 exclusive,
                 rights,
                 selector,
@@ -345,6 +346,7 @@ impl Checker {
                 Some(Body::Licence {
                     licensor: *p.first()?,
                     licensee: *p.get(1)?,
+                    with_affiliates: *with_affiliates,
                     exclusive: exclusive.unwrap_or(false),
                     deploy,
                     selector: selector?,

@@ -698,6 +698,7 @@ impl Checker {
                 if t.declare(Kind::Party, id, d).is_some() {
                     r.parties.push(Party {
                         name: named(id, title),
+                        affiliate_of: None,
                     });
                 }
             }
@@ -786,6 +787,18 @@ impl Checker {
     /// Second pass: the references of declarations and records.
     fn define(&mut self, item: &ast::Item) {
         match item {
+            ast::Item::Party {
+                id,
+                affiliate_of: Some(of),
+                ..
+            } => {
+                let of = self.resolve(Kind::Party, of);
+                if let (Some(i), Some(of)) = (self.own_index(Kind::Party, id), of) {
+                    if let Some(p) = self.rules.parties.get_mut(i as usize) {
+                        p.affiliate_of = Some(of);
+                    }
+                }
+            }
             ast::Item::Region {
                 field, id, within, ..
             } => {

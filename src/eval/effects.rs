@@ -267,12 +267,16 @@ impl Engine {
                 licensor,
                 licensee,
                 exclusive,
+                with_affiliates,
                 ..
             } = &v.terms.body
             else {
                 continue;
             };
-            if for_use && overlaps && *licensee == party {
+            // The licensee, or (with affiliates) one of its affiliates or theirs.
+            let licensed = *licensee == party
+                || (*with_affiliates && self.rules.within_group(party, *licensee));
+            if for_use && overlaps && licensed {
                 let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }
@@ -309,10 +313,13 @@ impl Engine {
                 licensor,
                 licensee,
                 deploy: true,
+                with_affiliates,
                 ..
             } = &v.terms.body
             {
-                if *licensee == party && owner == Some(*licensor) {
+                let licensed = *licensee == party
+                    || (*with_affiliates && self.rules.within_group(party, *licensee));
+                if licensed && owner == Some(*licensor) {
                     let r = self.reason(v, Effect::Grant, self.sentence(v), &Deps::none());
                     out.push((v.in_force.clone(), r));
                 }

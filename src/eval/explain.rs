@@ -56,13 +56,19 @@ pub fn sentence(
         Body::Licence {
             licensor,
             licensee,
+            with_affiliates,
             exclusive,
             deploy,
             selector: s,
         } => format!(
-            "{} grants {} {} {} of {}",
+            "{} grants {}{} {} {} of {}",
             rules.party(*licensor),
             rules.party(*licensee),
+            if *with_affiliates {
+                " with affiliates"
+            } else {
+                ""
+            },
             if *exclusive {
                 "exclusive"
             } else {

@@ -127,6 +127,8 @@ pub enum Sentence {
     Licence {
         licensor: Ident,
         licensee: Ident,
+        /// `with affiliates` (0.2): the licensee's affiliates (and theirs) are licensed too.
+        with_affiliates: bool,
         exclusive: Option<bool>,
         /// The rights granted, as written: `use`, `deploy` (0.2).
         rights: Vec<Ident>,
@@ -364,6 +366,8 @@ pub enum Item {
     Party {
         id: Ident,
         title: Option<Text>,
+        /// `affiliate of PARTY` (0.2).
+        affiliate_of: Option<Ident>,
         span: Span,
     },
     /// `cloud`, or (0.2) `channel`: a place where products are made available.

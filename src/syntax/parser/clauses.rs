@@ -71,6 +71,19 @@ impl<'a> Parser<'a> {
                 let licensor = self.ident("the licensor's party id")?;
                 self.expect_word("grants", "`grants`")?;
                 let licensee = self.ident("the licensee's party id")?;
+                let with_affiliates = self.at_word("with")
+                    && matches!(
+                        self.peek_at(1),
+                        Some(Token {
+                            tok: Tok::Word,
+                            text: "affiliates",
+                            ..
+                        })
+                    );
+                if with_affiliates {
+                    self.bump();
+                    self.bump();
+                }
                 let exclusive = if self.eat_word("exclusive") {
                     Some(true)
                 } else if self.eat_word("non-exclusive") {
@@ -101,6 +114,7 @@ impl<'a> Parser<'a> {
                 Ok(Sentence::Licence {
                     licensor,
                     licensee,
+                    with_affiliates,
                     exclusive,
                     rights,
                     selector,

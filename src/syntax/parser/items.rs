@@ -102,9 +102,16 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let id = self.declared_ident("a party id")?;
                 let title = self.opt_text();
+                let affiliate_of = if self.eat_word("affiliate") {
+                    self.expect_word("of", "`of PARTY` after `affiliate`")?;
+                    Some(self.ident("a party id")?)
+                } else {
+                    None
+                };
                 Ok(Item::Party {
                     id,
                     title,
+                    affiliate_of,
                     span: self.span_from(start),
                 })
             }
