@@ -57,8 +57,8 @@ pub enum Code {
     /// `not-a-party`: A party named where only the agreement's own parties may act (who may
     /// terminate it, say).
     NotAParty,
-    /// `cycle`: Derived events (or, later, assumptions and day expressions) defined through
-    /// each other in a circle.
+    /// `cycle`: Derived events, territories, fields or affiliates defined through each other in
+    /// a circle.
     Cycle,
     /// `bad-period`: A period that cannot be: one that ends beyond the last day the calendar
     /// holds, or a renewal period of no time.
@@ -90,6 +90,9 @@ pub enum Code {
     InertRecord,
     /// `needless-survival`: `survives` on a clause of an agreement that never ends.
     NeedlessSurvival,
+    /// `unused-region`: A territory or field nothing speaks of, directly or through a region it
+    /// holds or lies in.
+    UnusedRegion,
     /// `unused-assumption`: An assumption no clause or record uses.
     UnusedAssumption,
     /// `licence-of-another-party`: A licence granted by a party that does not own the product.
@@ -104,7 +107,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 34] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -134,6 +137,7 @@ impl Code {
         Code::NoRight,
         Code::InertRecord,
         Code::NeedlessSurvival,
+        Code::UnusedRegion,
         Code::UnusedAssumption,
         Code::LicenceOfAnotherParty,
         Code::ExclusivitiesCollide,
@@ -172,6 +176,7 @@ impl Code {
             Code::NoRight => "no-right",
             Code::InertRecord => "inert-record",
             Code::NeedlessSurvival => "needless-survival",
+            Code::UnusedRegion => "unused-region",
             Code::UnusedAssumption => "unused-assumption",
             Code::LicenceOfAnotherParty => "licence-of-another-party",
             Code::ExclusivitiesCollide => "exclusivities-collide",

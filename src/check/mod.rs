@@ -114,6 +114,16 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     diags.extend(event_cycles(&rules));
     diags.extend(region_cycles(&rules.territories, "territory"));
     diags.extend(region_cycles(&rules.fields, "field"));
+    // Affiliation too is a chain that may not close on itself.
+    let affiliation: Vec<Region> = rules
+        .parties
+        .iter()
+        .map(|p| Region {
+            name: p.name.clone(),
+            within: p.affiliate_of.into_iter().collect(),
+        })
+        .collect();
+    diags.extend(region_cycles(&affiliation, "party"));
     if !diags.iter().any(Diagnostic::is_error) {
         let env = Env::defaults(&rules);
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
@@ -124,6 +134,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(notices_without_right(&rules));
         diags.extend(inert_records(&rules));
         diags.extend(needless_survival(&rules));
+        diags.extend(unused_regions(&rules));
         diags.extend(selector_warnings(&rules));
     }
     diag::sort(&mut diags);
@@ -344,6 +355,88 @@ fn inert_records(rules: &RuleSet) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Territories and fields nothing speaks of: no clause scope, record or pattern names it, nor
+/// a region it lies within or one within it (so a country within a licensed union counts as
+/// used: questions may ask about it).
+fn unused_regions(rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut named_t = vec![false; rules.territories.len()];
+    let mut named_f = vec![false; rules.fields.len()];
+    let mark = |list: &mut Vec<bool>, ids: &[u32]| {
+        for i in ids {
+            if let Some(m) = list.get_mut(*i as usize) {
+                *m = true;
+            }
+        }
+    };
+    for c in &rules.clauses {
+        mark(&mut named_t, &c.terms.scope.places);
+        mark(&mut named_t, &c.terms.scope.except);
+        mark(&mut named_f, &c.terms.scope.fields);
+    }
+    let patterns = rules
+        .records
+        .iter()
+        .map(|r| &r.happening)
+        .chain(rules.events.iter().filter_map(|e| match &e.when {
+            Some(EventWhen::Happens(h) | EventWhen::NoneBy(h, _)) => Some(h),
+            None => None,
+        }))
+        .chain(
+            rules
+                .agreements
+                .iter()
+                .flat_map(|a| a.life.terminable.iter().filter_map(|t| t.on.as_ref())),
+        );
+    for h in patterns {
+        if let Happening::Act { place: Some(p), .. } = h {
+            mark(&mut named_t, &[*p]);
+        }
+    }
+    let mut out = Vec::new();
+    for (list, named, noun) in [
+        (&rules.territories, &named_t, "territory"),
+        (&rules.fields, &named_f, "field"),
+    ] {
+        // Each region's ancestors (itself included), by walking `within`.
+        let above = |r: usize| -> Vec<usize> {
+            let mut seen = vec![false; list.len()];
+            let mut stack = vec![r];
+            let mut out = Vec::new();
+            while let Some(x) = stack.pop() {
+                match seen.get_mut(x) {
+                    Some(s) if !*s => *s = true,
+                    _ => continue,
+                }
+                out.push(x);
+                if let Some(region) = list.get(x) {
+                    stack.extend(region.within.iter().map(|p| *p as usize));
+                }
+            }
+            out
+        };
+        let ancestors: Vec<Vec<usize>> = (0..list.len()).map(above).collect();
+        for (r, region) in list.iter().enumerate().skip(1) {
+            let related = |x: usize| {
+                x != 0
+                    && (ancestors.get(r).is_some_and(|a| a.contains(&x))
+                        || ancestors.get(x).is_some_and(|a| a.contains(&r)))
+            };
+            let used = named.iter().enumerate().any(|(x, n)| *n && related(x));
+            if !used {
+                out.push(
+                    Diagnostic::warning(
+                        crate::diag::Code::UnusedRegion,
+                        region.name.span,
+                        format!("{noun} `{}` is never used", region.name.id),
+                    )
+                    .label("no clause, record or pattern speaks of it or of a place it holds or lies in"),
+                );
+            }
+        }
+    }
+    out
+}
+
 /// `survives` on a clause of an agreement that never ends: it changes nothing.
 fn needless_survival(rules: &RuleSet) -> Vec<Diagnostic> {
     rules
@@ -372,6 +465,19 @@ fn needless_survival(rules: &RuleSet) -> Vec<Diagnostic> {
 /// Territories (or fields) said to lie within each other in a circle: one error per cycle
 /// found, at its first member, naming every member.
 fn region_cycles(list: &[Region], noun: &str) -> Vec<Diagnostic> {
+    let (relation, label, help) = if noun == "party" {
+        (
+            "is its own affiliate",
+            "its `affiliate of` leads back to it",
+            "a party is an affiliate of another only",
+        )
+    } else {
+        (
+            "lies within itself",
+            "its `within` leads back to it",
+            "a region lies within larger ones only",
+        )
+    };
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -427,14 +533,14 @@ fn region_cycles(list: &[Region], noun: &str) -> Vec<Diagnostic> {
                                         crate::diag::Code::Cycle,
                                         first.name.span,
                                         format!(
-                                            "the {noun} `{}` lies within itself: `{}` → `{}`",
+                                            "the {noun} `{}` {relation}: `{}` → `{}`",
                                             first.name.id,
                                             names.join("` → `"),
                                             first.name.id
                                         ),
                                     )
-                                    .label("its `within` leads back to it")
-                                    .help("a region lies within larger ones only"),
+                                    .label(label)
+                                    .help(help),
                                 );
                             }
                         }
