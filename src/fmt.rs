@@ -717,10 +717,21 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             beneficiary,
             selector,
             clouds,
-        } => (
-            beneficiary.as_ref().map(|b| (b.span, b.name.clone())),
-            format!("deploy {} only on {}", selector_text(selector), ids(clouds)),
-        ),
+            only_by,
+            by_affiliates,
+        } => {
+            let mut s = format!("deploy {}", selector_text(selector));
+            if !clouds.is_empty() {
+                s.push_str(&format!(" only on {}", ids(clouds)));
+            }
+            if !only_by.is_empty() {
+                s.push_str(&format!(" only by {}", ids(only_by)));
+                if *by_affiliates {
+                    s.push_str(" with affiliates");
+                }
+            }
+            (beneficiary.as_ref().map(|b| (b.span, b.name.clone())), s)
+        }
         Sentence::Licence {
             licensor,
             licensee,

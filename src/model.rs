@@ -278,7 +278,12 @@ pub enum Body {
     Exclusivity {
         beneficiary: Option<PartyId>,
         selector: Selector,
+        /// `only on …`; empty (0.2: with `only by` alone): any cloud.
         clouds: Vec<CloudId>,
+        /// `only by …` (0.2): who alone may deploy; empty: anyone.
+        only_by: Vec<PartyId>,
+        /// `only by … with affiliates`.
+        by_affiliates: bool,
     },
     Licence {
         licensor: PartyId,

@@ -945,3 +945,62 @@ agreement reseller_eu {
         "{once}"
     );
 }
+
+#[test]
+fn an_exclusivity_only_by_some_parties() {
+    let text = "party atlas_be affiliate of atlas
+agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence resale { nordlicht grants atlas with affiliates deploy of product ledgerly }
+  licence other_resale { nordlicht grants other deploy of product ledgerly }
+  exclusivity atlas_alone { deploy product ledgerly only by atlas }
+}
+";
+    let e = engine(text, None);
+    for (who, want) in [
+        (" by atlas", Decision::Permitted),
+        (" by other", Decision::Forbidden), // licensed, but the exclusivity is atlas's
+        (" by atlas_be", Decision::Forbidden), // affiliates only `with affiliates`
+        ("", Decision::Forbidden),          // not even the owner
+    ] {
+        let q = format!("deploy ledgerly on other_cloud{who} at 2026-06-01");
+        assert_eq!(decision(&e, &q), want, "{q}");
+    }
+    let group = engine(
+        &text.replace("only by atlas }", "only by atlas with affiliates }"),
+        None,
+    );
+    assert_eq!(
+        decision(
+            &group,
+            "deploy ledgerly on other_cloud by atlas_be at 2026-06-01"
+        ),
+        Decision::Permitted
+    );
+    // Both `only`s together: by atlas, and on its store.
+    let both = engine(
+        &text.replace("only by atlas }", "only on atlas_store only by atlas }"),
+        None,
+    );
+    assert_eq!(
+        decision(
+            &both,
+            "deploy ledgerly on other_cloud by atlas at 2026-06-01"
+        ),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(
+            &both,
+            "deploy ledgerly on atlas_store by atlas at 2026-06-01"
+        ),
+        Decision::Permitted
+    );
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains("deploy product ledgerly only by atlas\n"),
+        "{once}"
+    );
+}

@@ -305,10 +305,14 @@ impl Checker {
                 beneficiary,
                 selector,
                 clouds,
+                only_by,
+                by_affiliates,
             } => {
                 let beneficiary = beneficiary.as_ref().map(|p| self.resolve(Kind::Party, p));
                 let selector = self.selector(selector);
                 let clouds = self.clouds(clouds);
+                let refs: Vec<&ast::Ident> = only_by.iter().collect();
+                let only_by = self.parties(&refs);
                 Some(Body::Exclusivity {
                     beneficiary: match beneficiary {
                         Some(b) => Some(b?),
@@ -316,6 +320,8 @@ impl Checker {
                     },
                     selector: selector?,
                     clouds: clouds?,
+                    only_by: only_by?,
+                    by_affiliates: *by_affiliates,
                 })
             }
             ast::Sentence::Licence {

@@ -220,7 +220,8 @@ fn collisions(rules: &RuleSet, cons: &Consolidated) -> BTreeMap<Key, Collision> 
         let exclusivities: Vec<(&Version, Vec<CloudId>)> = list
             .iter()
             .filter_map(|v| match &v.terms.body {
-                Body::Exclusivity { clouds, .. } => {
+                // An exclusivity that names no cloud (only who deploys) leaves every cloud.
+                Body::Exclusivity { clouds, .. } if !clouds.is_empty() => {
                     let mut c = clouds.clone();
                     c.sort_unstable();
                     c.dedup();

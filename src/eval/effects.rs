@@ -106,7 +106,19 @@ impl Engine {
                 continue;
             }
             match &v.terms.body {
-                Body::Exclusivity { clouds, .. } if !clouds.contains(&cloud) => {
+                Body::Exclusivity {
+                    clouds,
+                    only_by,
+                    by_affiliates,
+                    ..
+                } if (!clouds.is_empty() && !clouds.contains(&cloud))
+                    || (!only_by.is_empty()
+                        && !actor.is_some_and(|a| {
+                            only_by.contains(&a)
+                                || (*by_affiliates
+                                    && only_by.iter().any(|p| self.rules.within_group(a, *p)))
+                        })) =>
+                {
                     let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                     out.push((v.in_force.clone(), r));
                 }

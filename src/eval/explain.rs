@@ -46,8 +46,20 @@ pub fn sentence(
             beneficiary,
             selector: s,
             clouds: c,
+            only_by,
+            by_affiliates,
         } => {
-            let mut out = format!("deploy {} only on {}", selector(rules, s), clouds(rules, c));
+            let mut out = format!("deploy {}", selector(rules, s));
+            if !c.is_empty() {
+                out.push_str(&format!(" only on {}", clouds(rules, c)));
+            }
+            if !only_by.is_empty() {
+                let names: Vec<&str> = only_by.iter().map(|p| rules.party(*p)).collect();
+                out.push_str(&format!(" only by {}", names.join(", ")));
+                if *by_affiliates {
+                    out.push_str(" with affiliates");
+                }
+            }
             if let Some(b) = beneficiary {
                 out.push_str(&format!(" (for {})", rules.party(*b)));
             }

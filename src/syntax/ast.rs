@@ -122,7 +122,11 @@ pub enum Sentence {
     Exclusivity {
         beneficiary: Option<Ident>,
         selector: Selector,
+        /// `only on …` (empty: any cloud, 0.2).
         clouds: Vec<Ident>,
+        /// `only by …` (0.2), and whether `with affiliates` follows.
+        only_by: Vec<Ident>,
+        by_affiliates: bool,
     },
     Licence {
         licensor: Ident,

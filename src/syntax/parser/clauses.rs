@@ -58,13 +58,41 @@ impl<'a> Parser<'a> {
                 };
                 self.expect_word("deploy", "`deploy`")?;
                 let selector = self.selector()?;
-                self.expect_word("only", "`only on CLOUD`")?;
-                self.expect_word("on", "`on`")?;
-                let clouds = self.ident_list("a cloud id")?;
+                // `only on CLOUDS` and (0.2) `only by PARTIES [with affiliates]`: at least one.
+                let (mut clouds, mut only_by, mut by_affiliates) = (Vec::new(), Vec::new(), false);
+                self.expect_word("only", "`only on CLOUD` or `only by PARTY`")?;
+                loop {
+                    if self.eat_word("on") && clouds.is_empty() {
+                        clouds = self.ident_list("a cloud id")?;
+                    } else if self.eat_word("by") && only_by.is_empty() {
+                        only_by = self.ident_list("a party id")?;
+                        if self.at_word("with")
+                            && matches!(
+                                self.peek_at(1),
+                                Some(Token {
+                                    tok: Tok::Word,
+                                    text: "affiliates",
+                                    ..
+                                })
+                            )
+                        {
+                            self.bump();
+                            self.bump();
+                            by_affiliates = true;
+                        }
+                    } else {
+                        return self.fail("`on CLOUD` or `by PARTY` after `only`");
+                    }
+                    if !self.eat_word("only") {
+                        break;
+                    }
+                }
                 Ok(Sentence::Exclusivity {
                     beneficiary,
                     selector,
                     clouds,
+                    only_by,
+                    by_affiliates,
                 })
             }
             ClauseKind::Licence => {
