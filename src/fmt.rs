@@ -781,6 +781,25 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             }
             (None, out)
         }
+        Sentence::FirstOffer {
+            selector,
+            to,
+            unless,
+            within,
+        } => {
+            let mut out = format!("{} offered first to {}", selector_text(selector), to.name);
+            if !unless.is_empty() {
+                let acts: Vec<String> = unless
+                    .iter()
+                    .map(|a| format!("{} {}", a.party.name, a.verb.name))
+                    .collect();
+                out.push_str(&format!(" unless {}", acts.join(" or ")));
+            }
+            if let Some(w) = within {
+                out.push_str(&format!(" within {}", value_text(w)));
+            }
+            (None, out)
+        }
         Sentence::RevenueShare {
             payer,
             payee,

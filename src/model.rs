@@ -301,6 +301,15 @@ pub enum Body {
         unless: Vec<(PartyId, String)>,
         lead: Val<Duration>,
     },
+    /// A right of first offer (0.2): licensing a matching product to anyone but `to` is
+    /// forbidden until an offer to `to` has lapsed (`within` after it) or an `unless` act is
+    /// recorded.
+    FirstOffer {
+        selector: Selector,
+        to: PartyId,
+        unless: Vec<(PartyId, String)>,
+        within: Val<Duration>,
+    },
     RevenueShare {
         payer: PartyId,
         payee: PartyId,
@@ -327,6 +336,7 @@ impl Body {
             Body::FirstLaunch { .. } => ClauseKind::FirstLaunch,
             Body::RevenueShare { .. } => ClauseKind::RevenueShare,
             Body::Rule { .. } => ClauseKind::Rule,
+            Body::FirstOffer { .. } => ClauseKind::FirstOffer,
         }
     }
 
@@ -335,7 +345,8 @@ impl Body {
             Body::Exclusivity { selector, .. }
             | Body::Licence { selector, .. }
             | Body::FirstLaunch { selector, .. }
-            | Body::Rule { selector, .. } => Some(selector),
+            | Body::Rule { selector, .. }
+            | Body::FirstOffer { selector, .. } => Some(selector),
             Body::RevenueShare { .. } => None,
         }
     }

@@ -38,6 +38,8 @@ pub enum ClauseKind {
     RevenueShare,
     /// `rule`.
     Rule,
+    /// `first_offer` (0.2).
+    FirstOffer,
 }
 
 impl ClauseKind {
@@ -49,6 +51,7 @@ impl ClauseKind {
             ClauseKind::FirstLaunch => "first_launch",
             ClauseKind::RevenueShare => "revenue_share",
             ClauseKind::Rule => "rule",
+            ClauseKind::FirstOffer => "first_offer",
         }
     }
 }

@@ -1004,3 +1004,60 @@ agreement reseller_eu {
         "{once}"
     );
 }
+
+#[test]
+fn a_right_of_first_offer_holds_until_the_offer_lapses() {
+    let text = |records: &str| {
+        format!(
+            "agreement reseller_eu {{
+  between nordlicht and atlas
+  signed 2026-01-01
+  first_offer atlas_first {{ product ledgerly offered first to atlas unless atlas declines within 30 days }}
+}}
+{records}"
+        )
+    };
+    let ask = |e: &Engine, who: &str, day: &str| {
+        decision(e, &format!("license ledgerly to {who} at {day}"))
+    };
+    // Never offered: nobody else may be licensed; the holder may.
+    let e = engine(&text(""), None);
+    assert_eq!(ask(&e, "other", "2027-01-01"), Decision::Forbidden);
+    assert_eq!(ask(&e, "atlas", "2027-01-01"), Decision::Permitted);
+    // Offered on 2026-03-01: the offer stays open 30 days, lapsing on 2026-03-31.
+    let e = engine(
+        &text("on 2026-03-01: nordlicht offers ledgerly to atlas\n"),
+        None,
+    );
+    assert_eq!(ask(&e, "other", "2026-03-30"), Decision::Forbidden);
+    assert_eq!(ask(&e, "other", "2026-03-31"), Decision::Permitted);
+    let answer = e
+        .ask("license ledgerly to other at 2026-03-15")
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert!(
+        answer
+            .to_string()
+            .contains("offered to atlas on 2026-03-01, the offer still open"),
+        "{answer}"
+    );
+    // Declined on 2026-03-10: free at once.
+    let e = engine(
+        &text("on 2026-03-01: nordlicht offers ledgerly to atlas\non 2026-03-10: atlas declines ledgerly\n"),
+        None,
+    );
+    assert_eq!(ask(&e, "other", "2026-03-10"), Decision::Permitted);
+    // An offer to someone else is no offer to the holder.
+    let e = engine(
+        &text("on 2026-03-01: nordlicht offers ledgerly to other\n"),
+        None,
+    );
+    assert_eq!(ask(&e, "other", "2026-06-01"), Decision::Forbidden);
+    let once = covenant::fmt::format(&format!("{HEAD}{}", text("")))
+        .unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(
+        once.contains(
+            "product ledgerly offered first to atlas unless atlas declines within 30 days"
+        ),
+        "{once}"
+    );
+}

@@ -384,6 +384,32 @@ impl Checker {
                     lead: lead?,
                 })
             }
+            ast::Sentence::FirstOffer {
+                selector,
+                to,
+                unless,
+                within,
+            } => {
+                let selector = self.selector(selector);
+                let to = self.resolve(Kind::Party, to);
+                let acts: Vec<Option<(PartyId, String)>> = unless
+                    .iter()
+                    .map(|a| {
+                        self.resolve(Kind::Party, &a.party)
+                            .map(|p| (p, a.verb.name.clone()))
+                    })
+                    .collect();
+                let within = match within {
+                    Some(v) => self.duration(v),
+                    None => Some(Val::Lit(crate::time::Duration::ZERO)),
+                };
+                Some(Body::FirstOffer {
+                    selector: selector?,
+                    to: to?,
+                    unless: acts.into_iter().collect::<Option<Vec<_>>>()?,
+                    within: within?,
+                })
+            }
             ast::Sentence::RevenueShare {
                 payer,
                 payee,

@@ -311,8 +311,15 @@ fn inert_records(rules: &RuleSet) -> Vec<Diagnostic> {
     let mut verbs: std::collections::HashSet<&str> =
         ["launches", "declines", "terminates"].into_iter().collect();
     for c in &rules.clauses {
-        if let Body::FirstLaunch { unless, .. } = &c.terms.body {
-            verbs.extend(unless.iter().map(|(_, v)| v.as_str()));
+        match &c.terms.body {
+            Body::FirstLaunch { unless, .. } => {
+                verbs.extend(unless.iter().map(|(_, v)| v.as_str()));
+            }
+            Body::FirstOffer { unless, .. } => {
+                verbs.insert("offers");
+                verbs.extend(unless.iter().map(|(_, v)| v.as_str()));
+            }
+            _ => {}
         }
     }
     for e in &rules.events {

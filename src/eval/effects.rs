@@ -3,6 +3,8 @@
 //! words. The sweep (`sweep.rs`) turns these into rulings; the engine (`mod.rs`) keeps them.
 
 use super::answer::{Effect, Reason};
+use chrono::NaiveDate;
+
 use super::place::Place;
 use super::{explain, Engine};
 use crate::consolidate::{self, Bound, Deps, Interval, Version};
@@ -275,6 +277,12 @@ impl Engine {
             // A licence permits only where it covers the place; an exclusive one forbids others
             // wherever it overlaps it.
             let overlaps = self.geo.overlaps(&v.terms.scope, place);
+            if let (false, true, Body::FirstOffer { to, .. }) = (for_use, overlaps, &v.terms.body) {
+                if *to != party && owner != Some(party) {
+                    self.first_offer(v, product, owner, out);
+                }
+                continue;
+            }
             let Body::Licence {
                 licensor,
                 licensee,
@@ -302,6 +310,89 @@ impl Engine {
                 let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                 out.push((v.in_force.clone(), r));
             }
+        }
+    }
+
+    /// A right of first offer (0.2) against licensing to another party: forbidden until an
+    /// offer of the product by its owner to the holder has lapsed (`within` after it), or an
+    /// `unless` act about the product is on record.
+    fn first_offer(
+        &self,
+        v: &Version,
+        product: ProductId,
+        owner: Option<PartyId>,
+        out: &mut Vec<(Interval, Reason)>,
+    ) {
+        let Body::FirstOffer {
+            to, unless, within, ..
+        } = &v.terms.body
+        else {
+            return;
+        };
+        let (within, within_deps) = self.env.duration(*within);
+        let as_of = self.cons.as_of;
+        let mut offer: Option<NaiveDate> = None;
+        let mut act: Option<NaiveDate> = None;
+        for r in self
+            .rules
+            .records
+            .iter()
+            .filter(|r| consolidate::known(r.day, as_of))
+        {
+            let Happening::Act {
+                party,
+                verb,
+                object,
+                to: offered_to,
+                ..
+            } = &r.happening
+            else {
+                continue;
+            };
+            if *object != Object::Product(product) {
+                continue;
+            }
+            if verb == "offers" && Some(*party) == owner && *offered_to == Some(*to) {
+                offer = Some(offer.map_or(r.day, |d| d.min(r.day)));
+            }
+            if unless.iter().any(|(p, uv)| p == party && uv == verb) {
+                act = Some(act.map_or(r.day, |d| d.min(r.day)));
+            }
+        }
+        let lapsed = offer.and_then(|o| within.first_day_after_lead(o));
+        let met = match (lapsed, act) {
+            (Some(l), Some(a)) => Some(l.min(a)),
+            (l, a) => l.or(a),
+        };
+        let sentence = self.sentence(v);
+        let holder = self.rules.party(*to);
+        let span = |start: Option<NaiveDate>, end: Option<NaiveDate>| {
+            v.in_force.intersect(&Interval {
+                start: start.map(|d| Bound::new(d, within_deps.clone())),
+                end: end.map(|d| Bound::new(d, within_deps.clone())),
+                rests_on: Deps::none(),
+            })
+        };
+        let not_offered = format!("{sentence}: not yet offered to {holder}");
+        match offer.filter(|o| met.is_none_or(|m| *o < m)) {
+            Some(o) => {
+                let waiting = format!(
+                    "{sentence}: offered to {holder} on {}, the offer still open",
+                    crate::time::iso(o)
+                );
+                out.push((
+                    span(None, Some(o)),
+                    self.reason(v, Effect::Forbid, not_offered, &within_deps),
+                ));
+                out.push((
+                    span(Some(o), met),
+                    self.reason(v, Effect::Forbid, waiting, &within_deps),
+                ));
+            }
+            None => out.push((
+                span(None, met),
+                self.reason(v, Effect::Forbid, not_offered, &within_deps),
+            )),
         }
     }
 

@@ -110,6 +110,27 @@ pub fn sentence(
             out.push_str(&format!(", lead {}", env.duration(*lead).0));
             out
         }
+        Body::FirstOffer {
+            selector: s,
+            to,
+            unless,
+            within,
+        } => {
+            let mut out = format!(
+                "{} offered first to {}",
+                selector(rules, s),
+                rules.party(*to)
+            );
+            if !unless.is_empty() {
+                let acts: Vec<String> = unless
+                    .iter()
+                    .map(|(p, v)| format!("{} {v}", rules.party(*p)))
+                    .collect();
+                out.push_str(&format!(" unless {}", acts.join(" or ")));
+            }
+            out.push_str(&format!(", within {}", env.duration(*within).0));
+            out
+        }
         Body::RevenueShare {
             payer,
             payee,

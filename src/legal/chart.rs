@@ -23,6 +23,7 @@ fn colour(kind: ClauseKind) -> &'static str {
         ClauseKind::FirstLaunch => "#f28e2b",
         ClauseKind::RevenueShare => "#b07aa1",
         ClauseKind::Rule => "#e15759",
+        ClauseKind::FirstOffer => "#76b7b2",
     }
 }
 
@@ -33,6 +34,7 @@ fn kind_name(kind: ClauseKind) -> &'static str {
         ClauseKind::FirstLaunch => "first launch",
         ClauseKind::RevenueShare => "revenue share",
         ClauseKind::Rule => "rule",
+        ClauseKind::FirstOffer => "first offer",
     }
 }
 

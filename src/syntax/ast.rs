@@ -144,6 +144,13 @@ pub enum Sentence {
         unless: Vec<Act>,
         lead: Option<Value>,
     },
+    /// `SELECTOR offered first to PARTY [unless …] [within DURATION]` (0.2).
+    FirstOffer {
+        selector: Selector,
+        to: Ident,
+        unless: Vec<Act>,
+        within: Option<Value>,
+    },
     RevenueShare {
         payer: Ident,
         payee: Ident,

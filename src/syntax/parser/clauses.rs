@@ -177,6 +177,35 @@ impl<'a> Parser<'a> {
                     lead,
                 })
             }
+            ClauseKind::FirstOffer => {
+                let selector = self.selector()?;
+                self.expect_word("offered", "`offered first to PARTY`")?;
+                self.expect_word("first", "`first`")?;
+                self.expect_word("to", "`to`")?;
+                let to = self.ident("a party id")?;
+                let mut unless = Vec::new();
+                if self.eat_word("unless") {
+                    loop {
+                        let party = self.ident("a party id")?;
+                        let verb = self.ident("a verb, such as `declines`")?;
+                        unless.push(Act { party, verb });
+                        if !self.eat_word("or") {
+                            break;
+                        }
+                    }
+                }
+                let within = if self.eat_word("within") {
+                    Some(self.duration_value()?)
+                } else {
+                    None
+                };
+                Ok(Sentence::FirstOffer {
+                    selector,
+                    to,
+                    unless,
+                    within,
+                })
+            }
             ClauseKind::RevenueShare => {
                 let payer = self.ident("the paying party's id")?;
                 self.expect_word("pays", "`pays`")?;
@@ -289,9 +318,10 @@ impl<'a> Parser<'a> {
             Some("first_launch") => ClauseKind::FirstLaunch,
             Some("revenue_share") => ClauseKind::RevenueShare,
             Some("rule") => ClauseKind::Rule,
+            Some("first_offer") => ClauseKind::FirstOffer,
             _ => {
                 return self.fail(
-                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `revenue_share` or `rule`)",
+                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share` or `rule`)",
                 )
             }
         };

@@ -102,6 +102,7 @@ const CLAUSE_KINDS: &[&str] = &[
     "licence",
     "license",
     "first_launch",
+    "first_offer",
     "revenue_share",
     "rule",
 ];
@@ -112,6 +113,7 @@ const AGREEMENT_STOPS: &[&str] = &[
     "licence",
     "license",
     "first_launch",
+    "first_offer",
     "revenue_share",
     "rule",
     "between",
