@@ -835,10 +835,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             clouds,
             except_clouds,
         } => {
-            let verb = match action {
-                Action::Deploy => "deploy",
-                Action::Launch => "launch",
-            };
+            let verb = action.word();
             let mut out = format!("forbid {verb} {}", selector_text(selector));
             if *except_clouds {
                 out.push_str(&format!(" on any channel except {}", ids(clouds)));

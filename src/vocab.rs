@@ -23,6 +23,22 @@ pub enum Action {
     Deploy,
     /// `launch`: launch only.
     Launch,
+    /// `use` (0.2): use of the product.
+    Use,
+    /// `license` (0.2): licensing the product to another party.
+    License,
+}
+
+impl Action {
+    /// The action's word.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Deploy => "deploy",
+            Action::Launch => "launch",
+            Action::Use => "use",
+            Action::License => "license",
+        }
+    }
 }
 
 /// The kinds of clause.

@@ -1061,3 +1061,49 @@ fn a_right_of_first_offer_holds_until_the_offer_lapses() {
         "{once}"
     );
 }
+
+#[test]
+fn rules_may_forbid_use_and_licensing() {
+    let text = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-01
+  licence resale { nordlicht grants atlas deploy of product ledgerly }
+  licence other_use { nordlicht grants other use of product ledgerly }
+  rule no_use_by_other { forbid use product ledgerly done by other from 2027-01-01 }
+  rule no_licensing { forbid license product ledgerly until 2026-07-01 }
+}
+";
+    let e = engine(text, None);
+    // A forbid wins over the licence to use.
+    assert_eq!(
+        decision(&e, "use ledgerly by other at 2026-12-31"),
+        Decision::Permitted
+    );
+    assert_eq!(
+        decision(&e, "use ledgerly by other at 2027-01-01"),
+        Decision::Forbidden
+    );
+    // `done by other` does not speak of atlas.
+    assert_eq!(
+        decision(&e, "use ledgerly by atlas at 2027-01-01"),
+        Decision::Permitted
+    );
+    // Licensing is forbidden until July.
+    assert_eq!(
+        decision(&e, "license ledgerly to other at 2026-06-30"),
+        Decision::Forbidden
+    );
+    assert_eq!(
+        decision(&e, "license ledgerly to other at 2026-07-01"),
+        Decision::Permitted
+    );
+    // A launch question is not a use question.
+    assert_eq!(
+        decision(&e, "launch ledgerly on atlas_store at 2027-06-01"),
+        Decision::Permitted
+    );
+    let once =
+        covenant::fmt::format(&format!("{HEAD}{text}")).unwrap_or_else(|err| panic!("{err:?}"));
+    assert!(once.contains("forbid use product ledgerly\n"), "{once}");
+    assert!(once.contains("forbid license product ledgerly\n"), "{once}");
+}

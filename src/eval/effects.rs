@@ -129,7 +129,7 @@ impl Engine {
                     clouds,
                     except_clouds,
                     ..
-                } if (*action == Action::Deploy || launch)
+                } if (*action == Action::Deploy || (launch && *action == Action::Launch))
                     && (if *except_clouds {
                         !clouds.contains(&cloud)
                     } else {
@@ -277,6 +277,21 @@ impl Engine {
             // A licence permits only where it covers the place; an exclusive one forbids others
             // wherever it overlaps it.
             let overlaps = self.geo.overlaps(&v.terms.scope, place);
+            // A rule forbidding use or licensing (0.2), `done by` the user or the licensor.
+            if let Body::Rule { action, .. } = &v.terms.body {
+                let (wanted, actor) = if for_use {
+                    (Action::Use, Some(party))
+                } else {
+                    (Action::License, owner)
+                };
+                let by = &v.terms.scope.done_by;
+                let speaks = by.is_empty() || actor.is_some_and(|a| by.contains(&a));
+                if *action == wanted && overlaps && speaks {
+                    let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
+                    out.push((v.in_force.clone(), r));
+                }
+                continue;
+            }
             if let (false, true, Body::FirstOffer { to, .. }) = (for_use, overlaps, &v.terms.body) {
                 if *to != party && owner != Some(party) {
                     self.first_offer(v, product, owner, out);

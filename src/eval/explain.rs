@@ -174,10 +174,7 @@ pub fn sentence(
             clouds: c,
             except_clouds,
         } => {
-            let verb = match action {
-                Action::Deploy => "deploy",
-                Action::Launch => "launch",
-            };
+            let verb = action.word();
             let on = if *except_clouds {
                 format!(" on any channel except {}", clouds(rules, c))
             } else if c.is_empty() {

@@ -65,8 +65,11 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             }
         }
         Rule::NeedsPermit => {
+            let forbids = with(Effect::Forbid);
             let permits = with(Effect::Permit);
-            if permits.is_empty() || !cover(&permits) {
+            if !forbids.is_empty() {
+                (Decision::Forbidden, forbids)
+            } else if permits.is_empty() || !cover(&permits) {
                 (Decision::Forbidden, Vec::new())
             } else {
                 (Decision::Permitted, permits)

@@ -242,8 +242,12 @@ impl<'a> Parser<'a> {
                     Action::Deploy
                 } else if self.eat_word("launch") {
                     Action::Launch
+                } else if self.eat_word("use") {
+                    Action::Use
+                } else if self.eat_word("license") || self.eat_word("licence") {
+                    Action::License
                 } else {
-                    return self.fail("`deploy` or `launch`");
+                    return self.fail("`deploy`, `launch`, `use` or `license`");
                 };
                 let selector = self.selector()?;
                 let mut except_clouds = false;
