@@ -703,6 +703,18 @@ fn selector_text(s: &Selector) -> String {
     }
 }
 
+/// ` unless PARTY VERB or …`, or nothing.
+fn unless_text(unless: &[Act]) -> String {
+    if unless.is_empty() {
+        return String::new();
+    }
+    let acts: Vec<String> = unless
+        .iter()
+        .map(|a| format!("{} {}", a.party.name, a.verb.name))
+        .collect();
+    format!(" unless {}", acts.join(" or "))
+}
+
 fn cap_text(c: &Cap) -> String {
     let mut s = format!("capped at {}", value_text(&c.amount));
     if let Some(d) = &c.counting_from {
@@ -769,13 +781,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             lead,
         } => {
             let mut out = format!("{} launch first on {}", selector_text(selector), cloud.name);
-            if !unless.is_empty() {
-                let acts: Vec<String> = unless
-                    .iter()
-                    .map(|a| format!("{} {}", a.party.name, a.verb.name))
-                    .collect();
-                out.push_str(&format!(" unless {}", acts.join(" or ")));
-            }
+            out.push_str(&unless_text(unless));
             if let Some(l) = lead {
                 out.push_str(&format!(" lead {}", value_text(l)));
             }
@@ -788,13 +794,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             within,
         } => {
             let mut out = format!("{} offered first to {}", selector_text(selector), to.name);
-            if !unless.is_empty() {
-                let acts: Vec<String> = unless
-                    .iter()
-                    .map(|a| format!("{} {}", a.party.name, a.verb.name))
-                    .collect();
-                out.push_str(&format!(" unless {}", acts.join(" or ")));
-            }
+            out.push_str(&unless_text(unless));
             if let Some(w) = within {
                 out.push_str(&format!(" within {}", value_text(w)));
             }

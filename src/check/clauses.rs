@@ -366,13 +366,7 @@ impl Checker {
             } => {
                 let selector = self.selector(selector);
                 let cloud = self.resolve(Kind::Cloud, cloud);
-                let acts: Vec<Option<(PartyId, String)>> = unless
-                    .iter()
-                    .map(|a| {
-                        self.resolve(Kind::Party, &a.party)
-                            .map(|p| (p, a.verb.name.clone()))
-                    })
-                    .collect();
+                let acts = self.acts(unless);
                 let lead = match lead {
                     Some(v) => self.duration(v),
                     None => Some(Val::Lit(crate::time::Duration::ZERO)),
@@ -380,7 +374,7 @@ impl Checker {
                 Some(Body::FirstLaunch {
                     selector: selector?,
                     cloud: cloud?,
-                    unless: acts.into_iter().collect::<Option<Vec<_>>>()?,
+                    unless: acts?,
                     lead: lead?,
                 })
             }
@@ -392,13 +386,7 @@ impl Checker {
             } => {
                 let selector = self.selector(selector);
                 let to = self.resolve(Kind::Party, to);
-                let acts: Vec<Option<(PartyId, String)>> = unless
-                    .iter()
-                    .map(|a| {
-                        self.resolve(Kind::Party, &a.party)
-                            .map(|p| (p, a.verb.name.clone()))
-                    })
-                    .collect();
+                let acts = self.acts(unless);
                 let within = match within {
                     Some(v) => self.duration(v),
                     None => Some(Val::Lit(crate::time::Duration::ZERO)),
@@ -406,7 +394,7 @@ impl Checker {
                 Some(Body::FirstOffer {
                     selector: selector?,
                     to: to?,
-                    unless: acts.into_iter().collect::<Option<Vec<_>>>()?,
+                    unless: acts?,
                     within: within?,
                 })
             }
@@ -450,6 +438,18 @@ impl Checker {
                 })
             }
         }
+    }
+
+    /// `unless` acts resolved: each party and its verb.
+    fn acts(&mut self, unless: &[ast::Act]) -> Option<Vec<(PartyId, String)>> {
+        let acts: Vec<Option<(PartyId, String)>> = unless
+            .iter()
+            .map(|a| {
+                self.resolve(Kind::Party, &a.party)
+                    .map(|p| (p, a.verb.name.clone()))
+            })
+            .collect();
+        acts.into_iter().collect()
     }
 
     fn cap(&mut self, c: &ast::Cap) -> Option<Cap> {

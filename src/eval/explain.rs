@@ -100,13 +100,7 @@ pub fn sentence(
                 selector(rules, s),
                 rules.cloud(*cloud)
             );
-            if !unless.is_empty() {
-                let acts: Vec<String> = unless
-                    .iter()
-                    .map(|(p, v)| format!("{} {v}", rules.party(*p)))
-                    .collect();
-                out.push_str(&format!(" unless {}", acts.join(" or ")));
-            }
+            out.push_str(&unless_words(rules, unless));
             out.push_str(&format!(", lead {}", env.duration(*lead).0));
             out
         }
@@ -121,13 +115,7 @@ pub fn sentence(
                 selector(rules, s),
                 rules.party(*to)
             );
-            if !unless.is_empty() {
-                let acts: Vec<String> = unless
-                    .iter()
-                    .map(|(p, v)| format!("{} {v}", rules.party(*p)))
-                    .collect();
-                out.push_str(&format!(" unless {}", acts.join(" or ")));
-            }
+            out.push_str(&unless_words(rules, unless));
             out.push_str(&format!(", within {}", env.duration(*within).0));
             out
         }
@@ -185,4 +173,16 @@ pub fn sentence(
             format!("forbid {verb} {}{on}", selector(rules, s))
         }
     }
+}
+
+/// ` unless PARTY VERB or …` in words, or nothing.
+fn unless_words(rules: &RuleSet, unless: &[(PartyId, String)]) -> String {
+    if unless.is_empty() {
+        return String::new();
+    }
+    let acts: Vec<String> = unless
+        .iter()
+        .map(|(p, v)| format!("{} {v}", rules.party(*p)))
+        .collect();
+    format!(" unless {}", acts.join(" or "))
 }

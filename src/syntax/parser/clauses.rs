@@ -154,17 +154,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("first", "`first`")?;
                 self.expect_word("on", "`on`")?;
                 let cloud = self.ident("a cloud id")?;
-                let mut unless = Vec::new();
-                if self.eat_word("unless") {
-                    loop {
-                        let party = self.ident("a party id")?;
-                        let verb = self.ident("a verb, such as `declines`")?;
-                        unless.push(Act { party, verb });
-                        if !self.eat_word("or") {
-                            break;
-                        }
-                    }
-                }
+                let unless = self.unless_acts()?;
                 let lead = if self.eat_word("lead") {
                     Some(self.duration_value()?)
                 } else {
@@ -183,17 +173,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("first", "`first`")?;
                 self.expect_word("to", "`to`")?;
                 let to = self.ident("a party id")?;
-                let mut unless = Vec::new();
-                if self.eat_word("unless") {
-                    loop {
-                        let party = self.ident("a party id")?;
-                        let verb = self.ident("a verb, such as `declines`")?;
-                        unless.push(Act { party, verb });
-                        if !self.eat_word("or") {
-                            break;
-                        }
-                    }
-                }
+                let unless = self.unless_acts()?;
                 let within = if self.eat_word("within") {
                     Some(self.duration_value()?)
                 } else {
@@ -281,6 +261,22 @@ impl<'a> Parser<'a> {
                 })
             }
         }
+    }
+
+    /// `unless PARTY VERB {or PARTY VERB}`, if written.
+    fn unless_acts(&mut self) -> PResult<Vec<Act>> {
+        let mut unless = Vec::new();
+        if self.eat_word("unless") {
+            loop {
+                let party = self.ident("a party id")?;
+                let verb = self.ident("a verb, such as `declines`")?;
+                unless.push(Act { party, verb });
+                if !self.eat_word("or") {
+                    break;
+                }
+            }
+        }
+        Ok(unless)
     }
 
     pub(super) fn cap(&mut self) -> PResult<Cap> {
