@@ -120,10 +120,23 @@ impl Geography {
     pub fn overlaps(&self, scope: &Scope, place: Place) -> bool {
         let t = &self.territories;
         let f = &self.fields;
-        let places = t.parts(place.territory).iter().any(|a| {
-            (scope.places.is_empty() || scope.places.iter().any(|p| t.within(*a, *p)))
-                && !scope.except.iter().any(|x| t.within(*a, *x))
-        });
+        let q = place.territory;
+        let excepted = |a: u32| scope.except.iter().any(|x| t.within(a, *x));
+        // Quick answers first: the place's own part, or a named place's own part within it,
+        // settles most questions without walking every part of the place.
+        let places = if scope.places.is_empty() {
+            !excepted(q) || t.parts(q).iter().any(|a| !excepted(*a))
+        } else if scope
+            .places
+            .iter()
+            .any(|p| (t.within(q, *p) && !excepted(q)) || (t.within(*p, q) && !excepted(*p)))
+        {
+            true
+        } else {
+            t.parts(q)
+                .iter()
+                .any(|a| scope.places.iter().any(|p| t.within(*a, *p)) && !excepted(*a))
+        };
         let fields = scope.fields.is_empty()
             || f.parts(place.field)
                 .iter()
@@ -146,6 +159,13 @@ impl Geography {
         };
         let in_fields =
             |s: &Scope, b: u32| s.fields.is_empty() || s.fields.iter().any(|g| f.within(b, *g));
+        // The place's own part must be held by one permit: most uncovered questions stop here.
+        if !scopes
+            .iter()
+            .any(|s| in_places(s, place.territory) && in_fields(s, place.field))
+        {
+            return false;
+        }
         let fields = f.parts(place.field);
         t.parts(place.territory).iter().all(|a| {
             fields
