@@ -404,31 +404,35 @@ fn unused_regions(rules: &RuleSet) -> Vec<Diagnostic> {
         (&rules.territories, &named_t, "territory"),
         (&rules.fields, &named_f, "field"),
     ] {
-        // Each region's ancestors (itself included), by walking `within`.
+        // Each region's ancestors (itself included), by walking `within` (chains are short:
+        // a walk remembers only what it met).
         let above = |r: usize| -> Vec<usize> {
-            let mut seen = vec![false; list.len()];
+            let mut met: Vec<usize> = Vec::new();
             let mut stack = vec![r];
-            let mut out = Vec::new();
             while let Some(x) = stack.pop() {
-                match seen.get_mut(x) {
-                    Some(s) if !*s => *s = true,
-                    _ => continue,
+                if met.contains(&x) {
+                    continue;
                 }
-                out.push(x);
+                met.push(x);
                 if let Some(region) = list.get(x) {
                     stack.extend(region.within.iter().map(|p| *p as usize));
                 }
             }
-            out
+            met
         };
-        let ancestors: Vec<Vec<usize>> = (0..list.len()).map(above).collect();
+        let is_named = |x: usize| x != 0 && named.get(x).copied().unwrap_or(false);
+        // Regions that hold a named one (its ancestors) are used too.
+        let mut holds_named = vec![false; list.len()];
+        for (x, _) in named.iter().enumerate().filter(|(x, n)| **n && *x != 0) {
+            for a in above(x) {
+                if let Some(h) = holds_named.get_mut(a) {
+                    *h = true;
+                }
+            }
+        }
         for (r, region) in list.iter().enumerate().skip(1) {
-            let related = |x: usize| {
-                x != 0
-                    && (ancestors.get(r).is_some_and(|a| a.contains(&x))
-                        || ancestors.get(x).is_some_and(|a| a.contains(&r)))
-            };
-            let used = named.iter().enumerate().any(|(x, n)| *n && related(x));
+            let used =
+                holds_named.get(r).copied().unwrap_or(false) || above(r).into_iter().any(is_named);
             if !used {
                 out.push(
                     Diagnostic::warning(
