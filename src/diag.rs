@@ -57,9 +57,15 @@ pub enum Code {
     /// `not-a-party`: A party named where only the agreement's own parties may act (who may
     /// terminate it, say).
     NotAParty,
-    /// `cycle`: Derived events, territories, fields or affiliates defined through each other in
-    /// a circle.
+    /// `cycle`: Derived events, territories, fields, affiliates, derived assumptions or clauses
+    /// timed by `end of` each other, defined through each other in a circle.
     Cycle,
+    /// `day-not-known-here`: `end of` / `start of` where a day must be known without reading
+    /// any agreement's life (a signing day, an assumption).
+    DayNotKnownHere,
+    /// `day-out-of-range`: A day expression that leaves the calendar (0000-01-01 to
+    /// 9999-12-31).
+    DayOutOfRange,
     /// `bad-period`: A period that cannot be: one that ends beyond the last day the calendar
     /// holds, or a renewal period of no time.
     BadPeriod,
@@ -107,7 +113,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 36] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -124,6 +130,8 @@ impl Code {
         Code::EmptyRuleSet,
         Code::NotAParty,
         Code::Cycle,
+        Code::DayNotKnownHere,
+        Code::DayOutOfRange,
         Code::BadPeriod,
         Code::TermDoesNotFit,
         Code::WrongAgreement,
@@ -163,6 +171,8 @@ impl Code {
             Code::EmptyRuleSet => "empty-rule-set",
             Code::NotAParty => "not-a-party",
             Code::Cycle => "cycle",
+            Code::DayNotKnownHere => "day-not-known-here",
+            Code::DayOutOfRange => "day-out-of-range",
             Code::BadPeriod => "bad-period",
             Code::TermDoesNotFit => "term-does-not-fit",
             Code::WrongAgreement => "wrong-agreement",

@@ -653,6 +653,28 @@ fn value_text(v: &Value) -> String {
     match v {
         Value::Lit { raw, .. } => raw.clone(),
         Value::Ref(id) => format!("${}", id.name),
+        Value::Expr(e) => {
+            let mut s = match &e.base {
+                DayTerm::Value(v) => value_text(v),
+                DayTerm::Of {
+                    end,
+                    agreement,
+                    clause,
+                    ..
+                } => {
+                    let word = if *end { "end" } else { "start" };
+                    match clause {
+                        Some(c) => format!("{word} of {}.{}", agreement.name, c.name),
+                        None => format!("{word} of {}", agreement.name),
+                    }
+                }
+            };
+            for (plus, d) in &e.shifts {
+                s.push_str(if *plus { " + " } else { " - " });
+                s.push_str(&value_text(d));
+            }
+            s
+        }
     }
 }
 

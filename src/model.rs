@@ -180,8 +180,11 @@ impl std::fmt::Display for Literal {
 #[derive(Clone, Debug)]
 pub struct Assumption {
     pub name: Named,
+    /// Its value as the rules give it (for a derived one, computed from the defaults).
     pub value: Literal,
     pub note: Option<String>,
+    /// A day defined over other assumptions (0.2: `assume b = $a + 90 days`): its expression.
+    pub derived: Option<ExprId>,
 }
 
 /// A literal, or the value of an assumption.
@@ -189,6 +192,34 @@ pub struct Assumption {
 pub enum Val<T> {
     Lit(T),
     Assumed(AssumptionId),
+    /// A day expression (0.2), by its index in [`RuleSet::day_exprs`]; only days take one.
+    Expr(ExprId),
+}
+
+/// Index of a day expression in [`RuleSet::day_exprs`].
+pub type ExprId = u32;
+
+/// A day expression (0.2): a base day and the durations added to or taken from it, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayExpr {
+    pub base: DayBase,
+    /// `true` for `+`.
+    pub shifts: Vec<(bool, Val<Duration>)>,
+    pub span: Span,
+}
+
+/// What a day expression starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayBase {
+    /// A day or an assumption (never another expression).
+    Day(Val<NaiveDate>),
+    /// `end of AGREEMENT[.CLAUSE]` (`end` true) or `start of …`: known only once the
+    /// agreement's life (or the clause's window) is, so read only in clause terms.
+    Of {
+        end: bool,
+        agreement: AgreementId,
+        clause: Option<ClauseId>,
+    },
 }
 
 /// What an `on DAY:` record says happened.
@@ -522,6 +553,13 @@ pub struct RuleSet {
     pub agreements: Vec<Agreement>,
     pub amendments: Vec<Amendment>,
     pub clauses: Vec<Clause>,
+    /// Day expressions (0.2), referred to by [`Val::Expr`].
+    pub day_exprs: Vec<DayExpr>,
+    /// Derived assumptions in an order where each comes after the one it is defined over.
+    pub derived_order: Vec<AssumptionId>,
+    /// The longest chain of clauses whose days are `end of` / `start of` another clause: how
+    /// many times consolidation reads the clause windows again (0 when none is).
+    pub clause_ref_depth: u32,
     pub names: Names,
 }
 

@@ -10,6 +10,9 @@
     missing_docs
 )]
 
+mod common;
+use common::decision;
+
 use covenant::{Decision, Engine, Rules};
 
 /// A patent licence that turns non-exclusive (here: an exclusivity that ends) when the licensee
@@ -35,13 +38,6 @@ fn engine(text: &str, set: &[&str], as_of: Option<&str>) -> Engine {
         )
         .unwrap_or_else(|e| panic!("{e}"));
     rules.engine(&options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn decision(e: &Engine, q: &str) -> Decision {
-    e.ask(q)
-        .unwrap_or_else(|err| panic!("{q}: {err}"))
-        .decision()
-        .unwrap_or_else(|| panic!("{q}"))
 }
 
 #[test]

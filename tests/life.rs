@@ -9,6 +9,9 @@
     missing_docs
 )]
 
+mod common;
+use common::decision;
+
 use covenant::{Decision, Engine, Rules};
 
 const HEAD: &str = "party nordlicht\nparty atlas\nparty other\ncloud atlas_store operated by atlas\ncloud other_cloud operated by other\nproduct ledgerly by nordlicht\n";
@@ -20,14 +23,6 @@ fn engine(text: &str, as_of: Option<&str>) -> Engine {
         .options([], as_of.and_then(covenant::time::parse_day))
         .unwrap_or_else(|e| panic!("{e}"));
     rules.engine(&options).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn decision(engine: &Engine, question: &str) -> Decision {
-    engine
-        .ask(question)
-        .unwrap_or_else(|e| panic!("{question}: {e}"))
-        .decision()
-        .unwrap_or_else(|| panic!("{question}: not a point question"))
 }
 
 /// Asserts the agreement's decision on each day.

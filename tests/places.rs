@@ -9,6 +9,9 @@
     missing_docs
 )]
 
+mod common;
+use common::decision;
+
 use covenant::{Decision, Engine, Rules};
 
 const DEAL: &str = "party nordlicht
@@ -44,13 +47,6 @@ fn engine() -> Engine {
         .unwrap_or_else(|f| panic!("{f}"))
         .engine(&covenant::Options::default())
         .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn decision(e: &Engine, q: &str) -> Decision {
-    e.ask(q)
-        .unwrap_or_else(|err| panic!("{q}: {err}"))
-        .decision()
-        .unwrap_or_else(|| panic!("{q}"))
 }
 
 use Decision::{Forbidden, Permitted};

@@ -77,11 +77,14 @@ impl Checker {
     }
 
     fn terms(&mut self, c: &ast::Clause) -> Option<Terms> {
+        // A clause's own days may be `end of` / `start of` an agreement or clause (0.2).
+        self.clause_days = true;
         let from = c.from.as_ref().map(|v| self.day(v));
         let end = match &c.end {
             Some(e) => self.end(e),
             None => Some(Vec::new()),
         };
+        self.clause_days = false;
         let body = self.body(&c.sentence);
         let from_event = match &c.from_happening {
             None => Some(None),
@@ -547,7 +550,11 @@ impl Checker {
         }
     }
 
-    fn clause_ref(&mut self, r: &ast::ClauseRef, agreement: AgreementId) -> Option<ClauseId> {
+    pub(super) fn clause_ref(
+        &mut self,
+        r: &ast::ClauseRef,
+        agreement: AgreementId,
+    ) -> Option<ClauseId> {
         let agreement_name = self
             .rules
             .agreements
@@ -652,8 +659,18 @@ impl Checker {
             }
             seen.push((name, span));
             let t = match term {
-                ast::AmendTerm::From(v) => self.day(v).map(AmendTerm::From),
-                ast::AmendTerm::End(e) => self.end(e).map(AmendTerm::End),
+                ast::AmendTerm::From(v) => {
+                    self.clause_days = true;
+                    let v = self.day(v).map(AmendTerm::From);
+                    self.clause_days = false;
+                    v
+                }
+                ast::AmendTerm::End(e) => {
+                    self.clause_days = true;
+                    let e = self.end(e).map(AmendTerm::End);
+                    self.clause_days = false;
+                    e
+                }
                 ast::AmendTerm::Exclusive { exclusive, .. } => {
                     Some(AmendTerm::Exclusive(*exclusive))
                 }

@@ -9,6 +9,7 @@
 
 mod clauses;
 mod collisions;
+mod graph;
 mod names;
 
 use chrono::NaiveDate;
@@ -97,6 +98,8 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags,
         used: Vec::new(),
         clause_ids: Default::default(),
+        clause_days: false,
+        pending_of: Vec::new(),
     };
     checker.run(&files);
     let declares_nothing = files.iter().all(|f| f.items.is_empty());
@@ -124,6 +127,10 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         })
         .collect();
     diags.extend(region_cycles(&affiliation, "party"));
+    diags.extend(day_orders(&mut rules));
+    if !diags.iter().any(Diagnostic::is_error) {
+        diags.extend(derived_defaults(&mut rules));
+    }
     if !diags.iter().any(Diagnostic::is_error) {
         let env = Env::defaults(&rules);
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
@@ -160,6 +167,158 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     })
 }
 
+/// Orders derived assumptions after those they are defined over, and measures the longest
+/// chain of clauses whose days are `end of` / `start of` another clause; a circle in either is
+/// an error naming every member.
+fn day_orders(rules: &mut RuleSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let exprs = &rules.day_exprs;
+    let base_of = |v: Val<NaiveDate>| match v {
+        Val::Expr(e) => exprs.get(e as usize).map(|x| x.base),
+        _ => None,
+    };
+    // Derived assumptions: each is defined over at most one other (its base).
+    let deps: Vec<Vec<usize>> = rules
+        .assumptions
+        .iter()
+        .map(|a| match a.derived.and_then(|e| base_of(Val::Expr(e))) {
+            Some(DayBase::Day(Val::Assumed(b))) => vec![b as usize],
+            _ => Vec::new(),
+        })
+        .collect();
+    match graph::order(&deps) {
+        Ok((order, _)) => {
+            rules.derived_order = order
+                .into_iter()
+                .filter_map(|i| AssumptionId::try_from(i).ok())
+                .filter(|&i| {
+                    rules
+                        .assumptions
+                        .get(i as usize)
+                        .is_some_and(|a| a.derived.is_some())
+                })
+                .collect();
+        }
+        Err(circle) => {
+            let names: Vec<&str> = circle
+                .iter()
+                .filter_map(|&i| rules.assumptions.get(i))
+                .map(|a| a.name.id.as_str())
+                .collect();
+            if let Some(first) = circle.first().and_then(|&i| rules.assumptions.get(i)) {
+                out.push(
+                    Diagnostic::error(
+                        crate::diag::Code::Cycle,
+                        first.name.span,
+                        format!(
+                            "the assumptions `{}` → `{}` are defined through each other: none has a value",
+                            names.join("` → `"),
+                            first.name.id
+                        ),
+                    )
+                    .label("its value leads back to itself")
+                    .help("give one of them a day of its own"),
+                );
+            }
+        }
+    }
+    // Clauses whose `from` or end is `end of` / `start of` another clause, as written or as
+    // any amendment writes it.
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); rules.clauses.len()];
+    let mut edge = |c: ClauseId, v: Val<NaiveDate>| {
+        if let Some(DayBase::Of {
+            clause: Some(d), ..
+        }) = base_of(v)
+        {
+            if let Some(list) = deps.get_mut(c as usize) {
+                list.push(d as usize);
+            }
+        }
+    };
+    let alt_days = |alts: &[EndAlt]| -> Vec<Val<NaiveDate>> {
+        alts.iter()
+            .filter_map(|a| match a {
+                EndAlt::Until(v) | EndAlt::Through(v) => Some(*v),
+                _ => None,
+            })
+            .collect()
+    };
+    for (c, clause) in (0..).zip(&rules.clauses) {
+        for v in clause
+            .terms
+            .from
+            .into_iter()
+            .chain(alt_days(&clause.terms.end))
+        {
+            edge(c, v);
+        }
+    }
+    for a in &rules.amendments {
+        for (change, _) in &a.changes {
+            if let Edit::Amend(c, terms) = change {
+                for t in terms {
+                    match t {
+                        AmendTerm::From(v) => edge(*c, *v),
+                        AmendTerm::End(alts) => {
+                            alt_days(alts).into_iter().for_each(|v| edge(*c, v))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    match graph::order(&deps) {
+        Ok((_, depth)) => rules.clause_ref_depth = depth.into_iter().max().unwrap_or(0),
+        Err(circle) => {
+            let names: Vec<&str> = circle
+                .iter()
+                .filter_map(|&i| rules.clauses.get(i))
+                .map(|c| c.qualified.as_str())
+                .collect();
+            if let Some(first) = circle.first().and_then(|&i| rules.clauses.get(i)) {
+                out.push(
+                    Diagnostic::error(
+                        crate::diag::Code::Cycle,
+                        first.head,
+                        format!(
+                            "the clauses `{}` → `{}` are timed by each other: none of their days can be known",
+                            names.join("` → `"),
+                            first.qualified
+                        ),
+                    )
+                    .label("its `end of` / `start of` leads back to itself")
+                    .help("time one of them by a day, an event or its agreement instead"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Gives each derived assumption its value under the rules' own values, and refuses a day
+/// expression that leaves the calendar with them.
+fn derived_defaults(rules: &mut RuleSet) -> Vec<Diagnostic> {
+    let env = Env::defaults(rules);
+    for (i, a) in (0..).zip(rules.assumptions.iter_mut()) {
+        if a.derived.is_some() {
+            if let Some(v) = env.value(i) {
+                a.value = v;
+            }
+        }
+    }
+    match env.out_of_range() {
+        Some((_, span)) => vec![Diagnostic::error(
+            crate::diag::Code::DayOutOfRange,
+            span,
+            "this day falls outside the calendar (0000-01-01 to 9999-12-31)",
+        )
+        .label("out of range")
+        .help("a day expression must stay between 0000-01-01 and 9999-12-31")],
+        None => Vec::new(),
+    }
+}
+
 /// A revenue share counts in one currency: a cap amended into another currency than the cap it
 /// replaces is an error at the amendment, naming both.
 fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
@@ -169,6 +328,7 @@ fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
             Some(Literal::Money(m)) => Some(m.currency),
             _ => None,
         },
+        Val::Expr(_) => None,
     };
     // The first cap of each clause: its own, else the first amendment's (in signing order).
     let mut first: Vec<Option<(iso_currency::Currency, Span)>> = rules
@@ -698,6 +858,10 @@ pub(crate) struct Checker {
     pub used: Vec<bool>,
     /// Clause ids within each agreement.
     pub clause_ids: std::collections::HashMap<(AgreementId, String), (ClauseId, Span)>,
+    /// Whether days being read may be `end of` / `start of` (a clause's own terms).
+    pub clause_days: bool,
+    /// `end of AGREEMENT.CLAUSE` expressions whose clause is looked up once all are known.
+    pub pending_of: Vec<(ExprId, ast::Ident)>,
 }
 
 fn title(t: &Option<ast::Text>) -> Option<String> {
@@ -769,7 +933,34 @@ impl Checker {
                 self.amendment_changes(a, *am, *agreement);
             }
         }
+        self.resolve_clause_days();
         self.publish_names();
+    }
+
+    /// Looks up the clauses that `end of AGREEMENT.CLAUSE` expressions name, now that every
+    /// clause (those amendments add included) is known.
+    fn resolve_clause_days(&mut self) {
+        for (e, clause) in std::mem::take(&mut self.pending_of) {
+            let Some(DayBase::Of { agreement, .. }) =
+                self.rules.day_exprs.get(e as usize).map(|x| x.base)
+            else {
+                continue;
+            };
+            let r = ast::ClauseRef {
+                agreement: None,
+                clause,
+            };
+            if let Some(c) = self.clause_ref(&r, agreement) {
+                if let Some(DayBase::Of { clause: slot, .. }) = self
+                    .rules
+                    .day_exprs
+                    .get_mut(e as usize)
+                    .map(|x| &mut x.base)
+                {
+                    *slot = Some(c);
+                }
+            }
+        }
     }
 
     /// First pass: every declared id gets its index.
@@ -856,11 +1047,18 @@ impl Checker {
                 id, value, note, ..
             } => {
                 if t.declare(Kind::Assumption, id, d).is_some() {
-                    let value = literal(value, d).unwrap_or(Literal::Duration(Duration::ZERO));
+                    // A day over other assumptions (0.2) is computed once they are all known.
+                    let value = match value {
+                        ast::Value::Lit { .. } => {
+                            literal(value, d).unwrap_or(Literal::Duration(Duration::ZERO))
+                        }
+                        ast::Value::Ref(_) | ast::Value::Expr(_) => Literal::Day(NaiveDate::MIN),
+                    };
                     r.assumptions.push(Assumption {
                         name: named(id, &None),
                         value,
                         note: title(note),
+                        derived: None,
                     });
                 }
             }
@@ -990,6 +1188,33 @@ impl Checker {
                 }
             }
             ast::Item::Agreement(a) => self.agreement_head(a),
+            ast::Item::Assume {
+                id,
+                value: value @ (ast::Value::Ref(_) | ast::Value::Expr(_)),
+                span,
+                ..
+            } => {
+                let Some(index) = self.own_index(Kind::Assumption, id) else {
+                    return;
+                };
+                let expr = match self.day(value) {
+                    Some(Val::Expr(e)) => Some(e),
+                    Some(base @ Val::Assumed(_)) => ExprId::try_from(self.rules.day_exprs.len())
+                        .ok()
+                        .inspect(|_| {
+                            self.rules.day_exprs.push(DayExpr {
+                                base: DayBase::Day(base),
+                                shifts: Vec::new(),
+                                span: value.span(),
+                            })
+                        }),
+                    _ => None,
+                };
+                let _ = span;
+                if let Some(a) = self.rules.assumptions.get_mut(index as usize) {
+                    a.derived = expr;
+                }
+            }
             _ => {}
         }
     }
@@ -1224,8 +1449,58 @@ impl Checker {
                 lit: ast::Literal::Day(d),
                 ..
             } => Some(Val::Lit(*d)),
+            ast::Value::Expr(e) => self.day_expr(e),
             other => self.mismatch(other, "a day"),
         }
+    }
+
+    /// A day expression (0.2). `end of` / `start of` are read only in clause terms
+    /// (`self.clause_days`); a clause named after the agreement is looked up once every clause
+    /// is known (`pending_of`).
+    fn day_expr(&mut self, e: &ast::DayExpr) -> Option<Val<NaiveDate>> {
+        let mut shifts = Vec::with_capacity(e.shifts.len());
+        for (plus, d) in &e.shifts {
+            shifts.push((*plus, self.duration(d)?));
+        }
+        let id = ExprId::try_from(self.rules.day_exprs.len()).ok()?;
+        let base = match &e.base {
+            ast::DayTerm::Value(v) => DayBase::Day(self.day(v)?),
+            ast::DayTerm::Of {
+                end,
+                agreement,
+                clause,
+                span,
+            } => {
+                if !self.clause_days {
+                    let word = if *end { "end" } else { "start" };
+                    self.diags.push(
+                        Diagnostic::error(
+                            crate::diag::Code::DayNotKnownHere,
+                            *span,
+                            format!("`{word} of` cannot be read here: this day must be known without reading any agreement's life"),
+                        )
+                        .label("read only in a clause's `from`, `until` or `through`")
+                        .help("write a day or an `$assumption` (with `+`/`-` durations) here"),
+                    );
+                    return None;
+                }
+                let agreement = self.resolve(Kind::Agreement, agreement)?;
+                if let Some(c) = clause {
+                    self.pending_of.push((id, c.clone()));
+                }
+                DayBase::Of {
+                    end: *end,
+                    agreement,
+                    clause: None,
+                }
+            }
+        };
+        self.rules.day_exprs.push(DayExpr {
+            base,
+            shifts,
+            span: e.span,
+        });
+        Some(Val::Expr(id))
     }
 
     pub fn percent(&mut self, v: &ast::Value) -> Option<Val<rust_decimal::Decimal>> {
@@ -1251,6 +1526,7 @@ impl Checker {
                 Literal::Money(m) => Some(Val::Lit(m)),
                 _ => self.mismatch(v, "an amount"),
             },
+            ast::Value::Expr(_) => self.mismatch(v, "an amount"),
         }
     }
 

@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::{earlier, Bound, Deps, Env};
-use crate::model::{Agreement, EndAlt, PartyId, TermEnd};
+use crate::model::{Agreement, EndAlt, PartyId, TermEnd, Val};
 use crate::time::Duration;
 
 /// What happened in an agreement's life, in order: the reasons of `agreement` answers.
@@ -86,12 +86,18 @@ const DRAWN: u32 = 256;
 
 /// The first day of a clause's or term's end alternatives (days, `through` days, events
 /// recorded), as a bound; `None` when none has come.
-pub fn end_of(alts: &[EndAlt], env: &Env, event_days: &[Option<Bound>]) -> Option<Bound> {
+pub fn end_of(
+    alts: &[EndAlt],
+    env: &Env,
+    event_days: &[Option<Bound>],
+    day: &dyn Fn(Val<NaiveDate>) -> Option<Bound>,
+) -> Option<Bound> {
     let mut end: Option<Bound> = None;
     for alt in alts {
+        // A day not known (the end of an open-ended agreement, 0.2) ends nothing.
         let b = match alt {
-            EndAlt::Until(v) => Some(env.day(*v)),
-            EndAlt::Through(v) => env.day(*v).next_day(),
+            EndAlt::Until(v) => day(*v),
+            EndAlt::Through(v) => day(*v).and_then(|b| b.next_day()),
             EndAlt::Event(e) => event_days.get(*e as usize).cloned().flatten(),
             EndAlt::After(e, d) => event_days
                 .get(*e as usize)
@@ -159,7 +165,7 @@ pub fn life(
             term_length = Some(d);
             d.after(start.day)
         }
-        Some(TermEnd::End(alts)) => end_of(alts, env, event_days).map(|b| {
+        Some(TermEnd::End(alts)) => end_of(alts, env, event_days, &|v| Some(env.day(v))).map(|b| {
             deps.add(&b.deps);
             b.day
         }),

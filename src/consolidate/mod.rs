@@ -148,43 +148,80 @@ pub fn consolidate(
         as_of,
         lives,
     };
-    let mut diags = Vec::new();
     let mut by_target: Vec<Vec<AmendmentId>> = vec![Vec::new(); rules.agreements.len()];
     for (i, a) in (0..).zip(&rules.amendments) {
         if let Some(list) = by_target.get_mut(a.target as usize) {
             list.push(i);
         }
     }
-    for ((id, agreement), amendments) in (0..).zip(&rules.agreements).zip(&by_target) {
-        let signed = env.day(agreement.signed);
-        if !known(signed.day, as_of) {
-            continue;
+    // Clauses timed by `end of` / `start of` another clause (0.2) read that clause's span as
+    // the previous reading gave it: as many readings as the longest such chain, plus one.
+    let mut spans: Vec<Option<ClauseSpan>> = Vec::new();
+    let mut diags = Vec::new();
+    for _ in 0..=rules.clause_ref_depth {
+        out.versions.clear();
+        diags.clear();
+        for ((id, agreement), amendments) in (0..).zip(&rules.agreements).zip(&by_target) {
+            let signed = env.day(agreement.signed);
+            if !known(signed.day, as_of) {
+                continue;
+            }
+            let (start, end) = match out.lives.get(id as usize) {
+                Some(l) => (l.start.clone(), l.end.clone()),
+                None => (signed.clone(), None),
+            };
+            // An agreement that says when it takes effect holds its clauses to that day (0.1
+            // agreements, which cannot say, keep clauses that reach back before signing).
+            let effective = agreement.life.effective.map(|_| start.clone());
+            Consolidation {
+                rules,
+                env,
+                id,
+                start,
+                effective,
+                end,
+                out: &mut out,
+                diags: &mut diags,
+                amendments,
+                spans: &spans,
+                last: std::collections::HashMap::new(),
+                conflicted: std::collections::HashSet::new(),
+                movable: Vec::new(),
+            }
+            .run();
         }
-        let (start, end) = match out.lives.get(id as usize) {
-            Some(l) => (l.start.clone(), l.end.clone()),
-            None => (signed.clone(), None),
-        };
-        // An agreement that says when it takes effect holds its clauses to that day (0.1
-        // agreements, which cannot say, keep clauses that reach back before signing).
-        let effective = agreement.life.effective.map(|_| start.clone());
-        Consolidation {
-            rules,
-            env,
-            id,
-            start,
-            effective,
-            end,
-            out: &mut out,
-            diags: &mut diags,
-            amendments,
-            last: std::collections::HashMap::new(),
-            conflicted: std::collections::HashSet::new(),
-            movable: Vec::new(),
+        out.versions.sort_by_key(|v| v.clause);
+        if rules.clause_ref_depth > 0 {
+            spans = clause_spans(rules, &out);
         }
-        .run();
     }
-    out.versions.sort_by_key(|v| v.clause);
     (out, diags)
+}
+
+/// When a clause is in force, first day to first day after: `None` when it never is; the end
+/// `None` when it has none.
+type ClauseSpan = (Bound, Option<Bound>);
+
+/// Each clause's span over all its versions.
+fn clause_spans(rules: &RuleSet, cons: &Consolidated) -> Vec<Option<ClauseSpan>> {
+    (0..)
+        .take(rules.clauses.len())
+        .map(|c| {
+            let mut span: Option<ClauseSpan> = None;
+            for v in cons.of(c).filter(|v| !v.in_force.is_empty()) {
+                let start = v
+                    .in_force
+                    .start
+                    .clone()
+                    .unwrap_or_else(|| Bound::fixed(NaiveDate::MIN));
+                span = Some(match span {
+                    None => (start, v.in_force.end.clone()),
+                    Some((s, _)) => (s, v.in_force.end.clone()),
+                });
+            }
+            span
+        })
+        .collect()
 }
 
 /// The state of one clause while amendments are applied.
@@ -217,6 +254,8 @@ struct Consolidation<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// The amendments of this agreement.
     amendments: &'a [AmendmentId],
+    /// Each clause's span in the previous reading (0.2: `end of AGREEMENT.CLAUSE`).
+    spans: &'a [Option<ClauseSpan>],
     /// Index in `out.versions` of each clause's latest version.
     last: std::collections::HashMap<ClauseId, usize>,
     /// Clauses already reported as changed twice on one day.
@@ -477,7 +516,7 @@ impl Consolidation<'_> {
         let Some(clause) = self.rules.clause(c) else {
             return;
         };
-        let Some(from) = clause.terms.from.map(|v| self.env.day(v)) else {
+        let Some(from) = clause.terms.from.and_then(|v| self.day(v)) else {
             return;
         };
         if from.day < effective.day {
@@ -559,11 +598,57 @@ impl Consolidation<'_> {
         }
     }
 
+    /// A day of a clause's terms: `end of` / `start of` an agreement or clause (0.2) read from
+    /// the lives and the previous reading's spans; `None` when not known.
+    fn day(&self, v: Val<NaiveDate>) -> Option<Bound> {
+        let of = |base: DayBase| -> Option<Bound> {
+            let DayBase::Of {
+                end,
+                agreement,
+                clause,
+            } = base
+            else {
+                return None;
+            };
+            match clause {
+                Some(c) => {
+                    let (s, e) = self.spans.get(c as usize)?.clone()?;
+                    if end {
+                        e
+                    } else {
+                        Some(s)
+                    }
+                }
+                None => {
+                    let life = self.out.lives.get(agreement as usize).filter(|l| l.known)?;
+                    if end {
+                        life.end.clone()
+                    } else {
+                        Some(life.start.clone())
+                    }
+                }
+            }
+        };
+        self.env.day_with(v, &of)
+    }
+
     /// The window a clause's text gives it: `from` (or its default) to the earliest end, and
     /// no later than its agreement's end (or that end plus its survival).
     fn window(&self, s: &State) -> Interval {
+        let never = || {
+            let never = Bound::fixed(NaiveDate::MAX);
+            Interval {
+                start: Some(never.clone()),
+                end: Some(never),
+                rests_on: Deps::none(),
+            }
+        };
+        // `from end of …` (0.2) that is not known yet: the clause never starts.
         let mut start = match s.terms.from {
-            Some(v) => self.env.day(v),
+            Some(v) => match self.day(v) {
+                Some(b) => b,
+                None => return never(),
+            },
             None => s.default_start.clone(),
         };
         // `from HAPPENING [+ DURATION]` (0.2): from the day it happens (plus the duration);
@@ -577,20 +662,15 @@ impl Consolidation<'_> {
             };
             match day {
                 Some(d) => start = d,
-                None => {
-                    let never = Bound::fixed(NaiveDate::MAX);
-                    return Interval {
-                        start: Some(never.clone()),
-                        end: Some(never),
-                        rests_on: Deps::none(),
-                    };
-                }
+                None => return never(),
             }
         }
         if let Some(e) = self.effective.as_ref().filter(|e| e.day > start.day) {
             start = e.clone();
         }
-        let mut end = life::end_of(&s.terms.end, self.env, &self.out.event_days);
+        let mut end = life::end_of(&s.terms.end, self.env, &self.out.event_days, &|v| {
+            self.day(v)
+        });
         let agreement_end = match (&self.end, s.terms.survives) {
             (None, _) | (Some(_), Some(None)) => None,
             (Some(e), None) => Some(e.clone()),

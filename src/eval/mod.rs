@@ -129,6 +129,15 @@ impl Engine {
                 )]);
             }
         }
+        if let Some((_, span)) = env.out_of_range() {
+            return Err(vec![Diagnostic::error(
+                crate::diag::Code::DayOutOfRange,
+                span,
+                "with the values set, this day falls outside the calendar (0000-01-01 to 9999-12-31)",
+            )
+            .label("out of range")
+            .help("set the assumptions it rests on to days nearer the present")]);
+        }
         let (cons, diags) = consolidate::consolidate(&rules, &env, options.as_of);
         let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
         if !errors.is_empty() {
@@ -489,10 +498,8 @@ impl Engine {
 /// For each clause, the assumptions behind the signing days of its agreement and of the
 /// amendments that change, end or add it.
 fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
-    let assumed = |v: Val<NaiveDate>| match v {
-        Val::Assumed(id) => Deps::one(id),
-        Val::Lit(_) => Deps::none(),
-    };
+    let env = crate::consolidate::Env::defaults(rules);
+    let assumed = |v: Val<NaiveDate>| env.day(v).deps;
     let mut out: Vec<Deps> = rules
         .clauses
         .iter()

@@ -43,6 +43,8 @@ pub enum Value {
         span: Span,
     },
     Ref(Ident),
+    /// A day expression (0.2) with at least one shift or an `end of` / `start of` base.
+    Expr(Box<DayExpr>),
 }
 
 impl Value {
@@ -50,8 +52,32 @@ impl Value {
         match self {
             Value::Lit { span, .. } => *span,
             Value::Ref(id) => id.span,
+            Value::Expr(e) => e.span,
         }
     }
+}
+
+/// `DAYTERM {+ DURATION | - DURATION}` (0.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayExpr {
+    pub base: DayTerm,
+    /// Each shift: `true` for `+`, and the duration.
+    pub shifts: Vec<(bool, Value)>,
+    pub span: Span,
+}
+
+/// What a day expression starts from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DayTerm {
+    /// A day or a `$` reference.
+    Value(Value),
+    /// `end of AGREEMENT[.CLAUSE]` (`end` true) or `start of …`.
+    Of {
+        end: bool,
+        agreement: Ident,
+        clause: Option<Ident>,
+        span: Span,
+    },
 }
 
 /// A period: a day, a month or a year (for `through`), or a reference to a day assumption.

@@ -42,8 +42,10 @@ pub enum Tok {
     Colon,
     Eq,
     Dot,
-    /// `+` (0.2): a duration after a happening.
+    /// `+` (0.2): a duration after a happening or a day.
     Plus,
+    /// `-` standing alone (0.2): a duration before a day.
+    Minus,
 }
 
 /// A token and the text it covers.
@@ -249,7 +251,7 @@ fn token<'a>(input: &'a str) -> IResult<&'a str, (Raw, usize)> {
         |i| number(i).map(|(r, p)| (r, (Raw::Number, p))),
         |i| reference(i).map(|(r, p)| (r, (Raw::Ref, p))),
         |i: &'a str| {
-            satisfy(|c| "{},:=.+".contains(c))(i)
+            satisfy(|c| "{},:=.+-".contains(c))(i)
                 .map(|(r, c)| (r, (Raw::Punct(c), &i[..c.len_utf8()])))
         },
     ))(input)?;
@@ -386,6 +388,7 @@ fn classify(raw: Raw, piece: &str) -> Result<Tok, LexProblem> {
             ':' => Tok::Colon,
             '=' => Tok::Eq,
             '+' => Tok::Plus,
+            '-' => Tok::Minus,
             _ => Tok::Dot,
         }),
     }

@@ -99,3 +99,12 @@ pub fn diagnostics_of(path: &Path) -> (bool, String) {
         Err(f) => (true, diag::render(&f.diagnostics, &f.sources, Style::Plain)),
     }
 }
+
+/// The decision of a point question asked as a user asks it (the public `ask`).
+pub fn decision(engine: &Engine, question: &str) -> covenant::Decision {
+    engine
+        .ask(question)
+        .unwrap_or_else(|e| panic!("{question}: {e}"))
+        .decision()
+        .unwrap_or_else(|| panic!("{question}: not a point question"))
+}

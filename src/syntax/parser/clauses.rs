@@ -450,7 +450,9 @@ impl<'a> Parser<'a> {
                         let first = from.as_ref().map_or(at, |f| f.span());
                         self.duplicate("the start (`from`)", first, at);
                     }
-                    if matches!(self.peek(), Some(Token { tok: Tok::Word, .. })) {
+                    if !self.at_day_of()
+                        && matches!(self.peek(), Some(Token { tok: Tok::Word, .. }))
+                    {
                         // `from HAPPENING [+ DURATION]` (0.2).
                         let h = self.happening()?;
                         let plus = if self.eat(&Tok::Plus) {

@@ -51,7 +51,76 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// Whether the next tokens are `end of` or `start of` (a day expression's base, 0.2).
+    pub(super) fn at_day_of(&self) -> bool {
+        matches!(self.peek_word(), Some("end" | "start"))
+            && matches!(
+                self.peek_at(1),
+                Some(Token {
+                    tok: Tok::Word,
+                    text: "of",
+                    ..
+                })
+            )
+    }
+
+    /// Whether the next token can start a day expression.
+    pub(super) fn at_day(&self) -> bool {
+        matches!(
+            self.peek(),
+            Some(Token {
+                tok: Tok::Day(_) | Tok::Ref,
+                ..
+            })
+        ) || self.at_day_of()
+    }
+
+    /// A day expression (0.2): `DAYTERM {+ DURATION | - DURATION}`, DAYTERM a day, a `$`
+    /// reference, `end of AGREEMENT[.CLAUSE]` or `start of …`. A bare day or reference stays
+    /// the 0.1 value it was.
     pub(super) fn day_value(&mut self) -> PResult<Value> {
+        let start = self.start();
+        let base = if self.at_day_of() {
+            let end = self.at_word("end");
+            self.bump();
+            self.bump();
+            let agreement = self.ident("an agreement")?;
+            let clause = if self.eat(&Tok::Dot) {
+                Some(self.ident("a clause of the agreement")?)
+            } else {
+                None
+            };
+            DayTerm::Of {
+                end,
+                agreement,
+                clause,
+                span: self.span_from(start),
+            }
+        } else {
+            DayTerm::Value(self.day_term()?)
+        };
+        let mut shifts = Vec::new();
+        loop {
+            let plus = if self.eat(&Tok::Plus) {
+                true
+            } else if self.eat(&Tok::Minus) {
+                false
+            } else {
+                break;
+            };
+            shifts.push((plus, self.duration_value()?));
+        }
+        Ok(match (base, shifts.is_empty()) {
+            (DayTerm::Value(v), true) => v,
+            (base, _) => Value::Expr(Box::new(DayExpr {
+                base,
+                shifts,
+                span: self.span_from(start),
+            })),
+        })
+    }
+
+    fn day_term(&mut self) -> PResult<Value> {
         if let Some(id) = self.reference() {
             return Ok(Value::Ref(id));
         }
@@ -69,7 +138,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(v)
             }
-            _ => self.fail("a day (`YYYY-MM-DD`) or an `$assumption`"),
+            _ => self.fail("a day (`YYYY-MM-DD`), an `$assumption`, `end of …` or `start of …`"),
         }
     }
 
@@ -210,13 +279,7 @@ impl<'a> Parser<'a> {
         if self.at(&Tok::Percent) {
             return self.percent_value();
         }
-        if matches!(
-            self.peek(),
-            Some(Token {
-                tok: Tok::Day(_),
-                ..
-            })
-        ) {
+        if self.at_day() {
             return self.day_value();
         }
         if let Some(v) = self.duration_literal()? {
@@ -248,6 +311,7 @@ impl<'a> Parser<'a> {
                 tok: Tok::Day(_) | Tok::Ref,
                 ..
             }) => Ok(Period::Day(self.day_value()?)),
+            _ if self.at_day_of() => Ok(Period::Day(self.day_value()?)),
             _ => self.fail("a period: a day `YYYY-MM-DD`, a month `YYYY-MM` or a year `YYYY`"),
         }
     }
@@ -294,6 +358,9 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn until_alt(&mut self) -> PResult<EndAlt> {
+        if self.at_day_of() {
+            return Ok(EndAlt::Period(Period::Day(self.day_value()?)));
+        }
         match self.peek() {
             Some(Token { tok: Tok::Word, .. }) => {
                 // An event, or (0.2) a happening, either with `+ DURATION` after it.
