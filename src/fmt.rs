@@ -773,6 +773,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             exclusive,
             rights,
             selector,
+            sublicensable,
         } => {
             let rights: Vec<&str> = rights.iter().map(|r| r.name.as_str()).collect();
             let rights = rights.join(", ");
@@ -793,7 +794,13 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
                         ""
                     },
                     selector_text(selector)
-                ),
+                ) + &match sublicensable {
+                    None => String::new(),
+                    Some(Sublicensable { consent: None, .. }) => " sublicensable".to_string(),
+                    Some(Sublicensable {
+                        consent: Some(c), ..
+                    }) => format!(" sublicensable with consent of {}", c.name),
+                },
             )
         }
         Sentence::FirstLaunch {

@@ -325,6 +325,9 @@ pub enum Body {
         /// Grants the `deploy` right (0.2), which includes launch and use; else `use` only.
         deploy: bool,
         selector: Selector,
+        /// `sublicensable` (0.2): `None` not; `Some(None)` freely; `Some(Some(c))` with the
+        /// consent of `c` (a record `c consents PRODUCT to PARTY`).
+        sublicensable: Option<Option<PartyId>>,
     },
     FirstLaunch {
         selector: Selector,

@@ -334,6 +334,7 @@ impl Checker {
                 exclusive,
                 rights,
                 selector,
+                sublicensable,
             } => {
                 for (i, r) in rights.iter().enumerate() {
                     if let Some(first) = rights.iter().take(i).find(|x| x.name == r.name) {
@@ -351,6 +352,13 @@ impl Checker {
                 let deploy = rights.iter().any(|r| r.name == "deploy");
                 let parties = self.parties(&[licensor, licensee]);
                 let selector = self.selector(selector);
+                let sublicensable = match sublicensable {
+                    None => Some(None),
+                    Some(ast::Sublicensable { consent: None, .. }) => Some(Some(None)),
+                    Some(ast::Sublicensable {
+                        consent: Some(c), ..
+                    }) => self.resolve(Kind::Party, c).map(|c| Some(Some(c))),
+                };
                 let p = parties?;
                 Some(Body::Licence {
                     licensor: *p.first()?,
@@ -359,6 +367,7 @@ impl Checker {
                     exclusive: exclusive.unwrap_or(false),
                     deploy,
                     selector: selector?,
+                    sublicensable: sublicensable?,
                 })
             }
             ast::Sentence::FirstLaunch {

@@ -414,6 +414,28 @@ fn never_in_force(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<Diag
 fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let by_owner = rules.products_by_owner();
+    // Who holds a sublicensable licence of which product (0.2): a licence such a party grants
+    // is a sublicence, read through its rights, not a licence of another party's product.
+    let mut holders: std::collections::HashSet<(ProductId, PartyId, bool)> = Default::default();
+    for clause in &rules.clauses {
+        if let Body::Licence {
+            licensee,
+            with_affiliates,
+            sublicensable: Some(_),
+            selector,
+            ..
+        } = &clause.terms.body
+        {
+            for p in rules.select(selector, &by_owner) {
+                holders.insert((p, *licensee, *with_affiliates));
+            }
+        }
+    }
+    let sublicensor = |product: ProductId, party: PartyId| {
+        holders.iter().any(|(p, holder, group)| {
+            *p == product && (*holder == party || (*group && rules.within_group(party, *holder)))
+        })
+    };
     for clause in &rules.clauses {
         let Some(selector) = clause.terms.body.selector() else {
             continue;
@@ -441,6 +463,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                         .products
                         .get(**p as usize)
                         .is_some_and(|p| p.owner != *licensor)
+                        && !sublicensor(**p, *licensor)
                 })
                 .map(|p| rules.product(*p))
                 .collect();
@@ -474,6 +497,12 @@ fn inert_records(rules: &RuleSet) -> Vec<Diagnostic> {
         match &c.terms.body {
             Body::FirstLaunch { unless, .. } => {
                 verbs.extend(unless.iter().map(|(_, v)| v.as_str()));
+            }
+            Body::Licence {
+                sublicensable: Some(Some(_)),
+                ..
+            } => {
+                verbs.insert("consents");
             }
             Body::FirstOffer { unless, .. } => {
                 verbs.insert("offers");

@@ -100,8 +100,12 @@ pub enum Effect {
     Notice,
     /// A termination that ended an agreement (0.2).
     Termination,
-    /// A licence granting the `deploy` right to the party that acts (0.2).
+    /// A licence granting the `deploy` right to the party that acts (0.2), or the right to
+    /// license onward to the party asked about.
     Grant,
+    /// A sublicensable licence that waits for a consent not yet on record (0.2): why licensing
+    /// onward is not yet permitted.
+    Awaits,
 }
 
 impl Effect {
@@ -117,6 +121,7 @@ impl Effect {
             Effect::Notice => "notice",
             Effect::Termination => "termination",
             Effect::Grant => "grant",
+            Effect::Awaits => "awaits",
         }
     }
 }

@@ -34,7 +34,7 @@ impl Engine {
         }
     }
 
-    fn sentence(&self, v: &Version) -> String {
+    pub(super) fn sentence(&self, v: &Version) -> String {
         let mut s = explain::sentence(
             &self.rules,
             &self.env,
@@ -75,7 +75,7 @@ impl Engine {
         s
     }
 
-    fn clauses_for(&self, product: ProductId) -> impl Iterator<Item = &Version> {
+    pub(super) fn clauses_for(&self, product: ProductId) -> impl Iterator<Item = &Version> {
         self.by_product
             .get(product as usize)
             .map(Vec::as_slice)
@@ -312,8 +312,8 @@ impl Engine {
             let licensed = *licensee == party
                 || (*with_affiliates && self.rules.within_group(party, *licensee));
             if for_use && overlaps && licensed {
-                let r = self.reason(v, Effect::Permit, self.sentence(v), &Deps::none());
-                out.push((v.in_force.clone(), r));
+                // A sublicence (0.2) reaches only where its licensor may license onward.
+                self.reach_effects(v, product, *licensor, *licensee, place, Effect::Permit, out);
             }
             if !for_use
                 && overlaps
@@ -424,8 +424,8 @@ impl Engine {
             if !self.geo.overlaps(&v.terms.scope, place) {
                 continue;
             }
-            // Only the owner grants the deploy right: a licence from anyone else is a sublicence,
-            // which grants nothing in this version.
+            // The owner grants the deploy right; anyone else only as a sublicence (0.2), where
+            // and when it may license onward.
             let owner = self.rules.products.get(product as usize).map(|p| p.owner);
             if let Body::Licence {
                 licensor,
@@ -437,9 +437,10 @@ impl Engine {
             {
                 let licensed = *licensee == party
                     || (*with_affiliates && self.rules.within_group(party, *licensee));
-                if licensed && owner == Some(*licensor) {
-                    let r = self.reason(v, Effect::Grant, self.sentence(v), &Deps::none());
-                    out.push((v.in_force.clone(), r));
+                let sublicence =
+                    owner != Some(*licensor) && self.holds_sublicensable(product, *licensor);
+                if licensed && (owner == Some(*licensor) || sublicence) {
+                    self.reach_effects(v, product, *licensor, *licensee, place, Effect::Grant, out);
                 }
             }
         }

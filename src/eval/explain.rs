@@ -72,8 +72,9 @@ pub fn sentence(
             exclusive,
             deploy,
             selector: s,
+            sublicensable,
         } => format!(
-            "{} grants {}{} {} {} of {}",
+            "{} grants {}{} {} {} of {}{}",
             rules.party(*licensor),
             rules.party(*licensee),
             if *with_affiliates {
@@ -87,7 +88,12 @@ pub fn sentence(
                 "non-exclusive"
             },
             if *deploy { "deploy" } else { "use" },
-            selector(rules, s)
+            selector(rules, s),
+            match sublicensable {
+                None => String::new(),
+                Some(None) => " sublicensable".to_string(),
+                Some(Some(c)) => format!(" sublicensable with consent of {}", rules.party(*c)),
+            }
         ),
         Body::FirstLaunch {
             selector: s,

@@ -16,6 +16,7 @@ mod explain;
 pub mod place;
 pub mod question;
 mod respond;
+mod sublicence;
 
 pub(crate) use respond::public_reason;
 pub use respond::ForeignQuestion;
@@ -365,9 +366,10 @@ impl Engine {
             Subject::License { product, party } => (&self.license, ix(product.0, np, party.0)),
             Subject::Pay { payer, payee } => (&self.pay, ix(payer.0, np, payee.0)),
             // Agreements, and acts by parties other than the owner, are answered on demand.
-            Subject::Agreement { .. } | Subject::DeployBy { .. } | Subject::LaunchBy { .. } => {
-                (&[], 0)
-            }
+            Subject::Agreement { .. }
+            | Subject::DeployBy { .. }
+            | Subject::LaunchBy { .. }
+            | Subject::LicenseBy { .. } => (&[], 0),
         }
     }
 
@@ -438,6 +440,20 @@ impl Engine {
                 self.licence_effects(product.0, party.0, false, place, &mut effects);
                 Rule::ForbidWins
             }
+            Subject::LicenseBy {
+                product,
+                licensor,
+                party,
+            } => {
+                let mut when = self.sublicence_when(product.0, licensor.0, party.0, place, 0);
+                let deps = self.knowledge_deps_of(subject);
+                if !deps.is_empty() {
+                    for w in when.windows.iter_mut().chain(when.pieces.iter_mut()) {
+                        w.assumptions.add(&deps);
+                    }
+                }
+                return when;
+            }
             Subject::Pay { payer, payee } => {
                 self.pay_effects(payer.0, payee.0, &mut effects);
                 Rule::Owing
@@ -473,7 +489,8 @@ impl Engine {
             | Subject::DeployBy { product, .. }
             | Subject::LaunchBy { product, .. }
             | Subject::Use { product, .. }
-            | Subject::License { product, .. } => self
+            | Subject::License { product, .. }
+            | Subject::LicenseBy { product, .. } => self
                 .by_product
                 .get(product.0 as usize)
                 .map(Vec::as_slice)

@@ -100,6 +100,17 @@ pub enum Subject {
         /// Who launches.
         actor: Party,
     },
+    /// May this party (not the product's owner) license the product to another (0.2)? Only
+    /// under a `sublicensable` licence in force that covers the place and field, with the
+    /// consent it names on record, and nothing forbidding it.
+    LicenseBy {
+        /// The product.
+        product: Product,
+        /// Who grants the sublicence.
+        licensor: Party,
+        /// Who receives it.
+        party: Party,
+    },
     /// Is the agreement in force (0.2)?
     Agreement {
         /// The agreement.
@@ -148,6 +159,11 @@ impl Subject {
                 product: p,
                 party: q,
             } => product(p) && party(q),
+            Subject::LicenseBy {
+                product: p,
+                licensor,
+                party: q,
+            } => product(p) && party(licensor) && party(q),
             Subject::Pay { payer, payee } => party(payer) && party(payee),
             Subject::DeployBy {
                 product: p,
@@ -262,7 +278,7 @@ impl QuestionError {
     }
 }
 
-const FORMS: &str = "`deploy P on C [by PARTY]`, `launch P on C [by PARTY]`, `use P by PARTY`, `license P to PARTY`, `pay PAYER to PAYEE` or `agreement A`, optionally followed by `at YYYY-MM-DD`";
+const FORMS: &str = "`deploy P on C [by PARTY]`, `launch P on C [by PARTY]`, `use P by PARTY`, `license P [by PARTY] to PARTY`, `pay PAYER to PAYEE` or `agreement A`, optionally followed by `at YYYY-MM-DD`";
 
 /// Reads a question against a rule set.
 pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
@@ -388,10 +404,22 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
         }
         "license" | "licence" => {
             let product = product(1)?;
-            keyword(2, "to")?;
-            Subject::License {
-                product,
-                party: party(3)?,
+            // `by LICENSOR` (0.2): who grants. The owner granting is the 0.1 question.
+            let (licensor, to) = if word(2) == Some("by") {
+                (Some(party(3)?), 4)
+            } else {
+                (None, 2)
+            };
+            keyword(to, "to")?;
+            let party = party(to + 1)?;
+            let owner = rules.products.get(product.0 as usize).map(|p| p.owner);
+            match licensor.filter(|l| Some(l.0) != owner) {
+                None => Subject::License { product, party },
+                Some(licensor) => Subject::LicenseBy {
+                    product,
+                    licensor,
+                    party,
+                },
             }
         }
         "pay" => {
@@ -422,8 +450,10 @@ pub fn parse(rules: &RuleSet, text: &str) -> Result<Question, QuestionError> {
     // `at DAY` follows the subject: four words, six with `by PARTY`, two for `agreement ID`.
     let mut next = match subject {
         Subject::Agreement { .. } => 2,
-        // `by PARTY` follows only a deploy or launch (`use P by PARTY` has its own `by`).
+        // `by PARTY` follows only a deploy or launch (`use P by PARTY` has its own `by`), and
+        // comes before `to` in a licence.
         _ if matches!(verb, "deploy" | "launch") && word(4) == Some("by") => 6,
+        _ if matches!(verb, "license" | "licence") && word(2) == Some("by") => 6,
         _ => 4,
     };
     // `in TERRITORY` and `in field FIELD` (0.2), each at most once, before `at`.
@@ -558,6 +588,17 @@ impl fmt::Display for Words<'_> {
             Subject::Pay { payer, payee } => {
                 write!(f, "pay {} to {}", r.party(payer.0), r.party(payee.0))?
             }
+            Subject::LicenseBy {
+                product,
+                licensor,
+                party,
+            } => write!(
+                f,
+                "license {} by {} to {}",
+                r.product(product.0),
+                r.party(licensor.0),
+                r.party(party.0)
+            )?,
             Subject::DeployBy {
                 product,
                 cloud,

@@ -56,7 +56,8 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
             } else if grants.is_empty() || !cover(&grants) {
-                (Decision::Forbidden, Vec::new())
+                // A consent not yet on record says why (0.2 sublicences).
+                (Decision::Forbidden, with(Effect::Awaits))
             } else {
                 let mut reasons = grants;
                 reasons.extend(with(Effect::Permit));
@@ -70,7 +71,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
             } else if permits.is_empty() || !cover(&permits) {
-                (Decision::Forbidden, Vec::new())
+                (Decision::Forbidden, with(Effect::Awaits))
             } else {
                 (Decision::Permitted, permits)
             }

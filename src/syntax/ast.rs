@@ -135,6 +135,13 @@ pub struct Cap {
     pub span: Span,
 }
 
+/// `sublicensable [with consent of PARTY]` (0.2): the licensee may license onward.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sublicensable {
+    pub consent: Option<Ident>,
+    pub span: Span,
+}
+
 /// `PARTY VERB` in an `unless`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Act {
@@ -163,6 +170,8 @@ pub enum Sentence {
         /// The rights granted, as written: `use`, `deploy` (0.2).
         rights: Vec<Ident>,
         selector: Selector,
+        /// `sublicensable [with consent of PARTY]` (0.2).
+        sublicensable: Option<Sublicensable>,
     },
     FirstLaunch {
         selector: Selector,

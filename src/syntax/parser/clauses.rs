@@ -146,6 +146,7 @@ impl<'a> Parser<'a> {
                     exclusive,
                     rights,
                     selector,
+                    sublicensable: None,
                 })
             }
             ClauseKind::FirstLaunch => {
@@ -368,7 +369,7 @@ impl<'a> Parser<'a> {
     }
 
     pub(super) fn clause_body(&mut self, kind: ClauseKind) -> PResult<BodyParts> {
-        let sentence = self.sentence(kind)?;
+        let mut sentence = self.sentence(kind)?;
         let mut from: Option<Value> = None;
         let mut from_happening: Option<(Happening, Option<Value>)> = None;
         let mut end: Option<End> = None;
@@ -420,6 +421,24 @@ impl<'a> Parser<'a> {
                     match &scope.done_by {
                         Some((_, first)) => self.duplicate("who acts (`done by`)", *first, at),
                         None => scope.done_by = Some((parties, span)),
+                    }
+                }
+                Some("sublicensable") if kind == ClauseKind::Licence => {
+                    let at = self.here();
+                    self.bump();
+                    let consent = if self.eat_word("with") {
+                        self.expect_word("consent", "`consent of PARTY`")?;
+                        self.expect_word("of", "`of`")?;
+                        Some(self.ident("the party whose consent is needed")?)
+                    } else {
+                        None
+                    };
+                    let span = self.span_from(at.start);
+                    if let Sentence::Licence { sublicensable, .. } = &mut sentence {
+                        match sublicensable {
+                            Some(first) => self.duplicate("`sublicensable`", first.span, at),
+                            None => *sublicensable = Some(Sublicensable { consent, span }),
+                        }
                     }
                 }
                 Some("survives") => {
