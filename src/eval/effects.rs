@@ -313,7 +313,7 @@ impl Engine {
                 || (*with_affiliates && self.rules.within_group(party, *licensee));
             if for_use && overlaps && licensed {
                 // A sublicence (0.2) reaches only where its licensor may license onward.
-                self.reach_effects(v, product, *licensor, *licensee, place, Effect::Permit, out);
+                self.reach_effects(v, product, place, Effect::Permit, out);
             }
             if !for_use
                 && overlaps
@@ -440,7 +440,7 @@ impl Engine {
                 let sublicence =
                     owner != Some(*licensor) && self.holds_sublicensable(product, *licensor);
                 if licensed && (owner == Some(*licensor) || sublicence) {
-                    self.reach_effects(v, product, *licensor, *licensee, place, Effect::Grant, out);
+                    self.reach_effects(v, product, place, Effect::Grant, out);
                 }
             }
         }

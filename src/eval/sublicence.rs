@@ -141,12 +141,18 @@ impl Engine {
         &self,
         v: &Version,
         product: ProductId,
-        granter: PartyId,
-        licensee: PartyId,
         place: Place,
         effect: Effect,
         out: &mut Vec<(Interval, Reason)>,
     ) {
+        let Body::Licence {
+            licensor: granter,
+            licensee,
+            ..
+        } = v.terms.body
+        else {
+            return;
+        };
         let reach = self.licence_reach(v, product, granter, licensee, place, 0);
         let sentence = self.sentence(v);
         let whole = reach.len() == 1 && reach.first() == Some(&v.in_force);
