@@ -215,7 +215,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
                 Decision::Permitted
             }
         }
-        Subject::DeployBy { .. } | Subject::LaunchBy { .. } => {
+        Subject::DeployBy { .. } | Subject::LaunchBy { .. } | Subject::LicenseBy { .. } => {
             panic!("acts by other parties are not in the list of subjects")
         }
         Subject::Agreement { agreement } => {
