@@ -371,20 +371,7 @@ impl Writer<'_> {
             None => {}
         }
         if let Some(r) = &life.renews {
-            let times = r
-                .times
-                .map(|(n, _)| format!(" up to {n} times"))
-                .unwrap_or_default();
-            self.line(
-                "  ",
-                r.span.start,
-                r.span.end,
-                format!(
-                    "renews every {}{times} unless notice {}",
-                    value_text(&r.every),
-                    value_text(&r.notice)
-                ),
-            );
+            self.line("  ", r.span.start, r.span.end, renewal_text(r));
         }
         for t in &life.terminable {
             let parties: Vec<&str> = t.parties.iter().map(|p| p.name.as_str()).collect();
@@ -503,6 +490,18 @@ impl Writer<'_> {
                 e.span().start,
                 e.span().end,
                 format!("effective {}", value_text(e)),
+            );
+        }
+        if let Some((h, plus, span)) = &a.effective_on {
+            let plus = plus
+                .as_ref()
+                .map(|d| format!(" + {}", value_text(d)))
+                .unwrap_or_default();
+            self.line(
+                "  ",
+                span.start,
+                span.end,
+                format!("effective on {}{plus}", happening_text(h)),
             );
         }
         if !a.changes.is_empty() {
@@ -883,8 +882,22 @@ fn clause_ref(r: &ClauseRef) -> String {
     }
 }
 
+fn renewal_text(r: &Renewal) -> String {
+    let times = r
+        .times
+        .map(|(n, _)| format!(" up to {n} times"))
+        .unwrap_or_default();
+    format!(
+        "renews every {}{times} unless notice {}",
+        value_text(&r.every),
+        value_text(&r.notice)
+    )
+}
+
 fn amend_term(t: &AmendTerm) -> String {
     match t {
+        AmendTerm::Length(v, _) => format!("term {}", value_text(v)),
+        AmendTerm::Renews(r) => renewal_text(r),
         AmendTerm::From(v) => format!("from {}", value_text(v)),
         AmendTerm::End(e) => end_text(e),
         AmendTerm::Exclusive { exclusive, .. } => if *exclusive {

@@ -453,6 +453,17 @@ pub enum Edit {
     Amend(ClauseId, Vec<AmendTerm>),
     Strike(EventId),
     Add(ClauseId),
+    /// `amend term { … }` or `end renewal` (0.2): the agreement's own term.
+    Term(TermChange),
+}
+
+/// What an amendment of an agreement's term replaces (0.2); `None`: left as it was.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct TermChange {
+    /// `term DURATION`, `until …` or `through …`.
+    pub term: Option<TermEnd>,
+    /// `renews every …` (`Some(Some(_))`) or `end renewal` (`Some(None)`).
+    pub renews: Option<Option<Renewal>>,
 }
 
 #[derive(Clone, Debug)]
@@ -461,6 +472,9 @@ pub struct Amendment {
     pub target: AgreementId,
     pub signed: Val<NaiveDate>,
     pub effective: Option<Val<NaiveDate>>,
+    /// `effective on HAPPENING [+ DURATION]` (0.2): the (hidden derived) event and the
+    /// duration after it; the amendment applies only once the event is known.
+    pub effective_on: Option<(EventId, Option<Val<Duration>>)>,
     pub changes: Vec<(Edit, Span)>,
     pub span: Span,
 }
@@ -480,7 +494,7 @@ pub struct Life {
 }
 
 /// The end of an agreement's initial term.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TermEnd {
     /// `term DURATION` from the effective day.
     Length(Val<Duration>),
@@ -489,7 +503,7 @@ pub enum TermEnd {
 }
 
 /// `renews every EVERY [up to TIMES times] unless notice NOTICE`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Renewal {
     pub every: Val<Duration>,
     pub times: Option<u32>,

@@ -1102,3 +1102,139 @@ fn rules_may_forbid_use_and_licensing() {
     assert!(once.contains("forbid use product ledgerly\n"), "{once}");
     assert!(once.contains("forbid license product ledgerly\n"), "{once}");
 }
+
+// ----- amendments of the term and conditional amendments (0.2) ---------------------------
+
+const TERM3: &str = "agreement reseller_eu {
+  between nordlicht and atlas
+  signed 2026-01-15
+  effective 2026-02-01
+  term 3 years
+  licence resale { nordlicht grants atlas exclusive deploy of product ledgerly }
+}
+";
+
+#[test]
+fn an_amended_term_runs_from_the_effective_day() {
+    let text = format!(
+        "{TERM3}amendment extension amends reseller_eu {{ signed 2027-05-01 amend term {{ term 5 years }} }}\n"
+    );
+    let e = engine(&text, None);
+    days(
+        &e,
+        &[
+            ("2029-02-01", InForce),
+            ("2031-01-31", InForce),
+            ("2031-02-01", NotInForce),
+        ],
+    );
+    // Known as of the day before its signing, the term is the old one.
+    let before = engine(&text, Some("2027-04-30"));
+    days(
+        &before,
+        &[("2029-01-31", InForce), ("2029-02-01", NotInForce)],
+    );
+    // The licence lives with the agreement.
+    assert_eq!(
+        decision(&e, "license ledgerly to other at 2030-06-01"),
+        Decision::Forbidden
+    );
+    let a = e.ask("agreement reseller_eu at 2030-01-01").unwrap();
+    assert!(
+        a.to_string()
+            .contains("term as amended by `extension` from 2027-05-01: a term of 5 years"),
+        "{a}"
+    );
+}
+
+#[test]
+fn an_amendment_after_the_end_changes_nothing() {
+    let text = format!(
+        "{TERM3}amendment late amends reseller_eu {{ signed 2029-06-01 amend term {{ term 5 years }} }}\n"
+    );
+    let e = engine(&text, None);
+    days(
+        &e,
+        &[
+            ("2029-01-31", InForce),
+            ("2029-02-01", NotInForce),
+            ("2030-01-01", NotInForce),
+        ],
+    );
+}
+
+#[test]
+fn a_term_cut_short_ends_on_the_amendments_day() {
+    let text = format!(
+        "{}amendment cut amends reseller_eu {{ signed 2028-06-01 amend term {{ term 2 years }} }}\n",
+        TERM3.replace("term 3 years", "term 5 years")
+    );
+    let e = engine(&text, None);
+    // Two years from 2026-02-01 ran out on 2028-02-01, before the amendment: it ends on its day.
+    days(&e, &[("2028-05-31", InForce), ("2028-06-01", NotInForce)]);
+}
+
+#[test]
+fn end_renewal_stops_the_renewals_after_it() {
+    let text = format!(
+        "{RESELLER}amendment no_more amends reseller_eu {{ signed 2029-06-01 end renewal }}\n"
+    );
+    let e = engine(&text, None);
+    // Renewed on 2029-02-01 (before the amendment), not on 2030-02-01.
+    days(
+        &e,
+        &[
+            ("2029-02-01", InForce),
+            ("2030-01-31", InForce),
+            ("2030-02-01", NotInForce),
+        ],
+    );
+}
+
+#[test]
+fn an_amended_renewal_moves_the_renewal_days_and_deadlines() {
+    // Renewals every 2 years with 30 days' notice from 2028-01-01: renewal days 2029-02-01,
+    // 2031-02-01 (the term plus k periods); a notice on 2031-01-02 is in time for 2031-02-01
+    // (deadline 2031-01-02), one on 2031-01-03 is not.
+    let amend = "amendment longer amends reseller_eu { signed 2028-01-01 amend term { renews every 2 years unless notice 30 days } }\n";
+    let in_time = engine(
+        &format!("{RESELLER}{amend}on 2031-01-02: atlas declines renewal of reseller_eu\n"),
+        None,
+    );
+    days(
+        &in_time,
+        &[
+            ("2030-02-01", InForce),
+            ("2031-01-31", InForce),
+            ("2031-02-01", NotInForce),
+        ],
+    );
+    let late = engine(
+        &format!("{RESELLER}{amend}on 2031-01-03: atlas declines renewal of reseller_eu\n"),
+        None,
+    );
+    days(
+        &late,
+        &[
+            ("2031-02-01", InForce),
+            ("2033-01-31", InForce),
+            ("2033-02-01", NotInForce),
+        ],
+    );
+}
+
+#[test]
+fn a_conditional_amendment_applies_once_its_happening_is_known() {
+    let amend = "amendment coc amends reseller_eu { signed 2026-01-15 effective on atlas undergoes change_of_control + 30 days amend resale { non-exclusive } }\n";
+    let text = format!("{TERM3}{amend}on 2028-03-01: atlas undergoes change_of_control\n");
+    let e = engine(&text, None);
+    let q = |d: &str| format!("license ledgerly to other at {d}");
+    assert_eq!(decision(&e, &q("2028-03-30")), Decision::Forbidden);
+    assert_eq!(decision(&e, &q("2028-03-31")), Decision::Permitted);
+    // Not yet known: the licence stays exclusive.
+    let before = engine(&text, Some("2028-02-28"));
+    assert_eq!(decision(&before, &q("2028-06-01")), Decision::Forbidden);
+    // Never recorded: it never applies.
+    let never = engine(&format!("{TERM3}{amend}"), None);
+    assert_eq!(decision(&never, &q("2028-06-01")), Decision::Forbidden);
+}

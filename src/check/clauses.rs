@@ -496,7 +496,20 @@ impl Checker {
         let target = self.resolve(Kind::Agreement, &a.target);
         let signed = a.signed.as_ref().and_then(|v| self.day(v));
         let effective = a.effective.as_ref().map(|v| self.day(v));
+        // `effective on HAPPENING [+ DURATION]` (0.2): a hidden derived event.
+        let effective_on = match &a.effective_on {
+            None => None,
+            Some((h, plus, _)) => {
+                let e = self.happening_event(h);
+                let plus = match plus {
+                    Some(p) => self.duration(p).map(Some),
+                    None => Some(None),
+                };
+                e.zip(plus)
+            }
+        };
         let am = self.rules.amendments.get_mut(id as usize)?;
+        am.effective_on = effective_on;
         if let Some(s) = signed {
             am.signed = s;
         }
@@ -534,6 +547,21 @@ impl Checker {
         let mut changes = Vec::new();
         for change in &a.changes {
             let resolved = match change {
+                // `end renewal` and `amend term { … }` (0.2) speak of the agreement's own term,
+                // unless it has a clause of that name (0.1 files keep their meaning).
+                ast::Change::End { clause, .. }
+                    if self.names_own_term(clause, agreement, "renewal") =>
+                {
+                    Some(Edit::Term(TermChange {
+                        term: None,
+                        renews: Some(None),
+                    }))
+                }
+                ast::Change::Amend { clause, terms, .. }
+                    if self.names_own_term(clause, agreement, "term") =>
+                {
+                    self.term_change(terms).map(Edit::Term)
+                }
                 ast::Change::End { clause, .. } => {
                     self.clause_ref(clause, agreement).map(Edit::End)
                 }
@@ -613,6 +641,76 @@ impl Checker {
         None
     }
 
+    /// Whether `clause` is the bare word `word` and the agreement has no clause of that name.
+    fn names_own_term(&self, clause: &ast::ClauseRef, agreement: AgreementId, word: &str) -> bool {
+        clause.agreement.is_none()
+            && clause.clause.name == word
+            && !self.clause_ids.contains_key(&(agreement, word.to_string()))
+    }
+
+    /// The terms of `amend term { … }` (0.2): `term DURATION`, `until …` / `through …`, and
+    /// `renews …`, each at most once.
+    fn term_change(&mut self, terms: &[ast::AmendTerm]) -> Option<TermChange> {
+        let mut out = TermChange::default();
+        let mut ok = true;
+        let mut seen: Vec<(&'static str, crate::source::Span)> = Vec::new();
+        for term in terms {
+            let (name, span) = match term {
+                ast::AmendTerm::Length(_, span) => ("term", *span),
+                ast::AmendTerm::End(e) => ("term", e.span),
+                ast::AmendTerm::Renews(r) => ("renewal", r.span),
+                ast::AmendTerm::From(v) | ast::AmendTerm::Rate(v) | ast::AmendTerm::Lead(v) => {
+                    ("", v.span())
+                }
+                ast::AmendTerm::Exclusive { span, .. } => ("", *span),
+                ast::AmendTerm::Cap(c) => ("", c.span),
+            };
+            if name.is_empty() {
+                self.diags.push(
+                    Diagnostic::error(
+                        crate::diag::Code::TermDoesNotFit,
+                        span,
+                        "an agreement's term is amended by `term`, `until`, `through` or `renews`",
+                    )
+                    .label("not a term of the agreement's life")
+                    .help("amend a clause by its id to change its own terms"),
+                );
+                ok = false;
+                continue;
+            }
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                self.diags.push(
+                    Diagnostic::error(
+                        crate::diag::Code::DuplicateTerm,
+                        span,
+                        format!("the {name} is amended twice in one `amend`"),
+                    )
+                    .label("given again here")
+                    .related(*first, "first given here"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push((name, span));
+            match term {
+                ast::AmendTerm::Length(v, _) => match self.duration(v) {
+                    Some(d) => out.term = Some(TermEnd::Length(d)),
+                    None => ok = false,
+                },
+                ast::AmendTerm::End(e) => match self.end(e) {
+                    Some(alts) => out.term = Some(TermEnd::End(alts)),
+                    None => ok = false,
+                },
+                ast::AmendTerm::Renews(r) => match self.renewal(r) {
+                    Some(r) => out.renews = Some(Some(r)),
+                    None => ok = false,
+                },
+                _ => {}
+            }
+        }
+        ok.then_some(out)
+    }
+
     fn amend_terms(
         &mut self,
         clause: ClauseId,
@@ -632,6 +730,8 @@ impl Checker {
                 ast::AmendTerm::Rate(v) => ("rate", v.span(), kind == ClauseKind::RevenueShare),
                 ast::AmendTerm::Cap(c) => ("cap", c.span, kind == ClauseKind::RevenueShare),
                 ast::AmendTerm::Lead(v) => ("lead", v.span(), kind == ClauseKind::FirstLaunch),
+                ast::AmendTerm::Length(_, span) => ("term", *span, false),
+                ast::AmendTerm::Renews(r) => ("renewal", r.span, false),
             };
             if !fits {
                 self.diags.push(
@@ -686,6 +786,7 @@ impl Checker {
                 ast::AmendTerm::Rate(v) => self.percent(v).map(AmendTerm::Rate),
                 ast::AmendTerm::Cap(c) => self.cap(c).map(AmendTerm::Cap),
                 ast::AmendTerm::Lead(v) => self.duration(v).map(AmendTerm::Lead),
+                ast::AmendTerm::Length(..) | ast::AmendTerm::Renews(_) => None,
             };
             match t {
                 Some(t) => out.push(t),

@@ -1109,6 +1109,7 @@ impl Checker {
                         target: 0,
                         signed: Val::Lit(NaiveDate::MIN),
                         effective: None,
+                        effective_on: None,
                         changes: Vec::new(),
                         span: a.span,
                     });
@@ -1356,6 +1357,31 @@ impl Checker {
 
     /// An agreement's life terms (0.2), typed; a party that may terminate must be a party of
     /// the agreement, and a renewal needs an initial term to renew from.
+    /// `renews every … [up to N times] unless notice …`, typed; a period of no time is refused.
+    pub(crate) fn renewal(&mut self, r: &ast::Renewal) -> Option<Renewal> {
+        let every = self.duration(&r.every);
+        if let Some(Val::Lit(d)) = every {
+            if d.count == 0 {
+                self.diags.push(
+                    Diagnostic::error(
+                        crate::diag::Code::BadPeriod,
+                        r.every.span(),
+                        "a renewal period of no time would renew for ever on one day",
+                    )
+                    .label("renews every what?")
+                    .help("give the period between renewals, such as `1 year`"),
+                );
+                return None;
+            }
+        }
+        let notice = self.duration(&r.notice);
+        Some(Renewal {
+            every: every?,
+            times: r.times.map(|(n, _)| n),
+            notice: notice?,
+        })
+    }
+
     fn life(&mut self, l: &ast::Life, parties: &[PartyId]) -> Life {
         let effective = l.effective.as_ref().and_then(|v| self.day(v));
         let term = match &l.term {
@@ -1376,27 +1402,7 @@ impl Checker {
                 );
                 return None;
             }
-            let every = self.duration(&r.every);
-            if let Some(Val::Lit(d)) = every {
-                if d.count == 0 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            crate::diag::Code::BadPeriod,
-                            r.every.span(),
-                            "a renewal period of no time would renew for ever on one day",
-                        )
-                        .label("renews every what?")
-                        .help("give the period between renewals, such as `1 year`"),
-                    );
-                    return None;
-                }
-            }
-            let notice = self.duration(&r.notice);
-            Some(Renewal {
-                every: every?,
-                times: r.times.map(|(n, _)| n),
-                notice: notice?,
-            })
+            self.renewal(r)
         });
         let mut terminable = Vec::new();
         for t in &l.terminable {

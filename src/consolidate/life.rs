@@ -9,7 +9,7 @@
 use chrono::NaiveDate;
 
 use super::{earlier, Bound, Deps, Env};
-use crate::model::{Agreement, EndAlt, PartyId, TermEnd, Val};
+use crate::model::{Agreement, AmendmentId, EndAlt, PartyId, TermChange, TermEnd, Val};
 use crate::time::Duration;
 
 /// What happened in an agreement's life, in order: the reasons of `agreement` answers.
@@ -32,6 +32,17 @@ pub enum Step {
     RenewsOn {
         /// The first renewal day not drawn one by one.
         from: NaiveDate,
+        /// The renewal period and the notice, as in force then.
+        every: Duration,
+        notice: Duration,
+    },
+    /// An amendment of the term (0.2) took effect on this day; what follows reads the term as
+    /// amended.
+    Amended {
+        /// The amendment.
+        by: AmendmentId,
+        /// Its effective day.
+        on: NaiveDate,
     },
     /// A party's notice of non-renewal, in time for a renewal day, ended it on that day.
     Declined {
@@ -137,7 +148,29 @@ fn renewal_day(
     every.times(k)?.after(first)
 }
 
-/// Reads an agreement's life.
+/// An amendment of an agreement's term (0.2), with its effective day.
+pub struct TermAmendment<'a> {
+    pub id: AmendmentId,
+    pub effective: Bound,
+    pub change: &'a TermChange,
+    /// Its signing day, to order amendments effective on one day.
+    pub signed: NaiveDate,
+}
+
+/// The day a step of a life speaks of (its effect's day).
+fn step_day(s: &Step) -> NaiveDate {
+    match s {
+        Step::Starts(d) | Step::InitialTerm(d) | Step::TermEnded(d) => *d,
+        Step::Renewed { on, .. } | Step::Amended { on, .. } => *on,
+        Step::RenewsOn { from, .. } => *from,
+        Step::Declined { ends, .. } | Step::Terminated { ends, .. } => *ends,
+    }
+}
+
+/// Reads an agreement's life: its own terms, then each amendment of its term (in order of
+/// effect) from its effective day on. An amendment that takes effect once the agreement has
+/// ended changes nothing; one whose term has already run out by its effective day ends the
+/// agreement on that day (no amendment ends an agreement before it is made effective).
 pub fn life(
     agreement: &Agreement,
     env: &Env,
@@ -145,8 +178,97 @@ pub fn life(
     notices: &[Notice],
     known: bool,
     arises: &dyn Fn(&crate::model::Happening) -> Option<NaiveDate>,
+    amendments: &[TermAmendment<'_>],
 ) -> Life {
-    let l = &agreement.life;
+    let mut terms = agreement.life.clone();
+    let mut out = life_with(agreement, &terms, env, event_days, notices, known, arises);
+    for am in amendments {
+        let on = am.effective.day;
+        if out.end.as_ref().is_some_and(|e| e.day <= on) {
+            continue;
+        }
+        if let Some(t) = &am.change.term {
+            terms.term = Some(t.clone());
+        }
+        if let Some(r) = &am.change.renews {
+            // A new renewal (or none) speaks of renewal days on or after the amendment: the
+            // period running when it takes effect runs out on its own day, and the schedule
+            // goes on from there.
+            if am.change.term.is_none() {
+                if let Some(next) = next_term_day(&out.steps, on) {
+                    terms.term = Some(TermEnd::End(vec![EndAlt::Until(Val::Lit(next))]));
+                }
+            }
+            terms.renews = r.clone();
+        }
+        let next = life_with(agreement, &terms, env, event_days, notices, known, arises);
+        let mut steps: Vec<Step> = out
+            .steps
+            .into_iter()
+            .filter(|s| matches!(s, Step::Starts(_)) || step_day(s) < on)
+            .collect();
+        if on > out.start.day {
+            steps.push(Step::Amended { by: am.id, on });
+        }
+        steps.extend(
+            next.steps
+                .into_iter()
+                .filter(|s| !matches!(s, Step::Starts(_)) && step_day(s) >= on),
+        );
+        let mut deps = out.deps;
+        deps.add(&next.deps);
+        deps.add(&am.effective.deps);
+        let end = match next.end {
+            Some(e) if e.day <= on => {
+                steps.retain(|s| !matches!(s, Step::TermEnded(_)));
+                steps.push(Step::TermEnded(on));
+                Some(Bound::new(on, deps.clone()))
+            }
+            e => e.map(|e| Bound::new(e.day, deps.clone())),
+        };
+        out = Life {
+            known,
+            start: out.start,
+            end,
+            deps,
+            steps,
+        };
+    }
+    out
+}
+
+/// The first day on or after `on` on which the life's current term runs out: its initial
+/// term's end or a renewal day (drawn, or on the folded schedule).
+fn next_term_day(steps: &[Step], on: NaiveDate) -> Option<NaiveDate> {
+    for s in steps {
+        match s {
+            Step::InitialTerm(d) | Step::Renewed { on: d, .. } if *d >= on => return Some(*d),
+            Step::RenewsOn { from, every, .. } => {
+                let mut k = 0u32;
+                loop {
+                    let day = every.times(k)?.after(*from)?;
+                    if day >= on {
+                        return Some(day);
+                    }
+                    k = k.checked_add(1)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Reads an agreement's life under one version of its terms.
+fn life_with(
+    agreement: &Agreement,
+    l: &crate::model::Life,
+    env: &Env,
+    event_days: &[Option<Bound>],
+    notices: &[Notice],
+    known: bool,
+    arises: &dyn Fn(&crate::model::Happening) -> Option<NaiveDate>,
+) -> Life {
     let mut deps = Deps::none();
     let signed = env.day(agreement.signed);
     let start = match l.effective {
@@ -235,7 +357,11 @@ pub fn life(
             // Renewals are drawn one by one up to the last record (at most `DRAWN` of them);
             // the rest are one window.
             if k > 0 && (k >= DRAWN || (end.is_none() && last_record.is_none_or(|d| e > d))) {
-                steps.push(Step::RenewsOn { from: e });
+                steps.push(Step::RenewsOn {
+                    from: e,
+                    every,
+                    notice,
+                });
                 break;
             }
             let Some(dl) = deadline(e) else { break };

@@ -102,6 +102,26 @@ impl Consolidated {
     }
 }
 
+/// The day an amendment takes effect: its `effective` day (default its signing), or for a
+/// conditional one (0.2: `effective on HAPPENING [+ DURATION]`) the day the happening is known
+/// to have happened, plus the duration; `None` while it has not.
+pub fn amendment_effective(
+    a: &Amendment,
+    env: &Env,
+    event_days: &[Option<Bound>],
+) -> Option<Bound> {
+    match a.effective_on {
+        None => Some(env.day(a.effective())),
+        Some((e, plus)) => {
+            let day = event_days.get(e as usize).cloned().flatten()?;
+            match plus {
+                Some(d) => life::shifted(&day, env, d),
+                None => Some(day),
+            }
+        }
+    }
+}
+
 /// Whether a record is known at knowledge time `as_of`.
 pub fn known(day: NaiveDate, as_of: Option<NaiveDate>) -> bool {
     as_of.is_none_or(|k| day <= k)
@@ -132,14 +152,50 @@ pub fn consolidate(
             list.push(notice);
         }
     }
+    // Amendments of each agreement's term (0.2), known and in effect, in order of effect.
+    let mut term_amendments: Vec<Vec<life::TermAmendment<'_>>> =
+        (0..rules.agreements.len()).map(|_| Vec::new()).collect();
+    for (id, a) in (0..).zip(&rules.amendments) {
+        let signed = env.day(a.signed);
+        if !known(signed.day, as_of) {
+            continue;
+        }
+        let Some(effective) = amendment_effective(a, env, &event_days) else {
+            continue;
+        };
+        for (change, _) in &a.changes {
+            if let (Edit::Term(change), Some(list)) =
+                (change, term_amendments.get_mut(a.target as usize))
+            {
+                list.push(life::TermAmendment {
+                    id,
+                    effective: effective.clone(),
+                    change,
+                    signed: signed.day,
+                });
+            }
+        }
+    }
+    for list in &mut term_amendments {
+        list.sort_by_key(|t| (t.effective.day, t.signed, t.id));
+    }
     let lives: Vec<life::Life> = rules
         .agreements
         .iter()
         .zip(&notices)
-        .map(|(a, n)| {
+        .zip(&term_amendments)
+        .map(|((a, n), ams)| {
             let signed = env.day(a.signed);
             let arises = |h: &Happening| events::first_day(rules, as_of, h, &event_days);
-            life::life(a, env, &event_days, n, known(signed.day, as_of), &arises)
+            life::life(
+                a,
+                env,
+                &event_days,
+                n,
+                known(signed.day, as_of),
+                &arises,
+                ams,
+            )
         })
         .collect();
     let mut out = Consolidated {
@@ -276,7 +332,11 @@ impl Consolidation<'_> {
             .filter_map(|&id| {
                 let a = rules.amendments.get(id as usize)?;
                 let signed = env.day(a.signed);
-                known(signed.day, as_of).then(|| (id, env.day(a.effective()), signed))
+                if !known(signed.day, as_of) {
+                    return None;
+                }
+                let effective = amendment_effective(a, env, &self.out.event_days)?;
+                Some((id, effective, signed))
             })
             .collect();
         amendments.sort_by_key(|a| (a.1.day, a.2.day, a.0));
@@ -418,6 +478,8 @@ impl Consolidation<'_> {
     fn touched(&self, change: &Edit) -> Vec<ClauseId> {
         match change {
             Edit::End(c) | Edit::Amend(c, _) | Edit::Add(c) => vec![*c],
+            // The agreement's own term (0.2) is read by its life, not by its clauses.
+            Edit::Term(_) => Vec::new(),
             Edit::Strike(event) => {
                 let mentions = |alts: &[EndAlt]| alts.contains(&EndAlt::Event(*event));
                 let clauses = self
@@ -497,6 +559,7 @@ impl Consolidation<'_> {
                         _ => {}
                     }
                 }
+                Edit::Term(_) => {}
                 Edit::Strike(event) => {
                     for s in states.iter_mut().filter(|s| s.alive) {
                         let before = s.terms.end.len();

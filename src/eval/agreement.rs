@@ -64,10 +64,15 @@ impl Engine {
             None => "no term: in force until it is ended".to_string(),
         };
         let mut spans: Vec<(NaiveDate, Effect, String)> = Vec::new();
-        let initial_end = life.steps.iter().find_map(|s| match s {
-            Step::InitialTerm(d) => Some(*d),
-            _ => None,
-        });
+        // The initial term as first written: its end, unless an amendment came before it.
+        let initial_end = life
+            .steps
+            .iter()
+            .take_while(|s| !matches!(s, Step::Amended { .. }))
+            .find_map(|s| match s {
+                Step::InitialTerm(d) => Some(*d),
+                _ => None,
+            });
         spans.push((
             start,
             Effect::Term,
@@ -76,7 +81,6 @@ impl Engine {
                 None => format!("in force from {}; {term_text}", iso(start)),
             },
         ));
-        let renewal = agreement.and_then(|a| a.life.renews.as_ref());
         for step in &life.steps {
             match step {
                 Step::Renewed {
@@ -92,19 +96,22 @@ impl Engine {
                         iso(*deadline)
                     ),
                 )),
-                Step::RenewsOn { from } => {
-                    let how = renewal.map_or(String::new(), |r| {
-                        format!(
-                            " every {} unless notice {} before a renewal day",
-                            self.env.duration(r.every).0,
-                            self.env.duration(r.notice).0
-                        )
-                    });
+                Step::RenewsOn {
+                    from,
+                    every,
+                    notice,
+                } => {
                     spans.push((
                         *from,
                         Effect::Renewal,
-                        format!("renews from {}{how}", iso(*from)),
+                        format!(
+                            "renews from {} every {every} unless notice {notice} before a renewal day",
+                            iso(*from)
+                        ),
                     ));
+                }
+                Step::Amended { by, on } => {
+                    spans.push((*on, Effect::Term, self.amended_text(*by, *on, life)));
                 }
                 _ => {}
             }
@@ -165,6 +172,58 @@ impl Engine {
             _ => true,
         });
         merge_same(out)
+    }
+}
+
+impl Engine {
+    /// What an amendment of the term changed, in words: `term as amended by `x` from D: term 5
+    /// years, now ending 2031-02-01; no more renewals`.
+    fn amended_text(&self, by: crate::model::AmendmentId, on: NaiveDate, life: &Life) -> String {
+        let Some(a) = self.rules.amendments.get(by as usize) else {
+            return format!("term as amended from {}", iso(on));
+        };
+        let mut parts: Vec<String> = Vec::new();
+        for (change, _) in &a.changes {
+            let crate::model::Edit::Term(t) = change else {
+                continue;
+            };
+            match &t.term {
+                Some(TermEnd::Length(v)) => {
+                    parts.push(format!("a term of {}", self.env.duration(*v).0))
+                }
+                Some(TermEnd::End(_)) => parts.push("a new end of term".to_string()),
+                None => {}
+            }
+            match &t.renews {
+                Some(None) => parts.push("no more renewals".to_string()),
+                Some(Some(r)) => parts.push(format!(
+                    "renewal every {} unless notice {}",
+                    self.env.duration(r.every).0,
+                    self.env.duration(r.notice).0
+                )),
+                None => {}
+            }
+        }
+        // The initial term's end as amended, when this amendment is the last word on it.
+        let next_end = life
+            .steps
+            .iter()
+            .skip_while(|s| !matches!(s, Step::Amended { by: b, .. } if *b == by))
+            .skip(1)
+            .take_while(|s| !matches!(s, Step::Amended { .. }))
+            .find_map(|s| match s {
+                Step::InitialTerm(d) => Some(*d),
+                _ => None,
+            });
+        if let Some(e) = next_end.filter(|e| *e > on) {
+            parts.push(format!("the term then running ends on {}", iso(e)));
+        }
+        format!(
+            "term as amended by `{}` from {}: {}",
+            a.name.id,
+            iso(on),
+            parts.join("; ")
+        )
     }
 }
 

@@ -535,6 +535,7 @@ fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
         for (change, _) in &a.changes {
             let clauses: Vec<ClauseId> = match change {
                 Edit::End(c) | Edit::Amend(c, _) | Edit::Add(c) => vec![*c],
+                Edit::Term(_) => Vec::new(),
                 Edit::Strike(_) => rules
                     .agreements
                     .get(a.target as usize)

@@ -246,10 +246,17 @@ pub struct Survives {
 pub enum AmendTerm {
     From(Value),
     End(End),
-    Exclusive { exclusive: bool, span: Span },
+    Exclusive {
+        exclusive: bool,
+        span: Span,
+    },
     Rate(Value),
     Cap(Cap),
     Lead(Value),
+    /// `term DURATION` (0.2, `amend term { … }`).
+    Length(Value, Span),
+    /// `renews every …` (0.2, `amend term { … }`).
+    Renews(Renewal),
 }
 
 /// A clause named in an amendment: `clause` or `agreement.clause`.
@@ -362,6 +369,8 @@ pub struct Amendment {
     pub target: Ident,
     pub signed: Option<Value>,
     pub effective: Option<Value>,
+    /// `effective on HAPPENING [+ DURATION]` (0.2): a conditional amendment.
+    pub effective_on: Option<(Happening, Option<Value>, Span)>,
     pub changes: Vec<Change>,
     pub span: Span,
 }

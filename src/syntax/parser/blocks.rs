@@ -272,13 +272,23 @@ impl<'a> Parser<'a> {
                     self.bump();
                     AmendTerm::Lead(self.duration_value()?)
                 }
+                // The agreement's own term (0.2, `amend term { … }`).
+                Some(w @ ("term" | "renews")) => {
+                    let mut life = Life::default();
+                    self.life_term(w, &mut life)?;
+                    match (life.term, life.renews) {
+                        (Some(Term::Length(v, span)), _) => AmendTerm::Length(v, span),
+                        (_, Some(r)) => AmendTerm::Renews(r),
+                        _ => break,
+                    }
+                }
                 _ => break,
             };
             terms.push(term);
         }
         self.expect(
             &Tok::RBrace,
-            "a term (`from`, `until`, `through`, `exclusive`, `non-exclusive`, `rate`, `capped at`, `lead`) or `}`",
+            "a term (`from`, `until`, `through`, `exclusive`, `non-exclusive`, `rate`, `capped at`, `lead`, `term`, `renews`) or `}`",
         )?;
         Ok(terms)
     }
@@ -338,10 +348,50 @@ impl<'a> Parser<'a> {
         self.expect(&Tok::LBrace, "`{` to open the amendment")?;
         let mut signed: Option<Value> = None;
         let mut effective: Option<Value> = None;
+        let mut effective_on: Option<(Happening, Option<Value>, Span)> = None;
         let mut changes = Vec::new();
         const CHANGES: &[&str] = &["end", "amend", "strike", "add", "signed", "effective"];
         loop {
             match self.peek_word() {
+                // `effective on HAPPENING [+ DURATION]` (0.2).
+                Some("effective")
+                    if matches!(
+                        self.peek_at(1),
+                        Some(Token {
+                            tok: Tok::Word,
+                            text: "on",
+                            ..
+                        })
+                    ) =>
+                {
+                    let at = self.here();
+                    self.bump();
+                    self.bump();
+                    let parsed = (|| {
+                        let h = self.happening()?;
+                        let plus = if self.eat(&Tok::Plus) {
+                            Some(self.duration_value()?)
+                        } else {
+                            None
+                        };
+                        Ok((h, plus))
+                    })();
+                    match parsed {
+                        Ok((h, plus)) => {
+                            let span = self.span_from(at.start);
+                            match (&effective, &effective_on) {
+                                (Some(first), _) => {
+                                    self.duplicate("the effective day", first.span(), at)
+                                }
+                                (_, Some((_, _, first))) => {
+                                    self.duplicate("the effective day", *first, at)
+                                }
+                                _ => effective_on = Some((h, plus, span)),
+                            }
+                        }
+                        Err(Failed) => self.recover(CHANGES, true),
+                    }
+                }
                 Some(w @ ("signed" | "effective")) => {
                     let at = self.here();
                     self.bump();
@@ -361,6 +411,10 @@ impl<'a> Parser<'a> {
                                         "the effective day"
                                     };
                                     self.duplicate(what, first, at);
+                                }
+                                None if w == "effective" && effective_on.is_some() => {
+                                    let first = effective_on.as_ref().map_or(at, |e| e.2);
+                                    self.duplicate("the effective day", first, at);
                                 }
                                 None => *slot = Some(v),
                             }
@@ -402,6 +456,7 @@ impl<'a> Parser<'a> {
             target,
             signed,
             effective,
+            effective_on,
             changes,
             span: self.span_from(start),
         })
