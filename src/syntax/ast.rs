@@ -464,7 +464,7 @@ pub enum Item {
         span: Span,
     },
     Agreement(Box<Agreement>),
-    Amendment(Amendment),
+    Amendment(Box<Amendment>),
 }
 
 impl Item {

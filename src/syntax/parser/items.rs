@@ -231,7 +231,7 @@ impl<'a> Parser<'a> {
             }
             "amendment" => {
                 self.bump();
-                Ok(Item::Amendment(self.amendment(start)?))
+                Ok(Item::Amendment(Box::new(self.amendment(start)?)))
             }
             _ => self.fail(
                 "a declaration (`party`, `cloud`, `channel`, `territory`, `field`, `product`, `event`, `assume`, `on`, `agreement` or `amendment`)",
