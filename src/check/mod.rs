@@ -946,7 +946,7 @@ impl Checker {
             .iter()
             .flat_map(|f| f.items.iter())
             .filter_map(|i| match i {
-                ast::Item::Amendment(a) => Some(a),
+                ast::Item::Amendment(a) => Some(&**a),
                 _ => None,
             })
             .collect();
