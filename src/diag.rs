@@ -109,11 +109,17 @@ pub enum Code {
     /// `exclusivity-blocks-first-launch`: A first-launch right on a cloud that an exclusivity in
     /// force forbids.
     ExclusivityBlocksFirstLaunch,
+    /// `licences-collide`: Two licences of one licensor to different parties, one exclusive,
+    /// over overlapping places and days.
+    LicencesCollide,
+    /// `only-by-unlicensed`: An exclusivity whose `only by` party holds no licence to deploy the
+    /// product in the exclusivity's scope.
+    OnlyByUnlicensed,
 }
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 38] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -150,6 +156,8 @@ impl Code {
         Code::LicenceOfAnotherParty,
         Code::ExclusivitiesCollide,
         Code::ExclusivityBlocksFirstLaunch,
+        Code::LicencesCollide,
+        Code::OnlyByUnlicensed,
     ];
 
     /// The code's name, as diagnostics print it.
@@ -191,6 +199,8 @@ impl Code {
             Code::LicenceOfAnotherParty => "licence-of-another-party",
             Code::ExclusivitiesCollide => "exclusivities-collide",
             Code::ExclusivityBlocksFirstLaunch => "exclusivity-blocks-first-launch",
+            Code::LicencesCollide => "licences-collide",
+            Code::OnlyByUnlicensed => "only-by-unlicensed",
         }
     }
 }

@@ -369,6 +369,83 @@ fn blocked_right(
 }
 
 /// Points a warning at the last of its clauses in file order and labels a few others.
+/// Two licences of one licensor over one product, to different parties, one of them exclusive,
+/// whose rights, scopes and days overlap (0.2): the later one grants nothing over the overlap
+/// (when either is written in 0.2's terms), and in any case one of them is breached. One warning
+/// per pair, naming the products and the days.
+pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic> {
+    let geo = crate::eval::place::Geography {
+        territories: crate::eval::place::Regions::new(&rules.territories),
+        fields: crate::eval::place::Regions::new(&rules.fields),
+    };
+    let by_owner = rules.products_by_owner();
+    // Licence versions in force some day, by (licensor, product).
+    let mut groups: BTreeMap<(PartyId, ProductId), Vec<&Version>> = BTreeMap::new();
+    for v in cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
+        let Body::Licence {
+            licensor, selector, ..
+        } = &v.terms.body
+        else {
+            continue;
+        };
+        for p in rules.select(selector, &by_owner) {
+            groups.entry((*licensor, p)).or_default().push(v);
+        }
+    }
+    let mut found: BTreeMap<(ClauseId, ClauseId), Collision> = BTreeMap::new();
+    for ((_, product), list) in &groups {
+        for e in list {
+            let Body::Licence {
+                licensee: holder,
+                exclusive: true,
+                ..
+            } = e.terms.body
+            else {
+                continue;
+            };
+            for other in list {
+                let Body::Licence { licensee, .. } = other.terms.body else {
+                    continue;
+                };
+                if licensee == holder || other.clause == e.clause {
+                    continue;
+                }
+                let overlap = e.in_force.intersect(&other.in_force);
+                if overlap.is_empty() || !geo.scopes_overlap(&e.terms.scope, &other.terms.scope) {
+                    continue;
+                }
+                let key = (e.clause.min(other.clause), e.clause.max(other.clause));
+                let c = found.entry(key).or_default();
+                if !c.products.contains(product) {
+                    c.products.push(*product);
+                }
+                c.days.push(days(&overlap));
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|((a, b), c)| {
+            let named: Vec<&Clause> = [a, b].iter().filter_map(|x| rules.clause(*x)).collect();
+            let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
+            Some(located(
+                Diagnostic::warning(
+                    crate::diag::Code::LicencesCollide,
+                    crate::source::Span::default(),
+                    format!(
+                        "{} license {} to different parties over overlapping places and days, one of them exclusively: {}",
+                        list(&names, "licences"),
+                        products_text(rules, &c),
+                        describe(&union(c.days.clone()))
+                    ),
+                )
+                .help("the licence signed later grants nothing where the exclusive one holds; narrow a scope or end one of them"),
+                &named,
+            ))
+        })
+        .collect()
+}
+
 fn located(d: Diagnostic, clauses: &[&Clause]) -> Diagnostic {
     let mut sorted: Vec<&&Clause> = clauses.iter().collect();
     sorted.sort_by_key(|c| c.span);

@@ -136,6 +136,8 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         let (cons, problems) = consolidate::consolidate(&rules, &env, None);
         diags.extend(problems);
         diags.extend(collisions::warnings(&rules, &cons));
+        diags.extend(collisions::licence_warnings(&rules, &cons));
+        diags.extend(only_by_unlicensed(&rules, &cons));
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(notices_without_right(&rules));
@@ -482,6 +484,81 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                     .label("licensor is not the owner")
                     .help("an exclusive licence restricts only the owner's licensing; a licence from another party grants use but restricts no one"),
                 );
+            }
+        }
+    }
+    out
+}
+
+/// Exclusivities whose `only by` parties (other than the product's owner) hold no licence to
+/// deploy the product, in force some day the exclusivity is, over a scope overlapping its own:
+/// the exclusivity then forbids everyone, the owner excepted.
+fn only_by_unlicensed(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<Diagnostic> {
+    let geo = crate::eval::place::Geography {
+        territories: crate::eval::place::Regions::new(&rules.territories),
+        fields: crate::eval::place::Regions::new(&rules.fields),
+    };
+    let by_owner = rules.products_by_owner();
+    let licences: Vec<(&consolidate::Version, Vec<ProductId>)> = cons
+        .versions
+        .iter()
+        .filter(|v| !v.in_force.is_empty())
+        .filter_map(|v| match &v.terms.body {
+            Body::Licence {
+                deploy: true,
+                selector,
+                ..
+            } => Some((v, rules.select(selector, &by_owner))),
+            _ => None,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let mut seen: std::collections::HashSet<(ClauseId, PartyId)> = Default::default();
+    for v in cons.versions.iter().filter(|v| !v.in_force.is_empty()) {
+        let Body::Exclusivity {
+            only_by, selector, ..
+        } = &v.terms.body
+        else {
+            continue;
+        };
+        let products = rules.select(selector, &by_owner);
+        for party in only_by {
+            let unlicensed = products.iter().any(|p| {
+                let owner = rules.products.get(*p as usize).map(|x| x.owner);
+                owner != Some(*party)
+                    && !licences.iter().any(|(l, ps)| {
+                        let Body::Licence {
+                            licensee,
+                            with_affiliates,
+                            ..
+                        } = &l.terms.body
+                        else {
+                            return false;
+                        };
+                        ps.contains(p)
+                            && (*licensee == *party
+                                || (*with_affiliates && rules.within_group(*party, *licensee)))
+                            && !l.in_force.intersect(&v.in_force).is_empty()
+                            && geo.scopes_overlap(&l.terms.scope, &v.terms.scope)
+                    })
+            });
+            if unlicensed && seen.insert((v.clause, *party)) {
+                if let Some(c) = rules.clause(v.clause) {
+                    out.push(
+                        Diagnostic::warning(
+                            crate::diag::Code::OnlyByUnlicensed,
+                            c.head,
+                            format!(
+                                "`{}` lets only `{}` deploy, but `{}` holds no licence to deploy there while it is in force",
+                                c.qualified,
+                                rules.party(*party),
+                                rules.party(*party)
+                            ),
+                        )
+                        .label("only by an unlicensed party")
+                        .help("grant that party a `deploy` licence over this scope, or name the licensee in `only by`"),
+                    );
+                }
             }
         }
     }

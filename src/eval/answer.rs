@@ -103,9 +103,12 @@ pub enum Effect {
     /// A licence granting the `deploy` right to the party that acts (0.2), or the right to
     /// license onward to the party asked about.
     Grant,
-    /// A sublicensable licence that waits for a consent not yet on record (0.2): why licensing
-    /// onward is not yet permitted.
+    /// A sublicensable licence that waits for a consent not yet on record, or a sublicence
+    /// whose licensor may not yet license onward (0.2): why it does not yet permit.
     Awaits,
+    /// A licence that grants nothing on these days: an exclusive licence of the same licensor
+    /// to another party, signed before it, holds (0.2: conflicting grants).
+    Overridden,
 }
 
 impl Effect {
@@ -122,6 +125,7 @@ impl Effect {
             Effect::Termination => "termination",
             Effect::Grant => "grant",
             Effect::Awaits => "awaits",
+            Effect::Overridden => "overridden",
         }
     }
 }

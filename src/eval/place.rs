@@ -144,6 +144,39 @@ impl Geography {
         places && fields
     }
 
+    /// Whether two scopes share some place and field: a territory of one overlaps one of the
+    /// other (`world` when a scope names none) and lies within no exception of the other; and
+    /// likewise for fields.
+    pub fn scopes_overlap(&self, a: &Scope, b: &Scope) -> bool {
+        let t = &self.territories;
+        let f = &self.fields;
+        let world = [0u32];
+        let places = |s: &Scope| -> Vec<u32> {
+            if s.places.is_empty() {
+                world.to_vec()
+            } else {
+                s.places.clone()
+            }
+        };
+        let fields = |s: &Scope| -> Vec<u32> {
+            if s.fields.is_empty() {
+                world.to_vec()
+            } else {
+                s.fields.clone()
+            }
+        };
+        let (pa, pb) = (places(a), places(b));
+        let territory = pa.iter().any(|x| {
+            pb.iter().any(|y| {
+                t.overlap(*x, *y)
+                    && !b.except.iter().any(|e| t.within(*x, *e))
+                    && !a.except.iter().any(|e| t.within(*y, *e))
+            })
+        });
+        let (fa, fb) = (fields(a), fields(b));
+        territory && fa.iter().any(|x| fb.iter().any(|y| f.overlap(*x, *y)))
+    }
+
     /// Whether permits with these scopes together cover the place and field: every part of
     /// the place (each territory within it, and the place's own rest that no declared
     /// territory names) lies in some permit's places and in none of its exceptions, and, with

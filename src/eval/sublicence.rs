@@ -113,26 +113,95 @@ impl Engine {
         depth: u32,
     ) -> Vec<Interval> {
         let owner = self.rules.products.get(product as usize).map(|p| p.owner);
-        if owner == Some(granter) || !self.holds_sublicensable(product, granter) {
-            return vec![v.in_force.clone()];
-        }
-        if depth >= MAX_DEPTH {
-            return Vec::new();
-        }
-        let onward = self.sublicence_when(product, granter, licensee, place, depth + 1);
-        onward
-            .windows
-            .iter()
-            .filter(|w| w.decision == Decision::Permitted)
-            .map(|w| {
-                v.in_force.intersect(&Interval {
-                    start: w.from.map(|d| Bound::new(d, w.assumptions.clone())),
-                    end: w.until.map(|d| Bound::new(d, w.assumptions.clone())),
-                    rests_on: Deps::none(),
+        let reach = if owner == Some(granter) || !self.holds_sublicensable(product, granter) {
+            vec![v.in_force.clone()]
+        } else if depth >= MAX_DEPTH {
+            Vec::new()
+        } else {
+            let onward = self.sublicence_when(product, granter, licensee, place, depth + 1);
+            onward
+                .windows
+                .iter()
+                .filter(|w| w.decision == Decision::Permitted)
+                .map(|w| {
+                    v.in_force.intersect(&Interval {
+                        start: w.from.map(|d| Bound::new(d, w.assumptions.clone())),
+                        end: w.until.map(|d| Bound::new(d, w.assumptions.clone())),
+                        rests_on: Deps::none(),
+                    })
                 })
-            })
-            .filter(|iv| !iv.is_empty())
-            .collect()
+                .filter(|iv| !iv.is_empty())
+                .collect()
+        };
+        let conflicts: Vec<Interval> = self
+            .conflicts(v, product, place)
+            .into_iter()
+            .map(|(iv, _)| iv)
+            .collect();
+        if conflicts.is_empty() {
+            return reach;
+        }
+        reach.iter().flat_map(|r| minus(r, &conflicts)).collect()
+    }
+
+    /// Exclusive licences of the same licensor to another party, signed before this licence,
+    /// in force while it is and overlapping the place asked about (0.2: conflicting grants):
+    /// the days this licence grants nothing there, each with the clause that holds them.
+    pub(super) fn conflicts(
+        &self,
+        v: &Version,
+        product: ProductId,
+        place: Place,
+    ) -> Vec<(Interval, ClauseId)> {
+        let Body::Licence {
+            licensor, licensee, ..
+        } = v.terms.body
+        else {
+            return Vec::new();
+        };
+        let signed = self.clause_signed(v.clause);
+        let mut out = Vec::new();
+        for e in self.clauses_for(product) {
+            let Body::Licence {
+                licensor: l,
+                licensee: holder,
+                exclusive: true,
+                ..
+            } = e.terms.body
+            else {
+                continue;
+            };
+            if l != licensor
+                || holder == licensee
+                || e.clause == v.clause
+                || !(written_in_0_2(v) || written_in_0_2(e))
+                || self.clause_signed(e.clause) >= signed
+                || !self.geo.overlaps(&e.terms.scope, place)
+            {
+                continue;
+            }
+            let iv = e.in_force.intersect(&v.in_force);
+            if !iv.is_empty() {
+                out.push((iv, e.clause));
+            }
+        }
+        out
+    }
+
+    /// The day a clause was signed: its agreement's, or the amendment's that added it.
+    fn clause_signed(&self, c: ClauseId) -> NaiveDate {
+        let Some(clause) = self.rules.clause(c) else {
+            return NaiveDate::MAX;
+        };
+        let v = match clause.added_by {
+            Some(a) => self.rules.amendments.get(a as usize).map(|a| a.signed),
+            None => self
+                .rules
+                .agreements
+                .get(clause.agreement as usize)
+                .map(|a| a.signed),
+        };
+        v.map_or(NaiveDate::MAX, |v| self.env.day(v).day)
     }
 
     /// A licence's effect over the days it reaches; for a sublicence, the days in force that it
@@ -156,7 +225,27 @@ impl Engine {
         let reach = self.licence_reach(v, product, granter, licensee, place, 0);
         let sentence = self.sentence(v);
         let whole = reach.len() == 1 && reach.first() == Some(&v.in_force);
-        if !whole {
+        let conflicts = if whole {
+            Vec::new()
+        } else {
+            self.conflicts(v, product, place)
+        };
+        for (iv, by) in &conflicts {
+            let name = self.rules.clause(*by).map_or("?", |c| c.qualified.as_str());
+            let why = format!(
+                "{sentence}: grants nothing here while `{name}`, an exclusive licence signed before it, holds"
+            );
+            out.push((
+                iv.clone(),
+                self.reason(v, Effect::Overridden, why, &Deps::none()),
+            ));
+        }
+        let owner = self.rules.products.get(product as usize).map(|p| p.owner);
+        let sublicence = owner != Some(granter) && self.holds_sublicensable(product, granter);
+        if !whole && sublicence {
+            let cut: Vec<Interval> = conflicts.iter().map(|(iv, _)| iv.clone()).collect();
+            let mut covered = reach.clone();
+            covered.extend(cut);
             let (who, whom) = (self.rules.party(granter), self.rules.party(licensee));
             let why = format!(
                 "{sentence}: a sublicence, in force only while {who} may license {} onward to {whom}",
@@ -262,4 +351,53 @@ fn gaps(whole: &Interval, parts: &[Interval]) -> Vec<Interval> {
         out.push(last);
     }
     out
+}
+
+/// Sorted, merged: the days in any of the intervals.
+fn union(mut ivs: Vec<Interval>) -> Vec<Interval> {
+    ivs.retain(|i| !i.is_empty());
+    ivs.sort_by_key(|i| i.start.as_ref().map(|b| b.day));
+    let mut out: Vec<Interval> = Vec::with_capacity(ivs.len());
+    for iv in ivs {
+        if let Some(last) = out.last_mut() {
+            let touches = match (&last.end, &iv.start) {
+                (None, _) => true,
+                (Some(e), Some(s)) => s.day <= e.day,
+                (Some(_), None) => true,
+            };
+            if touches {
+                let later = match (&last.end, &iv.end) {
+                    (None, _) | (_, None) => None,
+                    (Some(a), Some(b)) => Some(if b.day > a.day { b.clone() } else { a.clone() }),
+                };
+                last.end = later;
+                continue;
+            }
+        }
+        out.push(iv);
+    }
+    out
+}
+
+/// The days of `whole` in none of `cut`.
+fn minus(whole: &Interval, cut: &[Interval]) -> Vec<Interval> {
+    let inside: Vec<Interval> = cut.iter().map(|c| c.intersect(whole)).collect();
+    gaps(whole, &union(inside))
+}
+
+/// Whether a licence uses a term of 0.2 (a scope, the `deploy` right, `with affiliates`,
+/// `sublicensable`): between two licences written wholly in 0.1's terms, 0.1's reading stands
+/// and a later licence grants use whatever an earlier exclusive one says.
+fn written_in_0_2(v: &Version) -> bool {
+    match &v.terms.body {
+        Body::Licence {
+            deploy,
+            with_affiliates,
+            sublicensable,
+            ..
+        } => {
+            *deploy || *with_affiliates || sublicensable.is_some() || !v.terms.scope.is_everywhere()
+        }
+        _ => false,
+    }
 }

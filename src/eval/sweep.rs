@@ -30,6 +30,15 @@ pub enum Rule {
 /// may add up; with no scopes, any permit covers).
 pub type Cover<'a> = &'a dyn Fn(&[Reason]) -> bool;
 
+/// Why licences in force do not permit: consents awaited, sublicences out of reach, grants
+/// overridden by earlier exclusive licences (0.2).
+fn why_not(with: &dyn Fn(Effect) -> Vec<Reason>) -> Vec<Reason> {
+    let mut v = with(Effect::Awaits);
+    v.extend(with(Effect::Overridden));
+    v.sort();
+    v
+}
+
 fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Reason>) {
     let with = |e: Effect| -> Vec<Reason> {
         let mut v: Vec<Reason> = active
@@ -57,7 +66,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
                 (Decision::Forbidden, forbids)
             } else if grants.is_empty() || !cover(&grants) {
                 // A consent not yet on record says why (0.2 sublicences).
-                (Decision::Forbidden, with(Effect::Awaits))
+                (Decision::Forbidden, why_not(&with))
             } else {
                 let mut reasons = grants;
                 reasons.extend(with(Effect::Permit));
@@ -71,7 +80,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
             } else if permits.is_empty() || !cover(&permits) {
-                (Decision::Forbidden, with(Effect::Awaits))
+                (Decision::Forbidden, why_not(&with))
             } else {
                 (Decision::Permitted, permits)
             }
