@@ -425,10 +425,10 @@ pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic>
     }
     found
         .into_iter()
-        .filter_map(|((a, b), c)| {
+        .map(|((a, b), c)| {
             let named: Vec<&Clause> = [a, b].iter().filter_map(|x| rules.clause(*x)).collect();
             let names: Vec<&str> = named.iter().map(|c| c.qualified.as_str()).collect();
-            Some(located(
+            located(
                 Diagnostic::warning(
                     crate::diag::Code::LicencesCollide,
                     crate::source::Span::default(),
@@ -441,7 +441,7 @@ pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic>
                 )
                 .help("the licence signed later grants nothing where the exclusive one holds; narrow a scope or end one of them"),
                 &named,
-            ))
+            )
         })
         .collect()
 }
