@@ -109,6 +109,9 @@ pub enum Effect {
     /// A licence that grants nothing on these days: an exclusive licence of the same licensor
     /// to another party, signed before it, holds (0.2: conflicting grants).
     Overridden,
+    /// A licence in force whose places or fields do not cover the whole place or field asked
+    /// about (0.2): why it does not permit there.
+    Short,
 }
 
 impl Effect {
@@ -126,6 +129,7 @@ impl Effect {
             Effect::Grant => "grant",
             Effect::Awaits => "awaits",
             Effect::Overridden => "overridden",
+            Effect::Short => "short",
         }
     }
 }

@@ -32,9 +32,14 @@ pub type Cover<'a> = &'a dyn Fn(&[Reason]) -> bool;
 
 /// Why licences in force do not permit: consents awaited, sublicences out of reach, grants
 /// overridden by earlier exclusive licences (0.2).
-fn why_not(with: &dyn Fn(Effect) -> Vec<Reason>) -> Vec<Reason> {
+fn why_not(with: &dyn Fn(Effect) -> Vec<Reason>, short: &[Reason]) -> Vec<Reason> {
     let mut v = with(Effect::Awaits);
     v.extend(with(Effect::Overridden));
+    v.extend(short.iter().map(|r| Reason {
+        effect: Effect::Short,
+        detail: format!("{}: covers only part of the place or field asked about", r.detail),
+        ..r.clone()
+    }));
     v.sort();
     v
 }
@@ -65,8 +70,9 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
             } else if grants.is_empty() || !cover(&grants) {
-                // A consent not yet on record says why (0.2 sublicences).
-                (Decision::Forbidden, why_not(&with))
+                // A consent not yet on record says why (0.2 sublicences), or grants that cover
+                // only part of the place.
+                (Decision::Forbidden, why_not(&with, &grants))
             } else {
                 let mut reasons = grants;
                 reasons.extend(with(Effect::Permit));
@@ -80,7 +86,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
             } else if permits.is_empty() || !cover(&permits) {
-                (Decision::Forbidden, why_not(&with))
+                (Decision::Forbidden, why_not(&with, &permits))
             } else {
                 (Decision::Permitted, permits)
             }
