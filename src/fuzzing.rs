@@ -66,6 +66,10 @@ pub fn rules(data: &[u8]) {
                     let _ = engine.ask(&q).map(|a| (a.to_string(), a.to_json()));
                     let q = format!("use {p} by {}{place}", party.name.id);
                     let _ = engine.ask(&q).map(|a| a.to_string());
+                    for to in r.parties.iter().take(3) {
+                        let q = format!("license {p} by {} to {}{place}", party.name.id, to.name.id);
+                        let _ = engine.ask(&q).map(|a| a.to_string());
+                    }
                 }
             }
         }
@@ -73,7 +77,24 @@ pub fn rules(data: &[u8]) {
     let _ = crate::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
 }
 
-/// A question to the shipped rules, answered and rendered.
+/// A rule set in the terms of language 0.2 (the film slate of `examples/deals`): territories,
+/// affiliates, sublicences, first offers, renewals.
+fn deal() -> Option<&'static Engine> {
+    static ENGINE: OnceLock<Option<Engine>> = OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut sources = Sources::new();
+            sources.add(
+                "film_slate.cov",
+                include_str!("../examples/deals/film_slate/rules.cov"),
+            );
+            let checked = crate::check::check(sources).ok()?;
+            Engine::new(checked.rules, &Options::default()).ok()
+        })
+        .as_ref()
+}
+
+/// A question to the shipped rules and to a rule set in 0.2's terms, answered and rendered.
 pub fn question(data: &[u8]) {
     let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
         return;
@@ -84,6 +105,12 @@ pub fn question(data: &[u8]) {
     }
     let mut out = Vec::new();
     let _ = crate::eval::batch::answer_lines(engine, data, &mut out);
+    if let Some(deal) = deal() {
+        if let Ok(answer) = deal.ask(text) {
+            let _ = answer.to_string();
+            let _ = answer.to_json();
+        }
+    }
 }
 
 /// A ledger summed against the shipped revenue shares, stopping and skipping bad rows; read as
