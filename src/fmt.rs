@@ -896,6 +896,45 @@ fn renewal_text(r: &Renewal) -> String {
 
 fn amend_term(t: &AmendTerm) -> String {
     match t {
+        AmendTerm::Scope(scope) => {
+            let mut parts = Vec::new();
+            if let Some((places, except, _)) = &scope.places {
+                let mut text = format!("in {}", ids(places));
+                if !except.is_empty() {
+                    text.push_str(&format!(" except {}", ids(except)));
+                }
+                parts.push(text);
+            }
+            if let Some((fields, _)) = &scope.fields {
+                parts.push(format!("in field {}", ids(fields)));
+            }
+            if let Some((parties, _)) = &scope.done_by {
+                parts.push(format!("done by {}", ids(parties)));
+            }
+            parts.join(" ")
+        }
+        AmendTerm::Rights(rights) => ids(rights),
+        AmendTerm::Affiliates { with, .. } => if *with {
+            "with affiliates"
+        } else {
+            "without affiliates"
+        }
+        .to_string(),
+        AmendTerm::Sublicensable(None, _) => "not sublicensable".to_string(),
+        AmendTerm::Sublicensable(Some(Sublicensable { consent: None, .. }), _) => {
+            "sublicensable".to_string()
+        }
+        AmendTerm::Sublicensable(
+            Some(Sublicensable {
+                consent: Some(c), ..
+            }),
+            _,
+        ) => format!("sublicensable with consent of {}", c.name),
+        AmendTerm::Within(v) => format!("within {}", value_text(v)),
+        AmendTerm::Survives(sv) => match &sv.duration {
+            Some(d) => format!("survives {}", value_text(d)),
+            None => "survives".to_string(),
+        },
         AmendTerm::Length(v, _) => format!("term {}", value_text(v)),
         AmendTerm::Renews(r) => renewal_text(r),
         AmendTerm::From(v) => format!("from {}", value_text(v)),

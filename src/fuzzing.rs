@@ -67,7 +67,8 @@ pub fn rules(data: &[u8]) {
                     let q = format!("use {p} by {}{place}", party.name.id);
                     let _ = engine.ask(&q).map(|a| a.to_string());
                     for to in r.parties.iter().take(3) {
-                        let q = format!("license {p} by {} to {}{place}", party.name.id, to.name.id);
+                        let q =
+                            format!("license {p} by {} to {}{place}", party.name.id, to.name.id);
                         let _ = engine.ask(&q).map(|a| a.to_string());
                     }
                 }

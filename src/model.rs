@@ -444,6 +444,22 @@ pub enum AmendTerm {
     Rate(Val<Decimal>),
     Cap(Cap),
     Lead(Val<Duration>),
+    /// `in …` (0.2): places and exceptions.
+    Places(Vec<u32>, Vec<u32>),
+    /// `in field …` (0.2).
+    Fields(Vec<u32>),
+    /// `done by …` (0.2).
+    DoneBy(Vec<PartyId>),
+    /// A licence's rights (0.2): grants `deploy` (else `use` only).
+    Deploy(bool),
+    /// `with affiliates` / `without affiliates` (0.2).
+    WithAffiliates(bool),
+    /// `sublicensable …` / `not sublicensable` (0.2).
+    Sublicensable(Option<Option<PartyId>>),
+    /// `within DURATION` (0.2).
+    Within(Val<Duration>),
+    /// `survives [DURATION]` (0.2).
+    Survives(Option<Val<Duration>>),
 }
 
 /// What an amendment does to its agreement, resolved to ids (the syntax's `ast::Change`).

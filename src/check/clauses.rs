@@ -664,6 +664,7 @@ impl Checker {
                 }
                 ast::AmendTerm::Exclusive { span, .. } => ("", *span),
                 ast::AmendTerm::Cap(c) => ("", c.span),
+                other => ("", amend_span(other)),
             };
             if name.is_empty() {
                 self.diags.push(
@@ -732,6 +733,40 @@ impl Checker {
                 ast::AmendTerm::Lead(v) => ("lead", v.span(), kind == ClauseKind::FirstLaunch),
                 ast::AmendTerm::Length(_, span) => ("term", *span, false),
                 ast::AmendTerm::Renews(r) => ("renewal", r.span, false),
+                ast::AmendTerm::Scope(sc) => {
+                    let money = kind == ClauseKind::RevenueShare;
+                    let fields_ok = matches!(
+                        kind,
+                        ClauseKind::Licence
+                            | ClauseKind::Exclusivity
+                            | ClauseKind::Rule
+                            | ClauseKind::FirstOffer
+                    );
+                    let fits = !(money && sc.places.is_some())
+                        && (sc.fields.is_none() || fields_ok)
+                        && (sc.done_by.is_none() || kind == ClauseKind::Rule);
+                    let name = if sc.done_by.is_some() {
+                        "who acts"
+                    } else if sc.fields.is_some() {
+                        "fields"
+                    } else {
+                        "places"
+                    };
+                    (name, amend_span(term), fits)
+                }
+                ast::AmendTerm::Rights(_) => {
+                    ("rights", amend_span(term), kind == ClauseKind::Licence)
+                }
+                ast::AmendTerm::Affiliates { span, .. } => {
+                    ("affiliates", *span, kind == ClauseKind::Licence)
+                }
+                ast::AmendTerm::Sublicensable(_, span) => {
+                    ("sublicensing", *span, kind == ClauseKind::Licence)
+                }
+                ast::AmendTerm::Within(v) => {
+                    ("offer period", v.span(), kind == ClauseKind::FirstOffer)
+                }
+                ast::AmendTerm::Survives(sv) => ("survival", sv.span, true),
             };
             if !fits {
                 self.diags.push(
@@ -787,6 +822,39 @@ impl Checker {
                 ast::AmendTerm::Cap(c) => self.cap(c).map(AmendTerm::Cap),
                 ast::AmendTerm::Lead(v) => self.duration(v).map(AmendTerm::Lead),
                 ast::AmendTerm::Length(..) | ast::AmendTerm::Renews(_) => None,
+                ast::AmendTerm::Scope(sc) => {
+                    let resolve =
+                        |this: &mut Self, list: &[ast::Ident], k: Kind| -> Option<Vec<u32>> {
+                            list.iter().map(|i| this.resolve(k, i)).collect()
+                        };
+                    if let Some((places, except, _)) = &sc.places {
+                        let p = resolve(self, places, Kind::Territory);
+                        let x = resolve(self, except, Kind::Territory);
+                        p.zip(x).map(|(p, x)| AmendTerm::Places(p, x))
+                    } else if let Some((fields, _)) = &sc.fields {
+                        resolve(self, fields, Kind::Field).map(AmendTerm::Fields)
+                    } else if let Some((parties, _)) = &sc.done_by {
+                        resolve(self, parties, Kind::Party).map(AmendTerm::DoneBy)
+                    } else {
+                        None
+                    }
+                }
+                ast::AmendTerm::Rights(rights) => {
+                    Some(AmendTerm::Deploy(rights.iter().any(|r| r.name == "deploy")))
+                }
+                ast::AmendTerm::Affiliates { with, .. } => Some(AmendTerm::WithAffiliates(*with)),
+                ast::AmendTerm::Sublicensable(None, _) => Some(AmendTerm::Sublicensable(None)),
+                ast::AmendTerm::Sublicensable(Some(sub), _) => match &sub.consent {
+                    None => Some(AmendTerm::Sublicensable(Some(None))),
+                    Some(c) => self
+                        .resolve(Kind::Party, c)
+                        .map(|c| AmendTerm::Sublicensable(Some(Some(c)))),
+                },
+                ast::AmendTerm::Within(v) => self.duration(v).map(AmendTerm::Within),
+                ast::AmendTerm::Survives(sv) => match &sv.duration {
+                    None => Some(AmendTerm::Survives(None)),
+                    Some(d) => self.duration(d).map(|d| AmendTerm::Survives(Some(d))),
+                },
             };
             match t {
                 Some(t) => out.push(t),
@@ -794,6 +862,35 @@ impl Checker {
             }
         }
         ok.then_some(out)
+    }
+}
+
+/// Where an amendment's term is written.
+fn amend_span(t: &ast::AmendTerm) -> crate::source::Span {
+    match t {
+        ast::AmendTerm::From(v)
+        | ast::AmendTerm::Rate(v)
+        | ast::AmendTerm::Lead(v)
+        | ast::AmendTerm::Within(v) => v.span(),
+        ast::AmendTerm::End(e) => e.span,
+        ast::AmendTerm::Exclusive { span, .. }
+        | ast::AmendTerm::Affiliates { span, .. }
+        | ast::AmendTerm::Sublicensable(_, span)
+        | ast::AmendTerm::Length(_, span) => *span,
+        ast::AmendTerm::Cap(c) => c.span,
+        ast::AmendTerm::Renews(r) => r.span,
+        ast::AmendTerm::Survives(sv) => sv.span,
+        ast::AmendTerm::Rights(rights) => match (rights.first(), rights.last()) {
+            (Some(a), Some(b)) => a.span.to(b.span),
+            _ => crate::source::Span::default(),
+        },
+        ast::AmendTerm::Scope(sc) => sc
+            .places
+            .as_ref()
+            .map(|p| p.2)
+            .or(sc.fields.as_ref().map(|f| f.1))
+            .or(sc.done_by.as_ref().map(|d| d.1))
+            .unwrap_or_default(),
     }
 }
 

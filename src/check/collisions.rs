@@ -394,32 +394,55 @@ pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic>
     }
     let mut found: BTreeMap<(ClauseId, ClauseId), Collision> = BTreeMap::new();
     for ((_, product), list) in &groups {
-        for e in list {
-            let Body::Licence {
-                licensee: holder,
-                exclusive: true,
-                ..
-            } = e.terms.body
-            else {
-                continue;
-            };
-            for other in list {
-                let Body::Licence { licensee, .. } = other.terms.body else {
-                    continue;
-                };
-                if licensee == holder || other.clause == e.clause {
+        // Versions by clause: amendments make many versions of one clause, and a clause never
+        // collides with itself.
+        let mut by_clause: BTreeMap<ClauseId, Vec<&Version>> = BTreeMap::new();
+        for v in list {
+            by_clause.entry(v.clause).or_default().push(v);
+        }
+        let exclusive: Vec<(ClauseId, &Vec<&Version>)> = by_clause
+            .iter()
+            .filter(|(_, vs)| {
+                vs.iter()
+                    .any(|v| matches!(v.terms.body, Body::Licence { exclusive: true, .. }))
+            })
+            .map(|(c, vs)| (*c, vs))
+            .collect();
+        for (ec, evs) in &exclusive {
+            for (oc, ovs) in &by_clause {
+                if oc == ec {
                     continue;
                 }
-                let overlap = e.in_force.intersect(&other.in_force);
-                if overlap.is_empty() || !geo.scopes_overlap(&e.terms.scope, &other.terms.scope) {
-                    continue;
+                for e in evs.iter() {
+                    let Body::Licence {
+                        licensee: holder,
+                        exclusive: true,
+                        ..
+                    } = e.terms.body
+                    else {
+                        continue;
+                    };
+                    for other in ovs.iter() {
+                        let Body::Licence { licensee, .. } = other.terms.body else {
+                            continue;
+                        };
+                        if licensee == holder {
+                            continue;
+                        }
+                        let overlap = e.in_force.intersect(&other.in_force);
+                        if overlap.is_empty()
+                            || !geo.scopes_overlap(&e.terms.scope, &other.terms.scope)
+                        {
+                            continue;
+                        }
+                        let key = ((*ec).min(*oc), (*ec).max(*oc));
+                        let c = found.entry(key).or_default();
+                        if !c.products.contains(product) {
+                            c.products.push(*product);
+                        }
+                        c.days.push(days(&overlap));
+                    }
                 }
-                let key = (e.clause.min(other.clause), e.clause.max(other.clause));
-                let c = found.entry(key).or_default();
-                if !c.products.contains(product) {
-                    c.products.push(*product);
-                }
-                c.days.push(days(&overlap));
             }
         }
     }

@@ -646,6 +646,24 @@ fn unused_regions(rules: &RuleSet) -> Vec<Diagnostic> {
         mark(&mut named_t, &c.terms.scope.except);
         mark(&mut named_f, &c.terms.scope.fields);
     }
+    // Scopes amendments give (0.2).
+    for a in &rules.amendments {
+        for (change, _) in &a.changes {
+            let Edit::Amend(_, terms) = change else {
+                continue;
+            };
+            for t in terms {
+                match t {
+                    AmendTerm::Places(p, x) => {
+                        mark(&mut named_t, p);
+                        mark(&mut named_t, x);
+                    }
+                    AmendTerm::Fields(f) => mark(&mut named_f, f),
+                    _ => {}
+                }
+            }
+        }
+    }
     let patterns = rules
         .records
         .iter()

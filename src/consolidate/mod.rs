@@ -784,6 +784,36 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                     *lead = *v;
                 }
             }
+            AmendTerm::Places(places, except) => {
+                s.terms.scope.places = places.clone();
+                s.terms.scope.except = except.clone();
+            }
+            AmendTerm::Fields(fields) => s.terms.scope.fields = fields.clone(),
+            AmendTerm::DoneBy(parties) => s.terms.scope.done_by = parties.clone(),
+            AmendTerm::Deploy(x) => {
+                if let Body::Licence { deploy, .. } = &mut s.terms.body {
+                    *deploy = *x;
+                }
+            }
+            AmendTerm::WithAffiliates(x) => {
+                if let Body::Licence {
+                    with_affiliates, ..
+                } = &mut s.terms.body
+                {
+                    *with_affiliates = *x;
+                }
+            }
+            AmendTerm::Sublicensable(x) => {
+                if let Body::Licence { sublicensable, .. } = &mut s.terms.body {
+                    *sublicensable = *x;
+                }
+            }
+            AmendTerm::Within(v) => {
+                if let Body::FirstOffer { within, .. } = &mut s.terms.body {
+                    *within = *v;
+                }
+            }
+            AmendTerm::Survives(d) => s.terms.survives = Some(*d),
         }
     }
 }

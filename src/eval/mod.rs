@@ -373,6 +373,31 @@ impl Engine {
         }
     }
 
+    /// A clause's scope as its text stands on a day (amendments may replace it, 0.2); from
+    /// the beginning of time when no day is given.
+    fn scope_at(&self, clause: ClauseId, day: Option<NaiveDate>) -> &crate::model::Scope {
+        static EVERYWHERE: std::sync::OnceLock<crate::model::Scope> = std::sync::OnceLock::new();
+        let versions = self.versions(clause);
+        // Versions are in time order: the last one starting on or before the day.
+        let at = match day {
+            Some(d) => {
+                let i = versions
+                    .partition_point(|v| v.stretch.start.as_ref().is_none_or(|s| s.day <= d));
+                i.checked_sub(1).and_then(|i| versions.get(i))
+            }
+            None => versions.first(),
+        };
+        match at.or(versions.first()) {
+            Some(v) => &v.terms.scope,
+            None => self
+                .rules
+                .clauses
+                .get(clause as usize)
+                .map(|c| &c.terms.scope)
+                .unwrap_or_else(|| EVERYWHERE.get_or_init(Default::default)),
+        }
+    }
+
     fn versions(&self, clause: ClauseId) -> &[Version] {
         self.by_clause
             .get(clause as usize)
@@ -459,11 +484,10 @@ impl Engine {
                 Rule::Owing
             }
         };
-        let cover = |permits: &[Reason]| {
+        let cover = |permits: &[Reason], day: Option<NaiveDate>| {
             let scopes: Vec<&crate::model::Scope> = permits
                 .iter()
-                .filter_map(|r| self.rules.clauses.get(r.clause_id as usize))
-                .map(|c| &c.terms.scope)
+                .map(|r| self.scope_at(r.clause_id, day))
                 .collect();
             self.geo.covered(&scopes, place)
         };

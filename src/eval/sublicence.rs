@@ -43,11 +43,10 @@ impl Engine {
     ) -> When {
         let mut effects: Vec<(Interval, Reason)> = Vec::new();
         self.sublicence_effects(product, licensor, to, place, depth, &mut effects);
-        let cover = |permits: &[Reason]| {
+        let cover = |permits: &[Reason], day: Option<NaiveDate>| {
             let scopes: Vec<&Scope> = permits
                 .iter()
-                .filter_map(|r| self.rules.clauses.get(r.clause_id as usize))
-                .map(|c| &c.terms.scope)
+                .map(|r| self.scope_at(r.clause_id, day))
                 .collect();
             self.geo.covered(&scopes, place)
         };
@@ -161,7 +160,17 @@ impl Engine {
         };
         let signed = self.clause_signed(v.clause);
         let mut out = Vec::new();
-        for e in self.clauses_for(product) {
+        // Other clauses only (a clause amended ten thousand times is one clause), and their
+        // versions in force some day.
+        let others = self
+            .by_product
+            .get(product as usize)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|c| **c != v.clause);
+        let versions = others.flat_map(|c| self.versions(*c).iter());
+        for e in versions.filter(|e| !e.in_force.is_empty() || e.in_force.is_assumed()) {
             let Body::Licence {
                 licensor: l,
                 licensee: holder,

@@ -28,7 +28,9 @@ pub enum Rule {
 
 /// Whether the permits in force together cover the place asked about (0.2: several licences
 /// may add up; with no scopes, any permit covers).
-pub type Cover<'a> = &'a dyn Fn(&[Reason]) -> bool;
+/// The day is the first of the stretch of time decided (`None`: from the beginning), so that
+/// each licence's scope is read as its text stands then.
+pub type Cover<'a> = &'a dyn Fn(&[Reason], Option<NaiveDate>) -> bool;
 
 /// Why licences in force do not permit: consents awaited, sublicences out of reach, grants
 /// overridden by earlier exclusive licences (0.2).
@@ -37,14 +39,22 @@ fn why_not(with: &dyn Fn(Effect) -> Vec<Reason>, short: &[Reason]) -> Vec<Reason
     v.extend(with(Effect::Overridden));
     v.extend(short.iter().map(|r| Reason {
         effect: Effect::Short,
-        detail: format!("{}: covers only part of the place or field asked about", r.detail),
+        detail: format!(
+            "{}: covers only part of the place or field asked about",
+            r.detail
+        ),
         ..r.clone()
     }));
     v.sort();
     v
 }
 
-fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Reason>) {
+fn decide(
+    rule: Rule,
+    active: &[&Reason],
+    cover: Cover<'_>,
+    day: Option<NaiveDate>,
+) -> (Decision, Vec<Reason>) {
     let with = |e: Effect| -> Vec<Reason> {
         let mut v: Vec<Reason> = active
             .iter()
@@ -69,7 +79,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             let grants = with(Effect::Grant);
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
-            } else if grants.is_empty() || !cover(&grants) {
+            } else if grants.is_empty() || !cover(&grants, day) {
                 // A consent not yet on record says why (0.2 sublicences), or grants that cover
                 // only part of the place.
                 (Decision::Forbidden, why_not(&with, &grants))
@@ -85,7 +95,7 @@ fn decide(rule: Rule, active: &[&Reason], cover: Cover<'_>) -> (Decision, Vec<Re
             let permits = with(Effect::Permit);
             if !forbids.is_empty() {
                 (Decision::Forbidden, forbids)
-            } else if permits.is_empty() || !cover(&permits) {
+            } else if permits.is_empty() || !cover(&permits, day) {
                 (Decision::Forbidden, why_not(&with, &permits))
             } else {
                 (Decision::Permitted, permits)
@@ -171,7 +181,7 @@ pub fn sweep(rule: Rule, effects: &[(Interval, Reason)], cover: Cover<'_>) -> Wh
             .iter()
             .filter_map(|&i| effects.get(i).map(|(_, r)| r))
             .collect();
-        let (decision, reasons) = decide(rule, &in_force, cover);
+        let (decision, reasons) = decide(rule, &in_force, cover, from);
         // What the piece rests on: the edges of every effect in force, the terms of the
         // reasons, and the assumptions that could move another effect across it.
         let mut deps = Deps::none();

@@ -257,6 +257,22 @@ pub enum AmendTerm {
     Length(Value, Span),
     /// `renews every …` (0.2, `amend term { … }`).
     Renews(Renewal),
+    /// `in …` / `in field …` / `done by …` (0.2): the parts of the scope written, each
+    /// replacing its part.
+    Scope(Scope),
+    /// `use`, `deploy` (0.2): a licence's rights, replaced as a whole.
+    Rights(Vec<Ident>),
+    /// `with affiliates` / `without affiliates` (0.2).
+    Affiliates {
+        with: bool,
+        span: Span,
+    },
+    /// `sublicensable [with consent of P]` (`Some`) or `not sublicensable` (`None`) (0.2).
+    Sublicensable(Option<Sublicensable>, Span),
+    /// `within DURATION` (0.2, first offers).
+    Within(Value),
+    /// `survives [DURATION]` (0.2).
+    Survives(Survives),
 }
 
 /// A clause named in an amendment: `clause` or `agreement.clause`.

@@ -272,6 +272,65 @@ impl<'a> Parser<'a> {
                     self.bump();
                     AmendTerm::Lead(self.duration_value()?)
                 }
+                // Scope terms, rights and the like (0.2), each replacing its part.
+                Some("in" | "done") => {
+                    let mut scope = Scope::default();
+                    self.scope_term(&mut scope)?;
+                    AmendTerm::Scope(scope)
+                }
+                Some("use" | "deploy") => {
+                    let mut rights = Vec::new();
+                    loop {
+                        let span = self.here();
+                        match self.peek_word() {
+                            Some(w @ ("use" | "deploy")) => {
+                                rights.push(Ident {
+                                    name: w.to_string(),
+                                    span,
+                                });
+                                self.bump();
+                            }
+                            _ => return self.fail("a right: `use` or `deploy`"),
+                        }
+                        if !self.eat(&Tok::Comma) {
+                            break;
+                        }
+                    }
+                    AmendTerm::Rights(rights)
+                }
+                Some(w @ ("with" | "without"))
+                    if matches!(
+                        self.peek_at(1),
+                        Some(Token {
+                            tok: Tok::Word,
+                            text: "affiliates",
+                            ..
+                        })
+                    ) =>
+                {
+                    let with = w == "with";
+                    self.bump();
+                    self.bump();
+                    AmendTerm::Affiliates {
+                        with,
+                        span: self.span_from(at.start),
+                    }
+                }
+                Some("sublicensable") => {
+                    let sub = self.sublicensable_term()?;
+                    let span = sub.span;
+                    AmendTerm::Sublicensable(Some(sub), span)
+                }
+                Some("not") => {
+                    self.bump();
+                    self.expect_word("sublicensable", "`sublicensable` after `not`")?;
+                    AmendTerm::Sublicensable(None, self.span_from(at.start))
+                }
+                Some("within") => {
+                    self.bump();
+                    AmendTerm::Within(self.duration_value()?)
+                }
+                Some("survives") => AmendTerm::Survives(self.survives_term()?),
                 // The agreement's own term (0.2, `amend term { … }`).
                 Some(w @ ("term" | "renews")) => {
                     let mut life = Life::default();
@@ -288,7 +347,7 @@ impl<'a> Parser<'a> {
         }
         self.expect(
             &Tok::RBrace,
-            "a term (`from`, `until`, `through`, `exclusive`, `non-exclusive`, `rate`, `capped at`, `lead`, `term`, `renews`) or `}`",
+            "a term to amend (`from`, `until`, `through`, `exclusive`, `rate`, `capped at`, `lead`, `in`, `done by`, `use`, `deploy`, `with affiliates`, `sublicensable`, `within`, `survives`, `term`, `renews`) or `}`",
         )?;
         Ok(terms)
     }

@@ -368,6 +368,82 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// A scope term (0.2): `in T {, T} [except X {, X}]`, `in field F {, F}` or `done by P {, P}`,
+    /// each at most once in `scope`.
+    pub(super) fn scope_term(&mut self, scope: &mut Scope) -> PResult<()> {
+        let at = self.here();
+        if self.eat_word("done") {
+            self.expect_word("by", "`by`")?;
+            let parties = self.ident_list("a party id")?;
+            let span = self.span_from(at.start);
+            match &scope.done_by {
+                Some((_, first)) => self.duplicate("who acts (`done by`)", *first, at),
+                None => scope.done_by = Some((parties, span)),
+            }
+            return Ok(());
+        }
+        self.expect_word("in", "`in`")?;
+        if self.eat_word("field") {
+            let fields = self.ident_list("a field id")?;
+            let span = self.span_from(at.start);
+            match &scope.fields {
+                Some((_, first)) => self.duplicate("the fields (`in field`)", *first, at),
+                None => scope.fields = Some((fields, span)),
+            }
+        } else {
+            let places = self.ident_list("a territory id")?;
+            let except = if self.eat_word("except") {
+                self.ident_list("a territory id")?
+            } else {
+                Vec::new()
+            };
+            let span = self.span_from(at.start);
+            match &scope.places {
+                Some((_, _, first)) => self.duplicate("the places (`in`)", *first, at),
+                None => scope.places = Some((places, except, span)),
+            }
+        }
+        Ok(())
+    }
+
+    /// `sublicensable [with consent of PARTY]` (0.2).
+    pub(super) fn sublicensable_term(&mut self) -> PResult<Sublicensable> {
+        let at = self.here();
+        self.expect_word("sublicensable", "`sublicensable`")?;
+        let consent = if self.eat_word("with") {
+            self.expect_word("consent", "`consent of PARTY`")?;
+            self.expect_word("of", "`of`")?;
+            Some(self.ident("the party whose consent is needed")?)
+        } else {
+            None
+        };
+        Ok(Sublicensable {
+            consent,
+            span: self.span_from(at.start),
+        })
+    }
+
+    /// `survives [DURATION]` (0.2).
+    pub(super) fn survives_term(&mut self) -> PResult<Survives> {
+        let at = self.here();
+        self.expect_word("survives", "`survives`")?;
+        let duration = if matches!(
+            self.peek(),
+            Some(Token {
+                tok: Tok::Number | Tok::Ref,
+                ..
+            })
+        ) {
+            Some(self.duration_value()?)
+        } else {
+            None
+        };
+        Ok(Survives {
+            duration,
+            span: self.span_from(at.start),
+        })
+    }
+
     pub(super) fn clause_body(&mut self, kind: ClauseKind) -> PResult<BodyParts> {
         let mut sentence = self.sentence(kind)?;
         let mut from: Option<Value> = None;
@@ -377,32 +453,7 @@ impl<'a> Parser<'a> {
         let mut scope = Scope::default();
         loop {
             match self.peek_word() {
-                Some("in") => {
-                    let at = self.here();
-                    self.bump();
-                    if self.eat_word("field") {
-                        let fields = self.ident_list("a field id")?;
-                        let span = self.span_from(at.start);
-                        match &scope.fields {
-                            Some((_, first)) => {
-                                self.duplicate("the fields (`in field`)", *first, at)
-                            }
-                            None => scope.fields = Some((fields, span)),
-                        }
-                    } else {
-                        let places = self.ident_list("a territory id")?;
-                        let except = if self.eat_word("except") {
-                            self.ident_list("a territory id")?
-                        } else {
-                            Vec::new()
-                        };
-                        let span = self.span_from(at.start);
-                        match &scope.places {
-                            Some((_, _, first)) => self.duplicate("the places (`in`)", *first, at),
-                            None => scope.places = Some((places, except, span)),
-                        }
-                    }
-                }
+                Some("in") => self.scope_term(&mut scope)?,
                 Some("done")
                     if matches!(
                         self.peek_at(1),
@@ -413,53 +464,24 @@ impl<'a> Parser<'a> {
                         })
                     ) =>
                 {
-                    let at = self.here();
-                    self.bump();
-                    self.bump();
-                    let parties = self.ident_list("a party id")?;
-                    let span = self.span_from(at.start);
-                    match &scope.done_by {
-                        Some((_, first)) => self.duplicate("who acts (`done by`)", *first, at),
-                        None => scope.done_by = Some((parties, span)),
-                    }
+                    self.scope_term(&mut scope)?
                 }
                 Some("sublicensable") if kind == ClauseKind::Licence => {
                     let at = self.here();
-                    self.bump();
-                    let consent = if self.eat_word("with") {
-                        self.expect_word("consent", "`consent of PARTY`")?;
-                        self.expect_word("of", "`of`")?;
-                        Some(self.ident("the party whose consent is needed")?)
-                    } else {
-                        None
-                    };
-                    let span = self.span_from(at.start);
+                    let sub = self.sublicensable_term()?;
                     if let Sentence::Licence { sublicensable, .. } = &mut sentence {
                         match sublicensable {
                             Some(first) => self.duplicate("`sublicensable`", first.span, at),
-                            None => *sublicensable = Some(Sublicensable { consent, span }),
+                            None => *sublicensable = Some(sub),
                         }
                     }
                 }
                 Some("survives") => {
                     let at = self.here();
-                    self.bump();
-                    let duration = if matches!(
-                        self.peek(),
-                        Some(Token {
-                            tok: Tok::Number,
-                            ..
-                        })
-                    ) || matches!(self.peek(), Some(Token { tok: Tok::Ref, .. }))
-                    {
-                        Some(self.duration_value()?)
-                    } else {
-                        None
-                    };
-                    let span = self.span_from(at.start);
+                    let term = self.survives_term()?;
                     match &survives {
                         Some(first) => self.duplicate("`survives`", first.span, at),
-                        None => survives = Some(Survives { duration, span }),
+                        None => survives = Some(term),
                     }
                 }
                 Some("from") => {
