@@ -403,8 +403,15 @@ pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic>
         let exclusive: Vec<(ClauseId, &Vec<&Version>)> = by_clause
             .iter()
             .filter(|(_, vs)| {
-                vs.iter()
-                    .any(|v| matches!(v.terms.body, Body::Licence { exclusive: true, .. }))
+                vs.iter().any(|v| {
+                    matches!(
+                        v.terms.body,
+                        Body::Licence {
+                            exclusive: true,
+                            ..
+                        }
+                    )
+                })
             })
             .map(|(c, vs)| (*c, vs))
             .collect();

@@ -113,13 +113,28 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     let (y0, y1) = span(rules, cons);
     let start = NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or_default();
     let end = NaiveDate::from_ymd_opt(y1, 1, 1).unwrap_or_default();
-    let clauses: Vec<(usize, &crate::model::Clause)> = rules
-        .agreements
-        .iter()
-        .flat_map(|a| a.clauses.iter())
-        .filter_map(|c| rules.clause(*c).map(|cl| (*c as usize, cl)))
-        .filter(|(c, _)| cons.versions.iter().any(|v| v.clause as usize == *c))
-        .collect();
+    // Each agreement whose life the rules write (0.2: effective day, term, renewals, rights to
+    // terminate) gets a row of its own above its clauses; a 0.1 agreement, in force from its
+    // signing for ever, needs none.
+    let mut rows: Vec<Row> = Vec::new();
+    for (a, agreement) in (0..).zip(&rules.agreements) {
+        let l = &agreement.life;
+        let written = l.effective.is_some()
+            || l.term.is_some()
+            || l.renews.is_some()
+            || !l.terminable.is_empty();
+        if written && cons.lives.get(a as usize).is_some_and(|x| x.known) {
+            rows.push(Row::Life(a));
+        }
+        for c in &agreement.clauses {
+            if let Some(cl) = rules.clause(*c) {
+                if cons.versions.iter().any(|v| v.clause == *c) {
+                    rows.push(Row::Clause(*c as usize, cl));
+                }
+            }
+        }
+    }
+    let clauses = rows.iter().filter(|r| matches!(r, Row::Clause(..))).count();
     let chart = Chart {
         rules,
         cons,
@@ -127,7 +142,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         start,
         end,
         total: (end - start).num_days().max(1) as f64,
-        events_y: TOP + ROW * clauses.len() as f64 + 30.0,
+        events_y: TOP + ROW * rows.len() as f64 + 30.0,
     };
     let mut s = String::new();
     let _ = writeln!(
@@ -135,11 +150,14 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="HEIGHT" viewBox="0 0 {WIDTH} HEIGHT" font-family="Helvetica, Arial, sans-serif">"#
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-    chart.heading(&mut s, clauses.len());
+    chart.heading(&mut s, clauses);
     chart.legend(&mut s);
     chart.grid(&mut s, y0, y1);
-    for (row, (id, clause)) in clauses.iter().enumerate() {
-        chart.clause_row(&mut s, row, *id, clause);
+    for (row, r) in rows.iter().enumerate() {
+        match r {
+            Row::Life(a) => chart.life_row(&mut s, row, *a),
+            Row::Clause(id, clause) => chart.clause_row(&mut s, row, *id, clause),
+        }
     }
     chart.amendments(&mut s);
     let lines = chart.events(&mut s);
@@ -148,6 +166,15 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     s.push_str("</svg>\n");
     s
 }
+
+/// A row of the chart: an agreement's life, or a clause.
+enum Row<'a> {
+    Life(crate::model::AgreementId),
+    Clause(usize, &'a crate::model::Clause),
+}
+
+/// The colour of an agreement's own life (its term and renewals).
+const LIFE: &str = "#7f7f7f";
 
 /// One drawing: the rules, the scale from days to x, and where the events start.
 struct Chart<'a> {
@@ -206,6 +233,7 @@ impl Chart<'_> {
             ClauseKind::FirstLaunch,
             ClauseKind::RevenueShare,
             ClauseKind::Rule,
+            ClauseKind::FirstOffer,
         ] {
             let _ = writeln!(
                 s,
@@ -216,6 +244,11 @@ impl Chart<'_> {
             );
             lx += 30.0 + 8.0 * kind_name(kind).len() as f64;
         }
+        let _ = writeln!(
+            s,
+            r##"<rect x="{lx}" y="48" width="14" height="14" fill="{LIFE}"/><text x="{}" y="60" font-size="13" fill="#333">agreement term and renewals</text>"##,
+            lx + 20.0
+        );
     }
 
     /// A line and a label at each new year.
@@ -312,25 +345,152 @@ impl Chart<'_> {
         }
     }
 
-    /// A dashed line at each amendment known at the knowledge time, on its effective day.
+    /// An agreement's life: its initial term and each renewal as bars, a folded run of
+    /// renewals as an open bar, and its end (a notice, a termination, the term) as a mark.
+    fn life_row(&self, s: &mut String, row: usize, a: crate::model::AgreementId) {
+        use crate::consolidate::life::Step;
+        let (Some(agreement), Some(life)) = (
+            self.rules.agreements.get(a as usize),
+            self.cons.lives.get(a as usize),
+        ) else {
+            return;
+        };
+        let top = TOP + ROW * row as f64;
+        let _ = writeln!(
+            s,
+            r##"<rect x="10" y="{top:.0}" width="{:.0}" height="{ROW}" fill="#eeeeee"/>"##,
+            WIDTH - 20.0
+        );
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="{:.0}" font-size="13" font-weight="bold" fill="#222">agreement {}</text>"##,
+            top + 15.0,
+            escape(&agreement.name.id)
+        );
+        if let Some(title) = &agreement.name.title {
+            let _ = writeln!(
+                s,
+                r##"<text x="20" y="{:.0}" font-size="11" fill="#666">{}</text>"##,
+                top + 29.0,
+                escape(&clip(title, 64))
+            );
+        }
+        let end = life.end.as_ref().map(|b| b.day);
+        // The stretches: from the start to the first renewal, then renewal to renewal.
+        let mut cuts: Vec<(NaiveDate, String)> =
+            vec![(life.start.day, format!("from {}", iso(life.start.day)))];
+        let mut open_from: Option<(NaiveDate, String)> = None;
+        for step in &life.steps {
+            match step {
+                Step::Renewed { on, number, .. } => cuts.push((*on, format!("renewal {number}"))),
+                Step::Amended { on, by } => {
+                    let name = self
+                        .rules
+                        .amendments
+                        .get(*by as usize)
+                        .map_or("?", |x| x.name.id.as_str());
+                    cuts.push((*on, format!("as amended by {name}")));
+                }
+                Step::RenewsOn { from, every, .. } => {
+                    open_from = Some((*from, format!("renews every {every}")));
+                }
+                _ => {}
+            }
+        }
+        let last = open_from.as_ref().map(|(d, _)| *d).or(end);
+        for (i, (from, label)) in cuts.iter().enumerate() {
+            let until = cuts.get(i + 1).map(|(d, _)| *d).or(last);
+            let (bx, ex) = (self.x(*from), self.x(until.unwrap_or(self.end)));
+            let _ = writeln!(
+                s,
+                r##"<rect x="{bx:.1}" y="{:.0}" width="{:.1}" height="18" rx="3" fill="{LIFE}" fill-opacity="{}"><title>agreement {} {label}</title></rect>"##,
+                top + 8.0,
+                (ex - bx).max(2.0),
+                if i % 2 == 0 { "0.9" } else { "0.6" },
+                escape(&agreement.name.id)
+            );
+            if ex - bx > 7.0 * label.len() as f64 {
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.0}" font-size="11" fill="#ffffff">{}</text>"##,
+                    bx + 5.0,
+                    top + 21.0,
+                    escape(label)
+                );
+            }
+        }
+        if let Some((from, label)) = &open_from {
+            let (bx, ex) = (self.x(*from), self.x(self.end));
+            let _ = writeln!(
+                s,
+                r##"<rect x="{bx:.1}" y="{:.0}" width="{:.1}" height="18" rx="3" fill="{LIFE}" fill-opacity="0.35"><title>agreement {} {label}</title></rect><path d="M {ex:.1} {:.0} l 8 9 l -8 9 z" fill="{LIFE}"/>"##,
+                top + 8.0,
+                (ex - bx).max(2.0),
+                escape(&agreement.name.id),
+                top + 8.0
+            );
+        } else if end.is_none() {
+            let ex = self.x(self.end);
+            let _ = writeln!(
+                s,
+                r##"<path d="M {ex:.1} {:.0} l 8 9 l -8 9 z" fill="{LIFE}"/>"##,
+                top + 8.0
+            );
+        }
+        if let Some(e) = end {
+            let why = match life.steps.last() {
+                Some(Step::Declined { .. }) => "ended by notice",
+                Some(Step::Terminated { .. }) => "terminated",
+                _ => "term ended",
+            };
+            let ex = self.x(e);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{ex:.1}" y1="{:.0}" x2="{ex:.1}" y2="{:.0}" stroke="#c0392b" stroke-width="2"/><text x="{:.1}" y="{:.0}" font-size="11" fill="#c0392b">{why} {}</text>"##,
+                top + 4.0,
+                top + 30.0,
+                ex + 4.0,
+                top + 40.0,
+                iso(e)
+            );
+        }
+    }
+
+    /// A dashed line at each amendment known at the knowledge time, on its effective day (a
+    /// conditional one only once its happening is known).
     fn amendments(&self, s: &mut String) {
-        for a in self
+        let mut shown: Vec<(NaiveDate, &crate::model::Amendment)> = self
             .rules
             .amendments
             .iter()
             .filter(|a| self.known(self.env.day(a.signed).day))
-        {
-            let b = self.env.day(a.effective());
-            let ax = self.x(b.day);
+            .filter_map(|a| {
+                crate::consolidate::amendment_effective(a, self.env, &self.cons.event_days)
+                    .map(|b| (b.day, a))
+            })
+            .collect();
+        shown.sort_by_key(|(d, a)| (*d, a.span));
+        // A label that would run into the one before it goes at the foot of the line.
+        let mut free_from = f64::MIN;
+        for (day, a) in shown {
+            let ax = self.x(day);
+            let label = format!("{} ({})", a.name.id, iso(day));
+            let at_top = ax >= free_from;
+            let ly = if at_top {
+                TOP - 6.0
+            } else {
+                self.events_y - 2.0
+            };
+            if at_top {
+                free_from = ax + 7.0 * label.len() as f64;
+            }
             let _ = writeln!(
                 s,
-                r##"<line x1="{ax:.1}" y1="{}" x2="{ax:.1}" y2="{:.0}" stroke="#333" stroke-dasharray="5,4"/><text x="{:.1}" y="{}" font-size="12" fill="#333">{} ({})</text>"##,
+                r##"<line x1="{ax:.1}" y1="{}" x2="{ax:.1}" y2="{:.0}" stroke="#333" stroke-dasharray="5,4"/><text x="{:.1}" y="{ly:.0}" font-size="12" fill="#333">{}</text>"##,
                 TOP - 8.0,
                 self.events_y - 10.0,
                 ax + 4.0,
-                TOP - 6.0,
-                escape(&a.name.id),
-                iso(b.day)
+                escape(&label)
             );
         }
     }
