@@ -151,7 +151,7 @@ pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) 
     );
     let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
     chart.heading(&mut s, clauses);
-    chart.legend(&mut s);
+    chart.legend(&mut s, rows.iter().any(|r| matches!(r, Row::Life(_))));
     chart.grid(&mut s, y0, y1);
     for (row, r) in rows.iter().enumerate() {
         match r {
@@ -225,7 +225,7 @@ impl Chart<'_> {
     }
 
     /// The colour of each kind of clause.
-    fn legend(&self, s: &mut String) {
+    fn legend(&self, s: &mut String, lives: bool) {
         let mut lx = 20.0;
         for kind in [
             ClauseKind::Exclusivity,
@@ -235,6 +235,11 @@ impl Chart<'_> {
             ClauseKind::Rule,
             ClauseKind::FirstOffer,
         ] {
+            // The kinds of 0.1 always; a first offer (0.2) only where the rules have one.
+            let present = self.rules.clauses.iter().any(|c| c.kind() == kind);
+            if kind == ClauseKind::FirstOffer && !present {
+                continue;
+            }
             let _ = writeln!(
                 s,
                 r##"<rect x="{lx}" y="48" width="14" height="14" fill="{}"/><text x="{}" y="60" font-size="13" fill="#333">{}</text>"##,
@@ -244,11 +249,13 @@ impl Chart<'_> {
             );
             lx += 30.0 + 8.0 * kind_name(kind).len() as f64;
         }
-        let _ = writeln!(
-            s,
-            r##"<rect x="{lx}" y="48" width="14" height="14" fill="{LIFE}"/><text x="{}" y="60" font-size="13" fill="#333">agreement term and renewals</text>"##,
-            lx + 20.0
-        );
+        if lives {
+            let _ = writeln!(
+                s,
+                r##"<rect x="{lx}" y="48" width="14" height="14" fill="{LIFE}"/><text x="{}" y="60" font-size="13" fill="#333">agreement term and renewals</text>"##,
+                lx + 20.0
+            );
+        }
     }
 
     /// A line and a label at each new year.
