@@ -430,3 +430,27 @@ fn diff_leads_with_decision_changes_and_names_a_changed_lead_once() {
     );
     assert!(!out.contains("for other reasons"), "{out}");
 }
+
+/// Audits replay terminations and sublicences too (0.2): a sublicence signed before the consent
+/// its licensor needed, a termination without a right, one before its right arose.
+#[test]
+fn audit_replays_terminations_and_sublicences() {
+    let deal = root().join("examples/deals/film_slate");
+    let (code, out, _) = covenant(&["audit", "--rules", deal.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("2027-05-01: cinemaxx licenses northern_lights to vega in fr (vega_streaming.stream_fr) was signed before its licensor could license onward"), "{out}");
+    assert!(out.contains("awaits slate.distribution"), "{out}");
+    assert!(out.ends_with("0 launches replayed, 0 forbidden; 1 sublicences replayed, 1 not grantable when signed\n"), "{out}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let text = "party n\nparty a\nproduct l by n\nagreement r {\n between n and a\n signed 2026-01-01\n term 3 years\n terminable by n on a undergoes change_of_control with notice 30 days\n}\non 2026-06-01: a terminates r\non 2026-07-01: n terminates r\non 2026-08-01: a undergoes change_of_control\non 2026-09-01: n terminates r\n";
+    let path = dir.path().join("r.cov");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, _) = covenant(&["audit", "--rules", path.to_str().unwrap_or_default()]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(
+        out,
+        "2026-06-01: a terminates r ended nothing: `r` gives `a` no right to terminate it\n\
+         2026-07-01: n terminates r ended nothing: no right of `n` had arisen that would end `r` before 2029-01-01\n\
+         0 launches replayed, 0 forbidden; 3 terminations replayed, 2 ended nothing\n"
+    );
+}

@@ -342,6 +342,21 @@ impl Engine {
         }
     }
 
+    /// The ruling on one day about one place and field (0.2).
+    #[doc(hidden)]
+    pub fn at_in(&self, subject: Subject, day: NaiveDate, place: place::Place) -> Ruling {
+        match self.when_in(subject, place).at(day) {
+            Some(w) => w.clone(),
+            None => empty_window(),
+        }
+    }
+
+    /// Whether a party holds a sublicensable licence of the product (0.2): a licence it
+    /// grants is then a sublicence.
+    pub(crate) fn holds_sublicensable_licence(&self, product: ProductId, party: PartyId) -> bool {
+        self.holds_sublicensable(product, party)
+    }
+
     /// The ruling on one day: the piece holding it.
     #[doc(hidden)]
     pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Ruling> {
