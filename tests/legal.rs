@@ -454,3 +454,31 @@ fn audit_replays_terminations_and_sublicences() {
          0 launches replayed, 0 forbidden; 3 terminations replayed, 2 ended nothing\n"
     );
 }
+
+/// A rule change that narrows a licence's territories shows in `diff` as questions about the
+/// licensee, in the place it lost (0.2), and about licensing there.
+#[test]
+fn diff_asks_about_actors_and_places() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let text = "party n\nparty a\nparty b\nchannel store\nterritory eu\nterritory fr within eu\nterritory de within eu\nproduct l by n\nagreement r {\n between n and a\n signed 2026-01-01\n licence resale { n grants a exclusive deploy of product l in fr, de }\n}\n";
+    let before = dir.path().join("before.cov");
+    let after = dir.path().join("after.cov");
+    std::fs::write(&before, text).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&after, text.replace("in fr, de", "in fr")).unwrap_or_else(|e| panic!("{e}"));
+    let (code, out, _) = covenant(&[
+        "diff",
+        "--before",
+        before.to_str().unwrap_or_default(),
+        "--after",
+        after.to_str().unwrap_or_default(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    for want in [
+        "deploy l on store by a in de\n  from 2026-01-01 on: permitted -> forbidden",
+        "use l by a in de\n  from 2026-01-01 on: permitted -> forbidden",
+        "license l to b in de\n  from 2026-01-01 on: forbidden -> permitted",
+    ] {
+        assert!(out.contains(want), "{want}\n{out}");
+    }
+    assert!(!out.contains(" in fr\n"), "{out}");
+}

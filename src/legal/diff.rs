@@ -2,7 +2,9 @@
 //!
 //! Every question a rule set can be asked about its products, clouds and parties (deploy and
 //! launch of each product on each cloud, use and licence of each product by and to each party,
-//! payments between each pair of parties) is answered as a *when* question by both rule sets;
+//! payments between each pair of parties, each agreement's status; and, in 0.2, deployment by
+//! each licensee granted `deploy`, and use, licensing and deployment by licensees in each
+//! territory and field either side's clauses name) is answered as a *when* question by both rule sets;
 //! the days whose decision differs are reported as windows, with the reasons on both sides; so
 //! are the days whose decision stays but whose reasons change (another clause decides, or the
 //! deciding clause now says something else, such as a new rate), marked as such.
@@ -12,6 +14,7 @@
 use chrono::NaiveDate;
 
 use crate::eval::answer::{Decision, Reason, Ruling};
+use crate::eval::place::Place;
 use crate::eval::{Engine, Subject};
 use crate::model::RuleSet;
 
@@ -85,12 +88,124 @@ impl Diff {
     }
 }
 
-/// Every question a rule set can be asked about its own ids, in words, with its subject.
-fn questions(r: &RuleSet) -> Vec<(String, Subject)> {
-    crate::eval::question::subjects(r)
+/// Every question a rule set can be asked about its own ids, in words, with its subject and
+/// place. Beside 0.1's questions (and each agreement's status), the questions of 0.2 that its
+/// clauses speak to: deploying by each licensee on each cloud, and every use, licence and
+/// deployment by a licensee in each territory and field a clause names.
+fn questions(r: &RuleSet, named: &Named) -> Vec<(String, Subject, Place)> {
+    let here = Place::default();
+    let word = |s: Subject, place: Place| {
+        crate::eval::question::Words {
+            rules: r,
+            question: crate::eval::question::Question {
+                subject: s,
+                at: None,
+                place,
+            },
+        }
+        .to_string()
+    };
+    let mut out: Vec<(String, Subject, Place)> = crate::eval::question::subjects(r)
         .into_iter()
-        .map(|s| (crate::eval::question::words(r, s), s))
-        .collect()
+        .map(|s| (word(s, here), s, here))
+        .collect();
+    // Places and fields the clauses of either side name, those this side declares.
+    let mut places: Vec<Place> = Vec::new();
+    places.extend(named.0.iter().filter_map(|t| {
+        r.names.territories.get(t).map(|&territory| Place {
+            territory,
+            field: 0,
+        })
+    }));
+    places.extend(named.1.iter().filter_map(|f| {
+        r.names.fields.get(f).map(|&field| Place {
+            territory: 0,
+            field,
+        })
+    }));
+    // Licensees of each product (as written or as any amendment adds), and those granted
+    // the `deploy` right.
+    let by_owner = r.products_by_owner();
+    let mut licensees: Vec<Vec<(u32, bool)>> = vec![Vec::new(); r.products.len()];
+    for c in &r.clauses {
+        if let crate::model::Body::Licence {
+            licensee,
+            selector,
+            deploy,
+            ..
+        } = &c.terms.body
+        {
+            for p in r.select(selector, &by_owner) {
+                if let Some(list) = licensees.get_mut(p as usize) {
+                    list.push((*licensee, *deploy));
+                }
+            }
+        }
+    }
+    let ids = |n: usize| (0..n).filter_map(|i| u32::try_from(i).ok());
+    for (product, list) in ids(r.products.len()).zip(licensees.iter_mut()) {
+        list.sort_unstable();
+        list.dedup();
+        let owner = r.products.get(product as usize).map(|p| p.owner);
+        let p = crate::eval::Product(product);
+        let deployers: Vec<u32> = list.iter().filter(|(_, d)| *d).map(|(l, _)| *l).collect();
+        let mut users: Vec<u32> = list.iter().map(|(l, _)| *l).collect();
+        users.dedup();
+        for &l in deployers.iter().filter(|l| Some(**l) != owner) {
+            let actor = crate::eval::Party(l);
+            for cloud in ids(r.clouds.len()).map(crate::eval::Cloud) {
+                let s = Subject::DeployBy {
+                    product: p,
+                    cloud,
+                    actor,
+                };
+                out.push((word(s, here), s, here));
+                for place in &places {
+                    out.push((word(s, *place), s, *place));
+                }
+            }
+        }
+        for &l in users.iter().filter(|l| Some(**l) != owner) {
+            for place in &places {
+                let s = Subject::Use {
+                    product: p,
+                    party: crate::eval::Party(l),
+                };
+                out.push((word(s, *place), s, *place));
+            }
+        }
+        if !places.is_empty() {
+            for party in ids(r.parties.len()).map(crate::eval::Party) {
+                let s = Subject::License { product: p, party };
+                for place in &places {
+                    out.push((word(s, *place), s, *place));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The territories and fields the clauses of a rule set name (by name, sorted).
+type Named = (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+);
+
+fn named(r: &RuleSet, into: &mut Named) {
+    let name =
+        |list: &[crate::model::Region], i: &u32| list.get(*i as usize).map(|x| x.name.id.clone());
+    for c in &r.clauses {
+        let sc = &c.terms.scope;
+        into.0.extend(
+            sc.places
+                .iter()
+                .chain(&sc.except)
+                .filter_map(|i| name(&r.territories, i)),
+        );
+        into.1
+            .extend(sc.fields.iter().filter_map(|i| name(&r.fields, i)));
+    }
 }
 
 /// Ids declared by one side only, as `kind id (before|after only)`.
@@ -125,33 +240,38 @@ pub fn diff(before: &Engine, after: &Engine) -> Diff {
         unmatched: unmatched(before.rules(), after.rules()),
         ..Diff::default()
     };
-    let qb = questions(before.rules());
-    let qa = questions(after.rules());
-    let in_after: rustc_hash::FxHashMap<&str, Subject> =
-        qa.iter().map(|(q, s)| (q.as_str(), *s)).collect();
-    let in_before: rustc_hash::FxHashSet<&str> = qb.iter().map(|(q, _)| q.as_str()).collect();
+    let mut places = Named::default();
+    named(before.rules(), &mut places);
+    named(after.rules(), &mut places);
+    let qb = questions(before.rules(), &places);
+    let qa = questions(after.rules(), &places);
+    let in_after: rustc_hash::FxHashMap<&str, (Subject, Place)> =
+        qa.iter().map(|(q, s, p)| (q.as_str(), (*s, *p))).collect();
+    let in_before: rustc_hash::FxHashSet<&str> = qb.iter().map(|(q, ..)| q.as_str()).collect();
     let names_after: rustc_hash::FxHashSet<&str> = in_after.keys().copied().collect();
     let sides = [
         (Side::Before, before, &qb, &names_after),
         (Side::After, after, &qa, &in_before),
     ];
     for (side, engine, list, other) in sides {
-        for (question, subject) in list {
+        for (question, subject, place) in list {
             if !other.contains(question.as_str()) {
                 out.one_sided.push(OneSided {
                     question: question.clone(),
                     side,
-                    windows: engine.when(*subject).into_owned().windows,
+                    windows: engine.when_in(*subject, *place).into_owned().windows,
                 });
             }
         }
     }
-    let both = qb
-        .iter()
-        .filter_map(|(q, sb)| in_after.get(q.as_str()).map(|sa| (q.clone(), *sb, *sa)));
-    for (question, sb, sa) in both {
-        let wb = before.when(sb);
-        let wa = after.when(sa);
+    let both = qb.iter().filter_map(|(q, sb, pb)| {
+        in_after
+            .get(q.as_str())
+            .map(|(sa, pa)| (q.clone(), (*sb, *pb), (*sa, *pa)))
+    });
+    for (question, (sb, pb), (sa, pa)) in both {
+        let wb = before.when_in(sb, pb);
+        let wa = after.when_in(sa, pa);
         // Pieces, not windows: they split wherever a reason's detail changes too.
         let mut edges: Vec<NaiveDate> = wb
             .pieces
