@@ -765,6 +765,30 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             }
             (beneficiary.as_ref().map(|b| (b.span, b.name.clone())), s)
         }
+        Sentence::Payment {
+            payer,
+            payee,
+            amount,
+            due,
+        } => {
+            let due = match due {
+                Due::On(v) => format!("on {}", value_text(v)),
+                Due::OnHappening(h, plus) => match plus {
+                    Some(p) => format!("on {} + {}", happening_text(h), value_text(p)),
+                    None => format!("on {}", happening_text(h)),
+                },
+                Due::Every(p, _) => format!("every {}", p.words()),
+            };
+            (
+                None,
+                format!(
+                    "{} pays {} {} {due}",
+                    payer.name,
+                    payee.name,
+                    value_text(amount)
+                ),
+            )
+        }
         Sentence::Licence {
             licensor,
             licensee,

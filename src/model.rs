@@ -303,9 +303,27 @@ pub struct Cap {
     pub counting_from: Option<Val<NaiveDate>>,
 }
 
+/// When a payment falls due (0.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// On this day.
+    On(Val<NaiveDate>),
+    /// On the day this (possibly hidden derived) event happens, plus the duration.
+    OnEvent(EventId, Option<Val<Duration>>),
+    /// On the first day of each period that starts inside the clause's window.
+    Every(crate::vocab::Period),
+}
+
 /// The part of a clause that says what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
+    /// A fixed sum (0.2).
+    Payment {
+        payer: PartyId,
+        payee: PartyId,
+        amount: Val<Money>,
+        due: Due,
+    },
     Exclusivity {
         beneficiary: Option<PartyId>,
         selector: Selector,
@@ -371,6 +389,7 @@ impl Body {
             Body::RevenueShare { .. } => ClauseKind::RevenueShare,
             Body::Rule { .. } => ClauseKind::Rule,
             Body::FirstOffer { .. } => ClauseKind::FirstOffer,
+            Body::Payment { .. } => ClauseKind::Payment,
         }
     }
 
@@ -381,7 +400,7 @@ impl Body {
             | Body::FirstLaunch { selector, .. }
             | Body::Rule { selector, .. }
             | Body::FirstOffer { selector, .. } => Some(selector),
-            Body::RevenueShare { .. } => None,
+            Body::RevenueShare { .. } | Body::Payment { .. } => None,
         }
     }
 }

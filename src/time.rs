@@ -152,6 +152,54 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
 }
 
+/// The first day on or after `day` that starts a period (0.2): January 1, the first of a
+/// quarter or of a month, or an anniversary of `anchor` (contract years, each computed from the
+/// anchor and clamped to the month's end). `None` beyond the calendar.
+pub fn period_start_on_or_after(
+    period: crate::vocab::Period,
+    anchor: NaiveDate,
+    day: NaiveDate,
+) -> Option<NaiveDate> {
+    use crate::vocab::Period;
+    let first_of = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1);
+    let (y, m) = (day.year(), day.month());
+    match period {
+        Period::Year => {
+            if day.ordinal() == 1 {
+                Some(day)
+            } else {
+                first_of(y.checked_add(1)?, 1)
+            }
+        }
+        Period::Month | Period::Quarter => {
+            let step = if period == Period::Month { 1 } else { 3 };
+            // The period containing the day starts in month m0; the next in m0 + step.
+            let m0 = (m - 1) / step * step + 1;
+            if day.day() == 1 && m == m0 {
+                return Some(day);
+            }
+            let next = m0 + step;
+            if next > 12 {
+                first_of(y.checked_add(1)?, next - 12)
+            } else {
+                first_of(y, next)
+            }
+        }
+        Period::ContractYear => {
+            // The least n with anchor + n years >= day (n >= 0).
+            let mut n = u32::try_from((day.year() - anchor.year()).max(0)).ok()?;
+            n = n.saturating_sub(1);
+            loop {
+                let d = anchor.checked_add_months(Months::new(n.checked_mul(12)?))?;
+                if d >= day {
+                    return Some(d);
+                }
+                n = n.checked_add(1)?;
+            }
+        }
+    }
+}
+
 /// The calendar year of a day.
 pub fn year_of(day: NaiveDate) -> i32 {
     day.year()

@@ -56,6 +56,33 @@ pub enum ClauseKind {
     Rule,
     /// `first_offer` (0.2).
     FirstOffer,
+    /// `payment` (0.2): a fixed sum owed on a day, on a happening, or every period.
+    Payment,
+}
+
+/// A period money is counted over or falls due in (0.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    /// A calendar year.
+    Year,
+    /// A calendar quarter (January, April, July, October).
+    Quarter,
+    /// A calendar month.
+    Month,
+    /// A year from the agreement's effective day, on its anniversaries.
+    ContractYear,
+}
+
+impl Period {
+    /// The words that name it.
+    pub fn words(self) -> &'static str {
+        match self {
+            Period::Year => "year",
+            Period::Quarter => "quarter",
+            Period::Month => "month",
+            Period::ContractYear => "contract year",
+        }
+    }
 }
 
 impl ClauseKind {
@@ -68,6 +95,7 @@ impl ClauseKind {
             ClauseKind::RevenueShare => "revenue_share",
             ClauseKind::Rule => "rule",
             ClauseKind::FirstOffer => "first_offer",
+            ClauseKind::Payment => "payment",
         }
     }
 }

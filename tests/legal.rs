@@ -298,8 +298,10 @@ fn the_shipped_timeline_picture() {
     let engine = common::shipped();
     let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    // One bar per consolidated stretch: six clauses, two of them amended.
-    assert_eq!(svg.matches("<title>").count(), 8);
+    // One bar per consolidated stretch: six clauses, two of them amended; and a mark on the
+    // day Amazon's first investment falls due (the second waits for its conditions).
+    assert_eq!(svg.matches("<title>").count(), 9);
+    assert!(svg.contains("<title>amazon_openai.first_tranche due on 2026-02-27</title>"));
     assert_eq!(svg.matches("stroke-dasharray").count(), 1, "one amendment");
     assert_eq!(
         svg.matches("l 5 5 l -5 5 l -5 -5 z").count(),

@@ -11,7 +11,7 @@
 
 mod common;
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use covenant::eval::answer::Decision;
 use covenant::{check, Sources, Subject};
 use proptest::prelude::*;
@@ -233,7 +233,44 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
         Subject::Pay { payer, payee } => {
             let (payer, payee) = (payer.index(), payee.index());
             let due = cons.versions.iter().filter(in_force).any(|v| {
-                matches!(&v.terms.body, Body::RevenueShare { payer: p, payee: q, .. } if *p == payer && *q == payee)
+                match &v.terms.body {
+                    Body::RevenueShare {
+                        payer: p, payee: q, ..
+                    } => *p == payer && *q == payee,
+                    // A payment (0.2) on its own day, read literally: that day, the day its event
+                    // happened (plus the duration), or the first day of a calendar period.
+                    Body::Payment {
+                        payer: p,
+                        payee: q,
+                        due,
+                        ..
+                    } if *p == payer && *q == payee => {
+                        use covenant::model::Due;
+                        match due {
+                            Due::On(d) => engine.env().day(*d).day == day,
+                            Due::OnEvent(e, plus) => {
+                                cons.event_days
+                                    .get(*e as usize)
+                                    .cloned()
+                                    .flatten()
+                                    .and_then(|b| match plus {
+                                        Some(d) => engine.env().duration(*d).0.after(b.day),
+                                        None => Some(b.day),
+                                    })
+                                    == Some(day)
+                            }
+                            Due::Every(covenant::vocab::Period::Month) => day.day() == 1,
+                            Due::Every(covenant::vocab::Period::Quarter) => {
+                                day.day() == 1 && day.month() % 3 == 1
+                            }
+                            Due::Every(covenant::vocab::Period::Year) => day.ordinal() == 1,
+                            Due::Every(covenant::vocab::Period::ContractYear) => {
+                                panic!("no contract years in the shipped rules")
+                            }
+                        }
+                    }
+                    _ => false,
+                }
             });
             if due {
                 Decision::Due

@@ -124,7 +124,10 @@ impl Checker {
 
     /// A clause's scope (0.2): territories and fields resolved; money clauses take none.
     fn scope(&mut self, s: &ast::Scope, sentence: &ast::Sentence) -> Option<Scope> {
-        let money = matches!(sentence, ast::Sentence::RevenueShare { .. });
+        let money = matches!(
+            sentence,
+            ast::Sentence::RevenueShare { .. } | ast::Sentence::Payment { .. }
+        );
         let span = s
             .places
             .as_ref()
@@ -408,6 +411,40 @@ impl Checker {
                     to: to?,
                     unless: acts?,
                     within: within?,
+                })
+            }
+            ast::Sentence::Payment {
+                payer,
+                payee,
+                amount,
+                due,
+            } => {
+                let parties = self.parties(&[payer, payee]);
+                let amount = self.money(amount);
+                let due = match due {
+                    ast::Due::On(v) => {
+                        // A payment's day may be `end of` an agreement or clause.
+                        self.clause_days = true;
+                        let d = self.day(v).map(Due::On);
+                        self.clause_days = false;
+                        d
+                    }
+                    ast::Due::OnHappening(h, plus) => {
+                        let e = self.happening_event(h);
+                        let plus = match plus {
+                            Some(p) => self.duration(p).map(Some),
+                            None => Some(None),
+                        };
+                        e.zip(plus).map(|(e, p)| Due::OnEvent(e, p))
+                    }
+                    ast::Due::Every(period, _) => Some(Due::Every(*period)),
+                };
+                let p = parties?;
+                Some(Body::Payment {
+                    payer: *p.first()?,
+                    payee: *p.get(1)?,
+                    amount: amount?,
+                    due: due?,
                 })
             }
             ast::Sentence::RevenueShare {

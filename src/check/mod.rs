@@ -128,6 +128,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         .collect();
     diags.extend(region_cycles(&affiliation, "party"));
     diags.extend(day_orders(&mut rules));
+    diags.extend(money_parties(&rules));
     if !diags.iter().any(Diagnostic::is_error) {
         diags.extend(derived_defaults(&mut rules));
     }
@@ -138,6 +139,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         diags.extend(collisions::warnings(&rules, &cons));
         diags.extend(collisions::licence_warnings(&rules, &cons));
         diags.extend(only_by_unlicensed(&rules, &cons));
+        diags.extend(payments_never_due(&rules, &cons));
         diags.extend(never_in_force(&rules, &cons));
         diags.extend(unused_assumptions(&rules, &used));
         diags.extend(notices_without_right(&rules));
@@ -486,6 +488,87 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
                 );
             }
         }
+    }
+    out
+}
+
+/// The payer and payee of a payment (0.2) are parties of its agreement, or affiliates of one.
+fn money_parties(rules: &RuleSet) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in &rules.clauses {
+        let Body::Payment { payer, payee, .. } = &c.terms.body else {
+            continue;
+        };
+        let Some(a) = rules.agreements.get(c.agreement as usize) else {
+            continue;
+        };
+        for (who, role) in [(payer, "payer"), (payee, "payee")] {
+            let party_of = a
+                .parties
+                .iter()
+                .any(|p| p == who || rules.within_group(*who, *p));
+            if !party_of {
+                out.push(
+                    Diagnostic::error(
+                        crate::diag::Code::NotAParty,
+                        c.head,
+                        format!(
+                            "`{}` names `{}` as its {role}, but `{}` is not a party of `{}` (nor an affiliate of one)",
+                            c.qualified,
+                            rules.party(*who),
+                            rules.party(*who),
+                            a.name.id
+                        ),
+                    )
+                    .label(format!("{role} outside the agreement"))
+                    .help("only the parties of an agreement (or their affiliates) owe or are owed under it"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Payments (0.2) on a fixed day that lies outside every day they are in force: they never
+/// fall due. (A payment on a happening not yet recorded, or on `end of`, may still.)
+fn payments_never_due(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<Diagnostic> {
+    let env = Env::defaults(rules);
+    let fixed = |v: Val<NaiveDate>| match v {
+        Val::Lit(_) | Val::Assumed(_) => true,
+        Val::Expr(e) => rules
+            .day_exprs
+            .get(e as usize)
+            .is_some_and(|x| matches!(x.base, DayBase::Day(_))),
+    };
+    let mut out = Vec::new();
+    for (c, clause) in (0..).zip(&rules.clauses) {
+        let Body::Payment {
+            due: Due::On(d), ..
+        } = &clause.terms.body
+        else {
+            continue;
+        };
+        if !fixed(*d) {
+            continue;
+        }
+        let day = env.day(*d).day;
+        let versions: Vec<&consolidate::Version> = cons.of(c).collect();
+        if versions.is_empty() || versions.iter().any(|v| v.in_force.contains(day)) {
+            continue;
+        }
+        out.push(
+            Diagnostic::warning(
+                crate::diag::Code::NeverInForce,
+                clause.head,
+                format!(
+                    "payment `{}` never falls due: {} lies outside the days it is in force",
+                    clause.qualified,
+                    crate::time::iso(day)
+                ),
+            )
+            .label("never owed")
+            .help("a payment falls due only while its clause (and its agreement) is in force; move its day or its window"),
+        );
     }
     out
 }

@@ -20,9 +20,11 @@ mod env;
 mod events;
 mod interval;
 pub mod life;
+mod payments;
 
 pub use env::Env;
 pub use interval::{earlier, Bound, Deps, Interval};
+pub use payments::{day_of, due_days};
 
 /// A clause's consolidated text over one stretch of time, and when that text puts it in force.
 #[derive(Clone, Debug)]

@@ -459,6 +459,44 @@ impl Engine {
             .unwrap_or_default();
         let versions = clauses.iter().flat_map(|c| self.versions(*c).iter());
         for v in versions.filter(|v| live_or_movable(&v.in_force)) {
+            if let Body::Payment {
+                payer: p,
+                payee: q,
+                amount,
+                ..
+            } = &v.terms.body
+            {
+                if *p != payer || *q != payee {
+                    continue;
+                }
+                let Some((_, deps)) = self.env.money(*amount) else {
+                    continue;
+                };
+                let sentence = self.sentence(v);
+                let on_its_day = matches!(
+                    &v.terms.body,
+                    Body::Payment {
+                        due: Due::On(Val::Lit(_) | Val::Assumed(_)),
+                        ..
+                    }
+                );
+                for day in self.due_days(v) {
+                    let detail = if on_its_day {
+                        sentence.clone()
+                    } else {
+                        format!("{sentence}: due on {}", crate::time::iso(day.day))
+                    };
+                    let r = self.reason(v, Effect::Owe, detail, &deps.union(&day.deps));
+                    let next = day.day.succ_opt().map(|d| Bound::new(d, day.deps.clone()));
+                    let iv = Interval {
+                        start: Some(day),
+                        end: next,
+                        rests_on: Deps::none(),
+                    };
+                    out.push((iv, r));
+                }
+                continue;
+            }
             let Body::RevenueShare {
                 payer: p, payee: q, ..
             } = &v.terms.body
@@ -472,6 +510,44 @@ impl Engine {
             let r = self.reason(v, Effect::Owe, self.sentence(v), &deps);
             out.push((v.in_force.clone(), r));
         }
+    }
+}
+
+impl Engine {
+    /// What a payment clause owes on the days it falls due up to and including `through`
+    /// (0.2), in its currency; `None` when no due day has come (or the sum cannot be held).
+    pub(crate) fn payment_owed(
+        &self,
+        clause: ClauseId,
+        through: NaiveDate,
+    ) -> Option<crate::money::Money> {
+        let mut owed: Option<crate::money::Money> = None;
+        for v in self.versions(clause) {
+            let Body::Payment { amount, .. } = &v.terms.body else {
+                continue;
+            };
+            let Some((money, _)) = self.env.money(*amount) else {
+                continue;
+            };
+            for day in self.due_days(v) {
+                if day.day > through {
+                    break;
+                }
+                owed = Some(match owed {
+                    None => money,
+                    Some(o) => crate::money::Money {
+                        currency: o.currency,
+                        amount: crate::money::exact_add(o.amount, money.amount)?,
+                    },
+                });
+            }
+        }
+        owed
+    }
+
+    /// The days a payment version falls due within its days in force (0.2).
+    pub(crate) fn due_days(&self, v: &Version) -> Vec<Bound> {
+        consolidate::due_days(&self.rules, &self.cons, &self.env, v)
     }
 }
 

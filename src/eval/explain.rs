@@ -34,6 +34,42 @@ pub fn clouds(rules: &RuleSet, ids: &[CloudId]) -> String {
     names.join(", ")
 }
 
+/// A day as a clause writes it: the day, or for `end of` / `start of` (0.2) the words (the
+/// day itself depends on the agreement's life).
+pub fn day_text(rules: &RuleSet, env: &Env, v: crate::model::Val<chrono::NaiveDate>) -> String {
+    if let crate::model::Val::Expr(e) = v {
+        if let Some(crate::model::DayExpr {
+            base:
+                crate::model::DayBase::Of {
+                    end,
+                    agreement,
+                    clause,
+                },
+            shifts,
+            ..
+        }) = rules.day_exprs.get(e as usize)
+        {
+            let mut out = format!(
+                "{} of {}",
+                if *end { "end" } else { "start" },
+                rules.agreement_name(*agreement)
+            );
+            if let Some(c) = clause.and_then(|c| rules.clause(c)) {
+                out = format!("{} of {}", if *end { "end" } else { "start" }, c.qualified);
+            }
+            for (plus, d) in shifts {
+                out.push_str(&format!(
+                    " {} {}",
+                    if *plus { "+" } else { "-" },
+                    env.duration(*d).0
+                ));
+            }
+            return out;
+        }
+    }
+    crate::time::iso(env.day(v).day)
+}
+
 /// The consolidated sentence of a clause, values resolved.
 pub fn sentence(
     rules: &RuleSet,
@@ -42,6 +78,29 @@ pub fn sentence(
     cap_from: Option<chrono::NaiveDate>,
 ) -> String {
     match body {
+        Body::Payment {
+            payer,
+            payee,
+            amount,
+            due,
+        } => {
+            let amount = env
+                .money(*amount)
+                .map_or_else(|| "an amount".to_string(), |(m, _)| m.to_string());
+            let due = match due {
+                crate::model::Due::On(v) => format!("on {}", day_text(rules, env, *v)),
+                crate::model::Due::OnEvent(e, None) => format!("on {}", rules.event(*e)),
+                crate::model::Due::OnEvent(e, Some(d)) => {
+                    format!("on {} + {}", rules.event(*e), env.duration(*d).0)
+                }
+                crate::model::Due::Every(p) => format!("every {}", p.words()),
+            };
+            format!(
+                "{} pays {} {amount} {due}",
+                rules.party(*payer),
+                rules.party(*payee)
+            )
+        }
         Body::Exclusivity {
             beneficiary,
             selector: s,

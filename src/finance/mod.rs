@@ -512,11 +512,40 @@ pub fn ask(
     }
     answer.outcome = Outcome::Point(engine.verdict(&ruling));
     answer.assumed = engine.assumed(&ruling.assumptions);
+    // Fixed payments (0.2) owed on the days they fell due, up to and including the day.
+    let mut clauses: Vec<ClausePosition> = standings.into_iter().map(|s| s.position).collect();
+    for (i, c) in engine.rules().clauses.iter().enumerate() {
+        let crate::model::Body::Payment {
+            payer: p,
+            payee: q,
+            amount,
+            ..
+        } = &c.terms.body
+        else {
+            continue;
+        };
+        let currency = engine.env().money(*amount).map(|(m, _)| m.currency);
+        if *p != payer.0 || *q != payee.0 {
+            continue;
+        }
+        let Ok(id) = crate::model::ClauseId::try_from(i) else {
+            continue;
+        };
+        let owed = engine.payment_owed(id, day);
+        clauses.push(ClausePosition {
+            clause: c.qualified.clone(),
+            currency: owed.map(|m| m.currency).or(currency),
+            owed: owed.map_or(rust_decimal::Decimal::ZERO, |m| m.amount),
+            cap: None,
+            remaining: None,
+            cap_reached_on: None,
+        });
+    }
     answer.ledger = Some(Position {
         through: day,
         rows_read: report.rows_read,
         rows_skipped: report.rows_skipped,
-        clauses: standings.into_iter().map(|s| s.position).collect(),
+        clauses,
     });
     Ok((answer, report))
 }

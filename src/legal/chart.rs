@@ -24,6 +24,7 @@ fn colour(kind: ClauseKind) -> &'static str {
         ClauseKind::RevenueShare => "#b07aa1",
         ClauseKind::Rule => "#e15759",
         ClauseKind::FirstOffer => "#76b7b2",
+        ClauseKind::Payment => "#9c755f",
     }
 }
 
@@ -35,6 +36,7 @@ fn kind_name(kind: ClauseKind) -> &'static str {
         ClauseKind::RevenueShare => "revenue share",
         ClauseKind::Rule => "rule",
         ClauseKind::FirstOffer => "first offer",
+        ClauseKind::Payment => "payment",
     }
 }
 
@@ -234,10 +236,11 @@ impl Chart<'_> {
             ClauseKind::RevenueShare,
             ClauseKind::Rule,
             ClauseKind::FirstOffer,
+            ClauseKind::Payment,
         ] {
-            // The kinds of 0.1 always; a first offer (0.2) only where the rules have one.
+            // The kinds of 0.1 always; those of 0.2 only where the rules have one.
             let present = self.rules.clauses.iter().any(|c| c.kind() == kind);
-            if kind == ClauseKind::FirstOffer && !present {
+            if matches!(kind, ClauseKind::FirstOffer | ClauseKind::Payment) && !present {
                 continue;
             }
             let _ = writeln!(
@@ -305,6 +308,33 @@ impl Chart<'_> {
             .versions
             .iter()
             .filter(|v| v.clause as usize == id && !v.in_force.is_empty());
+        // A payment (0.2) is owed on days, not over them: a faint line while it is in force and
+        // a mark on each day it falls due.
+        if clause.kind() == ClauseKind::Payment {
+            for v in versions {
+                let from = v.in_force.start.as_ref().map_or(self.start, |b| b.day);
+                let until = v.in_force.end.as_ref().map_or(self.end, |b| b.day);
+                let (bx, ex) = (self.x(from), self.x(until));
+                let _ = writeln!(
+                    s,
+                    r##"<line x1="{bx:.1}" y1="{y:.0}" x2="{ex:.1}" y2="{y:.0}" stroke="{c}" stroke-opacity="0.35" stroke-width="2"/>"##,
+                    y = top + 17.0,
+                    c = colour(clause.kind())
+                );
+                for day in crate::consolidate::due_days(self.rules, self.cons, self.env, v) {
+                    let dx = self.x(day.day);
+                    let _ = writeln!(
+                        s,
+                        r##"<path d="M {dx:.1} {:.0} l 7 8 l -7 8 l -7 -8 z" fill="{}"><title>{} due on {}</title></path>"##,
+                        top + 9.0,
+                        colour(clause.kind()),
+                        escape(&clause.qualified),
+                        iso(day.day)
+                    );
+                }
+            }
+            return;
+        }
         for (i, v) in versions.enumerate() {
             let from = v.in_force.start.as_ref().map_or(self.start, |b| b.day);
             let until = v.in_force.end.as_ref().map_or(self.end, |b| b.day);

@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::source::Span;
 use crate::syntax::lexer::Comment;
-pub use crate::vocab::{Action, ClauseKind, DurationUnit};
+pub use crate::vocab::{Action, ClauseKind, DurationUnit, Period as MoneyPeriod};
 
 /// An identifier as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -201,6 +201,24 @@ pub enum Sentence {
         /// `on any channel except …` (0.2): `clouds` are the ones left out.
         except_clouds: bool,
     },
+    /// `PAYER pays PAYEE MONEY (on DAY | on HAPPENING [+ DURATION] | every PERIOD)` (0.2).
+    Payment {
+        payer: Ident,
+        payee: Ident,
+        amount: Value,
+        due: Due,
+    },
+}
+
+/// When a payment falls due (0.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Due {
+    /// `on DAYEXPR`.
+    On(Value),
+    /// `on HAPPENING [+ DURATION]`.
+    OnHappening(Box<Happening>, Option<Value>),
+    /// `every PERIOD`.
+    Every(MoneyPeriod, Span),
 }
 
 /// `KIND ID [TITLE] { SENTENCE TERMS }`.

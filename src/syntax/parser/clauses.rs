@@ -187,6 +187,37 @@ impl<'a> Parser<'a> {
                     within,
                 })
             }
+            ClauseKind::Payment => {
+                let payer = self.ident("the paying party's id")?;
+                self.expect_word("pays", "`pays`")?;
+                let payee = self.ident("the paid party's id")?;
+                let amount = self.money_value()?;
+                let due = if self.at_word("every") {
+                    let at = self.here();
+                    self.bump();
+                    let period = self.money_period()?;
+                    Due::Every(period, self.span_from(at.start))
+                } else {
+                    self.expect_word("on", "`on DAY`, `on HAPPENING` or `every PERIOD`")?;
+                    if self.at_day() {
+                        Due::On(self.day_value()?)
+                    } else {
+                        let h = self.happening()?;
+                        let plus = if self.eat(&Tok::Plus) {
+                            Some(self.duration_value()?)
+                        } else {
+                            None
+                        };
+                        Due::OnHappening(Box::new(h), plus)
+                    }
+                };
+                Ok(Sentence::Payment {
+                    payer,
+                    payee,
+                    amount,
+                    due,
+                })
+            }
             ClauseKind::RevenueShare => {
                 let payer = self.ident("the paying party's id")?;
                 self.expect_word("pays", "`pays`")?;
@@ -320,9 +351,10 @@ impl<'a> Parser<'a> {
             Some("revenue_share") => ClauseKind::RevenueShare,
             Some("rule") => ClauseKind::Rule,
             Some("first_offer") => ClauseKind::FirstOffer,
+            Some("payment") => ClauseKind::Payment,
             _ => {
                 return self.fail(
-                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share` or `rule`)",
+                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share`, `payment` or `rule`)",
                 )
             }
         };
@@ -366,6 +398,25 @@ impl<'a> Parser<'a> {
                 Err(Failed)
             }
         }
+    }
+
+    /// A period of money (0.2): `year`, `quarter`, `month` or `contract year`.
+    pub(super) fn money_period(&mut self) -> PResult<MoneyPeriod> {
+        let period = match self.peek_word() {
+            Some("year") => MoneyPeriod::Year,
+            Some("quarter") => MoneyPeriod::Quarter,
+            Some("month") => MoneyPeriod::Month,
+            Some("contract") => {
+                self.bump();
+                if !self.at_word("year") {
+                    return self.fail("`year` after `contract`");
+                }
+                MoneyPeriod::ContractYear
+            }
+            _ => return self.fail("a period: `year`, `quarter`, `month` or `contract year`"),
+        };
+        self.bump();
+        Ok(period)
     }
 
     /// A scope term (0.2): `in T {, T} [except X {, X}]`, `in field F {, F}` or `done by P {, P}`,

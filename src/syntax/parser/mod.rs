@@ -105,6 +105,7 @@ const CLAUSE_KINDS: &[&str] = &[
     "first_offer",
     "revenue_share",
     "rule",
+    "payment",
 ];
 
 /// Where recovery inside an agreement may resume: a clause, or a header term.
@@ -116,6 +117,7 @@ const AGREEMENT_STOPS: &[&str] = &[
     "first_offer",
     "revenue_share",
     "rule",
+    "payment",
     "between",
     "signed",
     "effective",
