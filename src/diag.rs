@@ -79,6 +79,8 @@ pub enum Code {
     ConflictingAmendments,
     /// `cap-currency`: A revenue share's cap amended into another currency than the one it counts in.
     CapCurrency,
+    /// `bad-tiers`: Tiers whose bounds do not rise, or a tier's rate above 100%.
+    BadTiers,
     /// `added-before-effective`: A clause an amendment adds says it starts before the amendment
     /// takes effect.
     AddedBeforeEffective,
@@ -119,7 +121,7 @@ pub enum Code {
 
 impl Code {
     /// Every code, in the order of docs/diagnostics.md.
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 39] = [
         Code::Syntax,
         Code::BadToken,
         Code::BadString,
@@ -144,6 +146,7 @@ impl Code {
         Code::ClauseNotInForce,
         Code::ConflictingAmendments,
         Code::CapCurrency,
+        Code::BadTiers,
         Code::AddedBeforeEffective,
         Code::EffectiveBeforeSigned,
         Code::NeverInForce,
@@ -187,6 +190,7 @@ impl Code {
             Code::ClauseNotInForce => "clause-not-in-force",
             Code::ConflictingAmendments => "conflicting-amendments",
             Code::CapCurrency => "cap-currency",
+            Code::BadTiers => "bad-tiers",
             Code::AddedBeforeEffective => "added-before-effective",
             Code::EffectiveBeforeSigned => "effective-before-signed",
             Code::NeverInForce => "never-in-force",

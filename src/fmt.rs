@@ -859,12 +859,24 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             earner,
             streams,
             cap,
+            tiers,
+            tiers_per,
+            recoup,
         } => {
+            let mut rates = value_text(rate);
+            for (bound, next) in tiers {
+                rates.push_str(&format!(" up to {}, {}", value_text(bound), value_text(next)));
+            }
+            if !tiers.is_empty() {
+                rates.push_str(" above");
+            }
+            if let Some((p, _)) = tiers_per {
+                rates.push_str(&format!(" per {}", p.words()));
+            }
             let mut out = format!(
-                "{} pays {} {} of {} revenue",
+                "{} pays {} {rates} of {} revenue",
                 payer.name,
                 payee.name,
-                value_text(rate),
                 earner.name
             );
             if !streams.is_empty() {
@@ -878,6 +890,9 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             if let Some(c) = cap {
                 out.push(' ');
                 out.push_str(&cap_text(c));
+            }
+            if let Some(r) = recoup {
+                out.push_str(&format!(" after recouping {}", value_text(r)));
             }
             (None, out)
         }

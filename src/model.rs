@@ -370,6 +370,13 @@ pub enum Body {
         earner: PartyId,
         streams: Vec<String>,
         cap: Option<Cap>,
+        /// Tiers (0.2): each bound with the rate above it; `rate` applies below the first.
+        tiers: Vec<(Val<Money>, Val<Decimal>)>,
+        /// `per PERIOD` (0.2): the tiers count revenue within each period, else over the
+        /// clause's life.
+        tiers_per: Option<crate::vocab::Period>,
+        /// `after recouping MONEY` (0.2).
+        recoup: Option<Val<Money>>,
     },
     Rule {
         action: Action,

@@ -122,6 +122,99 @@ impl Checker {
         })
     }
 
+    /// Tiers (0.2): bounds that rise, in one currency, and rates from 0% to 100%.
+    fn tiers(
+        &mut self,
+        first: Option<Val<rust_decimal::Decimal>>,
+        tiers: &[(ast::Value, ast::Value)],
+    ) -> Option<Vec<(Val<crate::money::Money>, Val<rust_decimal::Decimal>)>> {
+        let mut out = Vec::with_capacity(tiers.len());
+        let mut ok = true;
+        let env_value = |this: &Self, v: Val<rust_decimal::Decimal>| match v {
+            Val::Lit(p) => Some(p),
+            Val::Assumed(a) => match this.rules.assumptions.get(a as usize).map(|x| x.value) {
+                Some(crate::model::Literal::Percent(p)) => Some(p),
+                _ => None,
+            },
+            Val::Expr(_) => None,
+        };
+        let money_value = |this: &Self, v: Val<crate::money::Money>| match v {
+            Val::Lit(m) => Some(m),
+            Val::Assumed(a) => match this.rules.assumptions.get(a as usize).map(|x| x.value) {
+                Some(crate::model::Literal::Money(m)) => Some(m),
+                _ => None,
+            },
+            Val::Expr(_) => None,
+        };
+        let mut rates: Vec<(Option<rust_decimal::Decimal>, crate::source::Span)> = Vec::new();
+        if let (Some(r), Some((_, first_span))) = (first, tiers.first()) {
+            rates.push((env_value(self, r), first_span.span()));
+        }
+        let mut last: Option<(crate::money::Money, crate::source::Span)> = None;
+        for (bound, next) in tiers {
+            let b = self.money(bound);
+            let r = self.percent(next);
+            let (Some(b), Some(r)) = (b, r) else {
+                ok = false;
+                continue;
+            };
+            rates.push((env_value(self, r), next.span()));
+            if let Some(m) = money_value(self, b) {
+                if let Some((prev, prev_span)) = last {
+                    if prev.currency != m.currency {
+                        self.diags.push(
+                            Diagnostic::error(
+                                crate::diag::Code::CapCurrency,
+                                bound.span(),
+                                format!(
+                                    "tier bounds in `{}` and `{}`: a revenue share counts in one currency",
+                                    prev.currency.code(),
+                                    m.currency.code()
+                                ),
+                            )
+                            .label("another currency")
+                            .related(prev_span, "the bound before"),
+                        );
+                        ok = false;
+                    } else if m.amount <= prev.amount {
+                        self.diags.push(
+                            Diagnostic::error(
+                                crate::diag::Code::BadTiers,
+                                bound.span(),
+                                format!(
+                                    "tier bounds must rise: {m} is not above {prev}"
+                                ),
+                            )
+                            .label("not above the bound before")
+                            .related(prev_span, "the bound before")
+                            .help("write the tiers from the lowest bound up"),
+                        );
+                        ok = false;
+                    }
+                }
+                last = Some((m, bound.span()));
+            }
+            out.push((b, r));
+        }
+        for (rate, span) in rates {
+            if let Some(p) = rate {
+                if p > rust_decimal::Decimal::ONE_HUNDRED {
+                    self.diags.push(
+                        Diagnostic::error(
+                            crate::diag::Code::BadTiers,
+                            span,
+                            format!("a tier's rate of {}% is above 100%", p.normalize()),
+                        )
+                        .label("above 100%")
+                        .help("a share of revenue is between 0% and 100%"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
     /// A clause's scope (0.2): territories and fields resolved; money clauses take none.
     fn scope(&mut self, s: &ast::Scope, sentence: &ast::Sentence) -> Option<Scope> {
         let money = matches!(
@@ -454,10 +547,18 @@ impl Checker {
                 earner,
                 streams,
                 cap,
+                tiers,
+                tiers_per,
+                recoup,
             } => {
                 let parties = self.parties(&[payer, payee, earner]);
                 let rate = self.percent(rate);
                 let cap = cap.as_ref().map(|c| self.cap(c));
+                let tiers = self.tiers(rate, tiers);
+                let recoup = match recoup {
+                    Some(r) => self.money(r).map(Some),
+                    None => Some(None),
+                };
                 let p = parties?;
                 Some(Body::RevenueShare {
                     payer: *p.first()?,
@@ -469,6 +570,9 @@ impl Checker {
                         Some(c) => Some(c?),
                         None => None,
                     },
+                    tiers: tiers?,
+                    tiers_per: tiers_per.map(|(p, _)| p),
+                    recoup: recoup?,
                 })
             }
             ast::Sentence::Rule {

@@ -191,14 +191,33 @@ pub fn sentence(
             earner,
             streams,
             cap,
+            tiers,
+            tiers_per,
+            recoup,
         } => {
+            let mut rates = format!("{}%", env.percent(*rate).0.normalize());
+            for (bound, next) in tiers {
+                let bound = env
+                    .money(*bound)
+                    .map_or_else(String::new, |(m, _)| m.to_string());
+                rates.push_str(&format!(
+                    " up to {bound}, {}%",
+                    env.percent(*next).0.normalize()
+                ));
+            }
+            if !tiers.is_empty() {
+                rates.push_str(" above");
+            }
+            if let Some(p) = tiers_per {
+                rates.push_str(&format!(" per {}", p.words()));
+            }
             let mut out = format!(
-                "{} pays {} {}% of {} revenue",
+                "{} pays {} {rates} of {} revenue",
                 rules.party(*payer),
                 rules.party(*payee),
-                env.percent(*rate).0.normalize(),
                 rules.party(*earner)
             );
+
             if !streams.is_empty() {
                 let word = if streams.len() == 1 {
                     "stream"
@@ -218,6 +237,9 @@ pub fn sentence(
                 if let Some(d) = cap_from {
                     out.push_str(&format!(" counting from {}", crate::time::iso(d)));
                 }
+            }
+            if let Some((m, _)) = recoup.and_then(|r| env.money(r)) {
+                out.push_str(&format!(", after recouping {m}"));
             }
             out
         }

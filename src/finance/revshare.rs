@@ -31,6 +31,12 @@ struct Stretch {
     streams: Vec<String>,
     /// The cap and the first day it counts.
     cap: Option<(Decimal, NaiveDate)>,
+    /// Tiers (0.2): each bound with the rate (a fraction) above it.
+    tiers: Vec<(Decimal, Decimal)>,
+    /// The period within which tiers count revenue (`None`: the clause's whole life).
+    tiers_per: Option<crate::vocab::Period>,
+    /// The advance earned shares recoup before anything is paid (0.2).
+    recoup: Option<Decimal>,
 }
 
 /// A revenue-share clause ready for rows.
@@ -57,6 +63,11 @@ pub struct Plan {
     cap_days: Vec<NaiveDate>,
     /// Assumptions behind the rates, caps and windows.
     pub deps: Deps,
+    /// Whether some stretch has tiers or a recoupment (0.2): then every row is summed by day
+    /// as revenue, and shares are earned, recouped and capped in a walk of the days.
+    pipeline: bool,
+    /// The agreement's effective day, from which contract years run.
+    anchor: NaiveDate,
 }
 
 /// Sums for one year.
@@ -152,13 +163,40 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             first_cap_day: None,
             cap_days: Vec::new(),
             deps: Deps::none(),
+            pipeline: false,
+            anchor: cons
+                .lives
+                .get(clause.agreement as usize)
+                .map_or(NaiveDate::MIN, |l| l.start.day),
         };
         for v in cons.of(id).filter(|v| !v.in_force.is_empty()) {
-            let (Body::RevenueShare { streams, .. }, Some(terms)) =
-                (&v.terms.body, v.share_terms(env))
+            let (
+                Body::RevenueShare {
+                    streams,
+                    tiers,
+                    tiers_per,
+                    recoup,
+                    ..
+                },
+                Some(terms),
+            ) = (&v.terms.body, v.share_terms(env))
             else {
                 continue;
             };
+            let mut steps = Vec::with_capacity(tiers.len());
+            for (bound, rate) in tiers {
+                let (p, d) = env.percent(*rate);
+                plan.deps.add(&d);
+                if let Some((m, d)) = env.money(*bound) {
+                    plan.deps.add(&d);
+                    steps.push((m.amount, p / Decimal::ONE_HUNDRED));
+                }
+            }
+            let recoup = recoup.and_then(|r| env.money(r)).map(|(m, d)| {
+                plan.deps.add(&d);
+                m.amount
+            });
+            plan.pipeline |= !steps.is_empty() || recoup.is_some();
             plan.deps.add(&terms.deps);
             plan.deps.add(&v.in_force.all_deps());
             if let Some((money, from)) = terms.cap {
@@ -173,6 +211,9 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                 rate: terms.percent / Decimal::ONE_HUNDRED,
                 streams: streams.clone(),
                 cap: terms.cap.map(|(m, from)| (m.amount, from)),
+                tiers: steps,
+                tiers_per: *tiers_per,
+                recoup,
             });
         }
         plan.cap_days.sort();
@@ -265,6 +306,9 @@ impl Tally {
         if self.currency.is_none() {
             self.currency = Some(row.currency);
         }
+        if self.plan.pipeline {
+            return self.add_revenue(file, row, index);
+        }
         let share = crate::money::exact_mul(row.amount, stretch.rate).ok_or_else(|| {
             self.at_row(
                 file,
@@ -308,6 +352,97 @@ impl Tally {
                 ),
             )
         })
+    }
+
+    /// A row of a clause with tiers or a recoupment (0.2): its revenue summed by day, the shares
+    /// earned in the walk of the days ([`Tally::finish`]).
+    fn add_revenue(&mut self, file: &str, row: &Row<'_>, index: usize) -> Result<(), FinanceError> {
+        self.rows += 1;
+        let add = crate::money::exact_add;
+        let sums = (|| {
+            self.base = add(self.base, row.amount)?;
+            let year = self.years.entry(row.date.year()).or_default();
+            year.base = add(year.base, row.amount)?;
+            let day = self.days.entry(row.date).or_insert(Day {
+                sum: Decimal::ZERO,
+                peak: row.amount,
+                stretch: index,
+            });
+            day.sum = add(day.sum, row.amount)?;
+            day.peak = day.peak.max(day.sum);
+            Some(())
+        })();
+        sums.ok_or_else(|| {
+            self.at_row(
+                file,
+                row,
+                format!(
+                    "the sums of `{}` exceed what 28 significant digits hold exactly",
+                    self.plan.qualified
+                ),
+            )
+        })
+    }
+
+    /// For a clause with tiers or a recoupment (0.2): the days' revenue turned into what each
+    /// day pays before caps. Tiers apply marginally to the running revenue of the period (or of
+    /// the clause's life), continued below zero at the first rate, so a refund walks back down
+    /// the tiers it climbed; the running sum of earned shares first recoups the advance, and a
+    /// refund re-opens it. Each day keeps its highest point within the day, mapped the same
+    /// way, for the day a cap is reached.
+    fn earn(&mut self) -> Result<(), FinanceError> {
+        let overflow = self.overflow();
+        let ov = || overflow.clone();
+        let add = |a: Decimal, b: Decimal| crate::money::exact_add(a, b).ok_or_else(ov);
+        let mut running = Decimal::ZERO;
+        let mut period: Option<(i32, u32)> = None;
+        let mut earned_total = Decimal::ZERO;
+        let days = std::mem::take(&mut self.days);
+        for (date, day) in days {
+            let Some(stretch) = self.plan.stretches.get(day.stretch) else {
+                continue;
+            };
+            let key = period_key(stretch.tiers_per, date, self.plan.anchor);
+            if period != Some(key) {
+                period = Some(key);
+                running = Decimal::ZERO;
+            }
+            let f = |s: Decimal| tiered(stretch.rate, &stretch.tiers, s).ok_or_else(ov);
+            let before = f(running)?;
+            let after_revenue = add(running, day.sum)?;
+            let earned = f(after_revenue)?
+                .checked_sub(before)
+                .ok_or_else(ov)?;
+            let peak_earned = f(add(running, day.peak)?)?
+                .checked_sub(before)
+                .ok_or_else(ov)?;
+            running = after_revenue;
+            let advance = stretch.recoup.unwrap_or(Decimal::ZERO);
+            let owed = |e: Decimal| e.checked_sub(advance).map(|x| x.max(Decimal::ZERO));
+            let paid_before = owed(earned_total).ok_or_else(ov)?;
+            let peak_total = add(earned_total, peak_earned)?;
+            earned_total = add(earned_total, earned)?;
+            let pays = owed(earned_total)
+                .ok_or_else(ov)?
+                .checked_sub(paid_before)
+                .ok_or_else(ov)?;
+            let peak = owed(peak_total)
+                .ok_or_else(ov)?
+                .checked_sub(paid_before)
+                .ok_or_else(ov)?;
+            self.share = add(self.share, earned)?;
+            let year = self.years.entry(date.year()).or_default();
+            year.share = add(year.share, earned)?;
+            self.days.insert(
+                date,
+                Day {
+                    sum: pays,
+                    peak: peak.max(pays),
+                    stretch: day.stretch,
+                },
+            );
+        }
+        Ok(())
     }
 
     /// Folds another tally of the same clause, read from rows that come after this one's in file
@@ -359,6 +494,9 @@ impl Tally {
 
     /// Walks the capped days in order: what each pays, and when the cap is first reached.
     pub fn finish(mut self) -> Result<Tally, FinanceError> {
+        if self.plan.pipeline {
+            self.earn()?;
+        }
         let overflow = self.overflow();
         let ov = || overflow.clone();
         // The running sum S of a cap counting from day F, before a day D, is the total of all
@@ -470,6 +608,55 @@ impl Tally {
             reached_on,
         }))
     }
+}
+
+/// A period's key (0.2): the year, quarter, month or contract year a day falls in; one key
+/// for all days when tiers count over the clause's life.
+fn period_key(per: Option<crate::vocab::Period>, day: NaiveDate, anchor: NaiveDate) -> (i32, u32) {
+    use crate::vocab::Period;
+    match per {
+        None => (0, 0),
+        Some(Period::Year) => (day.year(), 0),
+        Some(Period::Quarter) => (day.year(), (day.month() - 1) / 3),
+        Some(Period::Month) => (day.year(), day.month()),
+        Some(Period::ContractYear) => {
+            // The last anniversary on or before the day (a day before the anchor is year 0).
+            let mut n = (day.year() - anchor.year()).max(0);
+            while n > 0 {
+                let start = u32::try_from(n)
+                    .ok()
+                    .and_then(|k| k.checked_mul(12))
+                    .and_then(|m| anchor.checked_add_months(chrono::Months::new(m)));
+                if start.is_some_and(|s| s <= day) {
+                    break;
+                }
+                n -= 1;
+            }
+            (n, 0)
+        }
+    }
+}
+
+/// The share earned on a running revenue `s` under tiers: `rate` up to the first bound, each
+/// next rate above its bound; below zero, the first rate. `None` beyond 28 digits.
+fn tiered(rate: Decimal, tiers: &[(Decimal, Decimal)], s: Decimal) -> Option<Decimal> {
+    let mut earned = Decimal::ZERO;
+    let mut low = Decimal::ZERO;
+    let mut r = rate;
+    if s <= Decimal::ZERO {
+        return crate::money::exact_mul(s, rate);
+    }
+    for (bound, next) in tiers {
+        if s <= *bound {
+            break;
+        }
+        let slice = crate::money::exact_mul(bound.checked_sub(low)?, r)?;
+        earned = crate::money::exact_add(earned, slice)?;
+        low = *bound;
+        r = *next;
+    }
+    let last = crate::money::exact_mul(s.checked_sub(low)?, r)?;
+    crate::money::exact_add(earned, last)
 }
 
 /// `min(cap, max(0, s))`.

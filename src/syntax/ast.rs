@@ -193,6 +193,13 @@ pub enum Sentence {
         earner: Ident,
         streams: Vec<Ident>,
         cap: Option<Cap>,
+        /// `RATE up to MONEY, RATE up to MONEY, …, RATE above [per PERIOD]` (0.2): each bound
+        /// with the rate above it.
+        tiers: Vec<(Value, Value)>,
+        /// `per PERIOD` after the tiers (0.2).
+        tiers_per: Option<(MoneyPeriod, Span)>,
+        /// `after recouping MONEY` (0.2).
+        recoup: Option<Value>,
     },
     Rule {
         action: Action,

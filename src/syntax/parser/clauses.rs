@@ -223,6 +223,28 @@ impl<'a> Parser<'a> {
                 self.expect_word("pays", "`pays`")?;
                 let payee = self.ident("the paid party's id")?;
                 let rate = self.percent_value()?;
+                // Tiers (0.2): `5% up to USD 100, 7% up to USD 200, 9% above [per year]`.
+                let mut tiers = Vec::new();
+                let mut tiers_per = None;
+                if self.at_word("up") {
+                    loop {
+                        self.expect_word("up", "`up to MONEY`")?;
+                        self.expect_word("to", "`to`")?;
+                        let bound = self.money_value()?;
+                        self.expect(&Tok::Comma, "`,` and the rate above the bound")?;
+                        let next = self.percent_value()?;
+                        tiers.push((bound, next));
+                        if self.eat_word("above") {
+                            break;
+                        }
+                    }
+                    if self.at_word("per") {
+                        let at = self.here();
+                        self.bump();
+                        let period = self.money_period()?;
+                        tiers_per = Some((period, self.span_from(at.start)));
+                    }
+                }
                 self.expect_word("of", "`of`")?;
                 let earner = self.ident("the earning party's id")?;
                 self.expect_word("revenue", "`revenue`")?;
@@ -246,6 +268,9 @@ impl<'a> Parser<'a> {
                     earner,
                     streams,
                     cap,
+                    tiers,
+                    tiers_per,
+                    recoup: None,
                 })
             }
             ClauseKind::Rule => {
@@ -524,6 +549,18 @@ impl<'a> Parser<'a> {
                         match sublicensable {
                             Some(first) => self.duplicate("`sublicensable`", first.span, at),
                             None => *sublicensable = Some(sub),
+                        }
+                    }
+                }
+                Some("after") if kind == ClauseKind::RevenueShare => {
+                    let at = self.here();
+                    self.bump();
+                    self.expect_word("recouping", "`recouping MONEY`")?;
+                    let amount = self.money_value()?;
+                    if let Sentence::RevenueShare { recoup, .. } = &mut sentence {
+                        match recoup {
+                            Some(first) => self.duplicate("the recoupment", first.span(), at),
+                            None => *recoup = Some(amount),
                         }
                     }
                 }

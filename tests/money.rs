@@ -1,0 +1,213 @@
+//! Money 0.2 in revenue shares: marginal tiers (over a clause's life or per period, refunds
+//! walking back down), recoupment of an advance (re-opened by refunds), and both under a cap;
+//! worked by hand, and against a literal row-by-row reading written apart from the engine.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::str::FromStr;
+
+use chrono::{Datelike, NaiveDate};
+use covenant::finance::ledger::BadRows;
+use covenant::finance::revshare::Report;
+use covenant::finance::{self, Input, ReadOptions};
+use covenant::{Engine, Rules};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn engine(clause: &str) -> Engine {
+    let text = format!(
+        "party k\nparty a\nagreement g {{\n between k and a\n signed 2026-01-01\n revenue_share r {{ {clause} }}\n}}\n"
+    );
+    let rules = Rules::from_text("g.cov", &text).unwrap_or_else(|f| panic!("{f}"));
+    rules.engine(&Default::default()).unwrap()
+}
+
+fn run(engine: &Engine, rows: &str) -> Report {
+    let plans = finance::plans(engine, &[]).unwrap();
+    let ledger = format!("date,party,stream,amount,currency\n{rows}");
+    finance::run(
+        plans,
+        vec![Input::Stream("l.csv".into(), Box::new(std::io::Cursor::new(ledger)))],
+        &ReadOptions::new(BadRows::Stop),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+#[test]
+fn a_tier_crossed_mid_row_and_a_refund_walking_back() {
+    let e = engine("k pays a 5% up to USD 1_000, 7% above per year of k revenue");
+    // 800 at 5% = 40; 400 crosses 1,000: 200 at 5% + 200 at 7% = 24; a refund of 300 walks
+    // back from 1,200 to 900: 200 at 7% + 100 at 5% = -19. 2026: 45. 2027 starts again:
+    // 1,200 = 1,000 at 5% + 200 at 7% = 64.
+    let r = run(
+        &e,
+        "2026-03-01,k,s,800.00,USD\n2026-04-01,k,s,400.00,USD\n2026-05-01,k,s,-300.00,USD\n2027-01-10,k,s,1200.00,USD\n",
+    );
+    let t = &r.tallies[0];
+    assert_eq!(t.years[&2026].share, d("45.00"));
+    assert_eq!(t.years[&2027].share, d("64.00"));
+    assert_eq!(t.share, d("109.00"));
+    assert_eq!(t.paid, d("109.00"));
+}
+
+#[test]
+fn tiers_over_the_clause_life_do_not_restart() {
+    let e = engine("k pays a 5% up to USD 1_000, 7% above of k revenue");
+    let r = run(&e, "2026-03-01,k,s,800.00,USD\n2027-01-10,k,s,1200.00,USD\n");
+    // 800 at 5% = 40; then 200 at 5% + 1,000 at 7% = 80.
+    assert_eq!(r.tallies[0].years[&2027].share, d("80.00"));
+    assert_eq!(r.tallies[0].paid, d("120.00"));
+}
+
+#[test]
+fn an_advance_recouped_then_reopened_by_a_refund() {
+    let e = engine("k pays a 25% of k revenue after recouping USD 1_000");
+    // Earned 750 (recouping), then 500 more: 250 paid; a refund of 1,000 takes back 250 of
+    // earned shares: paid back to 0 (a negative day); 1,000 more: 250 paid again.
+    let r = run(
+        &e,
+        "2026-02-01,k,s,3000.00,USD\n2026-03-01,k,s,2000.00,USD\n2026-04-01,k,s,-1000.00,USD\n2026-05-01,k,s,1000.00,USD\n",
+    );
+    let t = &r.tallies[0];
+    assert_eq!(t.share, d("1250.00"));
+    assert_eq!(t.paid, d("250.00"));
+    // Before the refund came back in, the position on 2026-04-15 owes nothing.
+    let r = run(
+        &e,
+        "2026-02-01,k,s,3000.00,USD\n2026-03-01,k,s,2000.00,USD\n2026-04-01,k,s,-1000.00,USD\n",
+    );
+    assert_eq!(r.tallies[0].paid, d("0.00"));
+}
+
+#[test]
+fn the_cap_applies_to_what_recoupment_leaves() {
+    let e = engine(
+        "k pays a 10% up to USD 10_000, 20% above of k revenue capped at USD 500 after recouping USD 300",
+    );
+    // 5,000 → 500 earned, 200 after the advance; 10,000 more → 500 + 1,000 = 1,500 earned
+    // (2,000 in all), 1,700 after the advance, capped at 500: 300 more that day, reached.
+    let r = run(&e, "2026-02-01,k,s,5000.00,USD\n2026-03-01,k,s,10000.00,USD\n");
+    let t = &r.tallies[0];
+    assert_eq!(t.share, d("2000.00"));
+    assert_eq!(t.paid, d("500.00"));
+    assert_eq!(
+        t.cap_reached_on,
+        NaiveDate::from_ymd_opt(2026, 3, 1),
+        "reached with the second row"
+    );
+}
+
+#[test]
+fn bad_tiers_are_check_errors() {
+    for (clause, want) in [
+        ("k pays a 5% up to USD 1_000, 7% up to USD 900, 9% above of k revenue", "tier bounds must rise"),
+        ("k pays a 5% up to USD 1_000, 170% above of k revenue", "above 100%"),
+        ("k pays a 5% up to USD 1_000, 7% up to EUR 2_000, 9% above of k revenue", "a revenue share counts in one currency"),
+    ] {
+        let text = format!("party k\nparty a\nagreement g {{ between k and a signed 2026-01-01 revenue_share r {{ {clause} }} }}\n");
+        let Err(f) = Rules::from_text("g.cov", &text) else {
+            panic!("accepted: {clause}");
+        };
+        assert!(f.to_string().contains(want), "{want}: {f}");
+    }
+}
+
+/// The literal reading: rows in date order (file order within a day), each row's earned share
+/// the change it makes to the tiered total of its period, each row's payment the change it
+/// makes to what the running earned total leaves after the advance.
+fn literal(
+    rows: &[(NaiveDate, Decimal)],
+    rates: &[Decimal],
+    bounds: &[Decimal],
+    per_year: bool,
+    advance: Decimal,
+) -> (Decimal, Decimal) {
+    let f = |s: Decimal| -> Decimal {
+        if s <= Decimal::ZERO {
+            return s * rates[0] / Decimal::ONE_HUNDRED;
+        }
+        let mut total = Decimal::ZERO;
+        for (i, rate) in rates.iter().enumerate() {
+            let lo = if i == 0 { Decimal::ZERO } else { bounds[i - 1] };
+            let hi = bounds.get(i).copied();
+            let top = match hi {
+                Some(h) => s.min(h),
+                None => s,
+            };
+            if top > lo {
+                total += (top - lo) * rate / Decimal::ONE_HUNDRED;
+            }
+        }
+        total
+    };
+    let mut sorted: Vec<(usize, NaiveDate, Decimal)> =
+        rows.iter().enumerate().map(|(i, (d, a))| (i, *d, *a)).collect();
+    sorted.sort_by_key(|(i, d, _)| (*d, *i));
+    let (mut s, mut year, mut earned, mut paid) = (Decimal::ZERO, 0, Decimal::ZERO, Decimal::ZERO);
+    for (_, date, amount) in sorted {
+        if per_year && date.year() != year {
+            year = date.year();
+            s = Decimal::ZERO;
+        }
+        let e = f(s + amount) - f(s);
+        s += amount;
+        let before = (earned - advance).max(Decimal::ZERO);
+        earned += e;
+        paid += (earned - advance).max(Decimal::ZERO) - before;
+    }
+    (earned, paid)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tiers_and_recoupment_agree_with_the_literal_reading(
+        rows in prop::collection::vec((0u32..900, -2_000i64..6_000), 1..40),
+        rates in prop::collection::vec(0u32..=100, 1..4),
+        steps in prop::collection::vec(1i64..5_000, 3),
+        per_year in any::<bool>(),
+        advance in 0i64..3_000,
+    ) {
+        let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let rows: Vec<(NaiveDate, Decimal)> = rows
+            .iter()
+            .map(|(day, cents)| (base + chrono::Days::new(u64::from(*day)), Decimal::new(*cents, 2) * Decimal::from(7)))
+            .collect();
+        let mut bounds = Vec::new();
+        let mut at = 0i64;
+        for s in steps.iter().take(rates.len() - 1) {
+            at += s;
+            bounds.push(Decimal::from(at));
+        }
+        let rates: Vec<Decimal> = rates.iter().map(|r| Decimal::from(*r)).collect();
+        let mut schedule = format!("{}%", rates[0]);
+        for (b, r) in bounds.iter().zip(rates.iter().skip(1)) {
+            schedule.push_str(&format!(" up to USD {b}, {r}%"));
+        }
+        if !bounds.is_empty() {
+            schedule.push_str(" above");
+            if per_year {
+                schedule.push_str(" per year");
+            }
+        }
+        let clause = format!("k pays a {schedule} of k revenue after recouping USD {advance}");
+        let e = engine(&clause);
+        let ledger: String = rows.iter().map(|(d, a)| format!("{d},k,s,{a},USD\n")).collect();
+        let report = run(&e, &ledger);
+        let per_year = per_year && !bounds.is_empty();
+        let (earned, paid) = literal(&rows, &rates, &bounds, per_year, Decimal::from(advance));
+        prop_assert_eq!(report.tallies[0].share, earned);
+        prop_assert_eq!(report.tallies[0].paid, paid);
+    }
+}
