@@ -865,7 +865,11 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
         } => {
             let mut rates = value_text(rate);
             for (bound, next) in tiers {
-                rates.push_str(&format!(" up to {}, {}", value_text(bound), value_text(next)));
+                rates.push_str(&format!(
+                    " up to {}, {}",
+                    value_text(bound),
+                    value_text(next)
+                ));
             }
             if !tiers.is_empty() {
                 rates.push_str(" above");
@@ -875,9 +879,7 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             }
             let mut out = format!(
                 "{} pays {} {rates} of {} revenue",
-                payer.name,
-                payee.name,
-                earner.name
+                payer.name, payee.name, earner.name
             );
             if !streams.is_empty() {
                 let word = if streams.len() == 1 {

@@ -33,7 +33,10 @@ fn run(engine: &Engine, rows: &str) -> Report {
     let ledger = format!("date,party,stream,amount,currency\n{rows}");
     finance::run(
         plans,
-        vec![Input::Stream("l.csv".into(), Box::new(std::io::Cursor::new(ledger)))],
+        vec![Input::Stream(
+            "l.csv".into(),
+            Box::new(std::io::Cursor::new(ledger)),
+        )],
         &ReadOptions::new(BadRows::Stop),
     )
     .unwrap_or_else(|e| panic!("{e}"))
@@ -63,7 +66,10 @@ fn a_tier_crossed_mid_row_and_a_refund_walking_back() {
 #[test]
 fn tiers_over_the_clause_life_do_not_restart() {
     let e = engine("k pays a 5% up to USD 1_000, 7% above of k revenue");
-    let r = run(&e, "2026-03-01,k,s,800.00,USD\n2027-01-10,k,s,1200.00,USD\n");
+    let r = run(
+        &e,
+        "2026-03-01,k,s,800.00,USD\n2027-01-10,k,s,1200.00,USD\n",
+    );
     // 800 at 5% = 40; then 200 at 5% + 1,000 at 7% = 80.
     assert_eq!(r.tallies[0].years[&2027].share, d("80.00"));
     assert_eq!(r.tallies[0].paid, d("120.00"));
@@ -96,7 +102,10 @@ fn the_cap_applies_to_what_recoupment_leaves() {
     );
     // 5,000 → 500 earned, 200 after the advance; 10,000 more → 500 + 1,000 = 1,500 earned
     // (2,000 in all), 1,700 after the advance, capped at 500: 300 more that day, reached.
-    let r = run(&e, "2026-02-01,k,s,5000.00,USD\n2026-03-01,k,s,10000.00,USD\n");
+    let r = run(
+        &e,
+        "2026-02-01,k,s,5000.00,USD\n2026-03-01,k,s,10000.00,USD\n",
+    );
     let t = &r.tallies[0];
     assert_eq!(t.share, d("2000.00"));
     assert_eq!(t.paid, d("500.00"));
@@ -110,9 +119,18 @@ fn the_cap_applies_to_what_recoupment_leaves() {
 #[test]
 fn bad_tiers_are_check_errors() {
     for (clause, want) in [
-        ("k pays a 5% up to USD 1_000, 7% up to USD 900, 9% above of k revenue", "tier bounds must rise"),
-        ("k pays a 5% up to USD 1_000, 170% above of k revenue", "above 100%"),
-        ("k pays a 5% up to USD 1_000, 7% up to EUR 2_000, 9% above of k revenue", "a revenue share counts in one currency"),
+        (
+            "k pays a 5% up to USD 1_000, 7% up to USD 900, 9% above of k revenue",
+            "tier bounds must rise",
+        ),
+        (
+            "k pays a 5% up to USD 1_000, 170% above of k revenue",
+            "above 100%",
+        ),
+        (
+            "k pays a 5% up to USD 1_000, 7% up to EUR 2_000, 9% above of k revenue",
+            "a revenue share counts in one currency",
+        ),
     ] {
         let text = format!("party k\nparty a\nagreement g {{ between k and a signed 2026-01-01 revenue_share r {{ {clause} }} }}\n");
         let Err(f) = Rules::from_text("g.cov", &text) else {
@@ -150,8 +168,11 @@ fn literal(
         }
         total
     };
-    let mut sorted: Vec<(usize, NaiveDate, Decimal)> =
-        rows.iter().enumerate().map(|(i, (d, a))| (i, *d, *a)).collect();
+    let mut sorted: Vec<(usize, NaiveDate, Decimal)> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, (d, a))| (i, *d, *a))
+        .collect();
     sorted.sort_by_key(|(i, d, _)| (*d, *i));
     let (mut s, mut year, mut earned, mut paid) = (Decimal::ZERO, 0, Decimal::ZERO, Decimal::ZERO);
     for (_, date, amount) in sorted {

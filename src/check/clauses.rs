@@ -181,9 +181,7 @@ impl Checker {
                             Diagnostic::error(
                                 crate::diag::Code::BadTiers,
                                 bound.span(),
-                                format!(
-                                    "tier bounds must rise: {m} is not above {prev}"
-                                ),
+                                format!("tier bounds must rise: {m} is not above {prev}"),
                             )
                             .label("not above the bound before")
                             .related(prev_span, "the bound before")

@@ -410,9 +410,7 @@ impl Tally {
             let f = |s: Decimal| tiered(stretch.rate, &stretch.tiers, s).ok_or_else(ov);
             let before = f(running)?;
             let after_revenue = add(running, day.sum)?;
-            let earned = f(after_revenue)?
-                .checked_sub(before)
-                .ok_or_else(ov)?;
+            let earned = f(after_revenue)?.checked_sub(before).ok_or_else(ov)?;
             let peak_earned = f(add(running, day.peak)?)?
                 .checked_sub(before)
                 .ok_or_else(ov)?;

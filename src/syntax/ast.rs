@@ -199,7 +199,7 @@ pub enum Sentence {
         /// `per PERIOD` after the tiers (0.2).
         tiers_per: Option<(MoneyPeriod, Span)>,
         /// `after recouping MONEY` (0.2).
-        recoup: Option<Value>,
+        recoup: Option<Box<Value>>,
     },
     Rule {
         action: Action,

@@ -560,7 +560,7 @@ impl<'a> Parser<'a> {
                     if let Sentence::RevenueShare { recoup, .. } = &mut sentence {
                         match recoup {
                             Some(first) => self.duplicate("the recoupment", first.span(), at),
-                            None => *recoup = Some(amount),
+                            None => *recoup = Some(Box::new(amount)),
                         }
                     }
                 }
