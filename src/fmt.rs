@@ -738,6 +738,9 @@ fn unless_text(unless: &[Act]) -> String {
 
 fn cap_text(c: &Cap) -> String {
     let mut s = format!("capped at {}", value_text(&c.amount));
+    if let Some((p, _)) = &c.per {
+        s.push_str(&format!(" per {}", p.words()));
+    }
     if let Some(d) = &c.counting_from {
         s.push_str(&format!(" counting from {}", value_text(d)));
     }
@@ -862,6 +865,8 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             tiers,
             tiers_per,
             recoup,
+            period_cap,
+            minimum,
         } => {
             let mut rates = value_text(rate);
             for (bound, next) in tiers {
@@ -893,8 +898,19 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
                 out.push(' ');
                 out.push_str(&cap_text(c));
             }
+            if let Some(c) = period_cap {
+                out.push(' ');
+                out.push_str(&cap_text(c));
+            }
             if let Some(r) = recoup {
                 out.push_str(&format!(" after recouping {}", value_text(r)));
+            }
+            if let Some(m) = minimum {
+                out.push_str(&format!(
+                    " minimum {} per {}",
+                    value_text(&m.0),
+                    m.1.words()
+                ));
             }
             (None, out)
         }
@@ -972,6 +988,7 @@ fn amend_term(t: &AmendTerm) -> String {
             _,
         ) => format!("sublicensable with consent of {}", c.name),
         AmendTerm::Within(v) => format!("within {}", value_text(v)),
+        AmendTerm::Minimum(v, p, _) => format!("minimum {} per {}", value_text(v), p.words()),
         AmendTerm::Survives(sv) => match &sv.duration {
             Some(d) => format!("survives {}", value_text(d)),
             None => "survives".to_string(),

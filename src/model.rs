@@ -377,6 +377,10 @@ pub enum Body {
         tiers_per: Option<crate::vocab::Period>,
         /// `after recouping MONEY` (0.2).
         recoup: Option<Val<Money>>,
+        /// `capped at MONEY per PERIOD` (0.2).
+        period_cap: Option<(Val<Money>, crate::vocab::Period)>,
+        /// `minimum MONEY per PERIOD` (0.2).
+        minimum: Option<(Val<Money>, crate::vocab::Period)>,
     },
     Rule {
         action: Action,
@@ -486,6 +490,10 @@ pub enum AmendTerm {
     Within(Val<Duration>),
     /// `survives [DURATION]` (0.2).
     Survives(Option<Val<Duration>>),
+    /// `capped at MONEY per PERIOD` (0.2).
+    PeriodCap(Val<Money>, crate::vocab::Period),
+    /// `minimum MONEY per PERIOD` (0.2).
+    Minimum(Val<Money>, crate::vocab::Period),
 }
 
 /// What an amendment does to its agreement, resolved to ids (the syntax's `ast::Change`).

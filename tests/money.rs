@@ -232,3 +232,88 @@ proptest! {
         prop_assert_eq!(report.tallies[0].paid, paid);
     }
 }
+
+#[test]
+fn a_cap_per_year_is_reached_and_restarts() {
+    let e = engine("k pays a 10% of k revenue capped at USD 100 per year");
+    // 2026: 60, then 60 of which 40 fit (reached 2026-06-01), then nothing; 2027 starts again.
+    let r = run(
+        &e,
+        "2026-03-01,k,s,600.00,USD\n2026-06-01,k,s,600.00,USD\n2026-09-01,k,s,500.00,USD\n2027-02-01,k,s,500.00,USD\n",
+    );
+    let t = &r.tallies[0];
+    assert_eq!(t.share, d("220.00"));
+    assert_eq!(t.years[&2026].paid, d("100.00"));
+    assert_eq!(t.years[&2027].paid, d("50.00"));
+    assert_eq!(
+        t.period_caps_reached,
+        vec![(
+            "2026".to_string(),
+            NaiveDate::from_ymd_opt(2026, 6, 1).unwrap()
+        )]
+    );
+}
+
+#[test]
+fn a_cap_per_period_used_up_owes_nothing_more_that_period() {
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 10% of k revenue capped at USD 100 per quarter }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.csv");
+    std::fs::write(
+        &ledger,
+        "date,party,stream,amount,currency\n2026-01-10,k,s,1500.00,USD\n2026-02-10,k,s,100.00,USD\n2026-04-10,k,s,100.00,USD\n",
+    )
+    .unwrap();
+    let ask = |day: &str| {
+        covenant::finance::ask(
+            &e,
+            &format!("pay k to a at {day}"),
+            vec![Input::File(ledger.clone())],
+            &ReadOptions::for_engine(&e, BadRows::Stop),
+        )
+        .unwrap_or_else(|err| panic!("{err}"))
+        .0
+    };
+    // The first quarter's cap went on 2026-01-10: February owes nothing more.
+    let a = ask("2026-02-10");
+    assert_eq!(a.decision(), Some(covenant::Decision::NotDue), "{a}");
+    assert!(
+        a.to_string()
+            .contains("its cap for this period was reached before this day"),
+        "{a}"
+    );
+    // A new quarter, a new cap.
+    let a = ask("2026-04-10");
+    assert_eq!(a.decision(), Some(covenant::Decision::Due), "{a}");
+    assert_eq!(a.ledger.unwrap().clauses[0].owed, d("110.00"));
+}
+
+#[test]
+fn a_floor_with_a_partial_first_year_owes_a_prorated_true_up() {
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-07-01\n revenue_share r { k pays a 10% of k revenue minimum USD 1_000 per year }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    // 2026 is in force from 1 July: 184 of its 365 days, so its minimum is 1,000 × 184 / 365
+    // (504.11 rounded); 300 was paid: the true-up, on 2026-12-31, is the rest. 2027 paid 2,000,
+    // above its minimum; the ledger ends mid-2028, so 2028 has not ended and owes no true-up.
+    let r = run(
+        &e,
+        "2026-08-01,k,s,3000.00,USD\n2027-03-01,k,s,20000.00,USD\n2028-06-30,k,s,10.00,USD\n",
+    );
+    let t = &r.tallies[0];
+    let prorated = Decimal::from(1_000) * Decimal::from(184) / Decimal::from(365);
+    assert_eq!(
+        t.true_ups,
+        vec![(
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+            prorated - d("300.00")
+        )]
+    );
+    let text = covenant::finance::render::text(&e, &r);
+    assert!(
+        text.contains("true-up of 204.11 due on 2026-12-31"),
+        "{text}"
+    );
+}

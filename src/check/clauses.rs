@@ -548,8 +548,35 @@ impl Checker {
                 tiers,
                 tiers_per,
                 recoup,
+                period_cap,
+                minimum,
             } => {
                 let parties = self.parties(&[payer, payee, earner]);
+                let period_cap = match period_cap {
+                    Some(c) => {
+                        if let Some(from) = &c.counting_from {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    crate::diag::Code::TermDoesNotFit,
+                                    from.span(),
+                                    "a cap per period counts from the start of each period",
+                                )
+                                .label("no counting day for a cap per period")
+                                .help("remove `counting from …`, or write a total cap"),
+                            );
+                        }
+                        let amount = self.money(&c.amount);
+                        match (amount, &c.per, &c.counting_from) {
+                            (Some(a), Some((p, _)), None) => Some(Some((a, *p))),
+                            _ => None,
+                        }
+                    }
+                    None => Some(None),
+                };
+                let minimum = match minimum {
+                    Some(m) => self.money(&m.0).map(|a| Some((a, m.1))),
+                    None => Some(None),
+                };
                 let rate = self.percent(rate);
                 let cap = cap.as_ref().map(|c| self.cap(c));
                 let tiers = self.tiers(rate, tiers);
@@ -571,6 +598,8 @@ impl Checker {
                     tiers: tiers?,
                     tiers_per: tiers_per.map(|(p, _)| p),
                     recoup: recoup?,
+                    period_cap: period_cap?,
+                    minimum: minimum?,
                 })
             }
             ast::Sentence::Rule {
@@ -868,7 +897,13 @@ impl Checker {
                     ("exclusivity", *span, kind == ClauseKind::Licence)
                 }
                 ast::AmendTerm::Rate(v) => ("rate", v.span(), kind == ClauseKind::RevenueShare),
+                ast::AmendTerm::Cap(c) if c.per.is_some() => {
+                    ("cap per period", c.span, kind == ClauseKind::RevenueShare)
+                }
                 ast::AmendTerm::Cap(c) => ("cap", c.span, kind == ClauseKind::RevenueShare),
+                ast::AmendTerm::Minimum(_, _, span) => {
+                    ("minimum", *span, kind == ClauseKind::RevenueShare)
+                }
                 ast::AmendTerm::Lead(v) => ("lead", v.span(), kind == ClauseKind::FirstLaunch),
                 ast::AmendTerm::Length(_, span) => ("term", *span, false),
                 ast::AmendTerm::Renews(r) => ("renewal", r.span, false),
@@ -958,7 +993,13 @@ impl Checker {
                     Some(AmendTerm::Exclusive(*exclusive))
                 }
                 ast::AmendTerm::Rate(v) => self.percent(v).map(AmendTerm::Rate),
-                ast::AmendTerm::Cap(c) => self.cap(c).map(AmendTerm::Cap),
+                ast::AmendTerm::Cap(c) => match &c.per {
+                    Some((p, _)) => self.money(&c.amount).map(|a| AmendTerm::PeriodCap(a, *p)),
+                    None => self.cap(c).map(AmendTerm::Cap),
+                },
+                ast::AmendTerm::Minimum(v, p, _) => {
+                    self.money(v).map(|a| AmendTerm::Minimum(a, *p))
+                }
                 ast::AmendTerm::Lead(v) => self.duration(v).map(AmendTerm::Lead),
                 ast::AmendTerm::Length(..) | ast::AmendTerm::Renews(_) => None,
                 ast::AmendTerm::Scope(sc) => {
@@ -1019,6 +1060,7 @@ fn amend_span(t: &ast::AmendTerm) -> crate::source::Span {
         ast::AmendTerm::Cap(c) => c.span,
         ast::AmendTerm::Renews(r) => r.span,
         ast::AmendTerm::Survives(sv) => sv.span,
+        ast::AmendTerm::Minimum(_, _, span) => *span,
         ast::AmendTerm::Rights(rights) => match (rights.first(), rights.last()) {
             (Some(a), Some(b)) => a.span.to(b.span),
             _ => crate::source::Span::default(),

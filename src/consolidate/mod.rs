@@ -816,6 +816,16 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                 }
             }
             AmendTerm::Survives(d) => s.terms.survives = Some(*d),
+            AmendTerm::PeriodCap(a, p) => {
+                if let Body::RevenueShare { period_cap, .. } = &mut s.terms.body {
+                    *period_cap = Some((*a, *p));
+                }
+            }
+            AmendTerm::Minimum(a, p) => {
+                if let Body::RevenueShare { minimum, .. } = &mut s.terms.body {
+                    *minimum = Some((*a, *p));
+                }
+            }
         }
     }
 }

@@ -194,6 +194,8 @@ pub fn sentence(
             tiers,
             tiers_per,
             recoup,
+            period_cap,
+            minimum,
         } => {
             let mut rates = format!("{}%", env.percent(*rate).0.normalize());
             for (bound, next) in tiers {
@@ -238,8 +240,18 @@ pub fn sentence(
                     out.push_str(&format!(" counting from {}", crate::time::iso(d)));
                 }
             }
+            if let Some((cap, per)) = period_cap {
+                if let Some((m, _)) = env.money(*cap) {
+                    out.push_str(&format!(", capped at {m} per {}", per.words()));
+                }
+            }
             if let Some((m, _)) = recoup.and_then(|r| env.money(r)) {
                 out.push_str(&format!(", after recouping {m}"));
+            }
+            if let Some((min, per)) = minimum {
+                if let Some((m, _)) = env.money(*min) {
+                    out.push_str(&format!(", minimum {m} per {}", per.words()));
+                }
             }
             out
         }

@@ -83,7 +83,15 @@ pub fn run(
     inputs: Vec<Input>,
     options: &ReadOptions,
 ) -> Result<Report, FinanceError> {
-    let mut state = Part::new(plans.into_iter().map(Tally::new).collect());
+    let mut state = Part::new(
+        plans
+            .into_iter()
+            .map(|mut p| {
+                p.horizon = options.through;
+                Tally::new(p)
+            })
+            .collect(),
+    );
     for input in inputs {
         state = match input {
             Input::File(path) => read_file(state, &path, options)?,
@@ -429,9 +437,13 @@ fn hint(nearest: Option<&str>, known: &[String]) -> String {
 #[derive(Clone, Debug)]
 struct Standing {
     position: ClausePosition,
-    /// The cap in force on the day was used up by the rows before it: revenue of the day owes
-    /// nothing.
+    /// The cap in force on the day (total, or the period's) was used up by the rows before
+    /// it: revenue of the day owes nothing.
     exhausted: bool,
+    /// A true-up (0.2) falls due on the day.
+    true_up_today: bool,
+    /// The cap of the day's period (0.2) was the one used up.
+    period_used_up: bool,
 }
 
 /// Why a question asked with ledgers has no answer.
@@ -481,10 +493,11 @@ pub fn ask(
         .filter_map(|(i, _)| crate::model::ClauseId::try_from(i).ok())
         .collect();
     let (report, standings) = standings(engine, &owing, day, inputs, options)?;
-    let exhausted: rustc_hash::FxHashMap<&str, &ClausePosition> = standings
+    // A share whose cap was used up owes nothing more, unless a true-up falls due that day.
+    let exhausted: rustc_hash::FxHashMap<&str, &Standing> = standings
         .iter()
-        .filter(|s| s.exhausted)
-        .map(|s| (s.position.clause.as_str(), &s.position))
+        .filter(|s| s.exhausted && !s.true_up_today)
+        .map(|s| (s.position.clause.as_str(), s))
         .collect();
     let mut owes = false;
     for r in ruling.reasons.iter_mut() {
@@ -492,15 +505,19 @@ pub fn ask(
             continue;
         }
         match exhausted.get(r.clause.as_str()) {
-            Some(p) => {
-                let when = p
-                    .cap_reached_on
-                    .map_or("before this day".to_string(), crate::time::iso);
+            Some(s) => {
+                let detail = if s.period_used_up {
+                    "its cap for this period was reached before this day: revenue of this day owes nothing more".to_string()
+                } else {
+                    let when = s
+                        .position
+                        .cap_reached_on
+                        .map_or("before this day".to_string(), crate::time::iso);
+                    format!("its cap was reached on {when}: revenue of this day owes nothing more")
+                };
                 *r = Reason {
                     effect: Effect::CapReached,
-                    detail: format!(
-                        "its cap was reached on {when}: revenue of this day owes nothing more"
-                    ),
+                    detail,
                     ..r.clone()
                 };
             }
@@ -572,16 +589,28 @@ fn standings(
     for t in &report.tallies {
         let before = t.cap_before(day)?;
         let cap = t.remaining_at(day);
+        // True-ups (0.2) that fell due up to and including the day are owed too.
+        let mut owed = t.paid;
+        for (_, a) in t.true_ups.iter().filter(|(d, _)| *d <= day) {
+            owed = crate::money::exact_add(owed, *a).ok_or_else(|| FinanceError::Overflow {
+                clause: t.plan.qualified.clone(),
+            })?;
+        }
+        let period_used_up = t
+            .period_cap_before(day)
+            .is_some_and(|(sum, cap)| sum >= cap);
         out.push(Standing {
+            true_up_today: t.true_ups.iter().any(|(d, _)| *d == day),
+            period_used_up,
             position: ClausePosition {
                 clause: t.plan.qualified.clone(),
                 currency: t.currency,
-                owed: t.paid,
+                owed,
                 cap: cap.map(|(cap, _)| cap),
                 remaining: cap.map(|(_, left)| left),
                 cap_reached_on: before.and_then(|b| b.reached_on),
             },
-            exhausted: before.is_some_and(|b| b.exhausted()),
+            exhausted: before.is_some_and(|b| b.exhausted()) || period_used_up,
         });
     }
     Ok((report, out))

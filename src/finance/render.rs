@@ -29,6 +29,29 @@ fn day(d: Option<chrono::NaiveDate>) -> Value {
 
 fn tally_json(t: &Tally) -> Value {
     let c = t.currency;
+    let mut extra = serde_json::Map::new();
+    if t.has_period_cap() {
+        extra.insert(
+            "period_caps_reached".into(),
+            Value::Array(
+                t.period_caps_reached
+                    .iter()
+                    .map(|(p, d)| json!({"period": p, "reached_on": crate::time::iso(*d)}))
+                    .collect(),
+            ),
+        );
+    }
+    if t.has_minimum() {
+        extra.insert(
+            "true_ups".into(),
+            Value::Array(
+                t.true_ups
+                    .iter()
+                    .map(|(d, a)| json!({"due_on": crate::time::iso(*d), "amount": amount(c, *a)}))
+                    .collect(),
+            ),
+        );
+    }
     let years: Vec<Value> = t
         .years
         .iter()
@@ -41,7 +64,7 @@ fn tally_json(t: &Tally) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut v = json!({
         "clause": t.plan.qualified,
         "payer": t.plan.payer,
         "payee": t.plan.payee,
@@ -53,7 +76,11 @@ fn tally_json(t: &Tally) -> Value {
         "cap": t.plan.cap.map(|cap| amount(c, cap)),
         "cap_reached_on": day(t.cap_reached_on),
         "by_year": years,
-    })
+    });
+    if let Some(map) = v.as_object_mut() {
+        map.extend(extra);
+    }
+    v
 }
 
 /// The report as JSON: one entry per revenue share, totals and years.
@@ -117,6 +144,21 @@ pub fn text(engine: &Engine, report: &Report) -> String {
                 format!("reached on {}", crate::time::iso(d))
             });
             let _ = writeln!(out, "  cap {} ({reached})", grouped(c, cap));
+        }
+        for (period, d) in &t.period_caps_reached {
+            let _ = writeln!(
+                out,
+                "  cap for {period} reached on {}",
+                crate::time::iso(*d)
+            );
+        }
+        for (d, a) in &t.true_ups {
+            let _ = writeln!(
+                out,
+                "  true-up of {} due on {} (below the minimum)",
+                grouped(c, *a),
+                crate::time::iso(*d)
+            );
         }
         let rows: Vec<[String; 4]> = std::iter::once([
             "year".to_string(),

@@ -37,6 +37,10 @@ struct Stretch {
     tiers_per: Option<crate::vocab::Period>,
     /// The advance earned shares recoup before anything is paid (0.2).
     recoup: Option<Decimal>,
+    /// A cap on what is paid within each period (0.2).
+    period_cap: Option<(Decimal, crate::vocab::Period)>,
+    /// The least paid within each period (0.2): a true-up owes the difference.
+    minimum: Option<(Decimal, crate::vocab::Period)>,
 }
 
 /// A revenue-share clause ready for rows.
@@ -68,6 +72,9 @@ pub struct Plan {
     pipeline: bool,
     /// The agreement's effective day, from which contract years run.
     anchor: NaiveDate,
+    /// The last day whose periods have ended for minimums (0.2): the day asked about, else the
+    /// last day a row was counted.
+    pub horizon: Option<NaiveDate>,
 }
 
 /// Sums for one year.
@@ -110,6 +117,14 @@ pub struct Tally {
     /// The same figures by calendar year.
     pub years: BTreeMap<i32, Year>,
     days: BTreeMap<NaiveDate, Day>,
+    /// Per-period caps reached (0.2): the period and the day, in order.
+    pub period_caps_reached: Vec<(String, NaiveDate)>,
+    /// For each day of a clause with a per-period cap (0.2): what the day's period had paid
+    /// before the cap, before the day and after it.
+    period_paid: BTreeMap<NaiveDate, (Decimal, Decimal)>,
+    /// True-ups (0.2): the last day in force of each period paid below its minimum, and what
+    /// it owes; counted in no cap.
+    pub true_ups: Vec<(NaiveDate, Decimal)>,
     /// After [`Tally::finish`]: the running sum S of each cap's count.
     cap_sums: Vec<(NaiveDate, Decimal)>,
 }
@@ -164,6 +179,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             cap_days: Vec::new(),
             deps: Deps::none(),
             pipeline: false,
+            horizon: None,
             anchor: cons
                 .lives
                 .get(clause.agreement as usize)
@@ -176,6 +192,8 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                     tiers,
                     tiers_per,
                     recoup,
+                    period_cap,
+                    minimum,
                     ..
                 },
                 Some(terms),
@@ -196,7 +214,14 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                 plan.deps.add(&d);
                 m.amount
             });
-            plan.pipeline |= !steps.is_empty() || recoup.is_some();
+            let per_money =
+                |x: &Option<(crate::model::Val<crate::money::Money>, crate::vocab::Period)>| {
+                    x.and_then(|(v, p)| env.money(v).map(|(m, _)| (m.amount, p)))
+                };
+            let period_cap = per_money(period_cap);
+            let minimum = per_money(minimum);
+            plan.pipeline |=
+                !steps.is_empty() || recoup.is_some() || period_cap.is_some() || minimum.is_some();
             plan.deps.add(&terms.deps);
             plan.deps.add(&v.in_force.all_deps());
             if let Some((money, from)) = terms.cap {
@@ -214,6 +239,8 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                 tiers: steps,
                 tiers_per: *tiers_per,
                 recoup,
+                period_cap,
+                minimum,
             });
         }
         plan.cap_days.sort();
@@ -247,6 +274,9 @@ impl Tally {
             cap_reached_on: None,
             years: BTreeMap::new(),
             days: BTreeMap::new(),
+            period_caps_reached: Vec::new(),
+            period_paid: BTreeMap::new(),
+            true_ups: Vec::new(),
             cap_sums: Vec::new(),
         }
     }
@@ -397,6 +427,8 @@ impl Tally {
         let mut running = Decimal::ZERO;
         let mut period: Option<(i32, u32)> = None;
         let mut earned_total = Decimal::ZERO;
+        let mut cap_period: Option<(i32, u32)> = None;
+        let mut in_period = Decimal::ZERO;
         let days = std::mem::take(&mut self.days);
         for (date, day) in days {
             let Some(stretch) = self.plan.stretches.get(day.stretch) else {
@@ -424,10 +456,30 @@ impl Tally {
                 .ok_or_else(ov)?
                 .checked_sub(paid_before)
                 .ok_or_else(ov)?;
-            let peak = owed(peak_total)
+            let mut peak = owed(peak_total)
                 .ok_or_else(ov)?
                 .checked_sub(paid_before)
                 .ok_or_else(ov)?;
+            let mut pays = pays;
+            // A cap per period (0.2): 0.1's rule within each period.
+            if let Some((cap, per)) = stretch.period_cap {
+                let key = period_key(Some(per), date, self.plan.anchor);
+                if cap_period != Some(key) {
+                    cap_period = Some(key);
+                    in_period = Decimal::ZERO;
+                }
+                let before = clamp(in_period, cap);
+                let top = add(in_period, peak)?;
+                if in_period < cap && top >= cap {
+                    self.period_caps_reached
+                        .push((period_label(per, date, self.plan.anchor), date));
+                }
+                let was = in_period;
+                in_period = add(in_period, pays)?;
+                self.period_paid.insert(date, (was, in_period));
+                pays = clamp(in_period, cap).checked_sub(before).ok_or_else(ov)?;
+                peak = clamp(top, cap).checked_sub(before).ok_or_else(ov)?;
+            }
             self.share = add(self.share, earned)?;
             let year = self.years.entry(date.year()).or_default();
             year.share = add(year.share, earned)?;
@@ -508,6 +560,8 @@ impl Tally {
         // day for the cap written last, so that a lowered cap is not dated by the old one.
         let mut reached: BTreeMap<(Decimal, NaiveDate), NaiveDate> = BTreeMap::new();
         let days = std::mem::take(&mut self.days);
+        let floors = self.plan.stretches.iter().any(|s| s.minimum.is_some());
+        let mut paid_by_day: Vec<(NaiveDate, Decimal)> = Vec::new();
         for (date, day) in &days {
             while let Some(&from) = self.plan.cap_days.get(next_cap).filter(|f| **f <= *date) {
                 base.insert(from, total);
@@ -531,6 +585,9 @@ impl Tally {
                 None => day.sum,
             };
             total = crate::money::exact_add(total, day.sum).ok_or_else(ov)?;
+            if floors {
+                paid_by_day.push((*date, paid));
+            }
             self.paid = crate::money::exact_add(self.paid, paid).ok_or_else(ov)?;
             let year = self.years.entry(date.year()).or_default();
             year.paid = crate::money::exact_add(year.paid, paid).ok_or_else(ov)?;
@@ -544,7 +601,93 @@ impl Tally {
         self.cap_sums = sums;
         let last = self.plan.stretches.iter().rev().find_map(|s| s.cap);
         self.cap_reached_on = last.and_then(|key| reached.get(&key).copied());
+        if floors {
+            self.true_ups = self.floors(&paid_by_day)?;
+        }
         Ok(self)
+    }
+
+    /// True-ups (0.2): for each period of a minimum that ended (its last day in force) on or
+    /// before the horizon, the minimum (prorated by days in force over days in the period when
+    /// the clause's days cut it short, exactly) less what the period paid after recoupment and
+    /// caps (never below zero), when positive, owed on that last day in force.
+    fn floors(
+        &self,
+        paid: &[(NaiveDate, Decimal)],
+    ) -> Result<Vec<(NaiveDate, Decimal)>, FinanceError> {
+        let overflow = self.overflow();
+        let ov = || overflow.clone();
+        let horizon = self.plan.horizon.or_else(|| paid.last().map(|(d, _)| *d));
+        let Some(horizon) = horizon else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for s in &self.plan.stretches {
+            let (Some((minimum, per)), Some(from)) = (s.minimum, s.from) else {
+                continue;
+            };
+            let until = s.until;
+            let mut start = period_start(per, from, self.plan.anchor);
+            while let Some(next) = next_period(per, start, self.plan.anchor) {
+                let first = start.max(from);
+                let end = until.map_or(next, |u| u.min(next));
+                if end <= first {
+                    break;
+                }
+                let last_day = end.pred_opt().ok_or_else(ov)?;
+                if last_day > horizon {
+                    break;
+                }
+                let in_force = (end - first).num_days();
+                let length = (next - start).num_days();
+                let due = if in_force == length {
+                    minimum
+                } else {
+                    minimum
+                        .checked_mul(Decimal::from(in_force))
+                        .and_then(|x| x.checked_div(Decimal::from(length)))
+                        .ok_or_else(ov)?
+                };
+                let mut paid_in = Decimal::ZERO;
+                for (_, p) in paid.iter().filter(|(d, _)| *d >= first && *d < end) {
+                    paid_in = crate::money::exact_add(paid_in, *p).ok_or_else(ov)?;
+                }
+                let short = due.checked_sub(paid_in.max(Decimal::ZERO)).ok_or_else(ov)?;
+                if short > Decimal::ZERO {
+                    out.push((last_day, short));
+                }
+                if until.is_some_and(|u| next >= u) {
+                    break;
+                }
+                start = next;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether some stretch caps what each period pays (0.2).
+    pub fn has_period_cap(&self) -> bool {
+        self.plan.stretches.iter().any(|s| s.period_cap.is_some())
+    }
+
+    /// Whether some stretch sets a minimum per period (0.2).
+    pub fn has_minimum(&self) -> bool {
+        self.plan.stretches.iter().any(|s| s.minimum.is_some())
+    }
+
+    /// Before `day`, what its period had paid (before the period's cap) and the cap: the cap
+    /// per period in force that day (0.2).
+    pub fn period_cap_before(&self, day: NaiveDate) -> Option<(Decimal, Decimal)> {
+        let (_, stretch) = self.plan.stretch_at(day)?;
+        let (cap, per) = stretch.period_cap?;
+        let key = period_key(Some(per), day, self.plan.anchor);
+        let sum = self
+            .period_paid
+            .range(..day)
+            .next_back()
+            .filter(|(d, _)| period_key(Some(per), **d, self.plan.anchor) == key)
+            .map_or(Decimal::ZERO, |(_, (_, after))| *after);
+        Some((sum, cap))
     }
 
     /// The cap in force on a day and what remains under it after the rows counted (a finished
@@ -655,6 +798,49 @@ fn tiered(rate: Decimal, tiers: &[(Decimal, Decimal)], s: Decimal) -> Option<Dec
     }
     let last = crate::money::exact_mul(s.checked_sub(low)?, r)?;
     crate::money::exact_add(earned, last)
+}
+
+/// The first day of the period holding `day` (0.2).
+fn period_start(per: crate::vocab::Period, day: NaiveDate, anchor: NaiveDate) -> NaiveDate {
+    use crate::vocab::Period;
+    let first = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(day);
+    match per {
+        Period::Year => first(day.year(), 1),
+        Period::Quarter => first(day.year(), (day.month() - 1) / 3 * 3 + 1),
+        Period::Month => first(day.year(), day.month()),
+        Period::ContractYear => {
+            let (n, _) = period_key(Some(per), day, anchor);
+            u32::try_from(n)
+                .ok()
+                .and_then(|k| k.checked_mul(12))
+                .and_then(|m| anchor.checked_add_months(chrono::Months::new(m)))
+                .unwrap_or(anchor)
+        }
+    }
+}
+
+/// The first day of the period after the one starting on `start` (0.2).
+fn next_period(
+    per: crate::vocab::Period,
+    start: NaiveDate,
+    anchor: NaiveDate,
+) -> Option<NaiveDate> {
+    crate::time::period_start_on_or_after(per, anchor, start.succ_opt()?)
+}
+
+/// How a period is named in reports: `2026`, `2026-Q2`, `2026-05`, `contract year from
+/// 2026-03-01`.
+fn period_label(per: crate::vocab::Period, day: NaiveDate, anchor: NaiveDate) -> String {
+    use crate::vocab::Period;
+    match per {
+        Period::Year => format!("{}", day.year()),
+        Period::Quarter => format!("{}-Q{}", day.year(), (day.month() - 1) / 3 + 1),
+        Period::Month => format!("{}-{:02}", day.year(), day.month()),
+        Period::ContractYear => format!(
+            "contract year from {}",
+            crate::time::iso(period_start(per, day, anchor))
+        ),
+    }
 }
 
 /// `min(cap, max(0, s))`.

@@ -131,6 +131,8 @@ pub enum Selector {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cap {
     pub amount: Value,
+    /// `per PERIOD` (0.2): a cap on what is paid within each period.
+    pub per: Option<(MoneyPeriod, Span)>,
     pub counting_from: Option<Value>,
     pub span: Span,
 }
@@ -192,7 +194,7 @@ pub enum Sentence {
         rate: Value,
         earner: Ident,
         streams: Vec<Ident>,
-        cap: Option<Cap>,
+        cap: Option<Box<Cap>>,
         /// `RATE up to MONEY, RATE up to MONEY, …, RATE above [per PERIOD]` (0.2): each bound
         /// with the rate above it.
         tiers: Vec<(Value, Value)>,
@@ -200,6 +202,10 @@ pub enum Sentence {
         tiers_per: Option<(MoneyPeriod, Span)>,
         /// `after recouping MONEY` (0.2).
         recoup: Option<Box<Value>>,
+        /// `capped at MONEY per PERIOD` (0.2), beside the total cap.
+        period_cap: Option<Box<Cap>>,
+        /// `minimum MONEY per PERIOD` (0.2).
+        minimum: Option<Box<(Value, MoneyPeriod, Span)>>,
     },
     Rule {
         action: Action,
@@ -298,6 +304,8 @@ pub enum AmendTerm {
     Within(Value),
     /// `survives [DURATION]` (0.2).
     Survives(Survives),
+    /// `minimum MONEY per PERIOD` (0.2).
+    Minimum(Value, MoneyPeriod, Span),
 }
 
 /// A clause named in an amendment: `clause` or `agreement.clause`.

@@ -331,6 +331,13 @@ impl<'a> Parser<'a> {
                     AmendTerm::Within(self.duration_value()?)
                 }
                 Some("survives") => AmendTerm::Survives(self.survives_term()?),
+                Some("minimum") => {
+                    self.bump();
+                    let amount = self.money_value()?;
+                    self.expect_word("per", "`per PERIOD` after the minimum")?;
+                    let period = self.money_period()?;
+                    AmendTerm::Minimum(amount, period, self.span_from(at.start))
+                }
                 // The agreement's own term (0.2, `amend term { … }`).
                 Some(w @ ("term" | "renews")) => {
                     let mut life = Life::default();

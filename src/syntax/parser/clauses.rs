@@ -256,11 +256,23 @@ impl<'a> Parser<'a> {
                     self.bump();
                     streams = self.ident_list("a stream id")?;
                 }
-                let cap = if self.at_word("capped") {
-                    Some(self.cap()?)
-                } else {
-                    None
-                };
+                // A total cap and (0.2) a cap per period, each at most once.
+                let mut cap: Option<Box<Cap>> = None;
+                let mut period_cap: Option<Box<Cap>> = None;
+                while self.at_word("capped") {
+                    let at = self.here();
+                    let c = self.cap()?;
+                    let first = if c.per.is_some() {
+                        period_cap.as_ref().map(|x| x.span)
+                    } else {
+                        cap.as_ref().map(|x| x.span)
+                    };
+                    match first {
+                        Some(first) => self.duplicate("the cap", first, at),
+                        None if c.per.is_some() => period_cap = Some(Box::new(c)),
+                        None => cap = Some(Box::new(c)),
+                    }
+                }
                 Ok(Sentence::RevenueShare {
                     payer,
                     payee,
@@ -271,6 +283,8 @@ impl<'a> Parser<'a> {
                     tiers,
                     tiers_per,
                     recoup: None,
+                    period_cap,
+                    minimum: None,
                 })
             }
             ClauseKind::Rule => {
@@ -341,6 +355,14 @@ impl<'a> Parser<'a> {
         self.expect_word("capped", "`capped at`")?;
         self.expect_word("at", "`at`")?;
         let amount = self.money_value()?;
+        let per = if self.at_word("per") {
+            let at = self.here();
+            self.bump();
+            let period = self.money_period()?;
+            Some((period, self.span_from(at.start)))
+        } else {
+            None
+        };
         let counting_from = if self.eat_word("counting") {
             self.expect_word("from", "`from`")?;
             Some(self.day_value()?)
@@ -349,6 +371,7 @@ impl<'a> Parser<'a> {
         };
         Ok(Cap {
             amount,
+            per,
             counting_from,
             span: self.span_from(start),
         })
@@ -549,6 +572,20 @@ impl<'a> Parser<'a> {
                         match sublicensable {
                             Some(first) => self.duplicate("`sublicensable`", first.span, at),
                             None => *sublicensable = Some(sub),
+                        }
+                    }
+                }
+                Some("minimum") if kind == ClauseKind::RevenueShare => {
+                    let at = self.here();
+                    self.bump();
+                    let amount = self.money_value()?;
+                    self.expect_word("per", "`per PERIOD` after the minimum")?;
+                    let period = self.money_period()?;
+                    let span = self.span_from(at.start);
+                    if let Sentence::RevenueShare { minimum, .. } = &mut sentence {
+                        match minimum {
+                            Some(first) => self.duplicate("the minimum", first.2, at),
+                            None => *minimum = Some(Box::new((amount, period, span))),
                         }
                     }
                 }
