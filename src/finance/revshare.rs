@@ -125,6 +125,10 @@ pub struct Tally {
     /// True-ups (0.2): the last day in force of each period paid below its minimum, and what
     /// it owes; counted in no cap.
     pub true_ups: Vec<(NaiveDate, Decimal)>,
+    /// Some running sum or amount reached [`LARGE`] in size: sums of two parts of a file read
+    /// apart could then overflow where a read in file order would not (or the other way), so
+    /// the file is read again in order.
+    pub large: bool,
     /// After [`Tally::finish`]: the running sum S of each cap's count.
     cap_sums: Vec<(NaiveDate, Decimal)>,
 }
@@ -277,6 +281,7 @@ impl Tally {
             period_caps_reached: Vec::new(),
             period_paid: BTreeMap::new(),
             true_ups: Vec::new(),
+            large: false,
             cap_sums: Vec::new(),
         }
     }
@@ -370,6 +375,8 @@ impl Tally {
                 year.paid = add(year.paid, share)?;
                 self.paid = add(self.paid, share)?;
             }
+            let sizes = [row.amount, share, self.base, self.share, self.paid];
+            self.large |= sizes.iter().any(|x| x.abs() >= LARGE);
             Some(())
         })();
         sums.ok_or_else(|| {
@@ -400,6 +407,8 @@ impl Tally {
             });
             day.sum = add(day.sum, row.amount)?;
             day.peak = day.peak.max(day.sum);
+            let sizes = [row.amount, self.base, day.sum];
+            self.large |= sizes.iter().any(|x| x.abs() >= LARGE);
             Some(())
         })();
         sums.ok_or_else(|| {
@@ -518,6 +527,7 @@ impl Tally {
         let add =
             |a: Decimal, b: Decimal| crate::money::exact_add(a, b).ok_or_else(|| overflow.clone());
         self.rows += other.rows;
+        self.large |= other.large;
         self.base = add(self.base, other.base)?;
         self.share = add(self.share, other.share)?;
         self.paid = add(self.paid, other.paid)?;
@@ -840,6 +850,20 @@ fn period_label(per: crate::vocab::Period, day: NaiveDate, anchor: NaiveDate) ->
             "contract year from {}",
             crate::time::iso(period_start(per, day, anchor))
         ),
+    }
+}
+
+/// Sums this large (10^26, a hundred times beyond any economy's money) make a split read of a
+/// file fall back to a read in file order, so that an overflow is reported at the very row a
+/// read in order reports it.
+pub const LARGE: Decimal = Decimal::from_parts(0xE400_0000, 0xDCC8_0CD2, 0x0052_B7D2, false, 0);
+
+#[cfg(test)]
+mod large_tests {
+    #[test]
+    fn large_is_ten_to_the_twenty_sixth() {
+        let want: rust_decimal::Decimal = "100000000000000000000000000".parse().unwrap_or_default();
+        assert_eq!(super::LARGE, want);
     }
 }
 
