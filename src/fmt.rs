@@ -411,6 +411,9 @@ impl Writer<'_> {
         let sentence_start = self.last_end.max(head_end);
         let sentence_end = self.content_end(sentence_start, sentence_end(c));
         self.line(&inner, sentence_start, sentence_end, sentence);
+        for (span, text) in money_lines(&c.sentence) {
+            self.line(&inner, span.start, span.end, text);
+        }
         if let Some(f) = &c.from {
             self.line(
                 &inner,
@@ -555,8 +558,39 @@ impl Writer<'_> {
 }
 
 /// Where a clause's sentence ends: before its first time term, or at the clause's last token.
+/// The optional money terms of 0.2 a revenue share writes, each on its own line, in a fixed
+/// order: a cap per period, the recoupment, the minimum.
+fn money_lines(s: &Sentence) -> Vec<(crate::source::Span, String)> {
+    let Sentence::RevenueShare {
+        period_cap,
+        recoup,
+        minimum,
+        ..
+    } = s
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(c) = period_cap {
+        out.push((c.span, cap_text(c)));
+    }
+    if let Some(r) = recoup {
+        out.push((r.span(), format!("after recouping {}", value_text(r))));
+    }
+    if let Some(m) = minimum {
+        out.push((
+            m.2,
+            format!("minimum {} per {}", value_text(&m.0), m.1.words()),
+        ));
+    }
+    out
+}
+
 fn sentence_end(c: &Clause) -> u32 {
     let mut end = c.span.end.saturating_sub(1);
+    for (span, _) in money_lines(&c.sentence) {
+        end = end.min(span.start);
+    }
     if let Some(f) = &c.from {
         end = end.min(f.span().start);
     }
@@ -768,6 +802,29 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
             }
             (beneficiary.as_ref().map(|b| (b.span, b.name.clone())), s)
         }
+        Sentence::Commitment(c) => {
+            let mut out = format!(
+                "{} spends {} with {}",
+                c.spender.name,
+                value_text(&c.amount),
+                c.with.name
+            );
+            if !c.streams.is_empty() {
+                let word = if c.streams.len() == 1 {
+                    "stream"
+                } else {
+                    "streams"
+                };
+                out.push_str(&format!(" from {word} {}", ids(&c.streams)));
+            }
+            if let Some((p, _)) = &c.per {
+                out.push_str(&format!(" per {}", p.words()));
+            }
+            if c.payable {
+                out.push_str(" shortfall payable");
+            }
+            (None, out)
+        }
         Sentence::Payment {
             payer,
             payee,
@@ -898,20 +955,9 @@ fn sentence_text(s: &Sentence) -> (Option<(crate::source::Span, String)>, String
                 out.push(' ');
                 out.push_str(&cap_text(c));
             }
-            if let Some(c) = period_cap {
-                out.push(' ');
-                out.push_str(&cap_text(c));
-            }
-            if let Some(r) = recoup {
-                out.push_str(&format!(" after recouping {}", value_text(r)));
-            }
-            if let Some(m) = minimum {
-                out.push_str(&format!(
-                    " minimum {} per {}",
-                    value_text(&m.0),
-                    m.1.words()
-                ));
-            }
+            // The terms of 0.2 (a cap per period, recoupment, a minimum) go on lines of their
+            // own: see `money_lines`.
+            let _ = (period_cap, recoup, minimum);
             (None, out)
         }
         Sentence::Rule {

@@ -317,6 +317,16 @@ pub enum Due {
 /// The part of a clause that says what it does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Body {
+    /// A commitment to spend (0.2): the spender's rows (in the streams) count toward the
+    /// amount, within the window or each period; a shortfall is owed to `with` when payable.
+    Commitment {
+        spender: PartyId,
+        with: PartyId,
+        amount: Val<Money>,
+        streams: Vec<String>,
+        per: Option<crate::vocab::Period>,
+        payable: bool,
+    },
     /// A fixed sum (0.2).
     Payment {
         payer: PartyId,
@@ -401,6 +411,7 @@ impl Body {
             Body::Rule { .. } => ClauseKind::Rule,
             Body::FirstOffer { .. } => ClauseKind::FirstOffer,
             Body::Payment { .. } => ClauseKind::Payment,
+            Body::Commitment { .. } => ClauseKind::Commitment,
         }
     }
 
@@ -411,7 +422,7 @@ impl Body {
             | Body::FirstLaunch { selector, .. }
             | Body::Rule { selector, .. }
             | Body::FirstOffer { selector, .. } => Some(selector),
-            Body::RevenueShare { .. } | Body::Payment { .. } => None,
+            Body::RevenueShare { .. } | Body::Payment { .. } | Body::Commitment { .. } => None,
         }
     }
 }

@@ -58,6 +58,8 @@ pub enum ClauseKind {
     FirstOffer,
     /// `payment` (0.2): a fixed sum owed on a day, on a happening, or every period.
     Payment,
+    /// `commitment` (0.2): a party commits to spend a sum with another.
+    Commitment,
 }
 
 /// A period money is counted over or falls due in (0.2).
@@ -96,6 +98,7 @@ impl ClauseKind {
             ClauseKind::Rule => "rule",
             ClauseKind::FirstOffer => "first_offer",
             ClauseKind::Payment => "payment",
+            ClauseKind::Commitment => "commitment",
         }
     }
 }

@@ -154,7 +154,9 @@ fn an_answer_with_a_ledger_position_reads_back() {
         .ledger
         .as_ref()
         .unwrap_or_else(|| panic!("no position"));
-    assert_eq!(position.clauses.len(), 1);
+    // The revenue share, and (language 0.2) OpenAI's Azure commitment, not yet ended.
+    assert_eq!(position.clauses.len(), 2);
+    assert_eq!(position.clauses[1].clause, "msft_openai.azure_purchase");
     assert_eq!(
         position.clauses[0].remaining.map(|d| d.to_string()),
         Some("0".into())

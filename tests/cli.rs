@@ -50,7 +50,7 @@ fn check_the_shipped_rules() {
     let (code, out, _) = covenant(&["check"]);
     assert_eq!(code, 0);
     assert!(
-        out.starts_with("ok: 5 files, 2 agreements, 1 amendments, 8 clauses"),
+        out.starts_with("ok: 5 files, 2 agreements, 1 amendments, 9 clauses"),
         "{out}"
     );
 }

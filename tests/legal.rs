@@ -298,9 +298,10 @@ fn the_shipped_timeline_picture() {
     let engine = common::shipped();
     let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
     assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    // One bar per consolidated stretch: six clauses, two of them amended; and a mark on the
-    // day Amazon's first investment falls due (the second waits for its conditions).
-    assert_eq!(svg.matches("<title>").count(), 9);
+    // One bar per consolidated stretch: seven clauses (OpenAI's Azure commitment among them),
+    // two of them amended; and a mark on the day Amazon's first investment falls due (the
+    // second waits for its conditions).
+    assert_eq!(svg.matches("<title>").count(), 10);
     assert!(svg.contains("<title>amazon_openai.first_tranche due on 2026-02-27</title>"));
     assert_eq!(svg.matches("stroke-dasharray").count(), 1, "one amendment");
     assert_eq!(

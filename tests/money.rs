@@ -317,3 +317,48 @@ fn a_floor_with_a_partial_first_year_owes_a_prorated_true_up() {
         "{text}"
     );
 }
+
+#[test]
+fn a_commitment_met_late_and_one_missed() {
+    let text = "party o\nparty m\nagreement g {\n between o and m\n signed 2026-01-01\n term 2 years\n commitment yearly { o spends USD 1_000 with m from stream azure per year shortfall payable }\n commitment total { o spends USD 5_000 with m from stream azure }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("l.csv");
+    // 2026 counts 600 of 1,000 (a row of another stream does not count): 400 short, owed on
+    // 2026-12-31. 2027 counts 1,500, met late in the year but met. The whole window counts
+    // 2,100 of 5,000: 2,900 short, not payable.
+    std::fs::write(
+        &ledger,
+        "date,party,stream,amount,currency\n2026-03-01,o,azure,400.00,USD\n2026-09-01,o,azure,200.00,USD\n2026-10-01,o,other,999.00,USD\n2027-11-30,o,azure,1500.00,USD\n",
+    )
+    .unwrap();
+    let ask = |day: &str| {
+        covenant::finance::ask(
+            &e,
+            &format!("pay o to m at {day}"),
+            vec![Input::File(ledger.clone())],
+            &ReadOptions::for_engine(&e, BadRows::Stop),
+        )
+        .unwrap_or_else(|err| panic!("{err}"))
+        .0
+    };
+    let a = ask("2026-12-30");
+    assert_eq!(a.decision(), Some(covenant::Decision::NotDue), "{a}");
+    let a = ask("2026-12-31");
+    assert_eq!(a.decision(), Some(covenant::Decision::Due), "{a}");
+    assert!(
+        a.to_string()
+            .contains("its commitment fell short: USD 400.00"),
+        "{a}"
+    );
+    let a = ask("2027-12-31");
+    assert_eq!(a.decision(), Some(covenant::Decision::NotDue), "{a}");
+    let p = a.ledger.unwrap();
+    let yearly = p.clauses.iter().find(|c| c.clause == "g.yearly").unwrap();
+    let total = p.clauses.iter().find(|c| c.clause == "g.total").unwrap();
+    assert_eq!(yearly.owed, d("400.00"));
+    assert_eq!(yearly.remaining, Some(Decimal::ZERO));
+    assert_eq!(total.owed, Decimal::ZERO);
+    assert_eq!(total.remaining, Some(d("2900.00")));
+}

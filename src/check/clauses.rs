@@ -217,7 +217,9 @@ impl Checker {
     fn scope(&mut self, s: &ast::Scope, sentence: &ast::Sentence) -> Option<Scope> {
         let money = matches!(
             sentence,
-            ast::Sentence::RevenueShare { .. } | ast::Sentence::Payment { .. }
+            ast::Sentence::RevenueShare { .. }
+                | ast::Sentence::Payment { .. }
+                | ast::Sentence::Commitment(_)
         );
         let span = s
             .places
@@ -502,6 +504,19 @@ impl Checker {
                     to: to?,
                     unless: acts?,
                     within: within?,
+                })
+            }
+            ast::Sentence::Commitment(c) => {
+                let parties = self.parties(&[&c.spender, &c.with]);
+                let amount = self.money(&c.amount);
+                let p = parties?;
+                Some(Body::Commitment {
+                    spender: *p.first()?,
+                    with: *p.get(1)?,
+                    amount: amount?,
+                    streams: c.streams.iter().map(|s| s.name.clone()).collect(),
+                    per: c.per.map(|(p, _)| p),
+                    payable: c.payable,
                 })
             }
             ast::Sentence::Payment {

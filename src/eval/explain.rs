@@ -78,6 +78,40 @@ pub fn sentence(
     cap_from: Option<chrono::NaiveDate>,
 ) -> String {
     match body {
+        Body::Commitment {
+            spender,
+            with,
+            amount,
+            streams,
+            per,
+            payable,
+        } => {
+            let amount = env
+                .money(*amount)
+                .map_or_else(|| "an amount".to_string(), |(m, _)| m.to_string());
+            let mut out = format!(
+                "{} spends {amount} with {}",
+                rules.party(*spender),
+                rules.party(*with)
+            );
+            if !streams.is_empty() {
+                let word = if streams.len() == 1 {
+                    "stream"
+                } else {
+                    "streams"
+                };
+                out.push_str(&format!(" from {word} {}", streams.join(", ")));
+            }
+            if let Some(p) = per {
+                out.push_str(&format!(" per {}", p.words()));
+            }
+            out.push_str(if *payable {
+                ", shortfall payable"
+            } else {
+                ", shortfall not payable"
+            });
+            out
+        }
         Body::Payment {
             payer,
             payee,

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 
 use crate::eval::Engine;
 use ledger::{BadRows, LedgerError, Reject, Start};
@@ -492,8 +493,16 @@ pub fn ask(
         .clauses
         .iter()
         .enumerate()
-        .filter(|(_, c)| {
-            matches!(&c.terms.body, crate::model::Body::RevenueShare { payer: p, payee: q, .. } if *p == payer.0 && *q == payee.0)
+        .filter(|(_, c)| match &c.terms.body {
+            crate::model::Body::RevenueShare {
+                payer: p, payee: q, ..
+            }
+            | crate::model::Body::Commitment {
+                spender: p,
+                with: q,
+                ..
+            } => *p == payer.0 && *q == payee.0,
+            _ => false,
         })
         .filter_map(|(i, _)| crate::model::ClauseId::try_from(i).ok())
         .collect();
@@ -529,6 +538,44 @@ pub fn ask(
             None => owes = true,
         }
     }
+    // A commitment's payable shortfall (0.2) falling due on the day.
+    for s in standings.iter().filter(|s| s.true_up_today) {
+        let Some(id) = engine
+            .rules()
+            .clauses
+            .iter()
+            .position(|c| c.qualified == s.position.clause)
+            .and_then(|i| crate::model::ClauseId::try_from(i).ok())
+        else {
+            continue;
+        };
+        if !matches!(
+            engine.rules().clause(id).map(|c| &c.terms.body),
+            Some(crate::model::Body::Commitment { .. })
+        ) {
+            continue;
+        }
+        let shortfall = s.position.currency.map_or_else(String::new, |c| {
+            crate::money::Money {
+                currency: c,
+                amount: s.position.owed,
+            }
+            .to_string()
+        });
+        ruling.reasons.push(Reason {
+            clause: s.position.clause.clone(),
+            effect: Effect::Owe,
+            detail: format!("its commitment fell short: {shortfall} owed in all through this day"),
+            clause_id: id,
+            title: engine.rules().clause(id).and_then(|c| c.title.clone()),
+            from: None,
+            until: None,
+            deps: crate::consolidate::Deps::none(),
+            stretches: Vec::new(),
+        });
+        owes = true;
+        ruling.decision = Decision::Due;
+    }
     if ruling.decision == Decision::Due && !owes {
         ruling.decision = Decision::NotDue;
     }
@@ -557,7 +604,7 @@ pub fn ask(
         clauses.push(ClausePosition {
             clause: c.qualified.clone(),
             currency: owed.map(|m| m.currency).or(currency),
-            owed: owed.map_or(rust_decimal::Decimal::ZERO, |m| m.amount),
+            owed: owed.map_or(Decimal::ZERO, |m| m.amount),
             cap: None,
             remaining: None,
             cap_reached_on: None,
@@ -583,6 +630,7 @@ fn standings(
     let wanted: rustc_hash::FxHashSet<crate::model::ClauseId> = clauses.iter().copied().collect();
     let plans: Vec<Plan> = revshare::plans(engine)
         .into_iter()
+        .chain(revshare::commitment_plans(engine))
         .filter(|p| wanted.contains(&p.clause))
         .collect();
     let options = ReadOptions {
@@ -592,6 +640,35 @@ fn standings(
     let report = run(plans, inputs, &options)?;
     let mut out = Vec::with_capacity(report.tallies.len());
     for t in &report.tallies {
+        // A commitment (0.2): payable shortfalls of periods ended up to the day are owed; what
+        // is left to spend in the period running on the day remains.
+        if let Some(c) = t.plan.commitment {
+            let periods = t.commitment_periods();
+            let mut owed = Decimal::ZERO;
+            let mut today = false;
+            for p in periods.iter().filter(|p| p.ended && c.payable) {
+                owed = crate::money::exact_add(owed, p.remaining).ok_or_else(|| {
+                    FinanceError::Overflow {
+                        clause: t.plan.qualified.clone(),
+                    }
+                })?;
+                today |= p.last == day && p.remaining > Decimal::ZERO;
+            }
+            out.push(Standing {
+                true_up_today: today,
+                period_used_up: false,
+                position: ClausePosition {
+                    clause: t.plan.qualified.clone(),
+                    currency: Some(c.currency),
+                    owed,
+                    cap: None,
+                    remaining: periods.last().map(|p| p.remaining),
+                    cap_reached_on: None,
+                },
+                exhausted: false,
+            });
+            continue;
+        }
         let before = t.cap_before(day)?;
         let cap = t.remaining_at(day);
         // True-ups (0.2) that fell due up to and including the day are owed too.

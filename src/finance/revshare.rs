@@ -75,6 +75,36 @@ pub struct Plan {
     /// The last day whose periods have ended for minimums (0.2): the day asked about, else the
     /// last day a row was counted.
     pub horizon: Option<NaiveDate>,
+    /// For a commitment (0.2), read as the spender's rows at 100%: what was committed.
+    pub commitment: Option<Commitment>,
+}
+
+/// A commitment's terms (0.2).
+#[derive(Clone, Copy, Debug)]
+pub struct Commitment {
+    /// The sum committed (per period, with `per`).
+    pub amount: Decimal,
+    /// Its currency.
+    pub currency: Currency,
+    /// Counted per period, else over the window.
+    pub per: Option<crate::vocab::Period>,
+    /// A shortfall is owed to the other party.
+    pub payable: bool,
+}
+
+/// Where a commitment stands for one period (or its whole window) (0.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommitmentPeriod {
+    /// The first day in force of the period.
+    pub from: NaiveDate,
+    /// The last day in force of the period.
+    pub last: NaiveDate,
+    /// What the spender's rows of the period count.
+    pub counted: Decimal,
+    /// What is left to spend (never below zero).
+    pub remaining: Decimal,
+    /// Whether the period has ended on or before the horizon: then `remaining` is the shortfall.
+    pub ended: bool,
 }
 
 /// Sums for one year.
@@ -154,6 +184,73 @@ pub enum FinanceError {
     },
 }
 
+/// The plans of every commitment (0.2): the spender's rows in the streams, at 100%, counted by
+/// day.
+pub fn commitment_plans(engine: &Engine) -> Vec<Plan> {
+    let rules = engine.rules();
+    let env = engine.env();
+    let cons = engine.consolidated();
+    let mut out = Vec::new();
+    for (id, clause) in (0..).zip(&rules.clauses) {
+        let Body::Commitment {
+            spender,
+            with,
+            amount,
+            streams,
+            per,
+            payable,
+        } = &clause.terms.body
+        else {
+            continue;
+        };
+        let Some((money, deps)) = env.money(*amount) else {
+            continue;
+        };
+        let mut plan = Plan {
+            clause: id,
+            qualified: clause.qualified.clone(),
+            payer: rules.party(*spender).to_string(),
+            payee: rules.party(*with).to_string(),
+            earner: rules.party(*spender).to_string(),
+            stretches: Vec::new(),
+            cap_currency: Some(money.currency),
+            cap: None,
+            first_cap_day: None,
+            cap_days: Vec::new(),
+            deps,
+            pipeline: true,
+            horizon: None,
+            commitment: Some(Commitment {
+                amount: money.amount,
+                currency: money.currency,
+                per: *per,
+                payable: *payable,
+            }),
+            anchor: cons
+                .lives
+                .get(clause.agreement as usize)
+                .map_or(NaiveDate::MIN, |l| l.start.day),
+        };
+        for v in cons.of(id).filter(|v| !v.in_force.is_empty()) {
+            plan.deps.add(&v.in_force.all_deps());
+            plan.stretches.push(Stretch {
+                from: v.in_force.start.as_ref().map(|b| b.day),
+                until: v.in_force.end.as_ref().map(|b| b.day),
+                rate: Decimal::ONE,
+                streams: streams.clone(),
+                cap: None,
+                tiers: Vec::new(),
+                tiers_per: None,
+                recoup: None,
+                period_cap: None,
+                minimum: None,
+            });
+        }
+        out.push(plan);
+    }
+    out
+}
+
 /// The plans of every revenue share in an engine's rules (or only those named).
 pub fn plans(engine: &Engine) -> Vec<Plan> {
     let rules = engine.rules();
@@ -184,6 +281,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             deps: Deps::none(),
             pipeline: false,
             horizon: None,
+            commitment: None,
             anchor: cons
                 .lives
                 .get(clause.agreement as usize)
@@ -673,6 +771,71 @@ impl Tally {
             }
         }
         Ok(out)
+    }
+
+    /// A commitment's periods (0.2), each with what was counted and what is left, up to the
+    /// horizon (the day asked about, or the last day counted): those that ended, and the one
+    /// running then. Empty for a revenue share.
+    pub fn commitment_periods(&self) -> Vec<CommitmentPeriod> {
+        let Some(c) = self.plan.commitment else {
+            return Vec::new();
+        };
+        let horizon = self
+            .plan
+            .horizon
+            .or_else(|| self.days.keys().next_back().copied());
+        let (Some(from), Some(horizon)) =
+            (self.plan.stretches.first().and_then(|s| s.from), horizon)
+        else {
+            return Vec::new();
+        };
+        let until = self.plan.stretches.last().and_then(|s| s.until);
+        let mut out = Vec::new();
+        let mut start = match c.per {
+            Some(per) => period_start(per, from, self.plan.anchor),
+            None => from,
+        };
+        loop {
+            let next = match c.per {
+                Some(per) => next_period(per, start, self.plan.anchor),
+                None => None,
+            };
+            let first = start.max(from);
+            let end = match (next, until) {
+                (Some(n), Some(u)) => Some(n.min(u)),
+                (n, u) => n.or(u),
+            };
+            if end.is_some_and(|e| e <= first) || first > horizon {
+                break;
+            }
+            let counted = self
+                .days
+                .range(first..end.unwrap_or(NaiveDate::MAX))
+                .filter(|(d, _)| **d <= horizon)
+                .try_fold(Decimal::ZERO, |s, (_, day)| {
+                    crate::money::exact_add(s, day.sum)
+                });
+            let Some(counted) = counted else {
+                break;
+            };
+            let last = end.and_then(|e| e.pred_opt()).unwrap_or(NaiveDate::MAX);
+            out.push(CommitmentPeriod {
+                from: first,
+                last,
+                counted,
+                remaining: c
+                    .amount
+                    .checked_sub(counted)
+                    .unwrap_or(Decimal::ZERO)
+                    .max(Decimal::ZERO),
+                ended: last <= horizon,
+            });
+            match next {
+                Some(n) if until.is_none_or(|u| n < u) && n <= horizon => start = n,
+                _ => break,
+            }
+        }
+        out
     }
 
     /// Whether some stretch caps what each period pays (0.2).

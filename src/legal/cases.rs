@@ -74,6 +74,20 @@ struct Case {
     position: Option<serde_yaml::Value>,
 }
 
+/// The revenue-share entries among a position's clauses.
+fn shares<'a>(engine: &Engine, clauses: &'a [serde_json::Value]) -> Vec<&'a serde_json::Value> {
+    clauses
+        .iter()
+        .filter(|c| {
+            let name = c.get("clause").and_then(|n| n.as_str()).unwrap_or_default();
+            engine.rules().clauses.iter().any(|x| {
+                x.qualified == name
+                    && matches!(x.terms.body, crate::model::Body::RevenueShare { .. })
+            })
+        })
+        .collect()
+}
+
 /// A case file that cannot be run: where and why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize)]
 #[error("{}{message}", location(file, *line))]
@@ -479,6 +493,10 @@ fn ask_case(
                     format!("clause: `{name}` owes nothing from this payer to this payee")
                 })?,
             None if clauses.len() == 1 => clauses.first().cloned().unwrap_or_default(),
+            // Beside payments and commitments (0.2), a lone revenue share is the one meant.
+            None if shares(engine, &clauses).len() == 1 => {
+                shares(engine, &clauses).first().cloned().cloned().unwrap_or_default()
+            }
             None => {
                 return Err(format!(
                     "position: {} revenue shares owe from this payer to this payee: name one with `clause`",

@@ -25,6 +25,7 @@ fn colour(kind: ClauseKind) -> &'static str {
         ClauseKind::Rule => "#e15759",
         ClauseKind::FirstOffer => "#76b7b2",
         ClauseKind::Payment => "#9c755f",
+        ClauseKind::Commitment => "#bab0ac",
     }
 }
 
@@ -37,6 +38,7 @@ fn kind_name(kind: ClauseKind) -> &'static str {
         ClauseKind::Rule => "rule",
         ClauseKind::FirstOffer => "first offer",
         ClauseKind::Payment => "payment",
+        ClauseKind::Commitment => "commitment",
     }
 }
 
@@ -237,10 +239,15 @@ impl Chart<'_> {
             ClauseKind::Rule,
             ClauseKind::FirstOffer,
             ClauseKind::Payment,
+            ClauseKind::Commitment,
         ] {
             // The kinds of 0.1 always; those of 0.2 only where the rules have one.
             let present = self.rules.clauses.iter().any(|c| c.kind() == kind);
-            if matches!(kind, ClauseKind::FirstOffer | ClauseKind::Payment) && !present {
+            if matches!(
+                kind,
+                ClauseKind::FirstOffer | ClauseKind::Payment | ClauseKind::Commitment
+            ) && !present
+            {
                 continue;
             }
             let _ = writeln!(

@@ -214,6 +214,8 @@ pub enum Sentence {
         /// `on any channel except …` (0.2): `clouds` are the ones left out.
         except_clouds: bool,
     },
+    /// A commitment to spend (0.2).
+    Commitment(Box<CommitmentSentence>),
     /// `PAYER pays PAYEE MONEY (on DAY | on HAPPENING [+ DURATION] | every PERIOD)` (0.2).
     Payment {
         payer: Ident,
@@ -221,6 +223,17 @@ pub enum Sentence {
         amount: Value,
         due: Due,
     },
+}
+
+/// `PARTY spends MONEY with PARTY [from stream(s) …] [per PERIOD] [shortfall payable]` (0.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitmentSentence {
+    pub spender: Ident,
+    pub amount: Value,
+    pub with: Ident,
+    pub streams: Vec<Ident>,
+    pub per: Option<(MoneyPeriod, Span)>,
+    pub payable: bool,
 }
 
 /// When a payment falls due (0.2).

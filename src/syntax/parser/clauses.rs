@@ -187,6 +187,44 @@ impl<'a> Parser<'a> {
                     within,
                 })
             }
+            ClauseKind::Commitment => {
+                let spender = self.ident("the spending party's id")?;
+                self.expect_word("spends", "`spends`")?;
+                let amount = self.money_value()?;
+                self.expect_word("with", "`with PARTY`")?;
+                let with = self.ident("the party spent with")?;
+                let mut streams = Vec::new();
+                if self.at_word("from")
+                    && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
+                {
+                    self.bump();
+                    self.bump();
+                    streams = self.ident_list("a stream id")?;
+                }
+                let per = if self.at_word("per") {
+                    let at = self.here();
+                    self.bump();
+                    let period = self.money_period()?;
+                    Some((period, self.span_from(at.start)))
+                } else {
+                    None
+                };
+                let payable = if self.at_word("shortfall") {
+                    self.bump();
+                    self.expect_word("payable", "`payable` after `shortfall`")?;
+                    true
+                } else {
+                    false
+                };
+                Ok(Sentence::Commitment(Box::new(CommitmentSentence {
+                    spender,
+                    amount,
+                    with,
+                    streams,
+                    per,
+                    payable,
+                })))
+            }
             ClauseKind::Payment => {
                 let payer = self.ident("the paying party's id")?;
                 self.expect_word("pays", "`pays`")?;
@@ -400,9 +438,10 @@ impl<'a> Parser<'a> {
             Some("rule") => ClauseKind::Rule,
             Some("first_offer") => ClauseKind::FirstOffer,
             Some("payment") => ClauseKind::Payment,
+            Some("commitment") => ClauseKind::Commitment,
             _ => {
                 return self.fail(
-                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share`, `payment` or `rule`)",
+                    "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share`, `payment`, `commitment` or `rule`)",
                 )
             }
         };
@@ -572,6 +611,26 @@ impl<'a> Parser<'a> {
                         match sublicensable {
                             Some(first) => self.duplicate("`sublicensable`", first.span, at),
                             None => *sublicensable = Some(sub),
+                        }
+                    }
+                }
+                // A cap (0.2: any order among the optional parts), total or per period.
+                Some("capped") if kind == ClauseKind::RevenueShare => {
+                    let at = self.here();
+                    let c = self.cap()?;
+                    if let Sentence::RevenueShare {
+                        cap, period_cap, ..
+                    } = &mut sentence
+                    {
+                        let first = if c.per.is_some() {
+                            period_cap.as_ref().map(|x| x.span)
+                        } else {
+                            cap.as_ref().map(|x| x.span)
+                        };
+                        match first {
+                            Some(first) => self.duplicate("the cap", first, at),
+                            None if c.per.is_some() => *period_cap = Some(Box::new(c)),
+                            None => *cap = Some(Box::new(c)),
                         }
                     }
                 }

@@ -106,6 +106,7 @@ const CLAUSE_KINDS: &[&str] = &[
     "revenue_share",
     "rule",
     "payment",
+    "commitment",
 ];
 
 /// Where recovery inside an agreement may resume: a clause, or a header term.
@@ -118,6 +119,7 @@ const AGREEMENT_STOPS: &[&str] = &[
     "revenue_share",
     "rule",
     "payment",
+    "commitment",
     "between",
     "signed",
     "effective",
