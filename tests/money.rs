@@ -362,3 +362,71 @@ fn a_commitment_met_late_and_one_missed() {
     assert_eq!(total.owed, Decimal::ZERO);
     assert_eq!(total.remaining, Some(d("2900.00")));
 }
+
+#[test]
+fn a_statement_gathers_every_money_clause_by_period() {
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n term 2 years\n revenue_share r { k pays a 25% of k revenue after recouping USD 1_000 }\n payment fee { k pays a USD 100 every quarter }\n commitment c { k spends USD 1_000 with a from stream azure per year shortfall payable }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    let ledger = "date,party,stream,amount,currency\n2026-02-01,k,s,3000.00,USD\n2026-05-01,k,s,2000.00,USD\n2026-08-01,k,azure,600.00,USD\n2027-01-05,k,s,-1000.00,USD\n";
+    let s = covenant::finance::statement::statement(
+        &e,
+        vec![Input::Stream(
+            "l.csv".into(),
+            Box::new(std::io::Cursor::new(ledger.to_string())),
+        )],
+        &ReadOptions::for_engine(&e, BadRows::Stop),
+        &covenant::finance::statement::Scope {
+            from: None,
+            until: NaiveDate::from_ymd_opt(2026, 12, 31),
+            by: covenant::vocab::Period::Quarter,
+            clauses: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    let entry = |name: &str| s.entries.iter().find(|x| x.clause == name).unwrap();
+    // The share: Q1 earns 750, all recouping; Q2 earns 500 (250 recouping, 250 paid); Q3's row
+    // is of the azure stream, which the share counts too (it names no stream): 150 paid. The
+    // refund of 2027 lies after `--until`.
+    let r = entry("g.r");
+    let q: Vec<(&str, String, String, String)> = r
+        .lines
+        .iter()
+        .map(|l| {
+            (
+                l.period.as_str(),
+                l.earned.normalize().to_string(),
+                l.recouped.normalize().to_string(),
+                l.paid.normalize().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        q,
+        [
+            ("2026-Q1", "750".into(), "750".into(), "0".into()),
+            ("2026-Q2", "500".into(), "250".into(), "250".into()),
+            ("2026-Q3", "150".into(), "0".into(), "150".into()),
+        ]
+    );
+    // The fee on 1 January (the agreement starts on a quarter's first day), 1 April, 1 July
+    // and 1 October.
+    let fee = entry("g.fee");
+    assert_eq!(fee.lines.len(), 4);
+    // The commitment: 600 of 1,000 in 2026, which ended on the last day counted: 400 short.
+    let c = entry("g.c");
+    assert_eq!(c.lines[0].shortfall, Some(d("400.00")));
+    assert_eq!(c.lines[0].owed, d("400.00"));
+    // 400 paid on the share, 400 of fees, 400 of shortfall.
+    assert_eq!(s.totals.get("USD"), Some(&d("1200.00")));
+    let json = s.json();
+    assert_eq!(json["owed_in_all"]["USD"], "1200.00");
+    assert!(s
+        .csv()
+        .starts_with("payer,payee,clause,kind,currency,period,"));
+    assert!(
+        s.text().contains("falling due in all:\n  USD 1,200.00\n"),
+        "{}",
+        s.text()
+    );
+}

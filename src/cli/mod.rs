@@ -62,6 +62,7 @@ mod check;
 mod diff;
 mod fmt;
 mod revshare;
+mod statement;
 mod test;
 
 use std::io::IsTerminal;
@@ -114,6 +115,8 @@ enum Command {
     Ask(ask::Args),
     /// What the revenue shares owe over ledgers (CSV: date,party,stream,amount,currency)
     Revshare(revshare::Args),
+    /// Every money clause over ledgers, period by period: revenue, shares, recoupment, caps, paid, true-ups, payments, commitments
+    Statement(statement::Args),
     /// Run case files (YAML) of questions and expected answers
     Test(test::Args),
     /// Compare two rule sets over every question and all time
@@ -139,6 +142,7 @@ impl Cli {
             Command::Fmt(a) => fmt::run(a),
             Command::Ask(a) => ask::run(a),
             Command::Revshare(a) => revshare::run(a),
+            Command::Statement(a) => statement::run(a),
             Command::Test(a) => test::run(a),
             Command::Diff(a) => diff::run(a),
             Command::Audit(a) => audit::run(a),

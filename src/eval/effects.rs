@@ -545,6 +545,21 @@ impl Engine {
         owed
     }
 
+    /// The days a payment clause falls due, with the amount due each (0.2), in order.
+    pub(crate) fn payment_days(&self, clause: ClauseId) -> Vec<(NaiveDate, rust_decimal::Decimal)> {
+        let mut out = Vec::new();
+        for v in self.versions(clause) {
+            let Body::Payment { amount, .. } = &v.terms.body else {
+                continue;
+            };
+            let Some((money, _)) = self.env.money(*amount) else {
+                continue;
+            };
+            out.extend(self.due_days(v).into_iter().map(|b| (b.day, money.amount)));
+        }
+        out
+    }
+
     /// The days a payment version falls due within its days in force (0.2).
     pub(crate) fn due_days(&self, v: &Version) -> Vec<Bound> {
         consolidate::due_days(&self.rules, &self.cons, &self.env, v)

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod records;
 pub mod render;
 pub mod revshare;
+pub mod statement;
 
 use std::io::{BufRead, Read, Seek, SeekFrom};
 use std::path::PathBuf;

@@ -77,6 +77,38 @@ pub struct Plan {
     pub horizon: Option<NaiveDate>,
     /// For a commitment (0.2), read as the spender's rows at 100%: what was committed.
     pub commitment: Option<Commitment>,
+    /// Keep each day's figures (for statements): rows are then summed by day as revenue and
+    /// walked in order, whatever the clause's terms.
+    pub record: bool,
+}
+
+/// What one day's rows came to under a clause, at each step of the pipeline (0.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// Revenue counted.
+    pub revenue: Decimal,
+    /// Shares earned (rate or tiers).
+    pub earned: Decimal,
+    /// Left after recoupment.
+    pub after_recoup: Decimal,
+    /// Left after the cap per period.
+    pub after_period_cap: Decimal,
+    /// Paid, after the total cap too.
+    pub paid: Decimal,
+}
+
+impl Plan {
+    /// The agreement's effective day, from which contract years run.
+    pub fn anchor(&self) -> NaiveDate {
+        self.anchor
+    }
+
+    /// Reads every row by day and keeps each day's figures (for statements).
+    pub fn recording(mut self) -> Plan {
+        self.record = true;
+        self.pipeline = true;
+        self
+    }
 }
 
 /// A commitment's terms (0.2).
@@ -155,6 +187,8 @@ pub struct Tally {
     /// True-ups (0.2): the last day in force of each period paid below its minimum, and what
     /// it owes; counted in no cap.
     pub true_ups: Vec<(NaiveDate, Decimal)>,
+    /// Each day's figures, when the plan records them (statements).
+    pub figures: BTreeMap<NaiveDate, Figures>,
     /// Some running sum or amount reached [`LARGE`] in size: sums of two parts of a file read
     /// apart could then overflow where a read in file order would not (or the other way), so
     /// the file is read again in order.
@@ -220,6 +254,7 @@ pub fn commitment_plans(engine: &Engine) -> Vec<Plan> {
             deps,
             pipeline: true,
             horizon: None,
+            record: false,
             commitment: Some(Commitment {
                 amount: money.amount,
                 currency: money.currency,
@@ -282,6 +317,7 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
             pipeline: false,
             horizon: None,
             commitment: None,
+            record: false,
             anchor: cons
                 .lives
                 .get(clause.agreement as usize)
@@ -379,6 +415,7 @@ impl Tally {
             period_caps_reached: Vec::new(),
             period_paid: BTreeMap::new(),
             true_ups: Vec::new(),
+            figures: BTreeMap::new(),
             large: false,
             cap_sums: Vec::new(),
         }
@@ -567,6 +604,7 @@ impl Tally {
                 .ok_or_else(ov)?
                 .checked_sub(paid_before)
                 .ok_or_else(ov)?;
+            let after_recoup = pays;
             let mut pays = pays;
             // A cap per period (0.2): 0.1's rule within each period.
             if let Some((cap, per)) = stretch.period_cap {
@@ -590,6 +628,18 @@ impl Tally {
             self.share = add(self.share, earned)?;
             let year = self.years.entry(date.year()).or_default();
             year.share = add(year.share, earned)?;
+            if self.plan.record {
+                self.figures.insert(
+                    date,
+                    Figures {
+                        revenue: day.sum,
+                        earned,
+                        after_recoup,
+                        after_period_cap: pays,
+                        paid: Decimal::ZERO,
+                    },
+                );
+            }
             self.days.insert(
                 date,
                 Day {
@@ -695,6 +745,9 @@ impl Tally {
             total = crate::money::exact_add(total, day.sum).ok_or_else(ov)?;
             if floors {
                 paid_by_day.push((*date, paid));
+            }
+            if let Some(f) = self.figures.get_mut(date) {
+                f.paid = paid;
             }
             self.paid = crate::money::exact_add(self.paid, paid).ok_or_else(ov)?;
             let year = self.years.entry(date.year()).or_default();
@@ -836,6 +889,11 @@ impl Tally {
             }
         }
         out
+    }
+
+    /// The last day a row was counted (kept by day: statements, and clauses of 0.2's terms).
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.days.keys().next_back().copied()
     }
 
     /// Whether some stretch caps what each period pays (0.2).
