@@ -346,10 +346,12 @@ fn read_file(
         Ok(_) => return read_on(first),
         Err(_) => return Err(FinanceError::Worker { file: name.clone() }),
     };
-    // Sums near the limit of what is held exactly: only a read in file order overflows at the
-    // row a read in order does.
-    if first.tallies.iter().chain(&second.tallies).any(|t| t.large) {
-        return read_on(first);
+    // Values near the limit of what is held exactly: only a read in file order overflows at
+    // the row a read in order does.
+    for (a, b) in first.tallies.iter().zip(&second.tallies) {
+        if Tally::near_limit(&[a, b]) {
+            return read_on(first);
+        }
     }
     let mut merged = Vec::with_capacity(first.tallies.len());
     for (a, b) in first.tallies.iter().zip(&second.tallies) {

@@ -189,10 +189,11 @@ pub struct Tally {
     pub true_ups: Vec<(NaiveDate, Decimal)>,
     /// Each day's figures, when the plan records them (statements).
     pub figures: BTreeMap<NaiveDate, Figures>,
-    /// Some running sum or amount reached [`LARGE`] in size: sums of two parts of a file read
-    /// apart could then overflow where a read in file order would not (or the other way), so
-    /// the file is read again in order.
-    pub large: bool,
+    /// The most digits before the point, and after it, of any amount or running sum counted:
+    /// when together they near the 28 digits a decimal holds, sums of two parts of a file read
+    /// apart could overflow where a read in file order does not (or the other way), so the
+    /// file is read again in order ([`Tally::near_limit`]).
+    pub digits: (u32, u32),
     /// After [`Tally::finish`]: the running sum S of each cap's count.
     cap_sums: Vec<(NaiveDate, Decimal)>,
 }
@@ -416,7 +417,7 @@ impl Tally {
             period_paid: BTreeMap::new(),
             true_ups: Vec::new(),
             figures: BTreeMap::new(),
-            large: false,
+            digits: (0, 0),
             cap_sums: Vec::new(),
         }
     }
@@ -510,8 +511,9 @@ impl Tally {
                 year.paid = add(year.paid, share)?;
                 self.paid = add(self.paid, share)?;
             }
-            let sizes = [row.amount, share, self.base, self.share, self.paid];
-            self.large |= sizes.iter().any(|x| x.abs() >= LARGE);
+            for x in [row.amount, share, self.base, self.share, self.paid] {
+                widen(&mut self.digits, x);
+            }
             Some(())
         })();
         sums.ok_or_else(|| {
@@ -542,8 +544,9 @@ impl Tally {
             });
             day.sum = add(day.sum, row.amount)?;
             day.peak = day.peak.max(day.sum);
-            let sizes = [row.amount, self.base, day.sum];
-            self.large |= sizes.iter().any(|x| x.abs() >= LARGE);
+            for x in [row.amount, self.base, day.sum] {
+                widen(&mut self.digits, x);
+            }
             Some(())
         })();
         sums.ok_or_else(|| {
@@ -675,7 +678,10 @@ impl Tally {
         let add =
             |a: Decimal, b: Decimal| crate::money::exact_add(a, b).ok_or_else(|| overflow.clone());
         self.rows += other.rows;
-        self.large |= other.large;
+        self.digits = (
+            self.digits.0.max(other.digits.0),
+            self.digits.1.max(other.digits.1),
+        );
         self.base = add(self.base, other.base)?;
         self.share = add(self.share, other.share)?;
         self.paid = add(self.paid, other.paid)?;
@@ -1074,17 +1080,39 @@ fn period_label(per: crate::vocab::Period, day: NaiveDate, anchor: NaiveDate) ->
     }
 }
 
-/// Sums this large (10^26, a hundred times beyond any economy's money) make a split read of a
-/// file fall back to a read in file order, so that an overflow is reported at the very row a
-/// read in order reports it.
-pub const LARGE: Decimal = Decimal::from_parts(0xE400_0000, 0xDCC8_0CD2, 0x0052_B7D2, false, 0);
+/// Records the digits a value has before and after its point.
+fn widen(digits: &mut (u32, u32), x: Decimal) {
+    let m = x.mantissa().unsigned_abs();
+    let all = m.checked_ilog10().map_or(1, |d| d + 1);
+    let scale = x.scale();
+    digits.0 = digits.0.max(all.saturating_sub(scale));
+    digits.1 = digits.1.max(scale);
+}
+
+impl Tally {
+    /// Whether the values counted have so many digits, before and after the point together,
+    /// that a sum of two of them (or of a part's total and another part's running sum) might
+    /// not be held exactly: 27 or more of the 28 a decimal holds.
+    pub fn near_limit(parts: &[&Tally]) -> bool {
+        let int = parts.iter().map(|t| t.digits.0).max().unwrap_or(0);
+        let frac = parts.iter().map(|t| t.digits.1).max().unwrap_or(0);
+        int + frac >= 27
+    }
+}
 
 #[cfg(test)]
-mod large_tests {
+mod digit_tests {
+    use rust_decimal::Decimal;
+
     #[test]
-    fn large_is_ten_to_the_twenty_sixth() {
-        let want: rust_decimal::Decimal = "100000000000000000000000000".parse().unwrap_or_default();
-        assert_eq!(super::LARGE, want);
+    fn digits_before_and_after_the_point() {
+        let mut d = (0, 0);
+        super::widen(&mut d, Decimal::new(-12345, 2));
+        assert_eq!(d, (3, 2));
+        super::widen(&mut d, Decimal::new(7, 6));
+        assert_eq!(d, (3, 6));
+        super::widen(&mut d, Decimal::ZERO);
+        assert_eq!(d, (3, 6));
     }
 }
 
