@@ -18,6 +18,12 @@
 //!     revshare: ledger.csv                  # relative to this file
 //!     clause: msft_openai.openai_pays_microsoft
 //!     expect: { cap_reached_on: "2027-06-30" }   # any fields of the revshare JSON entry
+//!   - name: a quarter of the statement
+//!     statement: ledger.csv                 # with `by`, `from`, `until` as `covenant statement`
+//!     by: quarter
+//!     clause: msft_openai.openai_pays_microsoft
+//!     period: 2026-Q2                       # one line's fields; without clause and period,
+//!     expect: { paid: "400.00" }            # the statement's own (`owed_in_all`)
 //! ```
 //!
 //! Each case is answered by the same evaluator and finance engine as `ask` and `revshare`. A
@@ -65,6 +71,15 @@ struct Case {
     name: String,
     ask: Option<String>,
     revshare: Option<OneOrMany>,
+    /// Ledgers for a statement case (0.2).
+    statement: Option<OneOrMany>,
+    /// A statement's periods: `year`, `quarter`, `month`, `contract-year` (default `year`).
+    by: Option<String>,
+    /// A statement's first and last days.
+    from: Option<serde_yaml::Value>,
+    until: Option<serde_yaml::Value>,
+    /// The statement period whose figures are expected (with `clause`).
+    period: Option<String>,
     clause: Option<String>,
     set: Option<BTreeMap<String, serde_yaml::Value>>,
     as_of: Option<serde_yaml::Value>,
@@ -282,9 +297,22 @@ fn case_lines(text: &str) -> Vec<usize> {
 /// The line of the field a case's error is about (`ask: column 8: …` is about `ask`), found
 /// between the case's first line and the next case; the case's line if not found.
 fn field_line(text: &str, case_line: usize, message: &str) -> usize {
-    const FIELDS: [&str; 10] = [
-        "name", "ask", "revshare", "clause", "set", "as_of", "expect", "because", "ledger",
+    const FIELDS: [&str; 15] = [
+        "name",
+        "ask",
+        "revshare",
+        "clause",
+        "set",
+        "as_of",
+        "expect",
+        "because",
+        "ledger",
         "position",
+        "statement",
+        "by",
+        "from",
+        "until",
+        "period",
     ];
     let Some(key) = message
         .split_once(':')
@@ -402,11 +430,12 @@ fn run_case(
     line: usize,
 ) -> Result<Outcome, String> {
     let engine = engine_for(rules, case)?;
-    match (&case.ask, &case.revshare) {
-        (Some(q), None) => ask_case(&engine, dir, case, q, line),
-        (None, Some(ledgers)) => revshare_case(&engine, dir, case, &ledgers.list(), line),
+    match (&case.ask, &case.revshare, &case.statement) {
+        (Some(q), None, None) => ask_case(&engine, dir, case, q, line),
+        (None, Some(ledgers), None) => revshare_case(&engine, dir, case, &ledgers.list(), line),
+        (None, None, Some(ledgers)) => statement_case(&engine, dir, case, &ledgers.list(), line),
         _ => Err(format!(
-            "case `{}` needs exactly one of `ask` and `revshare`",
+            "case `{}` needs exactly one of `ask`, `revshare` and `statement`",
             case.name
         )),
     }
@@ -596,6 +625,96 @@ fn revshare_case(
         );
     }
     let (passed, wanted, got) = compare_fields(&case.expect, &entry, "expect", "revshare report")?;
+    Ok(Outcome {
+        file: String::new(),
+        name: case.name.clone(),
+        line,
+        passed,
+        expected: wanted,
+        got,
+    })
+}
+
+/// A statement case (0.2): the figures of one clause's period (`clause` and `period`), or,
+/// without them, the statement's totals (`owed_in_all`).
+fn statement_case(
+    engine: &Engine,
+    dir: &Path,
+    case: &Case,
+    ledgers: &[String],
+    line: usize,
+) -> Result<Outcome, String> {
+    use crate::finance::statement::{statement, Scope};
+    let day =
+        |v: &Option<serde_yaml::Value>, key: &str| -> Result<Option<chrono::NaiveDate>, String> {
+            match v {
+                None => Ok(None),
+                Some(v) => {
+                    let text = match v {
+                        serde_yaml::Value::String(s) => s.clone(),
+                        other => serde_yaml::to_string(other)
+                            .unwrap_or_default()
+                            .trim()
+                            .to_string(),
+                    };
+                    crate::time::parse_day(&text)
+                        .map(Some)
+                        .ok_or_else(|| format!("{key}: `{text}` is not a day YYYY-MM-DD"))
+                }
+            }
+        };
+    let by = match case.by.as_deref() {
+        None | Some("year") => crate::vocab::Period::Year,
+        Some("quarter") => crate::vocab::Period::Quarter,
+        Some("month") => crate::vocab::Period::Month,
+        Some("contract-year") => crate::vocab::Period::ContractYear,
+        Some(other) => {
+            return Err(format!(
+                "by: `{other}` is not a period: `year`, `quarter`, `month` or `contract-year`"
+            ))
+        }
+    };
+    let scope = Scope {
+        from: day(&case.from, "from")?,
+        until: day(&case.until, "until")?,
+        by,
+        clauses: case.clause.iter().cloned().collect(),
+    };
+    let inputs = ledger_inputs(dir, ledgers, "statement")?;
+    let s = statement(
+        engine,
+        inputs,
+        &ReadOptions::for_engine(engine, BadRows::Stop),
+        &scope,
+    )
+    .map_err(|e| format!("statement: {e}"))?;
+    let json = s.json();
+    let entry = match (&case.clause, &case.period) {
+        (Some(clause), Some(period)) => json
+            .get("entries")
+            .and_then(|e| e.as_array())
+            .and_then(|es| {
+                es.iter()
+                    .find(|e| e.get("clause").and_then(|c| c.as_str()) == Some(clause))
+            })
+            .and_then(|e| e.get("periods"))
+            .and_then(|p| p.as_array())
+            .and_then(|ps| {
+                ps.iter()
+                    .find(|p| p.get("period").and_then(|x| x.as_str()) == Some(period))
+            })
+            .cloned()
+            .ok_or_else(|| format!("period: `{clause}` has no line for `{period}`"))?,
+        (None, Some(_)) => return Err("period: name the `clause` whose period is expected".into()),
+        _ => json,
+    };
+    if !matches!(case.expect, serde_yaml::Value::Mapping(_)) {
+        return Err(
+            "expect: a statement case expects a map of fields, such as `{ owed: \"620.00\" }`"
+                .into(),
+        );
+    }
+    let (passed, wanted, got) = compare_fields(&case.expect, &entry, "expect", "statement")?;
     Ok(Outcome {
         file: String::new(),
         name: case.name.clone(),
