@@ -430,3 +430,29 @@ fn a_statement_gathers_every_money_clause_by_period() {
         s.text()
     );
 }
+
+#[test]
+fn without_a_ledger_a_pay_answer_says_what_it_did_not_compute() {
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 10% of k revenue minimum USD 1_000 per year }\n commitment c { k spends USD 5 with a per year shortfall payable }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    let a = e.ask("pay k to a at 2026-12-31").unwrap();
+    let v = a.verdict().unwrap();
+    let said: Vec<(&str, &str)> = v
+        .reasons
+        .iter()
+        .map(|r| (r.clause.as_str(), r.effect.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            ("g.c", "needs_ledger"),
+            ("g.r", "owe"),
+            ("g.r", "needs_ledger")
+        ],
+        "{a}"
+    );
+    assert!(a
+        .to_string()
+        .contains("computed only from ledgers (ask with --ledger)"));
+}

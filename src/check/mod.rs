@@ -129,6 +129,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     diags.extend(region_cycles(&affiliation, "party"));
     diags.extend(day_orders(&mut rules));
     diags.extend(money_parties(&rules));
+    diags.extend(money_currencies(&rules));
     if !diags.iter().any(Diagnostic::is_error) {
         diags.extend(derived_defaults(&mut rules));
     }
@@ -492,17 +493,98 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
     out
 }
 
+/// A revenue share's own money terms (0.2: its cap, its cap per period, its minimum, its tier
+/// bounds, its recoupment) are in one currency: the first written sets it.
+fn money_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
+    let currency = |v: Val<crate::money::Money>| match v {
+        Val::Lit(m) => Some(m.currency),
+        Val::Assumed(id) => match rules.assumptions.get(id as usize).map(|a| a.value) {
+            Some(Literal::Money(m)) => Some(m.currency),
+            _ => None,
+        },
+        Val::Expr(_) => None,
+    };
+    let mut out = Vec::new();
+    for c in &rules.clauses {
+        let Body::RevenueShare {
+            cap,
+            tiers,
+            recoup,
+            period_cap,
+            minimum,
+            ..
+        } = &c.terms.body
+        else {
+            continue;
+        };
+        let mut terms: Vec<(&str, Val<crate::money::Money>)> = Vec::new();
+        if let Some(cap) = cap {
+            terms.push(("cap", cap.amount));
+        }
+        if let Some((m, _)) = period_cap {
+            terms.push(("cap per period", *m));
+        }
+        if let Some((m, _)) = minimum {
+            terms.push(("minimum", *m));
+        }
+        // Tier bounds among themselves are checked with the tiers: the first speaks for all.
+        terms.extend(tiers.first().map(|(b, _)| ("tier bound", *b)));
+        if let Some(r) = recoup {
+            terms.push(("recoupment", *r));
+        }
+        let mut first: Option<(&str, iso_currency::Currency)> = None;
+        for (what, v) in terms {
+            let Some(cur) = currency(v) else {
+                continue;
+            };
+            match first {
+                None => first = Some((what, cur)),
+                Some((w, f)) if f != cur => {
+                    out.push(
+                        Diagnostic::error(
+                            crate::diag::Code::CapCurrency,
+                            c.head,
+                            format!(
+                                "`{}` writes its {w} in `{}` and its {what} in `{}`: a revenue share counts in one currency",
+                                c.qualified,
+                                f.code(),
+                                cur.code()
+                            ),
+                        )
+                        .label("two currencies")
+                        .help("write every amount of the clause in one currency"),
+                    );
+                    break;
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
 /// The payer and payee of a payment (0.2) are parties of its agreement, or affiliates of one.
 fn money_parties(rules: &RuleSet) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for c in &rules.clauses {
-        let Body::Payment { payer, payee, .. } = &c.terms.body else {
+        let (Body::Payment { payer, payee, .. }
+        | Body::Commitment {
+            spender: payer,
+            with: payee,
+            ..
+        }) = &c.terms.body
+        else {
             continue;
         };
         let Some(a) = rules.agreements.get(c.agreement as usize) else {
             continue;
         };
-        for (who, role) in [(payer, "payer"), (payee, "payee")] {
+        let roles = if matches!(c.terms.body, Body::Commitment { .. }) {
+            ["spender", "party spent with"]
+        } else {
+            ["payer", "payee"]
+        };
+        for (who, role) in [(payer, roles[0]), (payee, roles[1])] {
             let party_of = a
                 .parties
                 .iter()

@@ -112,6 +112,9 @@ pub enum Effect {
     /// A licence in force whose places or fields do not cover the whole place or field asked
     /// about (0.2): why it does not permit there.
     Short,
+    /// A minimum or a payable commitment (0.2) whose true-ups or shortfall only a ledger can
+    /// give: said when a `pay` question is asked without one.
+    NeedsLedger,
 }
 
 impl Effect {
@@ -130,6 +133,7 @@ impl Effect {
             Effect::Awaits => "awaits",
             Effect::Overridden => "overridden",
             Effect::Short => "short",
+            Effect::NeedsLedger => "needs_ledger",
         }
     }
 }

@@ -497,12 +497,48 @@ impl Engine {
                 }
                 continue;
             }
+            if let Body::Commitment {
+                spender,
+                with,
+                payable: true,
+                ..
+            } = &v.terms.body
+            {
+                if *spender == payer && *with == payee {
+                    let r = self.reason(
+                        v,
+                        Effect::NeedsLedger,
+                        format!(
+                            "{}: a shortfall is computed only from ledgers (ask with --ledger)",
+                            self.sentence(v)
+                        ),
+                        &Deps::none(),
+                    );
+                    out.push((v.in_force.clone(), r));
+                }
+                continue;
+            }
             let Body::RevenueShare {
-                payer: p, payee: q, ..
+                payer: p,
+                payee: q,
+                minimum,
+                ..
             } = &v.terms.body
             else {
                 continue;
             };
+            if *p == payer && *q == payee && minimum.is_some() {
+                let r = self.reason(
+                    v,
+                    Effect::NeedsLedger,
+                    format!(
+                        "{}: true-ups below the minimum are computed only from ledgers (ask with --ledger)",
+                        self.sentence(v)
+                    ),
+                    &Deps::none(),
+                );
+                out.push((v.in_force.clone(), r));
+            }
             if *p != payer || *q != payee {
                 continue;
             }

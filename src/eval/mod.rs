@@ -172,8 +172,9 @@ impl Engine {
         // parties of a revenue share, so these indexes hold for every version.
         let mut by_payer = vec![Vec::new(); rules.parties.len()];
         for (ci, clause) in (0..).zip(&rules.clauses) {
-            if let Body::RevenueShare { payer, .. } | Body::Payment { payer, .. } =
-                &clause.terms.body
+            if let Body::RevenueShare { payer, .. }
+            | Body::Payment { payer, .. }
+            | Body::Commitment { spender: payer, .. } = &clause.terms.body
             {
                 if let Some(list) = by_payer.get_mut(*payer as usize) {
                     list.push(ci);

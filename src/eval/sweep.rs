@@ -103,10 +103,15 @@ fn decide(
         }
         Rule::Owing => {
             let owes = with(Effect::Owe);
+            // Minimums and payable commitments (0.2) say that only a ledger gives their sums.
+            let unknown = with(Effect::NeedsLedger);
             if owes.is_empty() {
-                (Decision::NotDue, Vec::new())
+                (Decision::NotDue, unknown)
             } else {
-                (Decision::Due, owes)
+                let mut reasons = owes;
+                reasons.extend(unknown);
+                reasons.sort();
+                (Decision::Due, reasons)
             }
         }
     }

@@ -516,6 +516,8 @@ pub fn ask(
         .filter(|s| s.exhausted && !s.true_up_today)
         .map(|s| (s.position.clause.as_str(), s))
         .collect();
+    // With ledgers, true-ups and shortfalls are computed: no reason says they are not.
+    ruling.reasons.retain(|r| r.effect != Effect::NeedsLedger);
     let mut owes = false;
     for r in ruling.reasons.iter_mut() {
         if r.effect != Effect::Owe {
