@@ -456,3 +456,75 @@ fn without_a_ledger_a_pay_answer_says_what_it_did_not_compute() {
         .to_string()
         .contains("computed only from ledgers (ask with --ledger)"));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Known relations of the pipeline (tiers per year, recoupment, a cap per quarter, a
+    /// minimum per year): reading a ledger in two files gives what one file gives; rows of
+    /// different days in any order give the same figures; ten times every amount and every
+    /// money term gives ten times every figure.
+    #[test]
+    fn splits_reorders_and_scaling_keep_their_relations(
+        rows in prop::collection::vec((0u32..700, -1_000i64..5_000), 1..30),
+        cut in 0usize..30,
+        seed in any::<u64>(),
+    ) {
+        let clause = |k: i64| format!(
+            "k pays a 5% up to USD {}, 9% above per year of k revenue capped at USD {} per quarter after recouping USD {} minimum USD {} per year",
+            1_000 * k, 150 * k, 200 * k, 300 * k
+        );
+        let base = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        // One row a day at most: rows of different days only.
+        let mut days: Vec<(u32, i64)> = rows.clone();
+        days.sort_by_key(|(d, _)| *d);
+        days.dedup_by_key(|(d, _)| *d);
+        let line = |(d, c): &(u32, i64), k: i64| {
+            format!("{},k,s,{},USD\n", base + chrono::Days::new(u64::from(*d)), Decimal::new(*c * k, 2))
+        };
+        let e1 = engine(&clause(1));
+        let whole: String = days.iter().map(|r| line(r, 1)).collect();
+        let figures = |r: &Report| {
+            let t = &r.tallies[0];
+            (t.base, t.share, t.paid, t.true_ups.clone(), t.period_caps_reached.clone())
+        };
+        let one = figures(&run(&e1, &whole));
+        // Two files, read one after the other.
+        let cut = cut.min(days.len());
+        let (a, b) = days.split_at(cut);
+        let header = "date,party,stream,amount,currency\n";
+        let first: String = a.iter().map(|r| line(r, 1)).collect();
+        let second: String = b.iter().map(|r| line(r, 1)).collect();
+        let plans = finance::plans(&e1, &[]).unwrap();
+        let two = finance::run(
+            plans,
+            vec![
+                Input::Stream("a.csv".into(), Box::new(std::io::Cursor::new(format!("{header}{first}")))),
+                Input::Stream("b.csv".into(), Box::new(std::io::Cursor::new(format!("{header}{second}")))),
+            ],
+            &ReadOptions::new(BadRows::Stop),
+        )
+        .unwrap();
+        prop_assert_eq!(&figures(&two), &one);
+        // Reordered.
+        let mut shuffled = days.clone();
+        let mut s = seed;
+        for i in (1..shuffled.len()).rev() {
+            s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            shuffled.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let reordered: String = shuffled.iter().map(|r| line(r, 1)).collect();
+        prop_assert_eq!(&figures(&run(&e1, &reordered)), &one);
+        // Ten times.
+        let e10 = engine(&clause(10));
+        let scaled: String = days.iter().map(|r| line(r, 10)).collect();
+        let ten = figures(&run(&e10, &scaled));
+        let x10 = |d: Decimal| d * Decimal::from(10);
+        prop_assert_eq!(ten.0, x10(one.0));
+        prop_assert_eq!(ten.1, x10(one.1));
+        prop_assert_eq!(ten.2, x10(one.2));
+        let ups: Vec<(NaiveDate, Decimal)> = one.3.iter().map(|(d, a)| (*d, x10(*a))).collect();
+        prop_assert_eq!(ten.3, ups);
+        prop_assert_eq!(ten.4, one.4);
+    }
+}
