@@ -1050,6 +1050,21 @@ fn amend_term(t: &AmendTerm) -> String {
         }
         .to_string(),
         AmendTerm::Rate(v) => format!("rate {}", value_text(v)),
+        AmendTerm::Schedule { rate, tiers, per } => {
+            let mut s = format!("rate {}", value_text(rate));
+            for (bound, next) in tiers {
+                s.push_str(&format!(
+                    " up to {}, {}",
+                    value_text(bound),
+                    value_text(next)
+                ));
+            }
+            s.push_str(" above");
+            if let Some((p, _)) = per {
+                s.push_str(&format!(" per {}", p.words()));
+            }
+            s
+        }
         AmendTerm::Cap(c) => cap_text(c),
         AmendTerm::Lead(v) => format!("lead {}", value_text(v)),
     }

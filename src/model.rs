@@ -505,6 +505,12 @@ pub enum AmendTerm {
     PeriodCap(Val<Money>, crate::vocab::Period),
     /// `minimum MONEY per PERIOD` (0.2).
     Minimum(Val<Money>, crate::vocab::Period),
+    /// A tier schedule (0.2): the first rate, each bound with the rate above it, the period.
+    Schedule(
+        Val<Decimal>,
+        Vec<(Val<Money>, Val<Decimal>)>,
+        Option<crate::vocab::Period>,
+    ),
 }
 
 /// What an amendment does to its agreement, resolved to ids (the syntax's `ast::Change`).

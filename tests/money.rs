@@ -528,3 +528,25 @@ proptest! {
         prop_assert_eq!(ten.4, one.4);
     }
 }
+
+#[test]
+fn an_amendment_replaces_the_tier_schedule_and_a_flat_rate_clears_it() {
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 10% of k revenue }\n}\namendment tiered amends g { signed 2026-07-01 amend r { rate 5% up to USD 1_000, 7% above per year } }\namendment flat amends g { signed 2027-01-01 amend r { rate 2% } }\n";
+    let rules = Rules::from_text("g.cov", text).unwrap_or_else(|f| panic!("{f}"));
+    let e = rules.engine(&Default::default()).unwrap();
+    // March at 10%: 80. From July the tiers count the year's revenue so far (800): 400 more =
+    // 200 × 5% + 200 × 7% = 24. From 2027 a flat 2%: 1,000 → 20.
+    let r = run(
+        &e,
+        "2026-03-01,k,s,800.00,USD\n2026-08-01,k,s,400.00,USD\n2027-02-01,k,s,1000.00,USD\n",
+    );
+    let t = &r.tallies[0];
+    assert_eq!(t.years[&2026].share, d("104.00"));
+    assert_eq!(t.years[&2027].share, d("20.00"));
+    let mut formatted = text.to_string();
+    formatted = covenant::fmt::format(&formatted).unwrap_or(formatted);
+    assert!(
+        formatted.contains("amend r { rate 5% up to USD 1_000, 7% above per year }"),
+        "{formatted}"
+    );
+}

@@ -911,7 +911,9 @@ impl Checker {
                 ast::AmendTerm::Exclusive { span, .. } => {
                     ("exclusivity", *span, kind == ClauseKind::Licence)
                 }
-                ast::AmendTerm::Rate(v) => ("rate", v.span(), kind == ClauseKind::RevenueShare),
+                ast::AmendTerm::Rate(v) | ast::AmendTerm::Schedule { rate: v, .. } => {
+                    ("rate", v.span(), kind == ClauseKind::RevenueShare)
+                }
                 ast::AmendTerm::Cap(c) if c.per.is_some() => {
                     ("cap per period", c.span, kind == ClauseKind::RevenueShare)
                 }
@@ -1008,6 +1010,12 @@ impl Checker {
                     Some(AmendTerm::Exclusive(*exclusive))
                 }
                 ast::AmendTerm::Rate(v) => self.percent(v).map(AmendTerm::Rate),
+                ast::AmendTerm::Schedule { rate, tiers, per } => {
+                    let r = self.percent(rate);
+                    let t = self.tiers(r, tiers);
+                    r.zip(t)
+                        .map(|(r, t)| AmendTerm::Schedule(r, t, per.map(|(p, _)| p)))
+                }
                 ast::AmendTerm::Cap(c) => match &c.per {
                     Some((p, _)) => self.money(&c.amount).map(|a| AmendTerm::PeriodCap(a, *p)),
                     None => self.cap(c).map(AmendTerm::Cap),
@@ -1076,6 +1084,7 @@ fn amend_span(t: &ast::AmendTerm) -> crate::source::Span {
         ast::AmendTerm::Renews(r) => r.span,
         ast::AmendTerm::Survives(sv) => sv.span,
         ast::AmendTerm::Minimum(_, _, span) => *span,
+        ast::AmendTerm::Schedule { rate, .. } => rate.span(),
         ast::AmendTerm::Rights(rights) => match (rights.first(), rights.last()) {
             (Some(a), Some(b)) => a.span.to(b.span),
             _ => crate::source::Span::default(),

@@ -771,8 +771,30 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                 }
             }
             AmendTerm::Rate(v) => {
-                if let Body::RevenueShare { rate, .. } = &mut s.terms.body {
+                // A flat rate replaces the whole schedule (0.2: tiers too).
+                if let Body::RevenueShare {
+                    rate,
+                    tiers,
+                    tiers_per,
+                    ..
+                } = &mut s.terms.body
+                {
                     *rate = *v;
+                    tiers.clear();
+                    *tiers_per = None;
+                }
+            }
+            AmendTerm::Schedule(r, t, p) => {
+                if let Body::RevenueShare {
+                    rate,
+                    tiers,
+                    tiers_per,
+                    ..
+                } = &mut s.terms.body
+                {
+                    *rate = *r;
+                    *tiers = t.clone();
+                    *tiers_per = *p;
                 }
             }
             AmendTerm::Cap(c) => {

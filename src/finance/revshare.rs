@@ -576,6 +576,7 @@ impl Tally {
         let mut earned_total = Decimal::ZERO;
         let mut cap_period: Option<(i32, u32)> = None;
         let mut in_period = Decimal::ZERO;
+        let mut seen: Vec<(NaiveDate, Decimal)> = Vec::new();
         let days = std::mem::take(&mut self.days);
         for (date, day) in days {
             let Some(stretch) = self.plan.stretches.get(day.stretch) else {
@@ -583,9 +584,17 @@ impl Tally {
             };
             let key = period_key(stretch.tiers_per, date, self.plan.anchor);
             if period != Some(key) {
+                // A new period, or (after an amendment) another way of counting periods: the
+                // running revenue is the period's revenue so far, under the terms now in force.
                 period = Some(key);
                 running = Decimal::ZERO;
+                for (d, r) in &seen {
+                    if period_key(stretch.tiers_per, *d, self.plan.anchor) == key {
+                        running = add(running, *r)?;
+                    }
+                }
             }
+            seen.push((date, day.sum));
             let f = |s: Decimal| tiered(stretch.rate, &stretch.tiers, s).ok_or_else(ov);
             let before = f(running)?;
             let after_revenue = add(running, day.sum)?;

@@ -319,6 +319,12 @@ pub enum AmendTerm {
     Survives(Survives),
     /// `minimum MONEY per PERIOD` (0.2).
     Minimum(Value, MoneyPeriod, Span),
+    /// `rate RATE up to MONEY, RATE … above [per PERIOD]` (0.2): a tier schedule.
+    Schedule {
+        rate: Value,
+        tiers: Vec<(Value, Value)>,
+        per: Option<(MoneyPeriod, Span)>,
+    },
 }
 
 /// A clause named in an amendment: `clause` or `agreement.clause`.

@@ -265,7 +265,13 @@ impl<'a> Parser<'a> {
                 }
                 Some("rate") => {
                     self.bump();
-                    AmendTerm::Rate(self.percent_value()?)
+                    let rate = self.percent_value()?;
+                    let (tiers, per) = self.tier_schedule()?;
+                    if tiers.is_empty() {
+                        AmendTerm::Rate(rate)
+                    } else {
+                        AmendTerm::Schedule { rate, tiers, per }
+                    }
                 }
                 Some("capped") => AmendTerm::Cap(self.cap()?),
                 Some("lead") => {

@@ -261,28 +261,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("pays", "`pays`")?;
                 let payee = self.ident("the paid party's id")?;
                 let rate = self.percent_value()?;
-                // Tiers (0.2): `5% up to USD 100, 7% up to USD 200, 9% above [per year]`.
-                let mut tiers = Vec::new();
-                let mut tiers_per = None;
-                if self.at_word("up") {
-                    loop {
-                        self.expect_word("up", "`up to MONEY`")?;
-                        self.expect_word("to", "`to`")?;
-                        let bound = self.money_value()?;
-                        self.expect(&Tok::Comma, "`,` and the rate above the bound")?;
-                        let next = self.percent_value()?;
-                        tiers.push((bound, next));
-                        if self.eat_word("above") {
-                            break;
-                        }
-                    }
-                    if self.at_word("per") {
-                        let at = self.here();
-                        self.bump();
-                        let period = self.money_period()?;
-                        tiers_per = Some((period, self.span_from(at.start)));
-                    }
-                }
+                let (tiers, tiers_per) = self.tier_schedule()?;
                 self.expect_word("of", "`of`")?;
                 let earner = self.ident("the earning party's id")?;
                 self.expect_word("revenue", "`revenue`")?;
@@ -485,6 +464,37 @@ impl<'a> Parser<'a> {
                 Err(Failed)
             }
         }
+    }
+
+    /// Tiers after a first rate (0.2): `up to MONEY, RATE {up to MONEY, RATE} above [per
+    /// PERIOD]`; none when no `up` follows.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn tier_schedule(
+        &mut self,
+    ) -> PResult<(Vec<(Value, Value)>, Option<(MoneyPeriod, Span)>)> {
+        let mut tiers = Vec::new();
+        let mut per = None;
+        if !self.at_word("up") {
+            return Ok((tiers, per));
+        }
+        loop {
+            self.expect_word("up", "`up to MONEY`")?;
+            self.expect_word("to", "`to`")?;
+            let bound = self.money_value()?;
+            self.expect(&Tok::Comma, "`,` and the rate above the bound")?;
+            let next = self.percent_value()?;
+            tiers.push((bound, next));
+            if self.eat_word("above") {
+                break;
+            }
+        }
+        if self.at_word("per") {
+            let at = self.here();
+            self.bump();
+            let period = self.money_period()?;
+            per = Some((period, self.span_from(at.start)));
+        }
+        Ok((tiers, per))
     }
 
     /// A period of money (0.2): `year`, `quarter`, `month` or `contract year`.
