@@ -1035,6 +1035,7 @@ fn amend_term(t: &AmendTerm) -> String {
         ) => format!("sublicensable with consent of {}", c.name),
         AmendTerm::Within(v) => format!("within {}", value_text(v)),
         AmendTerm::Minimum(v, p, _) => format!("minimum {} per {}", value_text(v), p.words()),
+        AmendTerm::Recoup(v, _) => format!("after recouping {}", value_text(v)),
         AmendTerm::Survives(sv) => match &sv.duration {
             Some(d) => format!("survives {}", value_text(d)),
             None => "survives".to_string(),

@@ -505,6 +505,8 @@ pub enum AmendTerm {
     PeriodCap(Val<Money>, crate::vocab::Period),
     /// `minimum MONEY per PERIOD` (0.2).
     Minimum(Val<Money>, crate::vocab::Period),
+    /// `after recouping MONEY` (0.2).
+    Recoup(Val<Money>),
     /// A tier schedule (0.2): the first rate, each bound with the rate above it, the period.
     Schedule(
         Val<Decimal>,

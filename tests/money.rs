@@ -296,14 +296,15 @@ fn a_floor_with_a_partial_first_year_owes_a_prorated_true_up() {
     let rules = Rules::from_text("g.cov", text).unwrap();
     let e = rules.engine(&Default::default()).unwrap();
     // 2026 is in force from 1 July: 184 of its 365 days, so its minimum is 1,000 × 184 / 365
-    // (504.11 rounded); 300 was paid: the true-up, on 2026-12-31, is the rest. 2027 paid 2,000,
-    // above its minimum; the ledger ends mid-2028, so 2028 has not ended and owes no true-up.
+    // (504.1095890411 held to ten places, 504.11 shown); 300 was paid: the true-up, on
+    // 2026-12-31, is the rest. 2027 paid 2,000, above its minimum; the ledger ends mid-2028, so
+    // 2028 has not ended and owes no true-up.
     let r = run(
         &e,
         "2026-08-01,k,s,3000.00,USD\n2027-03-01,k,s,20000.00,USD\n2028-06-30,k,s,10.00,USD\n",
     );
     let t = &r.tallies[0];
-    let prorated = Decimal::from(1_000) * Decimal::from(184) / Decimal::from(365);
+    let prorated = d("504.1095890411");
     assert_eq!(
         t.true_ups,
         vec![(

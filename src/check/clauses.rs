@@ -921,6 +921,9 @@ impl Checker {
                 ast::AmendTerm::Minimum(_, _, span) => {
                     ("minimum", *span, kind == ClauseKind::RevenueShare)
                 }
+                ast::AmendTerm::Recoup(_, span) => {
+                    ("recoupment", *span, kind == ClauseKind::RevenueShare)
+                }
                 ast::AmendTerm::Lead(v) => ("lead", v.span(), kind == ClauseKind::FirstLaunch),
                 ast::AmendTerm::Length(_, span) => ("term", *span, false),
                 ast::AmendTerm::Renews(r) => ("renewal", r.span, false),
@@ -1023,6 +1026,7 @@ impl Checker {
                 ast::AmendTerm::Minimum(v, p, _) => {
                     self.money(v).map(|a| AmendTerm::Minimum(a, *p))
                 }
+                ast::AmendTerm::Recoup(v, _) => self.money(v).map(AmendTerm::Recoup),
                 ast::AmendTerm::Lead(v) => self.duration(v).map(AmendTerm::Lead),
                 ast::AmendTerm::Length(..) | ast::AmendTerm::Renews(_) => None,
                 ast::AmendTerm::Scope(sc) => {
@@ -1083,7 +1087,7 @@ fn amend_span(t: &ast::AmendTerm) -> crate::source::Span {
         ast::AmendTerm::Cap(c) => c.span,
         ast::AmendTerm::Renews(r) => r.span,
         ast::AmendTerm::Survives(sv) => sv.span,
-        ast::AmendTerm::Minimum(_, _, span) => *span,
+        ast::AmendTerm::Minimum(_, _, span) | ast::AmendTerm::Recoup(_, span) => *span,
         ast::AmendTerm::Schedule { rate, .. } => rate.span(),
         ast::AmendTerm::Rights(rights) => match (rights.first(), rights.last()) {
             (Some(a), Some(b)) => a.span.to(b.span),

@@ -504,8 +504,33 @@ fn money_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
         },
         Val::Expr(_) => None,
     };
+    // The money terms amendments write, by clause.
+    let mut amended: std::collections::HashMap<ClauseId, Vec<(&str, Val<crate::money::Money>)>> =
+        std::collections::HashMap::new();
+    for a in &rules.amendments {
+        for (change, _) in &a.changes {
+            let Edit::Amend(c, terms) = change else {
+                continue;
+            };
+            for t in terms {
+                let term = match t {
+                    AmendTerm::Cap(cap) => Some(("amended cap", cap.amount)),
+                    AmendTerm::PeriodCap(m, _) => Some(("amended cap per period", *m)),
+                    AmendTerm::Minimum(m, _) => Some(("amended minimum", *m)),
+                    AmendTerm::Schedule(_, tiers, _) => {
+                        tiers.first().map(|(b, _)| ("amended tier bound", *b))
+                    }
+                    AmendTerm::Recoup(m) => Some(("amended recoupment", *m)),
+                    _ => None,
+                };
+                if let Some(term) = term {
+                    amended.entry(*c).or_default().push(term);
+                }
+            }
+        }
+    }
     let mut out = Vec::new();
-    for c in &rules.clauses {
+    for (id, c) in (0..).zip(&rules.clauses) {
         let Body::RevenueShare {
             cap,
             tiers,
@@ -532,6 +557,15 @@ fn money_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
         if let Some(r) = recoup {
             terms.push(("recoupment", *r));
         }
+        // Caps amended into another currency are reported at the amendment (`cap_currencies`).
+        terms.extend(
+            amended
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .filter(|(what, _)| *what != "amended cap")
+                .copied(),
+        );
         let mut first: Option<(&str, iso_currency::Currency)> = None;
         for (what, v) in terms {
             let Some(cur) = currency(v) else {

@@ -843,6 +843,11 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                     *period_cap = Some((*a, *p));
                 }
             }
+            AmendTerm::Recoup(a) => {
+                if let Body::RevenueShare { recoup, .. } = &mut s.terms.body {
+                    *recoup = Some(*a);
+                }
+            }
             AmendTerm::Minimum(a, p) => {
                 if let Body::RevenueShare { minimum, .. } = &mut s.terms.body {
                     *minimum = Some((*a, *p));

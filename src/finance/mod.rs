@@ -102,12 +102,19 @@ pub fn run(
             }
         };
     }
+    // Periods end, for minimums and commitments, by the day asked about, else the ledgers'
+    // last day.
+    let horizon = options.through.or(state.last_day);
     let tallies = state
         .tallies
         .into_iter()
-        .map(Tally::finish)
+        .map(|mut t| {
+            t.plan.horizon = horizon;
+            t.finish()
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Report {
+        last_day: state.last_day,
         rows_read: state.rows_read,
         rows_skipped: state.rows_skipped,
         skipped_examples: state.examples,
@@ -125,6 +132,8 @@ struct Part {
     error: Option<FinanceError>,
     /// How the last read ended (where it stopped, and the lines it read).
     ended: Option<ledger::Ended>,
+    /// The latest day of a valid row read (counted or not, up to `through`).
+    last_day: Option<NaiveDate>,
 }
 
 impl Part {
@@ -136,6 +145,7 @@ impl Part {
             examples: Vec::new(),
             error: None,
             ended: None,
+            last_day: None,
         }
     }
 
@@ -180,6 +190,7 @@ fn read_part(
     let mut skipped = 0u64;
     let mut failure: Option<FinanceError> = None;
     let tallies = &mut state.tallies;
+    let last_day = &mut state.last_day;
     // The tallies that count each earner's rows: a row is compared only with the clauses that
     // could count it, not with every clause.
     let mut earners: rustc_hash::FxHashMap<String, Vec<usize>> = rustc_hash::FxHashMap::default();
@@ -227,6 +238,9 @@ fn read_part(
             }
             if options.through.is_some_and(|t| row.date > t) {
                 return Ok(());
+            }
+            if last_day.is_none_or(|d| row.date > d) {
+                *last_day = Some(row.date);
             }
             for &i in counting {
                 let Some(t) = tallies.get_mut(i) else {
@@ -365,6 +379,7 @@ fn read_file(
     }
     first.tallies = merged;
     first.rows_read += second.rows_read;
+    first.last_day = first.last_day.max(second.last_day);
     first.rows_skipped += second.rows_skipped;
     for mut e in second.examples {
         e.line += ended.lines;
@@ -451,6 +466,8 @@ struct Standing {
     exhausted: bool,
     /// A true-up (0.2) falls due on the day.
     true_up_today: bool,
+    /// Its amount, for a revenue share's true-up.
+    true_up: Option<Decimal>,
     /// The cap of the day's period (0.2) was the one used up.
     period_used_up: bool,
 }
@@ -516,6 +533,15 @@ pub fn ask(
         .filter(|s| s.exhausted && !s.true_up_today)
         .map(|s| (s.position.clause.as_str(), s))
         .collect();
+    // Each clause's life, as the reasons without ledgers give it (for the reasons added below).
+    let lives: rustc_hash::FxHashMap<
+        crate::model::ClauseId,
+        (Option<NaiveDate>, Option<NaiveDate>),
+    > = ruling
+        .reasons
+        .iter()
+        .map(|r| (r.clause_id, (r.from, r.until)))
+        .collect();
     // With ledgers, true-ups and shortfalls are computed: no reason says they are not.
     ruling.reasons.retain(|r| r.effect != Effect::NeedsLedger);
     let mut owes = false;
@@ -554,6 +580,39 @@ pub fn ask(
         else {
             continue;
         };
+        let money = |amount: Decimal| {
+            s.position.currency.map_or_else(
+                || amount.to_string(),
+                |c| {
+                    crate::money::Money {
+                        currency: c,
+                        amount,
+                    }
+                    .to_string()
+                },
+            )
+        };
+        if let (Some(amount), Some(crate::model::Body::RevenueShare { .. })) =
+            (s.true_up, engine.rules().clause(id).map(|c| &c.terms.body))
+        {
+            ruling.reasons.push(Reason {
+                clause: s.position.clause.clone(),
+                effect: Effect::Owe,
+                detail: format!(
+                    "a true-up of {} falls due this day: the period paid below its minimum",
+                    money(amount)
+                ),
+                clause_id: id,
+                title: engine.rules().clause(id).and_then(|c| c.title.clone()),
+                from: lives.get(&id).and_then(|l| l.0),
+                until: lives.get(&id).and_then(|l| l.1),
+                deps: crate::consolidate::Deps::none(),
+                stretches: Vec::new(),
+            });
+            owes = true;
+            ruling.decision = Decision::Due;
+            continue;
+        }
         if !matches!(
             engine.rules().clause(id).map(|c| &c.terms.body),
             Some(crate::model::Body::Commitment { .. })
@@ -573,8 +632,8 @@ pub fn ask(
             detail: format!("its commitment fell short: {shortfall} owed in all through this day"),
             clause_id: id,
             title: engine.rules().clause(id).and_then(|c| c.title.clone()),
-            from: None,
-            until: None,
+            from: lives.get(&id).and_then(|l| l.0),
+            until: lives.get(&id).and_then(|l| l.1),
             deps: crate::consolidate::Deps::none(),
             stretches: Vec::new(),
         });
@@ -661,6 +720,7 @@ fn standings(
             }
             out.push(Standing {
                 true_up_today: today,
+                true_up: None,
                 period_used_up: false,
                 position: ClausePosition {
                     clause: t.plan.qualified.clone(),
@@ -688,6 +748,7 @@ fn standings(
             .is_some_and(|(sum, cap)| sum >= cap);
         out.push(Standing {
             true_up_today: t.true_ups.iter().any(|(d, _)| *d == day),
+            true_up: t.true_ups.iter().find(|(d, _)| *d == day).map(|(_, a)| *a),
             period_used_up,
             position: ClausePosition {
                 clause: t.plan.qualified.clone(),

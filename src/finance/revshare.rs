@@ -72,8 +72,8 @@ pub struct Plan {
     pipeline: bool,
     /// The agreement's effective day, from which contract years run.
     anchor: NaiveDate,
-    /// The last day whose periods have ended for minimums (0.2): the day asked about, else the
-    /// last day a row was counted.
+    /// The last day whose periods have ended for minimums and commitments (0.2): the day asked
+    /// about, else the latest day of the ledgers read (set by [`crate::finance::run`]).
     pub horizon: Option<NaiveDate>,
     /// For a commitment (0.2), read as the spender's rows at 100%: what was committed.
     pub commitment: Option<Commitment>,
@@ -101,6 +101,11 @@ impl Plan {
     /// The agreement's effective day, from which contract years run.
     pub fn anchor(&self) -> NaiveDate {
         self.anchor
+    }
+
+    /// The currency the clause's own terms fix (its cap, or a money term of 0.2), if any.
+    pub fn cap_currency(&self) -> Option<Currency> {
+        self.cap_currency
     }
 
     /// Reads every row by day and keeps each day's figures (for statements).
@@ -357,6 +362,14 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                 |x: &Option<(crate::model::Val<crate::money::Money>, crate::vocab::Period)>| {
                     x.and_then(|(v, p)| env.money(v).map(|(m, _)| (m.amount, p)))
                 };
+            // The clause's currency, when its 0.2 money terms fix it (and no cap did).
+            if plan.cap_currency.is_none() {
+                plan.cap_currency = period_cap
+                    .and_then(|(v, _)| env.money(v))
+                    .or_else(|| minimum.and_then(|(v, _)| env.money(v)))
+                    .or_else(|| tiers.first().and_then(|(v, _)| env.money(*v)))
+                    .map(|(m, _)| m.currency);
+            }
             let period_cap = per_money(period_cap);
             let minimum = per_money(minimum);
             plan.pipeline |=
@@ -816,6 +829,8 @@ impl Tally {
                 }
                 let in_force = (end - first).num_days();
                 let length = (next - start).num_days();
+                // Prorated exactly, then held to ten places (half to even), so that sums with it
+                // stay within the 28 digits a decimal holds.
                 let due = if in_force == length {
                     minimum
                 } else {
@@ -823,6 +838,10 @@ impl Tally {
                         .checked_mul(Decimal::from(in_force))
                         .and_then(|x| x.checked_div(Decimal::from(length)))
                         .ok_or_else(ov)?
+                        .round_dp_with_strategy(
+                            10,
+                            rust_decimal::RoundingStrategy::MidpointNearestEven,
+                        )
                 };
                 let mut paid_in = Decimal::ZERO;
                 for (_, p) in paid.iter().filter(|(d, _)| *d >= first && *d < end) {
@@ -1133,6 +1152,8 @@ fn clamp(s: Decimal, cap: Decimal) -> Decimal {
 /// The outcome of reading ledgers against revenue shares.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
+    /// The latest day of a valid row read (the ledgers' horizon).
+    pub last_day: Option<NaiveDate>,
     /// Rows read, counted or not.
     pub rows_read: u64,
     /// Invalid rows skipped (only when asked to skip them).

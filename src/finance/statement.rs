@@ -196,11 +196,20 @@ pub fn statement(
             })
         }
         if let Some(c) = t.plan.commitment {
+            // A commitment's lines follow its own periods (its window when it has none).
             for p in t.commitment_periods() {
                 if !inside(p.from) {
                     continue;
                 }
-                let l = line(&mut lines, scope.by, p.from, anchor);
+                let label = match c.per {
+                    Some(per) => period_of(per, p.from, anchor).1,
+                    None => format!("window from {}", crate::time::iso(p.from)),
+                };
+                let l = lines.entry(p.from).or_insert_with(|| Line {
+                    period: label,
+                    from: Some(p.from),
+                    ..Line::default()
+                });
                 l.counted = add(l.counted, p.counted, clause)?;
                 l.committed = Some(c.amount);
                 if p.ended {
@@ -247,15 +256,13 @@ pub fn statement(
             kind: "revenue_share",
             payer: t.plan.payer.clone(),
             payee: t.plan.payee.clone(),
-            currency: t.currency,
+            currency: t.currency.or(t.plan.cap_currency()),
             lines: lines.into_values().collect(),
         });
     }
     // Fixed payments, on the days they fall due up to the last day (`--until`, else the last
-    // day a row was counted: the ledgers' horizon).
-    let horizon = scope
-        .until
-        .or_else(|| report.tallies.iter().filter_map(|t| t.last_day()).max());
+    // day of the ledgers read: their horizon).
+    let horizon = scope.until.or(report.last_day);
     let rules = engine.rules();
     for (i, c) in rules.clauses.iter().enumerate() {
         let Body::Payment {

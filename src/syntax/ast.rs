@@ -319,6 +319,8 @@ pub enum AmendTerm {
     Survives(Survives),
     /// `minimum MONEY per PERIOD` (0.2).
     Minimum(Value, MoneyPeriod, Span),
+    /// `after recouping MONEY` (0.2).
+    Recoup(Value, Span),
     /// `rate RATE up to MONEY, RATE … above [per PERIOD]` (0.2): a tier schedule.
     Schedule {
         rate: Value,

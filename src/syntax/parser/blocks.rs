@@ -337,6 +337,12 @@ impl<'a> Parser<'a> {
                     AmendTerm::Within(self.duration_value()?)
                 }
                 Some("survives") => AmendTerm::Survives(self.survives_term()?),
+                Some("after") => {
+                    self.bump();
+                    self.expect_word("recouping", "`recouping MONEY`")?;
+                    let amount = self.money_value()?;
+                    AmendTerm::Recoup(amount, self.span_from(at.start))
+                }
                 Some("minimum") => {
                     self.bump();
                     let amount = self.money_value()?;
@@ -360,7 +366,7 @@ impl<'a> Parser<'a> {
         }
         self.expect(
             &Tok::RBrace,
-            "a term to amend (`from`, `until`, `through`, `exclusive`, `rate`, `capped at`, `lead`, `in`, `done by`, `use`, `deploy`, `with affiliates`, `sublicensable`, `within`, `survives`, `term`, `renews`) or `}`",
+            "a term to amend (`from`, `until`, `through`, `exclusive`, `rate`, `capped at`, `minimum`, `after recouping`, `lead`, `in`, `done by`, `use`, `deploy`, `with affiliates`, `sublicensable`, `within`, `survives`, `term`, `renews`) or `}`",
         )?;
         Ok(terms)
     }
