@@ -551,3 +551,47 @@ fn an_amendment_replaces_the_tier_schedule_and_a_flat_rate_clears_it() {
         "{formatted}"
     );
 }
+
+#[test]
+fn trial_findings_stay_fixed() {
+    // A minimum amended into another currency than the cap is a check error.
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 10% of k revenue capped at USD 1_000 }\n}\namendment m amends g { signed 2026-06-01 amend r { minimum EUR 100 per year } }\n";
+    let Err(f) = Rules::from_text("g.cov", text) else {
+        panic!("accepted");
+    };
+    assert!(
+        f.to_string().contains("its amended minimum in `EUR`"),
+        "{f}"
+    );
+    // An amendment replaces the recoupment: 25% of 3,000 = 750, after 500 (not 1,000): 250.
+    let text = "party k\nparty a\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 25% of k revenue after recouping USD 1_000 }\n}\namendment m amends g { signed 2026-01-01 effective 2026-01-01 amend r { after recouping USD 500 } }\n";
+    let rules = Rules::from_text("g.cov", text).unwrap_or_else(|f| panic!("{f}"));
+    let e = rules.engine(&Default::default()).unwrap();
+    assert_eq!(
+        run(&e, "2026-02-01,k,s,3000.00,USD\n").tallies[0].paid,
+        d("250.00")
+    );
+    // A statement's periods end by the ledgers' latest day, whoever's row it is: a row of
+    // another party closes 2026 for the floor.
+    let text = "party k\nparty a\nparty z\nagreement g {\n between k and a\n signed 2026-01-01\n revenue_share r { k pays a 10% of k revenue minimum USD 100 per year }\n}\n";
+    let rules = Rules::from_text("g.cov", text).unwrap();
+    let e = rules.engine(&Default::default()).unwrap();
+    let ledger =
+        "date,party,stream,amount,currency\n2026-03-01,k,s,500.00,USD\n2027-01-02,z,s,1.00,USD\n";
+    let s = covenant::finance::statement::statement(
+        &e,
+        vec![Input::Stream(
+            "l.csv".into(),
+            Box::new(std::io::Cursor::new(ledger.to_string())),
+        )],
+        &ReadOptions::for_engine(&e, BadRows::Stop),
+        &covenant::finance::statement::Scope {
+            from: None,
+            until: None,
+            by: covenant::vocab::Period::Year,
+            clauses: Vec::new(),
+        },
+    )
+    .unwrap();
+    assert_eq!(s.entries[0].lines[0].true_ups, d("50.00"));
+}
