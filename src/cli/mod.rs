@@ -382,6 +382,35 @@ pub fn inputs(
     Ok((inputs, progress))
 }
 
+/// The ledgers to read and how (`revshare`, `statement`): bad rows stop the run unless asked to
+/// be skipped; a large input gets a progress bar.
+pub fn ledger_reading(
+    engine: &covenant::Engine,
+    ledgers: &[PathBuf],
+    skip_invalid: bool,
+) -> Result<
+    (
+        Vec<covenant::finance::Input>,
+        covenant::finance::ReadOptions,
+    ),
+    Exit,
+> {
+    let (inputs, progress) = inputs(ledgers).map_err(|msg| {
+        errln!("error: {msg}");
+        Exit::Error
+    })?;
+    let bad = if skip_invalid {
+        covenant::finance::ledger::BadRows::Skip
+    } else {
+        covenant::finance::ledger::BadRows::Stop
+    };
+    let options = covenant::finance::ReadOptions {
+        progress,
+        ..covenant::finance::ReadOptions::for_engine(engine, bad)
+    };
+    Ok((inputs, options))
+}
+
 /// Prints the skipped rows' examples and count.
 pub fn report_skips(report: &covenant::finance::revshare::Report) {
     for e in &report.skipped_examples {

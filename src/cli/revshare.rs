@@ -2,10 +2,9 @@
 
 use std::path::PathBuf;
 
-use covenant::finance::ledger::BadRows;
-use covenant::finance::{self, render, ReadOptions};
+use covenant::finance::{self, render};
 
-use super::{inputs, report_skips, Exit, ReadArgs};
+use super::{report_skips, Exit, ReadArgs};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -43,23 +42,9 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let (inputs, progress) = match inputs(&args.ledgers) {
-        Ok(i) => i,
-        Err(msg) => {
-            errln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let options = ReadOptions {
-        progress,
-        ..ReadOptions::for_engine(
-            &engine,
-            if args.skip_invalid {
-                BadRows::Skip
-            } else {
-                BadRows::Stop
-            },
-        )
+    let (inputs, options) = match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid) {
+        Ok(r) => r,
+        Err(exit) => return exit,
     };
     let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,

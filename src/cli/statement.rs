@@ -2,11 +2,9 @@
 
 use std::path::PathBuf;
 
-use covenant::finance::ledger::BadRows;
 use covenant::finance::statement::{self, Scope};
-use covenant::finance::ReadOptions;
 
-use super::{inputs, Exit, ReadArgs};
+use super::{Exit, ReadArgs};
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -71,23 +69,9 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     }
-    let (inputs, progress) = match inputs(&args.ledgers) {
-        Ok(i) => i,
-        Err(msg) => {
-            errln!("error: {msg}");
-            return Exit::Error;
-        }
-    };
-    let options = ReadOptions {
-        progress,
-        ..ReadOptions::for_engine(
-            &engine,
-            if args.skip_invalid {
-                BadRows::Skip
-            } else {
-                BadRows::Stop
-            },
-        )
+    let (inputs, options) = match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid) {
+        Ok(r) => r,
+        Err(exit) => return exit,
     };
     let scope = Scope {
         from,

@@ -666,35 +666,9 @@ impl Consolidation<'_> {
     /// A day of a clause's terms: `end of` / `start of` an agreement or clause (0.2) read from
     /// the lives and the previous reading's spans; `None` when not known.
     fn day(&self, v: Val<NaiveDate>) -> Option<Bound> {
-        let of = |base: DayBase| -> Option<Bound> {
-            let DayBase::Of {
-                end,
-                agreement,
-                clause,
-            } = base
-            else {
-                return None;
-            };
-            match clause {
-                Some(c) => {
-                    let (s, e) = self.spans.get(c as usize)?.clone()?;
-                    if end {
-                        e
-                    } else {
-                        Some(s)
-                    }
-                }
-                None => {
-                    let life = self.out.lives.get(agreement as usize).filter(|l| l.known)?;
-                    if end {
-                        life.end.clone()
-                    } else {
-                        Some(life.start.clone())
-                    }
-                }
-            }
-        };
-        self.env.day_with(v, &of)
+        payments::day_in(self.env, &self.out.lives, v, &|c| {
+            self.spans.get(c as usize).cloned().flatten()
+        })
     }
 
     /// The window a clause's text gives it: `from` (or its default) to the earliest end, and

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::{life, Bound, Consolidated, Env, Version};
-use crate::model::{Body, DayBase, Due, RuleSet, Val};
+use crate::model::{Body, ClauseId, DayBase, Due, RuleSet, Val};
 
 /// The most recurring payments drawn for one version whose days in force never end.
 pub const MAX_RECURRING: usize = 1200;
@@ -55,6 +55,21 @@ pub fn due_days(rules: &RuleSet, cons: &Consolidated, env: &Env, v: &Version) ->
 /// A day of a clause's terms, `end of` / `start of` read from the consolidated lives and
 /// clause windows; `None` when not known.
 pub fn day_of(cons: &Consolidated, env: &Env, v: Val<NaiveDate>) -> Option<Bound> {
+    day_in(env, &cons.lives, v, &|c| {
+        let live: Vec<&Version> = cons.of(c).filter(|x| !x.in_force.is_empty()).collect();
+        let first = live.first()?.in_force.start.clone()?;
+        Some((first, live.last().and_then(|x| x.in_force.end.clone())))
+    })
+}
+
+/// A day that may be `end of` / `start of` an agreement (from its life) or a clause (from
+/// `span`: its first day in force and the day after its last, `None` when never in force).
+pub fn day_in(
+    env: &Env,
+    lives: &[life::Life],
+    v: Val<NaiveDate>,
+    span: &dyn Fn(ClauseId) -> Option<(Bound, Option<Bound>)>,
+) -> Option<Bound> {
     let of = |base: DayBase| -> Option<Bound> {
         let DayBase::Of {
             end,
@@ -66,15 +81,15 @@ pub fn day_of(cons: &Consolidated, env: &Env, v: Val<NaiveDate>) -> Option<Bound
         };
         match clause {
             Some(c) => {
-                let live: Vec<&Version> = cons.of(c).filter(|x| !x.in_force.is_empty()).collect();
+                let (s, e) = span(c)?;
                 if end {
-                    live.last().and_then(|x| x.in_force.end.clone())
+                    e
                 } else {
-                    live.first().and_then(|x| x.in_force.start.clone())
+                    Some(s)
                 }
             }
             None => {
-                let life = cons.lives.get(agreement as usize).filter(|l| l.known)?;
+                let life = lives.get(agreement as usize).filter(|l| l.known)?;
                 if end {
                     life.end.clone()
                 } else {

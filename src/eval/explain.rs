@@ -70,6 +70,15 @@ pub fn day_text(rules: &RuleSet, env: &Env, v: crate::model::Val<chrono::NaiveDa
     crate::time::iso(env.day(v).day)
 }
 
+/// ` from stream s` / ` from streams s, t`, or nothing when no stream is named.
+fn streams_text(streams: &[String]) -> String {
+    match streams {
+        [] => String::new(),
+        [one] => format!(" from stream {one}"),
+        many => format!(" from streams {}", many.join(", ")),
+    }
+}
+
 /// The consolidated sentence of a clause, values resolved.
 pub fn sentence(
     rules: &RuleSet,
@@ -94,14 +103,7 @@ pub fn sentence(
                 rules.party(*spender),
                 rules.party(*with)
             );
-            if !streams.is_empty() {
-                let word = if streams.len() == 1 {
-                    "stream"
-                } else {
-                    "streams"
-                };
-                out.push_str(&format!(" from {word} {}", streams.join(", ")));
-            }
+            out.push_str(&streams_text(streams));
             if let Some(p) = per {
                 out.push_str(&format!(" per {}", p.words()));
             }
@@ -254,14 +256,7 @@ pub fn sentence(
                 rules.party(*earner)
             );
 
-            if !streams.is_empty() {
-                let word = if streams.len() == 1 {
-                    "stream"
-                } else {
-                    "streams"
-                };
-                out.push_str(&format!(" from {word} {}", streams.join(", ")));
-            }
+            out.push_str(&streams_text(streams));
             if let Some(cap) = cap {
                 if let Some((m, _)) = env.money(cap.amount) {
                     out.push_str(&format!(

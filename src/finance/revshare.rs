@@ -444,6 +444,18 @@ impl Tally {
         })
     }
 
+    /// The sums cannot take a row: they would need more digits than a decimal holds.
+    fn sums_too_long(&self, file: &str, row: &Row<'_>) -> FinanceError {
+        self.at_row(
+            file,
+            row,
+            format!(
+                "the sums of `{}` exceed what 28 significant digits hold exactly",
+                self.plan.qualified
+            ),
+        )
+    }
+
     fn overflow(&self) -> FinanceError {
         FinanceError::Overflow {
             clause: self.plan.qualified.clone(),
@@ -529,16 +541,7 @@ impl Tally {
             }
             Some(())
         })();
-        sums.ok_or_else(|| {
-            self.at_row(
-                file,
-                row,
-                format!(
-                    "the sums of `{}` exceed what 28 significant digits hold exactly",
-                    self.plan.qualified
-                ),
-            )
-        })
+        sums.ok_or_else(|| self.sums_too_long(file, row))
     }
 
     /// A row of a clause with tiers or a recoupment (0.2): its revenue summed by day, the shares
@@ -562,16 +565,7 @@ impl Tally {
             }
             Some(())
         })();
-        sums.ok_or_else(|| {
-            self.at_row(
-                file,
-                row,
-                format!(
-                    "the sums of `{}` exceed what 28 significant digits hold exactly",
-                    self.plan.qualified
-                ),
-            )
-        })
+        sums.ok_or_else(|| self.sums_too_long(file, row))
     }
 
     /// For a clause with tiers or a recoupment (0.2): the days' revenue turned into what each

@@ -193,14 +193,7 @@ impl<'a> Parser<'a> {
                 let amount = self.money_value()?;
                 self.expect_word("with", "`with PARTY`")?;
                 let with = self.ident("the party spent with")?;
-                let mut streams = Vec::new();
-                if self.at_word("from")
-                    && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
-                {
-                    self.bump();
-                    self.bump();
-                    streams = self.ident_list("a stream id")?;
-                }
+                let streams = self.streams()?;
                 let per = if self.at_word("per") {
                     let at = self.here();
                     self.bump();
@@ -265,14 +258,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("of", "`of`")?;
                 let earner = self.ident("the earning party's id")?;
                 self.expect_word("revenue", "`revenue`")?;
-                let mut streams = Vec::new();
-                if self.at_word("from")
-                    && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
-                {
-                    self.bump();
-                    self.bump();
-                    streams = self.ident_list("a stream id")?;
-                }
+                let streams = self.streams()?;
                 // A total cap and (0.2) a cap per period, each at most once.
                 let mut cap: Option<Box<Cap>> = None;
                 let mut period_cap: Option<Box<Cap>> = None;
@@ -495,6 +481,18 @@ impl<'a> Parser<'a> {
             per = Some((period, self.span_from(at.start)));
         }
         Ok((tiers, per))
+    }
+
+    /// `from stream(s) ID {, ID}`, if it comes next; none otherwise.
+    pub(super) fn streams(&mut self) -> PResult<Vec<Ident>> {
+        if self.at_word("from")
+            && matches!(self.peek_at(1).map(|t| t.text), Some("stream" | "streams"))
+        {
+            self.bump();
+            self.bump();
+            return self.ident_list("a stream id");
+        }
+        Ok(Vec::new())
     }
 
     /// A period of money (0.2): `year`, `quarter`, `month` or `contract year`.
