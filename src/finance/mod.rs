@@ -468,8 +468,9 @@ struct Standing {
     true_up_today: bool,
     /// Its amount, for a revenue share's true-up.
     true_up: Option<Decimal>,
-    /// The cap of the day's period (0.2) was the one used up.
+    /// The cap of the day's period (0.2) was the one used up, and when it was reached.
     period_used_up: bool,
+    period_reached_on: Option<NaiveDate>,
 }
 
 /// Why a question asked with ledgers has no answer.
@@ -552,7 +553,12 @@ pub fn ask(
         match exhausted.get(r.clause.as_str()) {
             Some(s) => {
                 let detail = if s.period_used_up {
-                    "its cap for this period was reached before this day: revenue of this day owes nothing more".to_string()
+                    let when = s
+                        .period_reached_on
+                        .map_or("before this day".to_string(), |d| {
+                            format!("on {}", crate::time::iso(d))
+                        });
+                    format!("its cap for this period was reached {when}: revenue of this day owes nothing more")
                 } else {
                     let when = s
                         .position
@@ -722,6 +728,7 @@ fn standings(
                 true_up_today: today,
                 true_up: None,
                 period_used_up: false,
+                period_reached_on: None,
                 position: ClausePosition {
                     clause: t.plan.qualified.clone(),
                     currency: Some(c.currency),
@@ -750,6 +757,12 @@ fn standings(
             true_up_today: t.true_ups.iter().any(|(d, _)| *d == day),
             true_up: t.true_ups.iter().find(|(d, _)| *d == day).map(|(_, a)| *a),
             period_used_up,
+            period_reached_on: t
+                .period_caps_reached
+                .iter()
+                .map(|(_, d)| *d)
+                .filter(|d| *d < day)
+                .max(),
             position: ClausePosition {
                 clause: t.plan.qualified.clone(),
                 currency: t.currency,
