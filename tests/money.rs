@@ -281,7 +281,7 @@ fn a_cap_per_period_used_up_owes_nothing_more_that_period() {
     assert_eq!(a.decision(), Some(covenant::Decision::NotDue), "{a}");
     assert!(
         a.to_string()
-            .contains("its cap for this period was reached before this day"),
+            .contains("its cap for this period was reached on 2026-01-10"),
         "{a}"
     );
     // A new quarter, a new cap.
