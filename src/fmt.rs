@@ -558,8 +558,8 @@ impl Writer<'_> {
 }
 
 /// Where a clause's sentence ends: before its first time term, or at the clause's last token.
-/// The optional money terms of 0.2 a revenue share writes, each on its own line, in a fixed
-/// order: a cap per period, the recoupment, the minimum.
+/// The optional money terms of 0.2 a revenue share writes (a cap per period, the recoupment,
+/// the minimum), each on its own line, in the order written.
 fn money_lines(s: &Sentence) -> Vec<(crate::source::Span, String)> {
     let Sentence::RevenueShare {
         period_cap,
@@ -583,6 +583,8 @@ fn money_lines(s: &Sentence) -> Vec<(crate::source::Span, String)> {
             format!("minimum {} per {}", value_text(&m.0), m.1.words()),
         ));
     }
+    // In the order written, so that comments stay beside the terms they follow.
+    out.sort_by_key(|(span, _)| span.start);
     out
 }
 
