@@ -580,8 +580,15 @@ fn position_text(out: &mut String, p: &Position) {
                 let _ = write!(out, "    {}: owed nothing (no row counted)", c.clause);
             }
         }
-        if let (Some(cap), Some(left)) = (c.cap, c.remaining) {
-            let _ = write!(out, "; cap {}, remaining {}", money(cap), money(left));
+        match (c.cap, c.remaining) {
+            (Some(cap), Some(left)) => {
+                let _ = write!(out, "; cap {}, remaining {}", money(cap), money(left));
+            }
+            // A commitment (0.2): what is left to spend in the period running on the day.
+            (None, Some(left)) => {
+                let _ = write!(out, "; {} left to spend", money(left));
+            }
+            _ => {}
         }
         if let Some(d) = c.cap_reached_on {
             let _ = write!(out, "; cap reached on {}", crate::time::iso(d));
