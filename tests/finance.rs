@@ -158,7 +158,7 @@ fn bad_rows_stop_the_run_unless_skipped_and_then_are_counted() {
         .unwrap_or_default();
     assert_eq!(
         err,
-        "ledger0.csv:3: bad date `2026-13-01`: dates are written YYYY-MM-DD"
+        "ledger0.csv:3: bad date `2026-13-01`: no such day in the calendar"
     );
     let report =
         run(&e, &[&fixture("bad_rows.csv")], BadRows::Skip).unwrap_or_else(|e| panic!("{e}"));

@@ -279,10 +279,22 @@ fn parse_row<'r>(
     let date = match parse_day_bytes(bytes(0)) {
         Some(d) => d,
         None => {
+            // A date of the right shape that names no day (`2026-02-30`) is said so.
+            let b = bytes(0);
+            let shaped = b.len() == 10
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    4 | 7 => *c == b'-',
+                    _ => c.is_ascii_digit(),
+                });
+            let why = if shaped {
+                "no such day in the calendar"
+            } else {
+                "dates are written YYYY-MM-DD"
+            };
             return Err(fail(format!(
-                "bad date `{}`: dates are written YYYY-MM-DD",
-                crate::diag::shown_bytes(bytes(0), QUOTED)
-            )))
+                "bad date `{}`: {why}",
+                crate::diag::shown_bytes(b, QUOTED)
+            )));
         }
     };
     let party = text(1)?;
