@@ -646,6 +646,9 @@ pub struct RuleSet {
     /// The longest chain of clauses whose days are `end of` / `start of` another clause: how
     /// many times consolidation reads the clause windows again (0 when none is).
     pub clause_ref_depth: u32,
+    /// Each clause's place in that chain (0 when it is timed by no other clause), so that an
+    /// agreement's clauses can be read after those they are timed by.
+    pub clause_depth: Vec<u32>,
     pub names: Names,
 }
 

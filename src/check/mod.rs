@@ -274,7 +274,10 @@ fn day_orders(rules: &mut RuleSet) -> Vec<Diagnostic> {
         }
     }
     match graph::order(&deps) {
-        Ok((_, depth)) => rules.clause_ref_depth = depth.into_iter().max().unwrap_or(0),
+        Ok((_, depth)) => {
+            rules.clause_ref_depth = depth.iter().copied().max().unwrap_or(0);
+            rules.clause_depth = depth;
+        }
         Err(circle) => {
             let names: Vec<&str> = circle
                 .iter()

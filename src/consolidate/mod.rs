@@ -213,10 +213,14 @@ pub fn consolidate(
         }
     }
     // Clauses timed by `end of` / `start of` another clause (0.2) read that clause's span as
-    // the previous reading gave it: as many readings as the longest such chain, plus one.
-    let mut spans: Vec<Option<ClauseSpan>> = Vec::new();
+    // the last reading gave it. Within an agreement no amendment changes, clauses are read after
+    // those they are timed by and their spans are final as soon as read, so one reading (and
+    // one more to see that nothing moved) settles a chain of any length; amendments that
+    // reorder a clause's life may need as many readings as the longest chain, plus one.
+    let mut spans: Vec<Option<ClauseSpan>> = vec![None; rules.clauses.len()];
     let mut diags = Vec::new();
     for _ in 0..=rules.clause_ref_depth {
+        let before = spans.clone();
         out.versions.clear();
         diags.clear();
         for ((id, agreement), amendments) in (0..).zip(&rules.agreements).zip(&by_target) {
@@ -241,7 +245,7 @@ pub fn consolidate(
                 out: &mut out,
                 diags: &mut diags,
                 amendments,
-                spans: &spans,
+                spans: &mut spans,
                 last: std::collections::HashMap::new(),
                 conflicted: std::collections::HashSet::new(),
                 movable: Vec::new(),
@@ -249,8 +253,12 @@ pub fn consolidate(
             .run();
         }
         out.versions.sort_by_key(|v| v.clause);
-        if rules.clause_ref_depth > 0 {
-            spans = clause_spans(rules, &out);
+        if rules.clause_ref_depth == 0 {
+            break;
+        }
+        spans = clause_spans(rules, &out);
+        if spans == before {
+            break;
         }
     }
     (out, diags)
@@ -312,8 +320,9 @@ struct Consolidation<'a> {
     diags: &'a mut Vec<Diagnostic>,
     /// The amendments of this agreement.
     amendments: &'a [AmendmentId],
-    /// Each clause's span in the previous reading (0.2: `end of AGREEMENT.CLAUSE`).
-    spans: &'a [Option<ClauseSpan>],
+    /// Each clause's span in the previous reading (0.2: `end of AGREEMENT.CLAUSE`), updated as
+    /// clauses of an agreement no amendment changes are read.
+    spans: &'a mut Vec<Option<ClauseSpan>>,
     /// Index in `out.versions` of each clause's latest version.
     last: std::collections::HashMap<ClauseId, usize>,
     /// Clauses already reported as changed twice on one day.
@@ -362,6 +371,16 @@ impl Consolidation<'_> {
                 })
             })
             .collect();
+        // Clauses timed by others of the agreement come after them (0.2).
+        if !rules.clause_depth.is_empty() {
+            states.sort_by_key(|s| {
+                rules
+                    .clause_depth
+                    .get(s.clause as usize)
+                    .copied()
+                    .unwrap_or(0)
+            });
+        }
         // Amendments whose effective day rests on an assumption, with the clauses they change:
         // another value could reorder them, so each version of those clauses rests on them.
         let movable: Vec<(Bound, Vec<ClauseId>)> = amendments
@@ -648,6 +667,20 @@ impl Consolidation<'_> {
                     prev.in_force = window.intersect(&prev.stretch);
                     prev.last_amendment = s.amended_by.last().copied();
                     continue;
+                }
+            }
+            // With no amendment, this is the clause's one version: its span is final.
+            if self.amendments.is_empty() && !self.rules.clause_depth.is_empty() {
+                if let Some(slot) = self.spans.get_mut(s.clause as usize) {
+                    *slot = (!in_force.is_empty()).then(|| {
+                        (
+                            in_force
+                                .start
+                                .clone()
+                                .unwrap_or_else(|| Bound::fixed(NaiveDate::MIN)),
+                            in_force.end.clone(),
+                        )
+                    });
                 }
             }
             self.last.insert(s.clause, self.out.versions.len());
