@@ -66,6 +66,9 @@ pub struct Engine {
     by_clause: Vec<Range<usize>>,
     /// Clauses whose selector matches each product.
     by_product: Vec<Vec<ClauseId>>,
+    /// For each product, the licences of it that are exclusive in some version (0.2: only
+    /// they can hold back a later licence's grant).
+    exclusive_by_product: Vec<Vec<ClauseId>>,
     /// Revenue-share clauses of each payer.
     by_payer: Vec<Vec<ClauseId>>,
     /// Each clause's first day in force and the day after its last, across all its versions.
@@ -185,12 +188,38 @@ impl Engine {
             territories: place::Regions::new(&rules.territories),
             fields: place::Regions::new(&rules.fields),
         };
+        let exclusive_by_product: Vec<Vec<ClauseId>> = by_product
+            .iter()
+            .map(|clauses| {
+                clauses
+                    .iter()
+                    .copied()
+                    .filter(|c| {
+                        by_clause
+                            .get(*c as usize)
+                            .and_then(|r| cons.versions.get(r.clone()))
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|v| {
+                                matches!(
+                                    v.terms.body,
+                                    Body::Licence {
+                                        exclusive: true,
+                                        ..
+                                    }
+                                )
+                            })
+                    })
+                    .collect()
+            })
+            .collect();
         let mut engine = Engine {
             rules,
             env,
             cons,
             by_clause,
             by_product,
+            exclusive_by_product,
             by_payer,
             life: Vec::new(),
             known_by: Vec::new(),

@@ -163,7 +163,7 @@ impl Engine {
         // Other clauses only (a clause amended ten thousand times is one clause), and their
         // versions in force some day.
         let others = self
-            .by_product
+            .exclusive_by_product
             .get(product as usize)
             .map(Vec::as_slice)
             .unwrap_or_default()
