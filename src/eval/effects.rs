@@ -437,9 +437,11 @@ impl Engine {
             {
                 let licensed = *licensee == party
                     || (*with_affiliates && self.rules.within_group(party, *licensee));
-                let sublicence =
-                    owner != Some(*licensor) && self.holds_sublicensable(product, *licensor);
-                if licensed && (owner == Some(*licensor) || sublicence) {
+                // Whether the licensor holds a sublicensable licence is asked only of a licence
+                // to this party: a scan of the product's clauses per licence would be quadratic.
+                let grants = licensed
+                    && (owner == Some(*licensor) || self.holds_sublicensable(product, *licensor));
+                if grants {
                     self.reach_effects(v, product, place, Effect::Grant, out);
                 }
             }
