@@ -327,17 +327,25 @@ fn derived_defaults(rules: &mut RuleSet) -> Vec<Diagnostic> {
     }
 }
 
-/// A revenue share counts in one currency: a cap amended into another currency than the cap it
-/// replaces is an error at the amendment, naming both.
-fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
-    let currency = |v: Val<crate::money::Money>| match v {
+/// The currency of an amount as the rules write it (an assumption's own value).
+fn written_currency(
+    rules: &RuleSet,
+    v: Val<crate::money::Money>,
+) -> Option<iso_currency::Currency> {
+    match v {
         Val::Lit(m) => Some(m.currency),
         Val::Assumed(id) => match rules.assumptions.get(id as usize).map(|a| a.value) {
             Some(Literal::Money(m)) => Some(m.currency),
             _ => None,
         },
         Val::Expr(_) => None,
-    };
+    }
+}
+
+/// A revenue share counts in one currency: a cap amended into another currency than the cap it
+/// replaces is an error at the amendment, naming both.
+fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
+    let currency = |v: Val<crate::money::Money>| written_currency(rules, v);
     // The first cap of each clause: its own, else the first amendment's (in signing order).
     let mut first: Vec<Option<(iso_currency::Currency, Span)>> = rules
         .clauses
@@ -499,14 +507,7 @@ fn selector_warnings(rules: &RuleSet) -> Vec<Diagnostic> {
 /// A revenue share's own money terms (0.2: its cap, its cap per period, its minimum, its tier
 /// bounds, its recoupment) are in one currency: the first written sets it.
 fn money_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
-    let currency = |v: Val<crate::money::Money>| match v {
-        Val::Lit(m) => Some(m.currency),
-        Val::Assumed(id) => match rules.assumptions.get(id as usize).map(|a| a.value) {
-            Some(Literal::Money(m)) => Some(m.currency),
-            _ => None,
-        },
-        Val::Expr(_) => None,
-    };
+    let currency = |v: Val<crate::money::Money>| written_currency(rules, v);
     // The money terms amendments write, by clause.
     let mut amended: std::collections::HashMap<ClauseId, Vec<(&str, Val<crate::money::Money>)>> =
         std::collections::HashMap::new();

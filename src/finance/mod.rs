@@ -598,44 +598,22 @@ pub fn ask(
                 },
             )
         };
-        if let (Some(amount), Some(crate::model::Body::RevenueShare { .. })) =
-            (s.true_up, engine.rules().clause(id).map(|c| &c.terms.body))
-        {
-            ruling.reasons.push(Reason {
-                clause: s.position.clause.clone(),
-                effect: Effect::Owe,
-                detail: format!(
-                    "a true-up of {} falls due this day: the period paid below its minimum",
-                    money(amount)
-                ),
-                clause_id: id,
-                title: engine.rules().clause(id).and_then(|c| c.title.clone()),
-                from: lives.get(&id).and_then(|l| l.0),
-                until: lives.get(&id).and_then(|l| l.1),
-                deps: crate::consolidate::Deps::none(),
-                stretches: Vec::new(),
-            });
-            owes = true;
-            ruling.decision = Decision::Due;
-            continue;
-        }
-        if !matches!(
-            engine.rules().clause(id).map(|c| &c.terms.body),
-            Some(crate::model::Body::Commitment { .. })
-        ) {
-            continue;
-        }
-        let shortfall = s.position.currency.map_or_else(String::new, |c| {
-            crate::money::Money {
-                currency: c,
-                amount: s.position.owed,
-            }
-            .to_string()
-        });
+        // What falls due that day: a revenue share's true-up, or a commitment's shortfall.
+        let detail = match (s.true_up, engine.rules().clause(id).map(|c| &c.terms.body)) {
+            (Some(amount), Some(crate::model::Body::RevenueShare { .. })) => format!(
+                "a true-up of {} falls due this day: the period paid below its minimum",
+                money(amount)
+            ),
+            (_, Some(crate::model::Body::Commitment { .. })) => format!(
+                "its commitment fell short: {} owed in all through this day",
+                money(s.position.owed)
+            ),
+            _ => continue,
+        };
         ruling.reasons.push(Reason {
             clause: s.position.clause.clone(),
             effect: Effect::Owe,
-            detail: format!("its commitment fell short: {shortfall} owed in all through this day"),
+            detail,
             clause_id: id,
             title: engine.rules().clause(id).and_then(|c| c.title.clone()),
             from: lives.get(&id).and_then(|l| l.0),
