@@ -862,20 +862,10 @@ impl Checker {
                 ok = false;
                 continue;
             }
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                self.diags.push(
-                    Diagnostic::error(
-                        crate::diag::Code::DuplicateTerm,
-                        span,
-                        format!("the {name} is amended twice in one `amend`"),
-                    )
-                    .label("given again here")
-                    .related(*first, "first given here"),
-                );
+            if !self.first_amended(&mut seen, name, span) {
                 ok = false;
                 continue;
             }
-            seen.push((name, span));
             match term {
                 ast::AmendTerm::Length(v, _) => match self.duration(v) {
                     Some(d) => out.term = Some(TermEnd::Length(d)),
@@ -982,20 +972,10 @@ impl Checker {
                 ok = false;
                 continue;
             }
-            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                self.diags.push(
-                    Diagnostic::error(
-                        crate::diag::Code::DuplicateTerm,
-                        span,
-                        format!("the {name} is amended twice in one `amend`"),
-                    )
-                    .label("given again here")
-                    .related(*first, "first given here"),
-                );
+            if !self.first_amended(&mut seen, name, span) {
                 ok = false;
                 continue;
             }
-            seen.push((name, span));
             let t = match term {
                 ast::AmendTerm::From(v) => {
                     self.clause_days = true;
@@ -1069,6 +1049,32 @@ impl Checker {
             }
         }
         ok.then_some(out)
+    }
+}
+
+impl Checker {
+    /// Records a term of one `amend`; one amended twice is an error at its second writing
+    /// (`false`).
+    fn first_amended(
+        &mut self,
+        seen: &mut Vec<(&'static str, crate::source::Span)>,
+        name: &'static str,
+        span: crate::source::Span,
+    ) -> bool {
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            self.diags.push(
+                Diagnostic::error(
+                    crate::diag::Code::DuplicateTerm,
+                    span,
+                    format!("the {name} is amended twice in one `amend`"),
+                )
+                .label("given again here")
+                .related(*first, "first given here"),
+            );
+            return false;
+        }
+        seen.push((name, span));
+        true
     }
 }
 
