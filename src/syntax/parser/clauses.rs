@@ -194,14 +194,7 @@ impl<'a> Parser<'a> {
                 self.expect_word("with", "`with PARTY`")?;
                 let with = self.ident("the party spent with")?;
                 let streams = self.streams()?;
-                let per = if self.at_word("per") {
-                    let at = self.here();
-                    self.bump();
-                    let period = self.money_period()?;
-                    Some((period, self.span_from(at.start)))
-                } else {
-                    None
-                };
+                let per = self.opt_per()?;
                 let payable = if self.at_word("shortfall") {
                     self.bump();
                     self.expect_word("payable", "`payable` after `shortfall`")?;
@@ -358,14 +351,7 @@ impl<'a> Parser<'a> {
         self.expect_word("capped", "`capped at`")?;
         self.expect_word("at", "`at`")?;
         let amount = self.money_value()?;
-        let per = if self.at_word("per") {
-            let at = self.here();
-            self.bump();
-            let period = self.money_period()?;
-            Some((period, self.span_from(at.start)))
-        } else {
-            None
-        };
+        let per = self.opt_per()?;
         let counting_from = if self.eat_word("counting") {
             self.expect_word("from", "`from`")?;
             Some(self.day_value()?)
@@ -459,9 +445,8 @@ impl<'a> Parser<'a> {
         &mut self,
     ) -> PResult<(Vec<(Value, Value)>, Option<(MoneyPeriod, Span)>)> {
         let mut tiers = Vec::new();
-        let mut per = None;
         if !self.at_word("up") {
-            return Ok((tiers, per));
+            return Ok((tiers, None));
         }
         loop {
             self.expect_word("up", "`up to MONEY`")?;
@@ -474,13 +459,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        if self.at_word("per") {
-            let at = self.here();
-            self.bump();
-            let period = self.money_period()?;
-            per = Some((period, self.span_from(at.start)));
-        }
-        Ok((tiers, per))
+        Ok((tiers, self.opt_per()?))
     }
 
     /// `from stream(s) ID {, ID}`, if it comes next; none otherwise.
@@ -493,6 +472,17 @@ impl<'a> Parser<'a> {
             return self.ident_list("a stream id");
         }
         Ok(Vec::new())
+    }
+
+    /// `per PERIOD` (0.2), if it comes next, with its span.
+    pub(super) fn opt_per(&mut self) -> PResult<Option<(MoneyPeriod, Span)>> {
+        if !self.at_word("per") {
+            return Ok(None);
+        }
+        let at = self.here();
+        self.bump();
+        let period = self.money_period()?;
+        Ok(Some((period, self.span_from(at.start))))
     }
 
     /// A period of money (0.2): `year`, `quarter`, `month` or `contract year`.
