@@ -348,6 +348,61 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
+/// Diagnostics as JSON, for programs (the decision service's `/v1/check`, editors): each with
+/// its severity, code, message, file, one-based line and column (in characters) of both ends
+/// of its span, byte offsets, label, help and related places.
+pub fn json(diags: &[Diagnostic], sources: &Sources) -> serde_json::Value {
+    let place = |span: Span| -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        let (name, (line, column), (end_line, end_column)) = match sources.get(span.file) {
+            Some(src) => (
+                src.name.as_str(),
+                src.line_col(span.start as usize),
+                src.line_col(span.end as usize),
+            ),
+            None => ("<unknown>", (0, 0), (0, 0)),
+        };
+        m.insert("file".into(), name.into());
+        m.insert("line".into(), line.into());
+        m.insert("column".into(), column.into());
+        m.insert("end_line".into(), end_line.into());
+        m.insert("end_column".into(), end_column.into());
+        m.insert("start".into(), span.start.into());
+        m.insert("end".into(), span.end.into());
+        m
+    };
+    diags
+        .iter()
+        .map(|d| {
+            let mut m = serde_json::Map::new();
+            let severity = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            m.insert("severity".into(), severity.into());
+            m.insert("code".into(), d.code.as_str().into());
+            m.insert("message".into(), d.message.clone().into());
+            m.extend(place(d.span));
+            m.insert("label".into(), d.label.clone().into());
+            m.insert(
+                "help".into(),
+                d.help.clone().map_or(serde_json::Value::Null, Into::into),
+            );
+            let related: Vec<serde_json::Value> = d
+                .related
+                .iter()
+                .map(|(span, label)| {
+                    let mut r = place(*span);
+                    r.insert("label".into(), label.clone().into());
+                    serde_json::Value::Object(r)
+                })
+                .collect();
+            m.insert("related".into(), related.into());
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
+
 /// How rendered diagnostics look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {

@@ -62,6 +62,8 @@ mod check;
 mod diff;
 mod fmt;
 mod revshare;
+#[cfg(feature = "serve")]
+mod serve;
 mod statement;
 mod test;
 
@@ -125,6 +127,9 @@ enum Command {
     Audit(audit::Args),
     /// Draw the clauses in force over time, as SVG
     Chart(chart::Args),
+    /// Serve the rules over HTTP: questions, statements, checks, metrics and the analyst's page
+    #[cfg(feature = "serve")]
+    Serve(serve::Args),
     /// Print a shell completion script: `covenant completions bash > ~/.local/share/bash-completion/completions/covenant`
     Completions {
         /// The shell
@@ -147,6 +152,8 @@ impl Cli {
             Command::Diff(a) => diff::run(a),
             Command::Audit(a) => audit::run(a),
             Command::Chart(a) => chart::run(a),
+            #[cfg(feature = "serve")]
+            Command::Serve(a) => serve::run(a),
             Command::Completions { shell } => {
                 use clap::CommandFactory;
                 let mut buf = Vec::new();

@@ -85,11 +85,23 @@ impl Engine {
         }
     }
 
+    /// Every assumption of the rules, in the order declared, with its value for this engine
+    /// (a `set` value, or one derived from it, shows as such): what a what-if form edits.
+    pub fn assumptions(&self) -> Vec<Assumption> {
+        let ids: Vec<u32> = (0..self.rules().assumptions.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        self.assumed_ids(&ids)
+    }
+
     /// Each assumption of a set with its value for this engine, its note, and whether the
     /// value was set for this run.
     pub fn assumed(&self, deps: &Deps) -> Vec<Assumption> {
-        deps.ids()
-            .iter()
+        self.assumed_ids(deps.ids())
+    }
+
+    fn assumed_ids(&self, ids: &[u32]) -> Vec<Assumption> {
+        ids.iter()
             .filter_map(|id| {
                 let a = self.rules().assumption(*id)?;
                 let value = self.env().value(*id)?;

@@ -1,0 +1,775 @@
+//! The service's routes: questions (`/v1/ask`, `/v1/batch`), statements over a ledger sent in
+//! the body, checks of rule text, what is loaded, the chart, health, readiness, metrics and
+//! the analyst's page.
+//!
+//! Every answer is the library's [`Answer`] serialized by its one serializer, with the decision
+//! id and the rule set's version beside it. Every refusal is JSON with the message the command
+//! line gives and the field (or column) at fault: 400 for what was sent, 413 for a body over
+//! the limit, 503 before the first rule set is read.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::NaiveDate;
+use covenant::{Answer, Engine};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::state::{Loaded, Shared};
+
+/// The longest line of a batch.
+const MAX_LINE: usize = 64 << 10;
+
+/// The router over the shared state.
+pub fn router(shared: Arc<Shared>) -> Router {
+    let limit = shared.max_body;
+    Router::new()
+        .route("/", get(page))
+        .route("/v1/ask", post(ask).get(ask_link))
+        .route("/v1/batch", post(batch))
+        .route("/v1/statement", post(statement))
+        .route("/v1/check", post(check))
+        .route("/v1/rules", get(rules))
+        .route("/v1/chart.svg", get(chart))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            track,
+        ))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(shared)
+}
+
+/// Counts and times each request by its route's pattern.
+async fn track(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    shared.metrics.request(
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+// ----- errors ------------------------------------------------------------------------------
+
+/// A refusal: its status and the JSON body `{"error": {"message", "field"?, "column"?}}`.
+pub struct ApiError {
+    status: StatusCode,
+    body: Value,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, field: Option<&str>, message: impl Into<String>) -> ApiError {
+        let mut error = serde_json::Map::new();
+        error.insert("message".into(), message.into().into());
+        if let Some(field) = field {
+            error.insert("field".into(), field.into());
+        }
+        ApiError {
+            status,
+            body: json!({ "error": error }),
+        }
+    }
+
+    fn bad(field: &str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, Some(field), message)
+    }
+
+    fn column(mut self, column: usize) -> ApiError {
+        if let Some(e) = self.body.get_mut("error").and_then(Value::as_object_mut) {
+            e.insert("column".into(), column.into());
+        }
+        self
+    }
+
+    fn loading() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            "the rules are still being read; try again shortly",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+/// A body that could not be had: too large (413) or cut off (400).
+fn body_error(rejection: BytesRejection) -> ApiError {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "the request body is larger than the service accepts (--max-body)".to_string()
+    } else {
+        format!("cannot read the request body: {}", rejection.body_text())
+    };
+    ApiError::new(status, None, message)
+}
+
+/// Reads a JSON body into `T`; unknown fields and wrong types are refused with serde's words,
+/// which name the field, line and column.
+fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde would take a struct from an array of its fields in order: only objects are asked.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{') {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            "the body must be a JSON object, such as {\"question\": \"deploy gpt_5_5 on aws\"}",
+        ));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let what = if e.is_syntax() || e.is_eof() {
+            "the body is not valid JSON"
+        } else {
+            "the body does not fit this route"
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, None, format!("{what}: {e}"))
+    })
+}
+
+fn loaded(shared: &Shared) -> Result<Arc<Loaded>, ApiError> {
+    shared.loaded().ok_or_else(ApiError::loading)
+}
+
+fn day(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
+    covenant::time::parse_day(text.trim()).ok_or_else(|| {
+        ApiError::bad(
+            field,
+            format!("`{text}` is not a valid day: days are written YYYY-MM-DD"),
+        )
+    })
+}
+
+// ----- questions ---------------------------------------------------------------------------
+
+/// A question, as `/v1/ask` takes it and as each line of `/v1/batch` gives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AskRequest {
+    question: String,
+    /// Assumption values for this question: id → value in the language's words.
+    #[serde(default)]
+    set: BTreeMap<String, String>,
+    /// Only what was signed, dated or recorded by this day exists.
+    #[serde(default)]
+    as_of: Option<String>,
+}
+
+/// An answer with its decision id and the version of the rules it was answered under.
+#[derive(Serialize)]
+struct Decided<'a> {
+    decision_id: &'a str,
+    rules_version: &'a str,
+    #[serde(flatten)]
+    answer: &'a Answer,
+}
+
+/// One line of the decision log.
+#[derive(Serialize)]
+struct LogLine<'a> {
+    decision_id: &'a str,
+    time: &'a str,
+    rules_version: &'a str,
+    question: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    set: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<&'a str>,
+    answer: &'a Answer,
+}
+
+/// The engine for a request's settings: the service's own, or one made (off the async
+/// workers) for other assumption values or a knowledge time.
+async fn engine(
+    shared: &Shared,
+    loaded: &Arc<Loaded>,
+    set: &BTreeMap<String, String>,
+    as_of: Option<&str>,
+) -> Result<Arc<Engine>, ApiError> {
+    let as_of = as_of.map(|d| day("as_of", d)).transpose()?;
+    let Some(key) = loaded.key(&shared.base_set, set, as_of) else {
+        return Ok(Arc::clone(&loaded.engine));
+    };
+    if let Some(e) = loaded.cached(&key) {
+        return Ok(e);
+    }
+    let for_build = Arc::clone(loaded);
+    tokio::task::spawn_blocking(move || for_build.engine_for(&key))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                "reading the rules under these settings stopped",
+            )
+        })?
+        .map_err(|e| ApiError::bad(&e.field, e.message))
+}
+
+/// Answers one request; returns the JSON line of the answer (and logs the decision).
+async fn decide(
+    shared: &Shared,
+    loaded: &Arc<Loaded>,
+    req: &AskRequest,
+) -> Result<String, ApiError> {
+    let engine = engine(shared, loaded, &req.set, req.as_of.as_deref()).await?;
+    let text = req.question.trim();
+    if text.is_empty() {
+        return Err(ApiError::bad(
+            "question",
+            "no question given; try `deploy gpt_5_5 on aws at 2026-05-01`",
+        ));
+    }
+    let answer = engine
+        .ask(text)
+        .map_err(|e| ApiError::bad("question", e.message).column(e.column))?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let line = serde_json::to_string(&Decided {
+        decision_id: &id,
+        rules_version: &loaded.version,
+        answer: &answer,
+    })
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string()))?;
+    shared.metrics.decided();
+    if let Some(log) = &shared.log {
+        let entry = LogLine {
+            decision_id: &id,
+            time: &super::state::now(),
+            rules_version: &loaded.version,
+            question: text,
+            set: &req.set,
+            as_of: req.as_of.as_deref(),
+            answer: &answer,
+        };
+        if let Ok(entry) = serde_json::to_string(&entry) {
+            log.write(entry);
+        }
+    }
+    Ok(line)
+}
+
+fn json_response(text: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn ask(
+    State(shared): State<Arc<Shared>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(body_error)?;
+    let req: AskRequest = from_json(&body)?;
+    let loaded = loaded(&shared)?;
+    decide(&shared, &loaded, &req).await.map(json_response)
+}
+
+/// The same question as a link (`GET /v1/ask?question=…&as_of=…&set=ID=VALUE`), so that an
+/// answer can be opened, shared and bookmarked as JSON.
+async fn ask_link(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
+    let mut ask = AskRequest {
+        question: String::new(),
+        set: BTreeMap::new(),
+        as_of: None,
+    };
+    let mut asked = false;
+    for (key, value) in query_pairs(req.uri().query())? {
+        match key.as_str() {
+            "question" => {
+                ask.question = value;
+                asked = true;
+            }
+            "as_of" if !value.is_empty() => ask.as_of = Some(value),
+            "as_of" => {}
+            "set" => {
+                let (id, v) = setting(&value)?;
+                ask.set.insert(id, v);
+            }
+            other => {
+                return Err(ApiError::bad(
+                    other,
+                    format!(
+                    "unknown query parameter `{other}`: this route takes question, as_of and set"
+                ),
+                ))
+            }
+        }
+    }
+    if !asked {
+        return Err(ApiError::bad("question", "the query has no `question`"));
+    }
+    let loaded = loaded(&shared)?;
+    decide(&shared, &loaded, &ask).await.map(json_response)
+}
+
+/// JSON lines in, JSON lines out, one for one and in order, streamed both ways: a line that
+/// cannot be answered gives `{"line": N, "error": {…}}` in its place and the rest go on. Blank
+/// lines are passed over. The whole batch is answered under the rule set serving when it
+/// started.
+async fn batch(State(shared): State<Arc<Shared>>, body: Body) -> Result<Response, ApiError> {
+    let loaded = loaded(&shared)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
+    tokio::spawn(async move {
+        let mut input = body.into_data_stream();
+        let mut pending: Vec<u8> = Vec::new();
+        let mut line_no = 0usize;
+        let mut done = false;
+        while !done {
+            let chunk = match input.next().await {
+                Some(Ok(chunk)) => chunk,
+                Some(Err(e)) => {
+                    let line = json!({"line": line_no + 1, "error": {"message": format!("cannot read the request body: {e}")}});
+                    let _ = tx.send(Bytes::from(format!("{line}\n"))).await;
+                    return;
+                }
+                None => {
+                    done = true;
+                    Bytes::new()
+                }
+            };
+            pending.extend_from_slice(&chunk);
+            let mut start = 0;
+            loop {
+                let end = match memchr::memchr(b'\n', pending.get(start..).unwrap_or_default()) {
+                    Some(i) => start + i,
+                    None if done && start < pending.len() => pending.len(),
+                    None => break,
+                };
+                line_no += 1;
+                let line = pending.get(start..end).unwrap_or_default();
+                start = (end + 1).min(pending.len());
+                let out = batch_line(&shared, &loaded, line, line_no).await;
+                if let Some(out) = out {
+                    if tx.send(Bytes::from(out)).await.is_err() {
+                        return;
+                    }
+                }
+                if end == pending.len() {
+                    break;
+                }
+            }
+            pending.drain(..start);
+            if pending.len() > MAX_LINE {
+                let line = json!({"line": line_no + 1, "error": {"message": format!("the line is longer than {MAX_LINE} bytes; the batch stops here")}});
+                let _ = tx.send(Bytes::from(format!("{line}\n"))).await;
+                return;
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
+    });
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-ndjson"),
+        )],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// One line of a batch, answered: `None` for a blank line.
+async fn batch_line(
+    shared: &Shared,
+    loaded: &Arc<Loaded>,
+    line: &[u8],
+    line_no: usize,
+) -> Option<String> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let answered = match from_json::<AskRequest>(line) {
+        Ok(req) => decide(shared, loaded, &req).await,
+        Err(e) => Err(e),
+    };
+    Some(match answered {
+        Ok(mut text) => {
+            text.push('\n');
+            text
+        }
+        Err(e) => {
+            let error = e.body.get("error").cloned().unwrap_or(Value::Null);
+            format!("{}\n", json!({"line": line_no, "error": error}))
+        }
+    })
+}
+
+/// A query's `set=ID=VALUE`, split and trimmed.
+fn setting(value: &str) -> Result<(String, String), ApiError> {
+    let (id, v) = value
+        .split_once('=')
+        .ok_or_else(|| ApiError::bad("set", format!("`{value}`: write ID=VALUE")))?;
+    Ok((id.trim().to_string(), v.trim().to_string()))
+}
+
+// ----- statements --------------------------------------------------------------------------
+
+/// The query of `/v1/statement` and `/v1/chart.svg`: each pair as sent, repeats kept (`set`
+/// and `clause` repeat).
+fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query.unwrap_or(""))
+        .map_err(|e| ApiError::bad("query", format!("the query cannot be read: {e}")))
+}
+
+/// A ledger in the body (CSV: `date,party,stream,amount,currency`), read as it arrives, and the
+/// statement of every money clause (or those named) as JSON. Query: `from`, `until`, `by`
+/// (`year`, `quarter`, `month`, `contract-year`), `clause` (repeatable), `skip_invalid`,
+/// `as_of`, `set` (`ID=VALUE`, repeatable).
+async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
+    use covenant::finance::statement::Scope;
+    let pairs = query_pairs(req.uri().query())?;
+    let mut scope = Scope {
+        from: None,
+        until: None,
+        by: covenant::vocab::Period::Year,
+        clauses: Vec::new(),
+    };
+    let mut skip = false;
+    let mut set = BTreeMap::new();
+    let mut as_of = None;
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "from" => scope.from = Some(day("from", value)?),
+            "until" => scope.until = Some(day("until", value)?),
+            "by" => {
+                scope.by = match value.as_str() {
+                    "year" => covenant::vocab::Period::Year,
+                    "quarter" => covenant::vocab::Period::Quarter,
+                    "month" => covenant::vocab::Period::Month,
+                    "contract-year" => covenant::vocab::Period::ContractYear,
+                    other => {
+                        return Err(ApiError::bad(
+                            "by",
+                            format!("`{other}` is no period: give year, quarter, month or contract-year"),
+                        ))
+                    }
+                }
+            }
+            "clause" => scope.clauses.push(value.clone()),
+            "skip_invalid" => {
+                skip = match value.as_str() {
+                    "true" | "1" | "" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(ApiError::bad(
+                            "skip_invalid",
+                            format!("`{other}` is not true or false"),
+                        ))
+                    }
+                }
+            }
+            "as_of" => as_of = Some(value.clone()),
+            "set" => {
+                let (id, v) = setting(value)?;
+                set.insert(id, v);
+            }
+            other => {
+                return Err(ApiError::bad(
+                    other,
+                    format!("unknown query parameter `{other}`: this route takes from, until, by, clause, skip_invalid, as_of and set"),
+                ))
+            }
+        }
+    }
+    if let (Some(f), Some(u)) = (scope.from, scope.until) {
+        if u < f {
+            return Err(ApiError::bad(
+                "until",
+                format!("until {u} comes before from {f}"),
+            ));
+        }
+    }
+    let loaded = loaded(&shared)?;
+    let engine = engine(&shared, &loaded, &set, as_of.as_deref()).await?;
+    let stream = req
+        .into_body()
+        .into_data_stream()
+        .map(|r| r.map_err(std::io::Error::other));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    let version = loaded.version.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        let bad = if skip {
+            covenant::finance::ledger::BadRows::Skip
+        } else {
+            covenant::finance::ledger::BadRows::Stop
+        };
+        let options = covenant::finance::ReadOptions::for_engine(&engine, bad);
+        let input = covenant::finance::Input::Stream(
+            "ledger".to_string(),
+            Box::new(std::io::BufReader::with_capacity(1 << 16, reader)),
+        );
+        covenant::finance::statement::statement(&engine, vec![input], &options, &scope)
+            .map(|s| s.json())
+    })
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "the statement stopped",
+        )
+    })?;
+    let mut json = match made {
+        Ok(json) => json,
+        Err(covenant::finance::statement::StatementError::UnknownClause(c)) => {
+            return Err(ApiError::bad(
+                "clause",
+                format!("`{c}` is no revenue share, payment or commitment of these rules"),
+            ))
+        }
+        Err(e) => return Err(ApiError::bad("body", e.to_string())),
+    };
+    if let Some(o) = json.as_object_mut() {
+        o.insert("rules_version".into(), version.into());
+    }
+    Ok(json_response(json.to_string()))
+}
+
+// ----- checks, rules, chart ----------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    /// One rule text (named `rules.cov` unless `name` says otherwise) …
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+    /// … or several files, checked together.
+    #[serde(default)]
+    files: Vec<CheckFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    name: String,
+    text: String,
+}
+
+/// Checks rule text sent in the body (nothing is loaded or served from it): the diagnostics,
+/// errors and warnings, with their places.
+async fn check(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body.map_err(body_error)?;
+    let req: CheckRequest = from_json(&body)?;
+    let mut sources = covenant::Sources::new();
+    match (req.text, req.files.is_empty()) {
+        (Some(text), true) => {
+            sources.add(req.name.unwrap_or_else(|| "rules.cov".to_string()), text);
+        }
+        (None, false) if req.name.is_none() => {
+            for f in req.files {
+                sources.add(f.name, f.text);
+            }
+        }
+        _ => {
+            return Err(ApiError::bad(
+                "text",
+                "send either `text` (and optionally `name`) or `files`: [{name, text}, …]",
+            ))
+        }
+    }
+    let checked =
+        tokio::task::spawn_blocking(move || match covenant::Rules::from_sources(sources) {
+            Ok(rules) => {
+                let diags = covenant::diag::json(rules.warnings(), rules.sources());
+                (true, diags)
+            }
+            Err(f) => (false, covenant::diag::json(&f.diagnostics, &f.sources)),
+        })
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "the check stopped"))?;
+    let (valid, diagnostics) = checked;
+    let count = |sev: &str| {
+        diagnostics
+            .as_array()
+            .map_or(0, |a| a.iter().filter(|d| d["severity"] == sev).count())
+    };
+    let body = json!({
+        "valid": valid,
+        "errors": count("error"),
+        "warnings": count("warning"),
+        "diagnostics": diagnostics,
+    });
+    Ok(json_response(body.to_string()))
+}
+
+/// What is loaded: the version, the files, agreements, clauses, assumptions and the ids a
+/// question may name; and how the last reload went.
+async fn rules(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> {
+    let loaded = loaded(&shared)?;
+    let set = loaded.rules.rule_set();
+    let name = |names: &covenant::model::NameMap, i: u32| -> String {
+        names
+            .iter()
+            .find(|(_, v)| **v == i)
+            .map_or_else(String::new, |(k, _)| k.clone())
+    };
+    let files: Vec<Value> = loaded
+        .rules
+        .sources()
+        .iter()
+        .map(|(_, s)| json!({"name": s.name, "bytes": s.text.len()}))
+        .collect();
+    let agreements: Vec<Value> = set
+        .agreements
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.name.id,
+                "parties": a.parties.iter().map(|p| name(&set.names.parties, *p)).collect::<Vec<_>>(),
+                "signed": covenant::time::iso(loaded.engine.env().day(a.signed).day),
+                "clauses": a.clauses.iter().filter_map(|c| set.clauses.get(*c as usize)).map(|c| c.qualified.clone()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let clauses: Vec<Value> = set
+        .clauses
+        .iter()
+        .map(|c| json!({"id": c.qualified, "title": c.title}))
+        .collect();
+    let assumptions = serde_json::to_value(loaded.engine.assumptions()).unwrap_or(Value::Null);
+    let ids = |kind| loaded.rules.ids(kind);
+    use covenant::rules::IdKind;
+    let sorted = |names: &covenant::model::NameMap| {
+        let mut v: Vec<(&u32, &String)> = names.iter().map(|(k, v)| (v, k)).collect();
+        v.sort();
+        v.into_iter().map(|(_, k)| k.clone()).collect::<Vec<_>>()
+    };
+    let reload = match shared.reload.lock() {
+        Ok(s) => s.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    let body = json!({
+        "version": loaded.version,
+        "loaded_at": loaded.loaded_at,
+        "files": files,
+        "set": shared.base_set,
+        "agreements": agreements,
+        "clauses": clauses,
+        "assumptions": assumptions,
+        "ids": {
+            "products": ids(IdKind::Product),
+            "clouds": ids(IdKind::Cloud),
+            "parties": ids(IdKind::Party),
+            "agreements": ids(IdKind::Agreement),
+            "territories": sorted(&set.names.territories),
+            "fields": sorted(&set.names.fields),
+        },
+        "warnings": loaded.rules.warnings().len(),
+        "watching": !shared.paths.is_empty(),
+        "last_reload": {
+            "at": reload.at,
+            "ok": reload.at.as_ref().map(|_| reload.ok),
+            "error": reload.error,
+            "diagnostics": reload.diagnostics,
+            "tried": reload.tried,
+            "refused": reload.refused,
+        },
+    });
+    Ok(json_response(body.to_string()))
+}
+
+/// The clauses in force over time as SVG, under the query's `as_of` and `set` values.
+async fn chart(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
+    let mut set = BTreeMap::new();
+    let mut as_of = None;
+    for (key, value) in query_pairs(req.uri().query())? {
+        match key.as_str() {
+            "as_of" => as_of = Some(value),
+            "set" => {
+                let (id, v) = setting(&value)?;
+                set.insert(id, v);
+            }
+            other => {
+                return Err(ApiError::bad(
+                    other,
+                    format!("unknown query parameter `{other}`: this route takes as_of and set"),
+                ))
+            }
+        }
+    }
+    let loaded = loaded(&shared)?;
+    let engine = engine(&shared, &loaded, &set, as_of.as_deref()).await?;
+    let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("image/svg+xml"),
+        )],
+        svg,
+    )
+        .into_response())
+}
+
+// ----- health, readiness, metrics, the page -------------------------------------------------
+
+async fn health() -> Response {
+    json_response(json!({"status": "live"}).to_string())
+}
+
+async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.loaded() {
+        Some(l) => {
+            json_response(json!({"status": "ready", "rules_version": l.version}).to_string())
+        }
+        None => ApiError::loading().into_response(),
+    }
+}
+
+async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        shared.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn page() -> Html<&'static str> {
+    Html(include_str!("page.html"))
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        None,
+        format!(
+            "no route {} {}: the service has POST /v1/ask, /v1/batch, /v1/statement, /v1/check and GET /v1/rules, /v1/chart.svg, /health, /ready, /metrics, /",
+            req.method(),
+            req.uri().path()
+        ),
+    )
+}
