@@ -248,3 +248,56 @@ fn control_characters_in_titles_are_escaped_in_text_answers() {
     assert!(!text.contains('\u{7}'), "{text:?}");
     assert!(answer.to_json().contains("\\u0007"), "{}", answer.to_json());
 }
+
+#[test]
+fn ask_json_writes_what_the_answer_serializes_to_cold_and_warm() {
+    // The shipped rules over generated questions of every form, and each worked deal over its
+    // own case questions (places, fields, actors, agreements), with and without the day.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sets: Vec<(Rules, Vec<String>)> = vec![(
+        shipped(),
+        std::fs::read_to_string(root.join("fixtures/questions.txt"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(str::to_string)
+            .collect(),
+    )];
+    for deal in ["reseller_eu", "patent_licence", "film_slate", "marketplace"] {
+        let dir = root.join("examples/deals").join(deal);
+        let rules = Rules::load([dir.join("rules.cov")]).unwrap_or_else(|e| panic!("{e}"));
+        let cases =
+            std::fs::read_to_string(dir.join("cases.yaml")).unwrap_or_else(|e| panic!("{e}"));
+        let mut asked: Vec<String> = cases
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("ask: "))
+            .map(|q| q.trim_matches('"').to_string())
+            .collect();
+        // Each again without its day: the *when* answer.
+        let whens: Vec<String> = asked
+            .iter()
+            .filter_map(|q| q.split_once(" at ").map(|(w, _)| w.to_string()))
+            .collect();
+        asked.extend(whens);
+        sets.push((rules, asked));
+    }
+    let mut compared = 0;
+    for (rules, questions) in sets {
+        let engine = rules
+            .engine(&Options::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(questions.len() >= 10);
+        for pass in 0..2 {
+            for q in &questions {
+                let Ok(answer) = engine.ask(q) else {
+                    assert!(engine.ask_json(q).is_err(), "{q}");
+                    continue;
+                };
+                let json = engine.ask_json(q).unwrap_or_else(|e| panic!("{q}: {e}"));
+                assert_eq!(json, answer.to_json(), "pass {pass}: {q}");
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 200, "{compared}");
+}

@@ -4,6 +4,10 @@
 //!
 //! `cargo run --release -p peer-bench -- [--questions N] [--seed S]`
 //!
+//! `peer-bench serve` puts Cedar and regorus behind the same axum wrapper as `covenant serve`
+//! (and a handler that returns a fixed body, the baseline); `peer-bench bodies N` prints request
+//! bodies for a load. `peer-bench/serve-load.sh` runs wrk against all four.
+//!
 //! The Cedar and Rego encodings (policies/) are the shipped rules as consolidated with the
 //! shipped assumptions; the facts they need (owners, tags, first Azure launch, Microsoft's
 //! declines) are taken from covenant's own checked model, so all three read one world.
@@ -27,6 +31,8 @@ const SCHEMA: &str = include_str!("../policies/shipped.cedarschema");
 const CEDAR: &str = include_str!("../policies/shipped.cedar");
 const REGO: &str = include_str!("../policies/shipped.rego");
 const ENTRY: &str = "data.contracts.allow";
+
+mod serve;
 
 /// One question in every engine's terms.
 struct Question {
@@ -79,8 +85,9 @@ fn world(engine: &Engine) -> World {
         if let Happening::Act {
             party,
             verb,
-            product,
+            object: covenant::model::Object::Product(product),
             cloud,
+            ..
         } = &rec.happening
         {
             let p = r.product(*product).to_string();
@@ -204,22 +211,26 @@ impl Cedar {
     }
 
     fn request(q: &Question) -> Request {
+        Cedar::request_of(q.action, &q.product, &q.target, &q.date)
+    }
+
+    /// A request from a question's words (`deploy P on C at DAY`: action, product, cloud or
+    /// party, day).
+    fn request_of(action: &str, product: &str, target: &str, date: &str) -> Request {
         let uid = |t: &str, id: &str| {
             EntityUid::from_str(&format!("{t}::{id:?}")).unwrap_or_else(|e| fail(e))
         };
-        let resource = if q.action == "license" {
-            uid("Party", &q.target)
+        let resource = if action == "license" {
+            uid("Party", target)
         } else {
-            uid("Cloud", &q.target)
+            uid("Cloud", target)
         };
-        let ctx = Context::from_pairs([(
-            "date".to_string(),
-            RestrictedExpression::new_datetime(&q.date),
-        )])
-        .unwrap_or_else(|e| fail(e));
+        let ctx =
+            Context::from_pairs([("date".to_string(), RestrictedExpression::new_datetime(date))])
+                .unwrap_or_else(|e| fail(e));
         Request::new(
-            uid("Product", &q.product),
-            uid("Action", q.action),
+            uid("Product", product),
+            uid("Action", action),
             resource,
             ctx,
             None,
@@ -250,17 +261,22 @@ fn rego_data(w: &World) -> regorus::Value {
 }
 
 fn rego_input(q: &Question) -> regorus::Value {
-    let key = if q.action == "license" {
+    rego_input_of(q.action, &q.product, &q.target, &q.date)
+}
+
+/// The Rego input from a question's words.
+fn rego_input_of(action: &str, product: &str, target: &str, date: &str) -> regorus::Value {
+    let key = if action == "license" {
         "party"
     } else {
         "cloud"
     };
     let mut v = regorus::Value::new_object();
     if let Ok(o) = v.as_object_mut() {
-        o.insert("action".into(), q.action.into());
-        o.insert("product".into(), q.product.as_str().into());
-        o.insert(key.into(), q.target.as_str().into());
-        o.insert("date".into(), q.date.as_str().into());
+        o.insert("action".into(), action.into());
+        o.insert("product".into(), product.into());
+        o.insert(key.into(), target.into());
+        o.insert("date".into(), date.into());
     }
     v
 }
@@ -302,6 +318,39 @@ fn time<T>(qs: &[T], mut f: impl FnMut(&T) -> bool) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        // `peer-bench serve --listen ADDR`: Cedar, regorus and a fixed body over HTTP.
+        Some("serve") => {
+            let listen = args
+                .iter()
+                .position(|a| a == "--listen")
+                .and_then(|i| args.get(i + 1))
+                .map_or("127.0.0.1:0", String::as_str);
+            let checked = covenant::check(Sources::embedded())
+                .unwrap_or_else(|_| fail("the shipped rules do not check"));
+            let engine =
+                Engine::new(checked.rules, &Options::default()).unwrap_or_else(|_| fail("compile"));
+            serve::run(listen, world(&engine));
+            return;
+        }
+        // `peer-bench bodies N`: N request bodies `{"question": …}`, one a line, for a load.
+        Some("bodies") => {
+            let n = args
+                .get(2)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| fail("bodies takes a count"));
+            let checked = covenant::check(Sources::embedded())
+                .unwrap_or_else(|_| fail("the shipped rules do not check"));
+            let engine =
+                Engine::new(checked.rules, &Options::default()).unwrap_or_else(|_| fail("compile"));
+            let w = world(&engine);
+            for q in questions(&engine, &w, n, 42) {
+                println!("{}", json!({ "question": q.text }));
+            }
+            return;
+        }
+        _ => {}
+    }
     let flag = |name: &str, default: u64| {
         args.iter()
             .position(|a| a == name)

@@ -1,13 +1,14 @@
 //! Batch answering: one question a line in, one JSON answer a line out.
 //!
-//! Built for throughput: lines are read into one reused buffer, each distinct answer's JSON is
-//! rendered once and reused, and output is written through the caller's buffered writer. Memory
-//! does not grow with the number of lines. A bad line yields `{"line": N, "error": "…"}` in its
+//! Built for throughput: lines are read into one reused buffer, the verdict of each ruling of the
+//! engine's tables is rendered once per engine and reused (by batches and by the service alike),
+//! and output is written through the caller's buffered writer. Memory does not grow with the
+//! number of lines. A bad line yields `{"line": N, "error": "…"}` in its
 //! place and the run goes on.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 use super::answer::Ruling;
 use super::Engine;
@@ -30,7 +31,6 @@ pub fn answer_lines(
     mut reader: impl BufRead,
     out: &mut impl Write,
 ) -> Result<(), BatchError> {
-    let mut tails: HashMap<*const Ruling, String> = HashMap::new();
     let mut buf = Vec::with_capacity(256);
     let mut line_no = 0usize;
     let mut first = true;
@@ -53,7 +53,7 @@ pub fn answer_lines(
         // Lone CRs end lines too.
         for piece in chunk.split(|&b| b == b'\r') {
             line_no += 1;
-            answer_line(engine, piece, line_no, &mut tails, out).map_err(BatchError::Write)?;
+            answer_line(engine, piece, line_no, out).map_err(BatchError::Write)?;
         }
     }
     out.flush().map_err(BatchError::Write)
@@ -63,7 +63,6 @@ fn answer_line(
     engine: &Engine,
     bytes: &[u8],
     line_no: usize,
-    tails: &mut HashMap<*const Ruling, String>,
     out: &mut impl Write,
 ) -> std::io::Result<()> {
     let Ok(line) = std::str::from_utf8(bytes) else {
@@ -84,6 +83,19 @@ fn answer_line(
             return writeln!(out, "{err}");
         }
     };
+    write_json(engine, text, &q, out)?;
+    out.write_all(b"\n")
+}
+
+/// Writes the JSON answer to a question read from `text`: the same bytes as
+/// `serde_json::to_string(&engine.ask(text)?)`, made faster by writing the question as asked
+/// and reusing the rendered verdict of a ruling of the engine's tables.
+pub(crate) fn write_json(
+    engine: &Engine,
+    text: &str,
+    q: &super::Question,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
     // A cloud asked by an alias is named, as `ask` does.
     let aliases = super::question::aliases(engine.rules(), text);
     let alias = aliases.first().map(|(a, c)| (a.as_str(), c.as_str()));
@@ -105,24 +117,25 @@ fn answer_line(
         // A question about one place or field (0.2) is answered on its own.
         Some(day) if !q.place.is_everywhere() => {
             let when = engine.when_in(q.subject, q.place);
-            if let Some(w) = when.at(day) {
-                out.write_all(engine.point_answer(String::new(), w).json_tail().as_bytes())?;
-            }
-        }
-        Some(day) => {
-            let w = engine.at(q.subject, day);
-            let owned;
-            let tail: &str = match &w {
-                Cow::Borrowed(w) => tails
-                    .entry(*w as *const Ruling)
-                    .or_insert_with(|| engine.point_answer(String::new(), w).json_tail()),
-                Cow::Owned(w) => {
-                    owned = engine.point_answer(String::new(), w).json_tail();
-                    &owned
-                }
+            let tail = match when.at(day) {
+                Some(w) => engine.point_answer(String::new(), w).json_tail(),
+                None => engine
+                    .point_answer(String::new(), &super::empty_window())
+                    .json_tail(),
             };
             out.write_all(tail.as_bytes())?;
         }
+        Some(day) => match engine.at(q.subject, day) {
+            Cow::Borrowed(w) => out.write_all(tail_of(engine, w).as_bytes())?,
+            Cow::Owned(w) => {
+                out.write_all(
+                    engine
+                        .point_answer(String::new(), &w)
+                        .json_tail()
+                        .as_bytes(),
+                )?;
+            }
+        },
         None => {
             let tail = engine
                 .when_answer(String::new(), &engine.when_in(q.subject, q.place))
@@ -130,5 +143,33 @@ fn answer_line(
             out.write_all(tail.as_bytes())?;
         }
     }
-    out.write_all(b"\n")
+    Ok(())
+}
+
+/// The rendered verdict of a ruling of the engine's tables: made the first time it is asked,
+/// then shared by every thread.
+fn tail_of(engine: &Engine, w: &Ruling) -> Arc<str> {
+    let key = std::ptr::from_ref(w) as usize;
+    if let Some(tail) = engine.tails.read().ok().and_then(|t| t.get(&key).cloned()) {
+        return tail;
+    }
+    let tail: Arc<str> = engine.point_answer(String::new(), w).json_tail().into();
+    if let Ok(mut tails) = engine.tails.write() {
+        tails.insert(key, Arc::clone(&tail));
+    }
+    tail
+}
+
+impl Engine {
+    /// Reads a question and answers it as JSON: the same text as
+    /// [`Answer::to_json`](crate::Answer::to_json) of [`Engine::ask`], made without building
+    /// the answer when the engine answered the same ruling before (what a service answering
+    /// many questions wants).
+    pub fn ask_json(&self, text: &str) -> Result<String, super::QuestionError> {
+        let q = self.parse(text)?;
+        let mut out = Vec::with_capacity(512);
+        // Writing to a vector cannot fail.
+        let _ = write_json(self, text.trim(), &q, &mut out);
+        Ok(String::from_utf8(out).unwrap_or_default())
+    }
 }

@@ -84,6 +84,10 @@ pub struct Engine {
     use_: Vec<When>,
     license: Vec<When>,
     pay: Vec<When>,
+    /// The JSON of point answers' verdicts and assumptions (see `batch::write_json`), made once
+    /// per ruling of the tables the first time it is asked, keyed by the ruling's address,
+    /// which holds for the engine's life.
+    tails: std::sync::RwLock<rustc_hash::FxHashMap<usize, std::sync::Arc<str>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -229,6 +233,7 @@ impl Engine {
             use_: Vec::new(),
             license: Vec::new(),
             pay: Vec::new(),
+            tails: std::sync::RwLock::default(),
         };
         engine.life = (0..)
             .zip(&engine.rules.clauses)

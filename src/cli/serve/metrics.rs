@@ -13,13 +13,13 @@ use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Request {
-    route: String,
-    status: String,
+    route: &'static str,
+    status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Route {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -93,17 +93,12 @@ impl Metrics {
     }
 
     /// Counts one request.
-    pub fn request(&self, route: &str, status: u16, seconds: f64) {
+    pub fn request(&self, route: &'static str, status: u16, seconds: f64) {
         self.requests
-            .get_or_create(&Request {
-                route: route.to_string(),
-                status: status.to_string(),
-            })
+            .get_or_create(&Request { route, status })
             .inc();
         self.latency
-            .get_or_create(&Route {
-                route: route.to_string(),
-            })
+            .get_or_create(&Route { route })
             .observe(seconds);
     }
 

@@ -21,15 +21,30 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::NaiveDate;
-use covenant::{Answer, Engine};
+use covenant::Engine;
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::state::{Loaded, Shared};
 
 /// The longest line of a batch.
 const MAX_LINE: usize = 64 << 10;
+
+/// The routes, as the metrics name them.
+const ROUTES: [&str; 11] = [
+    "/",
+    "/v1/ask",
+    "/v1/batch",
+    "/v1/statement",
+    "/v1/check",
+    "/v1/rules",
+    "/v1/chart.svg",
+    "/health",
+    "/ready",
+    "/metrics",
+    "unmatched",
+];
 
 /// The router over the shared state.
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -59,11 +74,13 @@ async fn track(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+        .and_then(|p| ROUTES.iter().find(|r| **r == p.as_str()))
+        .copied()
+        .unwrap_or("unmatched");
     let started = Instant::now();
     let response = next.run(req).await;
     shared.metrics.request(
-        &route,
+        route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -178,29 +195,6 @@ struct AskRequest {
     as_of: Option<String>,
 }
 
-/// An answer with its decision id and the version of the rules it was answered under.
-#[derive(Serialize)]
-struct Decided<'a> {
-    decision_id: &'a str,
-    rules_version: &'a str,
-    #[serde(flatten)]
-    answer: &'a Answer,
-}
-
-/// One line of the decision log.
-#[derive(Serialize)]
-struct LogLine<'a> {
-    decision_id: &'a str,
-    time: &'a str,
-    rules_version: &'a str,
-    question: &'a str,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    set: &'a BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    as_of: Option<&'a str>,
-    answer: &'a Answer,
-}
-
 /// The engine for a request's settings: the service's own, or one made (off the async
 /// workers) for other assumption values or a knowledge time.
 async fn engine(
@@ -229,7 +223,8 @@ async fn engine(
         .map_err(|e| ApiError::bad(&e.field, e.message))
 }
 
-/// Answers one request; returns the JSON line of the answer (and logs the decision).
+/// Answers one request: the answer's JSON with the decision id and the rule set's version in
+/// front (and the decision logged).
 async fn decide(
     shared: &Shared,
     loaded: &Arc<Loaded>,
@@ -243,30 +238,32 @@ async fn decide(
             "no question given; try `deploy gpt_5_5 on aws at 2026-05-01`",
         ));
     }
+    // The library's one rendering of an answer, `{"question":…}`, opened to put the id first.
     let answer = engine
-        .ask(text)
+        .ask_json(text)
         .map_err(|e| ApiError::bad("question", e.message).column(e.column))?;
-    let id = uuid::Uuid::now_v7().to_string();
-    let line = serde_json::to_string(&Decided {
-        decision_id: &id,
-        rules_version: &loaded.version,
-        answer: &answer,
-    })
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, e.to_string()))?;
+    let fields = answer.strip_prefix('{').unwrap_or(&answer);
+    let id = uuid::Uuid::now_v7();
+    let line = format!(
+        "{{\"decision_id\":\"{id}\",\"rules_version\":\"{}\",{fields}",
+        loaded.version
+    );
     shared.metrics.decided();
     if let Some(log) = &shared.log {
-        let entry = LogLine {
-            decision_id: &id,
-            time: &super::state::now(),
-            rules_version: &loaded.version,
-            question: text,
-            set: &req.set,
-            as_of: req.as_of.as_deref(),
-            answer: &answer,
-        };
-        if let Ok(entry) = serde_json::to_string(&entry) {
-            log.write(entry);
+        let mut entry = format!(
+            "{{\"decision_id\":\"{id}\",\"time\":\"{}\",\"rules_version\":\"{}\",\"question\":{}",
+            super::state::now(),
+            loaded.version,
+            Value::from(text)
+        );
+        if !req.set.is_empty() {
+            entry.push_str(&format!(",\"set\":{}", json!(req.set)));
         }
+        if let Some(as_of) = &req.as_of {
+            entry.push_str(&format!(",\"as_of\":{}", Value::from(as_of.as_str())));
+        }
+        entry.push_str(&format!(",\"answer\":{answer}}}"));
+        log.write(entry);
     }
     Ok(line)
 }
