@@ -30,11 +30,12 @@ pub struct Row<'a> {
 
 /// A problem with a ledger: where, and what.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {message}", crate::diag::shown(file, usize::MAX))]
+#[error("{}{}: {message}", crate::diag::shown(file, usize::MAX), if *line > 0 { format!(":{line}") } else { String::new() })]
 pub struct LedgerError {
     /// The ledger's name as given (`<stdin>` for standard input).
     pub file: String,
-    /// The physical line of the row (or of its start, for a quoted field spanning lines).
+    /// The physical line of the row (or of its start, for a quoted field spanning lines); in a
+    /// Parquet ledger, the row's number (1-based). 0: the whole file.
     pub line: u64,
     /// What is wrong with the row.
     pub message: String,

@@ -5,6 +5,8 @@
 //! [`run`] ties them together for a list of ledgers read as one.
 
 pub mod ledger;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod records;
 pub mod render;
 pub mod revshare;
@@ -44,6 +46,20 @@ pub struct ReadOptions {
     /// The declared parties: a row of any other party is a bad row (a typo in a ledger must not
     /// silently drop revenue). Empty: any party is accepted.
     pub parties: Arc<rustc_hash::FxHashSet<String>>,
+    /// How ledger files are read: by their extension (`.parquet` is Parquet), or as asked.
+    pub format: Format,
+}
+
+/// A ledger file's format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Parquet for a `.parquet` file, CSV for any other.
+    #[default]
+    Auto,
+    /// CSV with the header `date,party,stream,amount,currency`.
+    Csv,
+    /// Parquet with the same five columns (feature `parquet`).
+    Parquet,
 }
 
 impl ReadOptions {
@@ -56,6 +72,7 @@ impl ReadOptions {
             split_from: 16 << 20,
             split_near: None,
             parties: Arc::default(),
+            format: Format::Auto,
         }
     }
 
@@ -96,7 +113,18 @@ pub fn run(
     );
     for input in inputs {
         state = match input {
+            Input::File(path) if is_parquet(&path, options.format) => {
+                read_parquet(state, &path, options)?
+            }
             Input::File(path) => read_file(state, &path, options)?,
+            Input::Stream(name, _) if options.format == Format::Parquet => {
+                return Err(FinanceError::Row(LedgerError {
+                    file: name,
+                    line: 0,
+                    message: "a Parquet ledger is read from a file, not a stream: give its path"
+                        .into(),
+                }))
+            }
             Input::Stream(name, reader) => {
                 read_part(state, &name, reader, Start::Header, None, options).into_result()?
             }
@@ -175,7 +203,7 @@ impl<R: Read> Read for Counted<R> {
 
 /// Reads rows from one reader into a running state.
 fn read_part(
-    mut state: Part,
+    state: Part,
     name: &str,
     input: impl Read,
     start: Start<'_>,
@@ -186,6 +214,114 @@ fn read_part(
         inner: input,
         progress: options.progress.clone(),
     };
+    let part = CsvPart {
+        name,
+        input: counted,
+        start,
+        stop_at,
+        bad: options.bad_rows,
+    };
+    count_rows(state, name, options, part)
+}
+
+/// Where rows come from: a CSV part or a Parquet file. Each gives its valid rows to `each`
+/// and its skipped bad rows to `skipped`, with static dispatch (the row loop is the hot one).
+trait RowSource {
+    fn rows(
+        self,
+        skipped: impl FnMut(&LedgerError),
+        each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
+    ) -> Result<ledger::Ended, LedgerError>;
+}
+
+/// A CSV ledger, or a part of one.
+struct CsvPart<'a, R> {
+    name: &'a str,
+    input: R,
+    start: Start<'a>,
+    stop_at: Option<u64>,
+    bad: BadRows,
+}
+
+impl<R: Read> RowSource for CsvPart<'_, R> {
+    fn rows(
+        self,
+        skipped: impl FnMut(&LedgerError),
+        each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
+    ) -> Result<ledger::Ended, LedgerError> {
+        ledger::read(
+            self.name,
+            self.input,
+            self.start,
+            self.stop_at,
+            self.bad,
+            skipped,
+            each,
+        )
+    }
+}
+
+/// A Parquet ledger file.
+#[cfg(feature = "parquet")]
+struct ParquetFile<'a> {
+    name: &'a str,
+    path: &'a std::path::Path,
+    bad: BadRows,
+}
+
+#[cfg(feature = "parquet")]
+impl RowSource for ParquetFile<'_> {
+    fn rows(
+        self,
+        skipped: impl FnMut(&LedgerError),
+        each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
+    ) -> Result<ledger::Ended, LedgerError> {
+        parquet::read(self.name, self.path, self.bad, skipped, each)
+    }
+}
+
+/// Whether a ledger file is read as Parquet.
+fn is_parquet(path: &std::path::Path, format: Format) -> bool {
+    match format {
+        Format::Parquet => true,
+        Format::Csv => false,
+        Format::Auto => path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet")),
+    }
+}
+
+/// Reads a Parquet ledger into a running state.
+fn read_parquet(
+    state: Part,
+    path: &std::path::Path,
+    options: &ReadOptions,
+) -> Result<Part, FinanceError> {
+    let name = path.display().to_string();
+    #[cfg(feature = "parquet")]
+    {
+        let file = ParquetFile {
+            name: &name,
+            path,
+            bad: options.bad_rows,
+        };
+        count_rows(state, &name, options, file).into_result()
+    }
+    #[cfg(not(feature = "parquet"))]
+    {
+        let _ = (state, options);
+        Err(FinanceError::Row(LedgerError {
+            file: name,
+            line: 0,
+            message: "this build reads no Parquet (feature `parquet`)".into(),
+        }))
+    }
+}
+
+/// Counts the rows a source gives (a CSV part, a Parquet file) into a running state: each row
+/// checked against the declared parties and the clauses' currencies, then added to every
+/// clause that counts it.
+fn count_rows(mut state: Part, name: &str, options: &ReadOptions, source: impl RowSource) -> Part {
     let mut skips: Vec<LedgerError> = Vec::new();
     let mut skipped = 0u64;
     let mut failure: Option<FinanceError> = None;
@@ -197,68 +333,62 @@ fn read_part(
     for (i, t) in tallies.iter().enumerate() {
         earners.entry(t.plan.earner.clone()).or_default().push(i);
     }
-    let result = ledger::read(
-        name,
-        counted,
-        start,
-        stop_at,
-        options.bad_rows,
-        |e| {
-            skipped += 1;
-            if skips.len() < EXAMPLES {
-                skips.push(e.clone());
+    let on_skip = |e: &LedgerError| {
+        skipped += 1;
+        if skips.len() < EXAMPLES {
+            skips.push(e.clone());
+        }
+    };
+    let on_row = |row: &ledger::Row<'_>| {
+        // Rows after `through` are checked like any other (a bad row is bad whatever its
+        // day) but counted by no clause.
+        if !options.parties.is_empty() && !options.parties.contains(row.party) {
+            let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
+            if let Some(best) = crate::diag::nearest(row.party, options.parties.iter()) {
+                message.push_str(&format!("; did you mean `{best}`?"));
             }
-        },
-        |row| {
-            // Rows after `through` are checked like any other (a bad row is bad whatever its
-            // day) but counted by no clause.
-            if !options.parties.is_empty() && !options.parties.contains(row.party) {
-                let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
-                if let Some(best) = crate::diag::nearest(row.party, options.parties.iter()) {
-                    message.push_str(&format!("; did you mean `{best}`?"));
-                }
-                return Err(Reject::Bad(LedgerError {
+            return Err(Reject::Bad(LedgerError {
+                file: name.to_string(),
+                line: row.line,
+                message,
+            }));
+        }
+        // A row in another currency than a clause that counts it is a bad row: no clause
+        // counts it, and it stops the run unless bad rows are skipped.
+        let counting = earners
+            .get(row.party)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(e) = counting
+            .iter()
+            .filter_map(|&i| tallies.get(i))
+            .find_map(|t| t.mismatch(name, row))
+        {
+            return Err(Reject::Bad(e));
+        }
+        if options.through.is_some_and(|t| row.date > t) {
+            return Ok(());
+        }
+        if last_day.is_none_or(|d| row.date > d) {
+            *last_day = Some(row.date);
+        }
+        for &i in counting {
+            let Some(t) = tallies.get_mut(i) else {
+                continue;
+            };
+            if let Err(e) = t.add(name, row) {
+                let stop = LedgerError {
                     file: name.to_string(),
                     line: row.line,
-                    message,
-                }));
-            }
-            // A row in another currency than a clause that counts it is a bad row: no clause
-            // counts it, and it stops the run unless bad rows are skipped.
-            let counting = earners
-                .get(row.party)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if let Some(e) = counting
-                .iter()
-                .filter_map(|&i| tallies.get(i))
-                .find_map(|t| t.mismatch(name, row))
-            {
-                return Err(Reject::Bad(e));
-            }
-            if options.through.is_some_and(|t| row.date > t) {
-                return Ok(());
-            }
-            if last_day.is_none_or(|d| row.date > d) {
-                *last_day = Some(row.date);
-            }
-            for &i in counting {
-                let Some(t) = tallies.get_mut(i) else {
-                    continue;
+                    message: e.to_string(),
                 };
-                if let Err(e) = t.add(name, row) {
-                    let stop = LedgerError {
-                        file: name.to_string(),
-                        line: row.line,
-                        message: e.to_string(),
-                    };
-                    failure = Some(e);
-                    return Err(Reject::Fatal(stop));
-                }
+                failure = Some(e);
+                return Err(Reject::Fatal(stop));
             }
-            Ok(())
-        },
-    );
+        }
+        Ok(())
+    };
+    let result = source.rows(on_skip, on_row);
     match result {
         Ok(ended) => {
             state.rows_read += ended.rows;

@@ -1,0 +1,339 @@
+//! Parquet ledgers: the CSV ledger's five columns (`date`, `party`, `stream`, `amount`,
+//! `currency`), read with the `parquet` crate's Arrow reader one batch at a time, so memory
+//! follows the batch, not the file.
+//!
+//! Each row is checked as a CSV row is and handed to the same counting; a bad row names its
+//! row (1-based, counting data rows) and row group. Dates may be DATE or ISO text; amounts
+//! DECIMAL, integers or exact text. A floating-point amount column is refused whole, naming
+//! the column: money is never read through a float. A decimal beyond what covenant holds
+//! exactly (28 digits) is a bad row, never rounded.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Date32Type, Date64Type, Decimal128Type, Int32Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::DataType;
+use chrono::NaiveDate;
+use iso_currency::Currency;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use rust_decimal::Decimal;
+
+use super::ledger::{BadRows, Ended, LedgerError, Reject, Row};
+
+const COLUMNS: [&str; 5] = ["date", "party", "stream", "amount", "currency"];
+/// Rows decoded at a time.
+const BATCH: usize = 8192;
+/// Characters of a bad value quoted in a message.
+const QUOTED: usize = 40;
+
+/// A column's values as the reader takes them.
+enum Column {
+    /// Text (UTF-8, large or view), cast to one string array.
+    Text(ArrayRef),
+    Date32(ArrayRef),
+    Date64(ArrayRef),
+    Decimal(ArrayRef, i8),
+    Int32(ArrayRef),
+    Int64(ArrayRef),
+}
+
+fn whole(file: &str, message: String) -> LedgerError {
+    LedgerError {
+        file: file.to_string(),
+        line: 0,
+        message,
+    }
+}
+
+/// Reads a Parquet ledger: each valid row to `each`; bad rows stop the read or, asked to, are
+/// skipped and handed to `skipped`.
+pub fn read(
+    file: &str,
+    path: &Path,
+    bad: BadRows,
+    mut skipped: impl FnMut(&LedgerError),
+    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+) -> Result<Ended, LedgerError> {
+    let opened = std::fs::File::open(path).map_err(|e| {
+        whole(
+            file,
+            format!("cannot read: {}", crate::source::describe_io(&e)),
+        )
+    })?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(opened)
+        .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?;
+    let schema = Arc::clone(builder.schema());
+    let mut roots = Vec::with_capacity(COLUMNS.len());
+    for name in COLUMNS {
+        let Some((i, field)) = schema.column_with_name(name) else {
+            let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(whole(
+                file,
+                format!(
+                    "the ledger has no `{name}` column; it has {}",
+                    if has.is_empty() {
+                        "none".to_string()
+                    } else {
+                        has.iter()
+                            .map(|h| format!("`{}`", crate::diag::shown(h, QUOTED)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            ));
+        };
+        accepts(file, name, field.data_type())?;
+        roots.push(i);
+    }
+    let group_rows: Vec<u64> = builder
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect();
+    let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+    let reader = builder
+        .with_projection(mask)
+        .with_batch_size(BATCH)
+        .build()
+        .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?;
+    let mut place = Place {
+        groups: group_rows,
+        group: 0,
+        group_start: 0,
+    };
+    let mut rows = 0u64;
+    let mut seen = 0u64;
+    let mut last_currency: Option<(String, Currency)> = None;
+    for batch in reader {
+        let batch = batch
+            .map_err(|e| whole(file, format!("cannot read the rows after row {seen}: {e}")))?;
+        let columns = columns(file, &batch)?;
+        for i in 0..batch.num_rows() {
+            seen += 1;
+            let outcome = match row(file, &columns, i, seen, &mut place, &mut last_currency) {
+                Ok((date, party, stream, amount, currency)) => each(&Row {
+                    date,
+                    party,
+                    stream,
+                    amount,
+                    currency,
+                    line: seen,
+                }),
+                Err(e) => Err(Reject::Bad(e)),
+            };
+            match outcome {
+                Ok(()) => rows += 1,
+                Err(Reject::Fatal(err)) => return Err(err),
+                Err(Reject::Bad(err)) => match bad {
+                    BadRows::Stop => return Err(err),
+                    BadRows::Skip => skipped(&err),
+                },
+            }
+        }
+    }
+    Ok(Ended {
+        rows,
+        stopped: false,
+        lines: seen,
+        offset: 0,
+    })
+}
+
+/// Whether a column's type can be read as the ledger's column; the refusal names it.
+fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
+    let text = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+        || matches!(t, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8));
+    let ok = match name {
+        "date" => text || matches!(t, DataType::Date32 | DataType::Date64),
+        "amount" => {
+            if matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64) {
+                return Err(whole(
+                    file,
+                    format!(
+                        "the `amount` column holds floating-point numbers ({t}), which cannot hold money exactly: write it as DECIMAL or as text"
+                    ),
+                ));
+            }
+            text || matches!(
+                t,
+                DataType::Decimal128(_, _) | DataType::Int32 | DataType::Int64
+            )
+        }
+        _ => text,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let want = match name {
+            "date" => "DATE or ISO text (YYYY-MM-DD)",
+            "amount" => "DECIMAL of at most 38 digits, an integer or exact text",
+            _ => "text",
+        };
+        Err(whole(
+            file,
+            format!("the `{name}` column is {t}; it must be {want}"),
+        ))
+    }
+}
+
+/// The batch's five columns, typed for reading (text of every kind cast to one kind).
+fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> {
+    let get = |i: usize| -> Result<Column, LedgerError> {
+        let name = COLUMNS.get(i).copied().unwrap_or_default();
+        let a = batch
+            .column_by_name(name)
+            .cloned()
+            .ok_or_else(|| whole(file, format!("the ledger has no `{name}` column")))?;
+        Ok(match a.data_type() {
+            DataType::Date32 => Column::Date32(a),
+            DataType::Date64 => Column::Date64(a),
+            DataType::Decimal128(_, s) => Column::Decimal(a.clone(), *s),
+            DataType::Int32 => Column::Int32(a),
+            DataType::Int64 => Column::Int64(a),
+            _ => Column::Text(
+                arrow_cast::cast::cast(&a, &DataType::Utf8)
+                    .map_err(|e| whole(file, format!("the `{name}` column: {e}")))?,
+            ),
+        })
+    };
+    Ok([get(0)?, get(1)?, get(2)?, get(3)?, get(4)?])
+}
+
+/// Where a row is: its row group, found as rows go by.
+struct Place {
+    groups: Vec<u64>,
+    group: usize,
+    group_start: u64,
+}
+
+impl Place {
+    /// `row N (row group G, row R of the group)` of the 1-based row `n`, both others 0-based
+    /// as Parquet tools count them.
+    fn of(&mut self, n: u64) -> String {
+        while let Some(&len) = self.groups.get(self.group) {
+            if n <= self.group_start + len {
+                break;
+            }
+            self.group_start += len;
+            self.group += 1;
+        }
+        format!(
+            "row {n} (row group {}, row {} of the group)",
+            self.group,
+            n.saturating_sub(self.group_start + 1)
+        )
+    }
+}
+
+type Fields<'a> = (NaiveDate, &'a str, &'a str, Decimal, Currency);
+
+fn row<'a>(
+    file: &str,
+    columns: &'a [Column; 5],
+    i: usize,
+    n: u64,
+    place: &mut Place,
+    last_currency: &mut Option<(String, Currency)>,
+) -> Result<Fields<'a>, LedgerError> {
+    let mut fail = |message: String| LedgerError {
+        file: file.to_string(),
+        line: n,
+        message: format!("{}: {message}", place.of(n)),
+    };
+    let [date, party, stream, amount, currency] = columns;
+    let null = |c: &Column| match c {
+        Column::Text(a)
+        | Column::Date32(a)
+        | Column::Date64(a)
+        | Column::Decimal(a, _)
+        | Column::Int32(a)
+        | Column::Int64(a) => a.is_null(i),
+    };
+    for (c, name) in columns.iter().zip(COLUMNS) {
+        if null(c) {
+            return Err(fail(format!("the `{name}` field is empty (null)")));
+        }
+    }
+    let text = |c: &'a Column| -> &'a str {
+        match c {
+            Column::Text(a) => a.as_string_opt::<i32>().map_or("", |s| s.value(i)),
+            _ => "",
+        }
+    };
+    let day = match date {
+        Column::Date32(a) => a
+            .as_primitive_opt::<Date32Type>()
+            .and_then(|d| d.value_as_date(i)),
+        Column::Date64(a) => a
+            .as_primitive_opt::<Date64Type>()
+            .and_then(|d| d.value_as_date(i)),
+        _ => crate::time::parse_day(text(date).trim()),
+    };
+    let Some(day) = day else {
+        let t = text(date);
+        return Err(fail(format!(
+            "bad date `{}`: dates are written YYYY-MM-DD",
+            crate::diag::shown(t, QUOTED)
+        )));
+    };
+    let party = text(party).trim();
+    if party.is_empty() {
+        return Err(fail("the `party` field is empty".into()));
+    }
+    let stream = text(stream).trim();
+    let value = match amount {
+        Column::Decimal(a, scale) => {
+            let v = a
+                .as_primitive_opt::<Decimal128Type>()
+                .map(|d| d.value(i))
+                .unwrap_or_default();
+            u32::try_from(*scale)
+                .ok()
+                .and_then(|s| Decimal::try_from_i128_with_scale(v, s).ok())
+                .ok_or_else(|| {
+                    format!(
+                        "the amount {v} at scale {scale} has more digits than covenant holds exactly (28)"
+                    )
+                })
+        }
+        Column::Int32(a) => Ok(Decimal::from(
+            a.as_primitive_opt::<Int32Type>()
+                .map(|d| d.value(i))
+                .unwrap_or_default(),
+        )),
+        Column::Int64(a) => Ok(Decimal::from(
+            a.as_primitive_opt::<Int64Type>()
+                .map(|d| d.value(i))
+                .unwrap_or_default(),
+        )),
+        _ => {
+            let t = text(amount).trim();
+            crate::money::exact_decimal(t, false).ok_or_else(|| {
+                format!(
+                    "bad amount `{}`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits",
+                    crate::diag::shown(t, QUOTED)
+                )
+            })
+        }
+    };
+    let value = value.map_err(&mut fail)?;
+    let code = text(currency).trim();
+    let currency = match last_currency {
+        Some((last, c)) if last == code => *c,
+        _ => {
+            let c = Currency::from_code(code).ok_or_else(|| {
+                fail(format!(
+                    "unknown currency `{}`: expected an ISO 4217 code such as `USD`",
+                    crate::diag::shown(code, QUOTED)
+                ))
+            })?;
+            *last_currency = Some((code.to_string(), c));
+            c
+        }
+    };
+    Ok((day, party, stream, value, currency))
+}
