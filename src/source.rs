@@ -412,6 +412,16 @@ fn collect_cov(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         if kind.is_dir() {
             collect_cov(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "cov") {
+            // Found by walking, not named: only a regular file (or a link to one) is read. A
+            // pipe or device is refused before it is opened, since opening a pipe waits for a
+            // writer.
+            let meta = std::fs::metadata(&path).map_err(|e| io_error(&path, &e))?;
+            if !meta.is_file() {
+                return Err(LoadError::Io {
+                    path: path.display().to_string(),
+                    reason: "not a regular file".into(),
+                });
+            }
             out.push(path);
         }
     }

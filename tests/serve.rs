@@ -750,3 +750,198 @@ fn a_reload_of_10000_agreements_under_load_drops_nothing_and_mixes_nothing() {
     assert_eq!(code, 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn mistakes_name_their_field_and_every_refusal_is_json() {
+    let server = Server::start(&[]);
+    for (body, field) in [
+        (
+            r#"{"question": "deploy gpt_5_5 on aws", "as_of": 20260101}"#,
+            "as_of",
+        ),
+        (
+            r#"{"question": "deploy gpt_5_5 on aws", "set": {"azure_lead": 30}}"#,
+            "set.azure_lead",
+        ),
+        (r#"{"set": {}}"#, "question"),
+        (r#"{"question": "deploy gpt_5_5 on aws", "foo": 1}"#, "foo"),
+    ] {
+        let (status, error) = server.post_json("/v1/ask", body);
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(error["error"]["field"], field, "{body}: {error}");
+    }
+    // `null` sets nothing; a byte-order mark is no part of the request.
+    let (status, _) = server.post_json(
+        "/v1/ask",
+        r#"{"question": "deploy gpt_5_5 on aws", "set": null, "as_of": null}"#,
+    );
+    assert_eq!(status, 200);
+    let (status, _) = server.post(
+        "/v1/ask",
+        "\u{feff}{\"question\": \"deploy gpt_5_5 on aws\"}",
+    );
+    assert_eq!(status, 200);
+    // The column counts from the question as sent.
+    let (_, error) = server.post_json("/v1/ask", r#"{"question": "   deploy gpt_5_5 on"}"#);
+    assert_eq!(error["error"]["column"], 21);
+    // A query names what it repeats or does not take.
+    for (path, field) in [
+        (
+            "/v1/ask?question=deploy%20gpt_5_5%20on%20aws&set=azure_lead=1%20days&set=azure_lead=2%20days",
+            "set.azure_lead",
+        ),
+        (
+            "/v1/ask?question=deploy%20gpt_5_5%20on%20aws&question=launch%20gpt_5_5%20on%20aws",
+            "question",
+        ),
+        ("/v1/ask?question=deploy%20gpt_5_5%20on%20aws&colour=red", "colour"),
+        ("/v1/chart.svg?as_of=2026-01-01&as_of=2026-02-01", "as_of"),
+    ] {
+        let (status, text) = server.get(path);
+        assert_eq!(status, 400, "{path}");
+        let error: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(error["error"]["field"], field, "{path}: {error}");
+    }
+    // 405 and 404 say what there is, as JSON; both are counted.
+    let mut r = server
+        .agent
+        .put(format!("{}/v1/ask", server.base))
+        .send("")
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    let error: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PUT is not a method of /v1/ask"));
+    server.get("/nothing");
+    let (_, metrics) = server.get("/metrics");
+    assert!(metrics.contains(r#"covenant_http_requests_total{route="unmatched",status="404"} 1"#));
+    // A statement's bad row carries its line.
+    let (status, error) = server.post_json(
+        "/v1/statement",
+        "date,party,stream,amount,currency\n2026-01-01,openai,api,12,USD\n2026-13-01,openai,api,1,USD\n",
+    );
+    assert_eq!(status, 400);
+    assert_eq!(error["error"]["line"], 3);
+    // A flood of errors in a rule text is counted whole and shown in part.
+    let flood = serde_json::json!({ "text": "(".repeat(50_000) }).to_string();
+    let (status, checked) = server.post_json("/v1/check", &flood);
+    assert_eq!(status, 200);
+    assert_eq!(checked["errors"], 50_000);
+    assert_eq!(checked["diagnostics"].as_array().unwrap().len(), 100);
+    assert_eq!(checked["more"], 49_900);
+}
+
+#[test]
+fn a_request_whose_client_closed_its_sending_side_is_answered() {
+    use std::io::Write;
+    let server = Server::start(&[]);
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(b"GET /health HTTP/1.0\r\n\r\n").unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.0 200"), "{answer:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_decision_log_that_cannot_be_written_stops_decisions_and_sighup_reopens_it() {
+    let dir = temp_dir("log");
+    let log = dir.join("decisions.jsonl");
+    let server = Server::start(&["--decision-log", log.to_str().unwrap()]);
+    let ask = || {
+        server.post_json(
+            "/v1/ask",
+            r#"{"question":"deploy gpt_5_5 on aws at 2026-05-01"}"#,
+        )
+    };
+    assert_eq!(ask().0, 200);
+    // Rotation: the file moved away, SIGHUP, and the next decision goes to a new file.
+    std::fs::rename(&log, dir.join("decisions.jsonl.1")).unwrap();
+    server.signal("HUP");
+    let started = Instant::now();
+    while !log.exists() {
+        assert!(started.elapsed() < Duration::from_secs(10), "not reopened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(ask().0, 200);
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("decisions.jsonl.1"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(std::fs::read_to_string(&log).unwrap().lines().count(), 1);
+
+    // A log on a full disk: no decision without its record, and not ready.
+    if Path::new("/dev/full").exists() {
+        let server = Server::start(&["--decision-log", "/dev/full"]);
+        let first = server.post_json(
+            "/v1/ask",
+            r#"{"question":"deploy gpt_5_5 on aws at 2026-05-01"}"#,
+        );
+        assert_eq!(first.0, 200);
+        let started = Instant::now();
+        loop {
+            let (status, answer) = server.post_json(
+                "/v1/ask",
+                r#"{"question":"deploy gpt_5_5 on aws at 2026-05-01"}"#,
+            );
+            if status == 503 {
+                assert!(answer["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("No space left"));
+                break;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "never refused");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(server.get("/ready").0, 503);
+        let (_, metrics) = server.get("/metrics");
+        assert!(
+            metrics.contains("covenant_decision_log_errors 1"),
+            "{metrics}"
+        );
+        let (code, stderr) = server.stop();
+        assert_eq!(code, 2, "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_among_the_rule_files_blocks_neither_reloads_nor_shutdown() {
+    let dir = temp_dir("fifo");
+    copy_shipped(&dir);
+    let server = Server::start(&["--rules", dir.to_str().unwrap()]);
+    let first = server.version();
+    let fifo = dir.join("p.cov");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::remove_file(&fifo).unwrap();
+    let terms = dir.join("assumptions.cov");
+    let text = std::fs::read_to_string(&terms).unwrap();
+    std::fs::write(
+        &terms,
+        text.replace("azure_lead = 0 days", "azure_lead = 30 days"),
+    )
+    .unwrap();
+    wait_for_change(&server, &first);
+    let started = Instant::now();
+    let (code, stderr) = server.stop();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

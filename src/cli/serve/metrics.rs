@@ -45,6 +45,7 @@ pub struct Metrics {
     reloads: Family<Outcome, Counter>,
     version: Family<Version, Gauge>,
     decisions: Counter,
+    log_errors: Gauge,
 }
 
 impl Metrics {
@@ -57,6 +58,12 @@ impl Metrics {
         let reloads = Family::<Outcome, Counter>::default();
         let version = Family::<Version, Gauge>::default();
         let decisions = Counter::default();
+        let log_errors = Gauge::default();
+        registry.register(
+            "decision_log_errors",
+            "Decision-log writes that failed since the start",
+            log_errors.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests answered, by route and status",
@@ -89,6 +96,7 @@ impl Metrics {
             reloads,
             version,
             decisions,
+            log_errors,
         }
     }
 
@@ -128,6 +136,11 @@ impl Metrics {
                 version: version.to_string(),
             })
             .set(1);
+    }
+
+    /// The decision log's failed writes, read when metrics are asked for.
+    pub fn log_errors(&self, n: u64) {
+        self.log_errors.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     /// The text exposition format.

@@ -2,10 +2,10 @@
 //!
 //! Analysts and programs ask the same questions as `covenant ask`, and get the same answer
 //! JSON, each with a decision id and the version of the rules it was answered under. The
-//! service binds first and reads the rules next (`/ready` says when they are in); it watches
-//! the rule files and swaps in a change only when it checks; it writes one line per decision
-//! to the decision log off the request path; on SIGINT or SIGTERM it stops taking connections,
-//! answers what is in flight, and flushes the log.
+//! service reads the rules, then listens; it watches the rule files and swaps in a change only
+//! when it checks; it writes one line per decision to the decision log off the request path;
+//! on SIGINT or SIGTERM it stops taking connections, answers what is in flight (for at most 30
+//! seconds), and flushes the log.
 
 mod log;
 mod metrics;
@@ -20,6 +20,9 @@ use arc_swap::ArcSwapOption;
 
 use super::{Exit, RulesArgs};
 use state::{Loaded, ReloadStatus, Shared};
+
+/// Most diagnostics rendered for a check or a refused reload, as the command line prints.
+const MOST_DIAGNOSTICS: usize = 100;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -52,7 +55,10 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    runtime.block_on(serve(args))
+    let exit = runtime.block_on(serve(args));
+    // A reload blocked on a file (a pipe named as a rule file, say) must not keep the process.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    exit
 }
 
 async fn serve(args: Args) -> Exit {
@@ -75,6 +81,27 @@ async fn serve(args: Args) -> Exit {
         Some(Ok(l)) => Some(l),
         None => None,
     };
+    // The rules first: the service says it listens only once it can answer. Rules that do
+    // not check at the start stop it (exit 2), as every command does.
+    let first = {
+        let (paths, set) = (args.rules.rules.clone(), args.set.clone());
+        tokio::task::spawn_blocking(move || Loaded::read(&paths, &set)).await
+    };
+    let loaded = match first {
+        Ok(Ok(loaded)) => loaded,
+        Ok(Err((text, _))) => {
+            err!("{text}");
+            if !text.ends_with('\n') {
+                errln!("");
+            }
+            errln!("error: the rules cannot be served");
+            return Exit::Error;
+        }
+        Err(_) => {
+            errln!("error: reading the rules stopped");
+            return Exit::Error;
+        }
+    };
     let listener = match tokio::net::TcpListener::bind(&args.listen).await {
         Ok(l) => l,
         Err(e) => {
@@ -93,61 +120,27 @@ async fn serve(args: Args) -> Exit {
             return Exit::Error;
         }
     };
+    let metrics = metrics::Metrics::new();
+    metrics.serving(&loaded.version);
+    errln!(
+        "covenant serve: rules {} ({} files, {} agreements)",
+        loaded.version,
+        loaded.rules.sources().len(),
+        loaded.rules.rule_set().agreements.len()
+    );
     let shared = Arc::new(Shared {
-        current: ArcSwapOption::empty(),
+        current: ArcSwapOption::from_pointee(loaded),
         paths: args.rules.rules.clone(),
         base_set: args.set.clone(),
         reload: Mutex::new(ReloadStatus::default()),
-        metrics: metrics::Metrics::new(),
+        metrics,
         log,
         max_body: args.max_body,
     });
-    outln!("covenant serve: listening on http://{address}");
-
-    // The first rule set: read off the async workers; the routes say 503 until it is in. Rules
-    // that do not check at the start stop the service (exit 2), as every command does.
-    let first = {
-        let (paths, set) = (shared.paths.clone(), shared.base_set.clone());
-        tokio::task::spawn_blocking(move || Loaded::read(&paths, &set))
-    };
-    let app = routes::router(Arc::clone(&shared));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let server = {
-        let mut stop = stop_rx.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
-                .await
-        })
-    };
-    match first.await {
-        Ok(Ok(loaded)) => {
-            shared.metrics.serving(&loaded.version);
-            errln!(
-                "covenant serve: rules {} ({} files, {} agreements)",
-                loaded.version,
-                loaded.rules.sources().len(),
-                loaded.rules.rule_set().agreements.len()
-            );
-            shared.current.store(Some(Arc::new(loaded)));
-        }
-        Ok(Err((text, _))) => {
-            err!("{text}");
-            errln!("error: the rules do not check; the service stops");
-            let _ = stop_tx.send(true);
-            let _ = server.await;
-            return Exit::Error;
-        }
-        Err(_) => {
-            errln!("error: reading the rules stopped");
-            return Exit::Error;
-        }
-    }
 
     // Reloads: a debounced watcher of the rule files and SIGHUP both ask; one task reloads,
-    // one change at a time, a burst of asks read as one.
+    // one change at a time, a burst of asks read as one. SIGHUP also reopens the decision log
+    // (for rotation).
     let (reload_tx, mut reload_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let _watcher = if shared.paths.is_empty() {
         None
@@ -156,8 +149,6 @@ async fn serve(args: Args) -> Exit {
             Ok(w) => Some(w),
             Err(e) => {
                 errln!("error: cannot watch the rule files: {e}");
-                let _ = stop_tx.send(true);
-                let _ = server.await;
                 return Exit::Error;
             }
         }
@@ -165,10 +156,14 @@ async fn serve(args: Args) -> Exit {
     #[cfg(unix)]
     {
         let tx = reload_tx.clone();
+        let shared = Arc::clone(&shared);
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
             Ok(mut hup) => {
                 tokio::spawn(async move {
                     while hup.recv().await.is_some() {
+                        if let Some(log) = &shared.log {
+                            log.reopen();
+                        }
                         let _ = tx.send(());
                     }
                 });
@@ -187,23 +182,15 @@ async fn serve(args: Args) -> Exit {
         });
     }
 
-    // Stop on SIGINT or SIGTERM: no new connections, in-flight requests answered.
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        let _ = stop_tx.send(true);
-    });
-    let served = server.await;
+    outln!("covenant serve: listening on http://{address}");
+    let app = routes::router(Arc::clone(&shared));
+    let drained = accept(listener, app, shutdown_signal()).await;
     let mut exit = Exit::Yes;
-    match served {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            errln!("error: the service stopped: {e}");
-            exit = Exit::Error;
-        }
-        Err(_) => {
-            errln!("error: the service stopped");
-            exit = Exit::Error;
-        }
+    if !drained {
+        errln!(
+            "covenant serve: connections still open {} s after the stop were closed",
+            DRAIN.as_secs()
+        );
     }
     if let Some(log) = &shared.log {
         match log.close() {
@@ -216,6 +203,54 @@ async fn serve(args: Args) -> Exit {
     }
     errln!("covenant serve: stopped");
     exit
+}
+
+/// How long a client has to send a request's head.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long in-flight requests have to finish once the service is asked to stop.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// Serves connections until `stop` completes, then stops accepting and lets the requests in
+/// flight finish (at most [`DRAIN`]). Each connection is HTTP/1.1 with a read timeout on
+/// request heads, and answers a request whose client has closed its sending side. Returns
+/// whether every connection ended within the drain.
+async fn accept(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stop: impl std::future::Future<Output = ()>,
+) -> bool {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .half_close(true)
+        .keep_alive(true);
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of descriptors, say: wait a little rather than spin.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = watched.await;
+        });
+    }
+    drop(listener);
+    tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_ok()
 }
 
 /// Waits for SIGINT (Ctrl-C) or, on Unix, SIGTERM.

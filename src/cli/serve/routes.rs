@@ -65,6 +65,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             track,
         ))
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(limit))
         .with_state(shared)
 }
@@ -148,6 +149,8 @@ fn body_error(rejection: BytesRejection) -> ApiError {
 /// Reads a JSON body into `T`; unknown fields and wrong types are refused with serde's words,
 /// which name the field, line and column.
 fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, ApiError> {
+    // A byte-order mark says nothing about the request.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     // serde would take a struct from an array of its fields in order: only objects are asked.
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|b| *b != b'{') {
@@ -157,14 +160,41 @@ fn from_json<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, ApiError> 
             "the body must be a JSON object, such as {\"question\": \"deploy gpt_5_5 on aws\"}",
         ));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        let what = if e.is_syntax() || e.is_eof() {
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let what = if inner.is_syntax() || inner.is_eof() {
             "the body is not valid JSON"
         } else {
             "the body does not fit this route"
         };
-        ApiError::new(StatusCode::BAD_REQUEST, None, format!("{what}: {e}"))
-    })
+        // The field at fault: the path serde walked to it, or the field an unknown or missing
+        // one names.
+        let named = inner.to_string();
+        let field = if path != "." {
+            Some(path)
+        } else {
+            ["unknown field `", "missing field `", "duplicate field `"]
+                .iter()
+                .find_map(|p| named.strip_prefix(p))
+                .and_then(|rest| rest.split('`').next())
+                .map(str::to_string)
+        };
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            field.as_deref(),
+            format!("{what}: {inner}"),
+        )
+    })?;
+    reader.end().map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    Ok(value)
 }
 
 fn loaded(shared: &Shared) -> Result<Arc<Loaded>, ApiError> {
@@ -188,11 +218,16 @@ fn day(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
 struct AskRequest {
     question: String,
     /// Assumption values for this question: id → value in the language's words.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "no_null")]
     set: BTreeMap<String, String>,
     /// Only what was signed, dated or recorded by this day exists.
     #[serde(default)]
     as_of: Option<String>,
+}
+
+/// `null` read as nothing set.
+fn no_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(Option::<BTreeMap<String, String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// The engine for a request's settings: the service's own, or one made (off the async
@@ -203,7 +238,11 @@ async fn engine(
     set: &BTreeMap<String, String>,
     as_of: Option<&str>,
 ) -> Result<Arc<Engine>, ApiError> {
-    let as_of = as_of.map(|d| day("as_of", d)).transpose()?;
+    // An empty value is no value, as in a form.
+    let as_of = as_of
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| day("as_of", d))
+        .transpose()?;
     let Some(key) = loaded.key(&shared.base_set, set, as_of) else {
         return Ok(Arc::clone(&loaded.engine));
     };
@@ -230,6 +269,13 @@ async fn decide(
     loaded: &Arc<Loaded>,
     req: &AskRequest,
 ) -> Result<String, ApiError> {
+    if let Some(why) = shared.log.as_ref().and_then(|l| l.broken()) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            None,
+            format!("{why}: no decision is given without its record"),
+        ));
+    }
     let engine = engine(shared, loaded, &req.set, req.as_of.as_deref()).await?;
     let text = req.question.trim();
     if text.is_empty() {
@@ -239,8 +285,9 @@ async fn decide(
         ));
     }
     // The library's one rendering of an answer, `{"question":…}`, opened to put the id first.
+    // The question is read as sent, so that a column counts from its first character.
     let answer = engine
-        .ask_json(text)
+        .ask_json(&req.question)
         .map_err(|e| ApiError::bad("question", e.message).column(e.column))?;
     let fields = answer.strip_prefix('{').unwrap_or(&answer);
     let id = uuid::Uuid::now_v7();
@@ -292,32 +339,19 @@ async fn ask(
 /// The same question as a link (`GET /v1/ask?question=…&as_of=…&set=ID=VALUE`), so that an
 /// answer can be opened, shared and bookmarked as JSON.
 async fn ask_link(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
+    let q = query(req.uri().query(), &["question", "as_of", "set"])?;
     let mut ask = AskRequest {
         question: String::new(),
-        set: BTreeMap::new(),
+        set: q.set,
         as_of: None,
     };
     let mut asked = false;
-    for (key, value) in query_pairs(req.uri().query())? {
-        match key.as_str() {
-            "question" => {
-                ask.question = value;
-                asked = true;
-            }
-            "as_of" if !value.is_empty() => ask.as_of = Some(value),
-            "as_of" => {}
-            "set" => {
-                let (id, v) = setting(&value)?;
-                ask.set.insert(id, v);
-            }
-            other => {
-                return Err(ApiError::bad(
-                    other,
-                    format!(
-                    "unknown query parameter `{other}`: this route takes question, as_of and set"
-                ),
-                ))
-            }
+    for (key, value) in q.pairs {
+        if key == "question" {
+            ask.question = value;
+            asked = true;
+        } else {
+            ask.as_of = Some(value);
         }
     }
     if !asked {
@@ -421,21 +455,49 @@ async fn batch_line(
     })
 }
 
-/// A query's `set=ID=VALUE`, split and trimmed.
-fn setting(value: &str) -> Result<(String, String), ApiError> {
-    let (id, v) = value
-        .split_once('=')
-        .ok_or_else(|| ApiError::bad("set", format!("`{value}`: write ID=VALUE")))?;
-    Ok((id.trim().to_string(), v.trim().to_string()))
+/// A query read for a route: each pair as sent, in order. A key the route does not take is
+/// refused, naming the ones it does; a key given twice is refused unless it repeats by nature
+/// (`set`, `clause`); `set=ID=VALUE` pairs are gathered apart, each id once.
+struct Query {
+    pairs: Vec<(String, String)>,
+    set: BTreeMap<String, String>,
 }
 
-// ----- statements --------------------------------------------------------------------------
-
-/// The query of `/v1/statement` and `/v1/chart.svg`: each pair as sent, repeats kept (`set`
-/// and `clause` repeat).
-fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query.unwrap_or(""))
-        .map_err(|e| ApiError::bad("query", format!("the query cannot be read: {e}")))
+fn query(raw: Option<&str>, takes: &[&str]) -> Result<Query, ApiError> {
+    let all = serde_urlencoded::from_str::<Vec<(String, String)>>(raw.unwrap_or(""))
+        .map_err(|e| ApiError::bad("query", format!("the query cannot be read: {e}")))?;
+    let mut pairs: Vec<(String, String)> = Vec::with_capacity(all.len());
+    let mut set = BTreeMap::new();
+    for (key, value) in all {
+        if !takes.contains(&key.as_str()) {
+            return Err(ApiError::bad(
+                &key,
+                format!(
+                    "unknown query parameter `{}`: this route takes {}",
+                    covenant::diag::shown(&key, 40),
+                    takes.join(", ")
+                ),
+            ));
+        }
+        if key == "set" {
+            let (id, v) = value
+                .split_once('=')
+                .ok_or_else(|| ApiError::bad("set", format!("`{value}`: write ID=VALUE")))?;
+            let id = id.trim().to_string();
+            if set.insert(id.clone(), v.trim().to_string()).is_some() {
+                return Err(ApiError::bad(
+                    &format!("set.{id}"),
+                    format!("`{id}` is set twice; set each assumption once"),
+                ));
+            }
+            continue;
+        }
+        if key != "clause" && pairs.iter().any(|(k, _)| *k == key) {
+            return Err(ApiError::bad(&key, format!("`{key}` is given twice")));
+        }
+        pairs.push((key, value));
+    }
+    Ok(Query { pairs, set })
 }
 
 /// A ledger in the body (CSV: `date,party,stream,amount,currency`), read as it arrives, and the
@@ -444,7 +506,18 @@ fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
 /// `as_of`, `set` (`ID=VALUE`, repeatable).
 async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
     use covenant::finance::statement::Scope;
-    let pairs = query_pairs(req.uri().query())?;
+    let q = query(
+        req.uri().query(),
+        &[
+            "from",
+            "until",
+            "by",
+            "clause",
+            "skip_invalid",
+            "as_of",
+            "set",
+        ],
+    )?;
     let mut scope = Scope {
         from: None,
         until: None,
@@ -452,12 +525,20 @@ async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Re
         clauses: Vec::new(),
     };
     let mut skip = false;
-    let mut set = BTreeMap::new();
+    let set = q.set;
     let mut as_of = None;
-    for (key, value) in &pairs {
+    // An empty value is no value, as in a form (`skip_invalid` alone is true).
+    let optional_day = |field: &str, value: &str| -> Result<Option<NaiveDate>, ApiError> {
+        if value.trim().is_empty() {
+            Ok(None)
+        } else {
+            day(field, value).map(Some)
+        }
+    };
+    for (key, value) in &q.pairs {
         match key.as_str() {
-            "from" => scope.from = Some(day("from", value)?),
-            "until" => scope.until = Some(day("until", value)?),
+            "from" => scope.from = optional_day("from", value)?,
+            "until" => scope.until = optional_day("until", value)?,
             "by" => {
                 scope.by = match value.as_str() {
                     "year" => covenant::vocab::Period::Year,
@@ -467,7 +548,9 @@ async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Re
                     other => {
                         return Err(ApiError::bad(
                             "by",
-                            format!("`{other}` is no period: give year, quarter, month or contract-year"),
+                            format!(
+                            "`{other}` is no period: give year, quarter, month or contract-year"
+                        ),
                         ))
                     }
                 }
@@ -485,17 +568,7 @@ async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Re
                     }
                 }
             }
-            "as_of" => as_of = Some(value.clone()),
-            "set" => {
-                let (id, v) = setting(value)?;
-                set.insert(id, v);
-            }
-            other => {
-                return Err(ApiError::bad(
-                    other,
-                    format!("unknown query parameter `{other}`: this route takes from, until, by, clause, skip_invalid, as_of and set"),
-                ))
-            }
+            _ => as_of = Some(value.clone()),
         }
     }
     if let (Some(f), Some(u)) = (scope.from, scope.until) {
@@ -544,6 +617,16 @@ async fn statement(State(shared): State<Arc<Shared>>, req: Request) -> Result<Re
                 format!("`{c}` is no revenue share, payment or commitment of these rules"),
             ))
         }
+        Err(covenant::finance::statement::StatementError::Finance(
+            covenant::finance::revshare::FinanceError::Row(row),
+        )) => {
+            // The row at fault: its line (the header is line 1) beside the message.
+            let mut e = ApiError::bad("body", row.to_string());
+            if let Some(o) = e.body.get_mut("error").and_then(Value::as_object_mut) {
+                o.insert("line".into(), row.line.into());
+            }
+            return Err(e);
+        }
         Err(e) => return Err(ApiError::bad("body", e.to_string())),
     };
     if let Some(o) = json.as_object_mut() {
@@ -582,43 +665,41 @@ async fn check(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError
     let mut sources = covenant::Sources::new();
     match (req.text, req.files.is_empty()) {
         (Some(text), true) => {
+            // A byte-order mark is dropped, as when the rules are read from a file.
+            let text = text.strip_prefix('\u{feff}').map_or(text.clone(), str::to_string);
             sources.add(req.name.unwrap_or_else(|| "rules.cov".to_string()), text);
         }
         (None, false) if req.name.is_none() => {
             for f in req.files {
-                sources.add(f.name, f.text);
+                let text = f.text.strip_prefix('\u{feff}').map_or(f.text.clone(), str::to_string);
+                sources.add(f.name, text);
             }
         }
         _ => {
             return Err(ApiError::bad(
-                "text",
-                "send either `text` (and optionally `name`) or `files`: [{name, text}, …]",
+                if req.files.is_empty() { "text" } else { "files" },
+                "send either `text` (and optionally `name`) or `files`: [{name, text}, …], not both and not neither",
             ))
         }
     }
-    let checked =
-        tokio::task::spawn_blocking(move || match covenant::Rules::from_sources(sources) {
-            Ok(rules) => {
-                let diags = covenant::diag::json(rules.warnings(), rules.sources());
-                (true, diags)
-            }
-            Err(f) => (false, covenant::diag::json(&f.diagnostics, &f.sources)),
+    let checked = tokio::task::spawn_blocking(move || {
+        let (valid, diags, sources) = match covenant::Rules::from_sources(sources) {
+            Ok(rules) => (true, rules.warnings().to_vec(), rules.sources().clone()),
+            Err(f) => (false, f.diagnostics, f.sources),
+        };
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let shown = diags.get(..super::MOST_DIAGNOSTICS).unwrap_or(&diags);
+        json!({
+            "valid": valid,
+            "errors": errors,
+            "warnings": diags.len() - errors,
+            "diagnostics": covenant::diag::json(shown, &sources),
+            "more": diags.len() - shown.len(),
         })
-        .await
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "the check stopped"))?;
-    let (valid, diagnostics) = checked;
-    let count = |sev: &str| {
-        diagnostics
-            .as_array()
-            .map_or(0, |a| a.iter().filter(|d| d["severity"] == sev).count())
-    };
-    let body = json!({
-        "valid": valid,
-        "errors": count("error"),
-        "warnings": count("warning"),
-        "diagnostics": diagnostics,
-    });
-    Ok(json_response(body.to_string()))
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, None, "the check stopped"))?;
+    Ok(json_response(checked.to_string()))
 }
 
 /// What is loaded: the version, the files, agreements, clauses, assumptions and the ids a
@@ -699,23 +780,9 @@ async fn rules(State(shared): State<Arc<Shared>>) -> Result<Response, ApiError> 
 
 /// The clauses in force over time as SVG, under the query's `as_of` and `set` values.
 async fn chart(State(shared): State<Arc<Shared>>, req: Request) -> Result<Response, ApiError> {
-    let mut set = BTreeMap::new();
-    let mut as_of = None;
-    for (key, value) in query_pairs(req.uri().query())? {
-        match key.as_str() {
-            "as_of" => as_of = Some(value),
-            "set" => {
-                let (id, v) = setting(&value)?;
-                set.insert(id, v);
-            }
-            other => {
-                return Err(ApiError::bad(
-                    other,
-                    format!("unknown query parameter `{other}`: this route takes as_of and set"),
-                ))
-            }
-        }
-    }
+    let q = query(req.uri().query(), &["as_of", "set"])?;
+    let set = q.set;
+    let as_of = q.pairs.into_iter().next().map(|(_, v)| v);
     let loaded = loaded(&shared)?;
     let engine = engine(&shared, &loaded, &set, as_of.as_deref()).await?;
     let svg = covenant::legal::chart::svg(engine.rules(), engine.consolidated(), engine.env());
@@ -735,7 +802,11 @@ async fn health() -> Response {
     json_response(json!({"status": "live"}).to_string())
 }
 
+/// Ready while the rules are in and every decision can be recorded.
 async fn ready(State(shared): State<Arc<Shared>>) -> Response {
+    if let Some(why) = shared.log.as_ref().and_then(|l| l.broken()) {
+        return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, None, why).into_response();
+    }
     match shared.loaded() {
         Some(l) => {
             json_response(json!({"status": "ready", "rules_version": l.version}).to_string())
@@ -745,6 +816,9 @@ async fn ready(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+    if let Some(log) = &shared.log {
+        shared.metrics.log_errors(log.errors());
+    }
     (
         [(
             header::CONTENT_TYPE,
@@ -759,14 +833,30 @@ async fn page() -> Html<&'static str> {
     Html(include_str!("page.html"))
 }
 
-async fn not_found(req: Request) -> ApiError {
+async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> ApiError {
+    shared.metrics.request("unmatched", 404, 0.0);
     ApiError::new(
         StatusCode::NOT_FOUND,
         None,
         format!(
-            "no route {} {}: the service has POST /v1/ask, /v1/batch, /v1/statement, /v1/check and GET /v1/rules, /v1/chart.svg, /health, /ready, /metrics, /",
+            "no route {} {}: the service has {ROUTE_LIST}",
             req.method(),
-            req.uri().path()
+            covenant::diag::shown(req.uri().path(), 80)
         ),
     )
 }
+
+/// A route asked with another method: 405 with the methods it takes (`Allow` is set too).
+async fn wrong_method(req: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        format!(
+            "{} is not a method of {}: the service has {ROUTE_LIST}",
+            req.method(),
+            covenant::diag::shown(req.uri().path(), 80)
+        ),
+    )
+}
+
+const ROUTE_LIST: &str = "POST /v1/ask, /v1/batch, /v1/statement, /v1/check and GET /v1/ask, /v1/rules, /v1/chart.svg, /health, /ready, /metrics, /";

@@ -78,6 +78,60 @@ pub struct Shared {
     pub max_body: usize,
 }
 
+/// How long rule files must stay unchanged before a reload reads them.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Waits until the rule files' sizes and modification times stay the same over [`SETTLE`]
+/// (at most 20 rounds).
+fn settle(paths: &[PathBuf]) {
+    if paths.is_empty() {
+        return;
+    }
+    let mut last = stamp(paths);
+    for _ in 0..20 {
+        std::thread::sleep(SETTLE);
+        let now = stamp(paths);
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+}
+
+/// Each rule file's path, size and modification time (folders walked for `*.cov`).
+fn stamp(paths: &[PathBuf]) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "cov") {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|f| {
+            let meta = std::fs::metadata(&f).ok();
+            let len = meta.as_ref().map_or(0, std::fs::Metadata::len);
+            let modified = meta.and_then(|m| m.modified().ok());
+            (f, len, modified)
+        })
+        .collect()
+}
+
 /// The time now, RFC 3339 in UTC to the millisecond.
 pub fn now() -> String {
     chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now())
@@ -90,6 +144,21 @@ fn split_setting(text: &str) -> (String, String) {
         Some((id, value)) => (id.trim().to_string(), value.trim().to_string()),
         None => (text.trim().to_string(), String::new()),
     }
+}
+
+/// The problems that keep rules out, as text and as JSON: the first
+/// [`MOST_DIAGNOSTICS`](super::MOST_DIAGNOSTICS) of them, and how many more there are (rendering
+/// every one of a flood of errors would cost more than the check).
+fn problems(
+    diags: &[covenant::diag::Diagnostic],
+    sources: &covenant::Sources,
+) -> (String, Option<serde_json::Value>) {
+    let shown = diags.get(..super::MOST_DIAGNOSTICS).unwrap_or(diags);
+    let mut text = covenant::diag::render(shown, sources, covenant::diag::Style::Plain);
+    if diags.len() > shown.len() {
+        text.push_str(&format!("… and {} more\n", diags.len() - shown.len()));
+    }
+    (text, Some(covenant::diag::json(shown, sources)))
 }
 
 impl Loaded {
@@ -107,26 +176,31 @@ impl Loaded {
         };
         let rules = rules.map_err(|e| match e {
             RulesError::Read(e) => (e.to_string(), None),
-            RulesError::Check(f) => (
-                covenant::diag::render(&f.diagnostics, &f.sources, covenant::diag::Style::Plain),
-                Some(covenant::diag::json(&f.diagnostics, &f.sources)),
-            ),
+            RulesError::Check(f) => problems(&f.diagnostics, &f.sources),
         })?;
         let options = rules
             .options(base_set.iter().map(String::as_str), None)
             .map_err(|e| (format!("--set: {e}"), None))?;
-        let engine = rules.engine(&options).map_err(|e| {
-            (
-                e.to_string(),
-                Some(covenant::diag::json(&e.diagnostics, &e.sources)),
-            )
-        })?;
+        let engine = rules
+            .engine(&options)
+            .map_err(|e| problems(&e.diagnostics, &e.sources))?;
+        // The version: each file's own name and text (not the folder it was read from, so a
+        // copy elsewhere is the same version), and the service's settings.
         let mut hash = Sha256::new();
+        let mut feed = |part: &[u8]| {
+            hash.update((part.len() as u64).to_le_bytes());
+            hash.update(part);
+        };
         for (_, src) in rules.sources().iter() {
-            for part in [src.name.as_bytes(), src.text.as_bytes()] {
-                hash.update((part.len() as u64).to_le_bytes());
-                hash.update(part);
-            }
+            let name = std::path::Path::new(&src.name)
+                .file_name()
+                .map_or(src.name.as_str(), |n| n.to_str().unwrap_or(&src.name));
+            feed(name.as_bytes());
+            feed(src.text.as_bytes());
+        }
+        for setting in base_set {
+            feed(b"--set");
+            feed(setting.as_bytes());
         }
         let digest = hash.finalize();
         let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
@@ -212,6 +286,10 @@ impl Shared {
     /// Reads the rule files again; swaps the new set in only when it checks, and only when it
     /// differs from the one serving. Blocking: run it off the async workers.
     pub fn reload(&self) {
+        // A file being written in steps could check half-written: read only once the files
+        // have stayed the same for a moment (an editor's save, or a write and rename, is one
+        // step and passes at once).
+        settle(&self.paths);
         let attempt = Loaded::read(&self.paths, &self.base_set);
         let mut status = match self.reload.lock() {
             Ok(s) => s,
@@ -238,8 +316,12 @@ impl Shared {
                 ));
             }
             Err((text, diagnostics)) => {
-                // One bad save reaches the watcher as several events: say it once.
+                // One bad save reaches the watcher as several events: say it once in full,
+                // then in a line.
                 if !status.ok && status.error.as_deref() == Some(text.as_str()) {
+                    crate::covenant_cli::write_err(format_args!(
+                        "covenant serve: the rules still do not check (the same problems as before)\n"
+                    ));
                     return;
                 }
                 status.ok = false;
