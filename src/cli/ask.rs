@@ -30,6 +30,9 @@ pub struct Args {
     /// With --ledger: skip rows that are not valid (and count them) instead of stopping
     #[arg(long, requires = "ledgers")]
     skip_invalid: bool,
+    /// With --ledger: how ledger files are read (by extension, or as CSV or Parquet)
+    #[arg(long, value_enum, default_value = "auto", requires = "ledgers")]
+    input_format: super::InputFormat,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -59,12 +62,10 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
     } else {
         // The question is read first, so that its errors show their column like any other.
         match engine.parse(text) {
-            Ok(_) => {
-                ask_with_ledgers(engine, text, &args.ledgers, args.skip_invalid).map_err(|msg| {
-                    errln!("error: {msg}");
-                    None
-                })
-            }
+            Ok(_) => ask_with_ledgers(engine, text, args).map_err(|msg| {
+                errln!("error: {msg}");
+                None
+            }),
             Err(e) => Err(Some(e)),
         }
     };
@@ -137,20 +138,16 @@ fn batch(engine: &Engine, path: &std::path::Path) -> Exit {
 
 /// Reads the ledgers up to the question's day and answers it with the position (the question
 /// itself was read before: its errors are the caller's to show).
-fn ask_with_ledgers(
-    engine: &Engine,
-    text: &str,
-    paths: &[PathBuf],
-    skip_invalid: bool,
-) -> Result<Answer, String> {
-    let (inputs, progress) = crate::covenant_cli::inputs(paths)?;
-    let bad = if skip_invalid {
+fn ask_with_ledgers(engine: &Engine, text: &str, args: &Args) -> Result<Answer, String> {
+    let (inputs, progress) = crate::covenant_cli::inputs(&args.ledgers)?;
+    let bad = if args.skip_invalid {
         BadRows::Skip
     } else {
         BadRows::Stop
     };
     let options = covenant::finance::ReadOptions {
         progress,
+        format: args.input_format.into(),
         ..covenant::finance::ReadOptions::for_engine(engine, bad)
     };
     let (answer, report) =

@@ -389,12 +389,35 @@ pub fn inputs(
     Ok((inputs, progress))
 }
 
+/// How ledger files are read (`--input-format`).
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Parquet for a `.parquet` file, CSV for any other
+    #[default]
+    Auto,
+    /// CSV with the header `date,party,stream,amount,currency`
+    Csv,
+    /// Parquet with the same five columns
+    Parquet,
+}
+
+impl From<InputFormat> for covenant::finance::Format {
+    fn from(f: InputFormat) -> Self {
+        match f {
+            InputFormat::Auto => covenant::finance::Format::Auto,
+            InputFormat::Csv => covenant::finance::Format::Csv,
+            InputFormat::Parquet => covenant::finance::Format::Parquet,
+        }
+    }
+}
+
 /// The ledgers to read and how (`revshare`, `statement`): bad rows stop the run unless asked to
 /// be skipped; a large input gets a progress bar.
 pub fn ledger_reading(
     engine: &covenant::Engine,
     ledgers: &[PathBuf],
     skip_invalid: bool,
+    format: InputFormat,
 ) -> Result<
     (
         Vec<covenant::finance::Input>,
@@ -413,6 +436,7 @@ pub fn ledger_reading(
     };
     let options = covenant::finance::ReadOptions {
         progress,
+        format: format.into(),
         ..covenant::finance::ReadOptions::for_engine(engine, bad)
     };
     Ok((inputs, options))

@@ -15,7 +15,7 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Ledger CSV files (`date,party,stream,amount,currency`), read as one, in order; `-` is stdin
+    /// Ledgers (CSV `date,party,stream,amount,currency`, or Parquet with those columns), read as one, in order; `-` is stdin
     #[arg(value_name = "LEDGER", required = true)]
     ledgers: Vec<PathBuf>,
     #[command(flatten)]
@@ -28,6 +28,9 @@ pub struct Args {
     /// Skip rows that are not valid (and count them) instead of stopping
     #[arg(long)]
     skip_invalid: bool,
+    /// How ledger files are read: by extension (`.parquet` is Parquet), or as CSV or Parquet
+    #[arg(long, value_enum, default_value = "auto")]
+    input_format: super::InputFormat,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -42,10 +45,11 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let (inputs, options) = match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid) {
-        Ok(r) => r,
-        Err(exit) => return exit,
-    };
+    let (inputs, options) =
+        match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid, args.input_format) {
+            Ok(r) => r,
+            Err(exit) => return exit,
+        };
     let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,
         Err(e) => {

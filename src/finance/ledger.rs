@@ -221,14 +221,7 @@ pub fn read(
             Ok(row) => each(&row),
             Err(err) => Err(Reject::Bad(err)),
         };
-        match outcome {
-            Ok(()) => rows += 1,
-            Err(Reject::Fatal(err)) => return Err(err),
-            Err(Reject::Bad(err)) => match bad {
-                BadRows::Stop => return Err(err),
-                BadRows::Skip => skipped(&err),
-            },
-        }
+        rows += tally(outcome, bad, &mut skipped)?;
     };
     Ok(Ended {
         rows,
@@ -236,6 +229,26 @@ pub fn read(
         lines: records.lines(),
         offset: records.offset(),
     })
+}
+
+/// What a row's outcome does to the read: an accepted row counts 1; a bad row stops the read
+/// or is skipped (and told to `skipped`); a fatal one stops it whatever the policy.
+pub(crate) fn tally(
+    outcome: Result<(), Reject>,
+    bad: BadRows,
+    skipped: &mut impl FnMut(&LedgerError),
+) -> Result<u64, LedgerError> {
+    match outcome {
+        Ok(()) => Ok(1),
+        Err(Reject::Fatal(err)) => Err(err),
+        Err(Reject::Bad(err)) => match bad {
+            BadRows::Stop => Err(err),
+            BadRows::Skip => {
+                skipped(&err);
+                Ok(0)
+            }
+        },
+    }
 }
 
 fn parse_row<'r>(

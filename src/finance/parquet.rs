@@ -125,14 +125,7 @@ pub fn read(
                 }),
                 Err(e) => Err(Reject::Bad(e)),
             };
-            match outcome {
-                Ok(()) => rows += 1,
-                Err(Reject::Fatal(err)) => return Err(err),
-                Err(Reject::Bad(err)) => match bad {
-                    BadRows::Stop => return Err(err),
-                    BadRows::Skip => skipped(&err),
-                },
-            }
+            rows += super::ledger::tally(outcome, bad, &mut skipped)?;
         }
     }
     Ok(Ended {
