@@ -261,13 +261,18 @@ impl<R: Read> RowSource for CsvPart<'_, R> {
     }
 }
 
-/// A Parquet ledger file.
+/// A Parquet ledger file, or a run of its row groups.
 #[cfg(feature = "parquet")]
 struct ParquetFile<'a> {
     name: &'a str,
     path: &'a std::path::Path,
+    groups: std::ops::Range<usize>,
     bad: BadRows,
 }
+
+/// Parquet files of at least this many rows are read on two threads.
+#[cfg(feature = "parquet")]
+const PARQUET_SPLIT_ROWS: u64 = 1 << 20;
 
 #[cfg(feature = "parquet")]
 impl RowSource for ParquetFile<'_> {
@@ -276,7 +281,7 @@ impl RowSource for ParquetFile<'_> {
         skipped: impl FnMut(&LedgerError),
         each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
     ) -> Result<ledger::Ended, LedgerError> {
-        parquet::read(self.name, self.path, self.bad, skipped, each)
+        parquet::read(self.name, self.path, self.groups, self.bad, skipped, each)
     }
 }
 
@@ -300,12 +305,42 @@ fn read_parquet(
     let name = path.display().to_string();
     #[cfg(feature = "parquet")]
     {
-        let file = ParquetFile {
+        let groups = parquet::row_groups(&name, path).map_err(FinanceError::Row)?;
+        let total: u64 = groups.iter().sum();
+        let part = |range: std::ops::Range<usize>| ParquetFile {
             name: &name,
             path,
+            groups: range,
             bad: options.bad_rows,
         };
-        count_rows(state, &name, options, file).into_result()
+        // Large files are read in two runs of row groups on two threads, joined as a CSV
+        // file's two parts are (the second part's rows trusted only when a read in order
+        // would count them the same).
+        let mut before = 0u64;
+        let split = groups.iter().position(|&n| {
+            before += n;
+            before * 2 >= total
+        });
+        let split = split.map(|i| i + 1).filter(|&i| i < groups.len());
+        match split {
+            Some(at) if total >= PARQUET_SPLIT_ROWS => {
+                let fresh = fresh(&state);
+                let (first, second) = std::thread::scope(|scope| {
+                    let second = scope.spawn(|| {
+                        count_rows(Part::new(fresh), &name, options, part(at..groups.len()))
+                    });
+                    let first = count_rows(state, &name, options, part(0..at));
+                    (first, second.join())
+                });
+                let first = first.into_result()?;
+                let read_on = |first: Part| {
+                    count_rows(first, &name, options, part(at..groups.len())).into_result()
+                };
+                // Skipped rows of the second part already carry their numbers in the file.
+                join(first, second, &name, 0, read_on)
+            }
+            _ => count_rows(state, &name, options, part(0..groups.len())).into_result(),
+        }
     }
     #[cfg(not(feature = "parquet"))]
     {
@@ -455,14 +490,7 @@ fn read_file(
         .seek(SeekFrom::Start(at))
         .map_err(|e| cannot_read(&name, &e))?;
     // The second part starts with fresh sums but the currencies known so far.
-    let mut fresh: Vec<Tally> = state
-        .tallies
-        .iter()
-        .map(|t| Tally::new(t.plan.clone()))
-        .collect();
-    for (f, t) in fresh.iter_mut().zip(&state.tallies) {
-        f.currency = t.currency;
-    }
+    let fresh = fresh(&state);
     let body = |lines_before| Start::Body {
         header: &header,
         offset: at,
@@ -474,7 +502,7 @@ fn read_file(
         let first = read_part(state, &name, first_file, Start::Header, Some(at), options);
         (first, second.join())
     });
-    let mut first = first.into_result()?;
+    let first = first.into_result()?;
     let Some(ended) = first.ended.filter(|e| e.stopped) else {
         // The middle fell inside a row: the first part read the whole file.
         return Ok(first);
@@ -485,10 +513,43 @@ fn read_file(
             .map_err(|e| cannot_read(&name, &e))?;
         read_part(first, &name, rest, body(ended.lines), None, options).into_result()
     };
+    join(first, second, &name, ended.lines, read_on)
+}
+
+/// The second part's fresh state: no sums yet, but the currencies the first part's state knows.
+fn fresh(state: &Part) -> Vec<Tally> {
+    state
+        .tallies
+        .iter()
+        .map(|t| {
+            let mut f = Tally::new(t.plan.clone());
+            f.currency = t.currency;
+            f
+        })
+        .collect()
+}
+
+/// Joins two parts of one ledger read on two threads into what a read in order gives: the
+/// second part's sums are merged into the first's, unless the second met an error, holds
+/// values near the limit of what is held exactly, or disagrees on a clause's currency; then
+/// `read_on` reads the second part again in order from the first's state, so errors and skips
+/// are exactly those of a one-thread read. `offset` is the count of lines (or rows) before the
+/// second part, added to its skipped examples' places.
+fn join(
+    mut first: Part,
+    second: std::thread::Result<Part>,
+    name: &str,
+    offset: u64,
+    read_on: impl FnOnce(Part) -> Result<Part, FinanceError>,
+) -> Result<Part, FinanceError> {
     let second = match second {
         Ok(second) if second.error.is_none() => second,
         Ok(_) => return read_on(first),
-        Err(_) => return Err(FinanceError::Worker { file: name.clone() }),
+        Err(_) => {
+            return Err(FinanceError::Worker {
+                file: name.to_string(),
+            })
+        }
     };
     // Values near the limit of what is held exactly: only a read in file order overflows at
     // the row a read in order does.
@@ -512,7 +573,7 @@ fn read_file(
     first.last_day = first.last_day.max(second.last_day);
     first.rows_skipped += second.rows_skipped;
     for mut e in second.examples {
-        e.line += ended.lines;
+        e.line += offset;
         if first.examples.len() < EXAMPLES {
             first.examples.push(e);
         }

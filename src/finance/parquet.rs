@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Date64Type, Decimal128Type, Int32Type, Int64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::{Array, ArrayRef, PrimitiveArray, RecordBatch, StringArray};
 use arrow_schema::DataType;
 use chrono::NaiveDate;
 use iso_currency::Currency;
@@ -29,15 +29,46 @@ const BATCH: usize = 8192;
 /// Characters of a bad value quoted in a message.
 const QUOTED: usize = 40;
 
-/// A column's values as the reader takes them.
+/// A column's values as the reader takes them, typed once per batch.
 enum Column {
     /// Text (UTF-8, large or view), cast to one string array.
-    Text(ArrayRef),
-    Date32(ArrayRef),
-    Date64(ArrayRef),
-    Decimal(ArrayRef, i8),
-    Int32(ArrayRef),
-    Int64(ArrayRef),
+    Text(StringArray),
+    /// Text kept as a dictionary: each row a key into a few distinct values.
+    Dict {
+        keys: PrimitiveArray<Int32Type>,
+        values: StringArray,
+    },
+    Date32(PrimitiveArray<Date32Type>),
+    Date64(PrimitiveArray<Date64Type>),
+    Decimal(PrimitiveArray<Decimal128Type>, i8),
+    Int32(PrimitiveArray<Int32Type>),
+    Int64(PrimitiveArray<Int64Type>),
+}
+
+impl Column {
+    fn is_null(&self, i: usize) -> bool {
+        match self {
+            Column::Text(a) => a.is_null(i),
+            Column::Dict { keys, .. } => keys.is_null(i),
+            Column::Date32(a) => a.is_null(i),
+            Column::Date64(a) => a.is_null(i),
+            Column::Decimal(a, _) => a.is_null(i),
+            Column::Int32(a) => a.is_null(i),
+            Column::Int64(a) => a.is_null(i),
+        }
+    }
+
+    /// The row's text ("" for a column that is not text).
+    fn text(&self, i: usize) -> &str {
+        match self {
+            Column::Text(a) => a.value(i),
+            Column::Dict { keys, values } => usize::try_from(keys.value(i))
+                .ok()
+                .filter(|&k| k < values.len() && !values.is_null(k))
+                .map_or("", |k| values.value(k)),
+            _ => "",
+        }
+    }
 }
 
 fn whole(file: &str, message: String) -> LedgerError {
@@ -48,23 +79,74 @@ fn whole(file: &str, message: String) -> LedgerError {
     }
 }
 
-/// Reads a Parquet ledger: each valid row to `each`; bad rows stop the read or, asked to, are
-/// skipped and handed to `skipped`.
-pub fn read(
+fn open(
     file: &str,
     path: &Path,
-    bad: BadRows,
-    mut skipped: impl FnMut(&LedgerError),
-    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
-) -> Result<Ended, LedgerError> {
+) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, LedgerError> {
     let opened = std::fs::File::open(path).map_err(|e| {
         whole(
             file,
             format!("cannot read: {}", crate::source::describe_io(&e)),
         )
     })?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(opened)
-        .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?;
+    ParquetRecordBatchReaderBuilder::try_new(opened)
+        .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))
+}
+
+/// The number of rows of each row group, from the file's footer.
+pub fn row_groups(file: &str, path: &Path) -> Result<Vec<u64>, LedgerError> {
+    Ok(open(file, path)?
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+        .collect())
+}
+
+/// Reads a run of a Parquet ledger's row groups: each valid row to `each`; bad rows stop the
+/// read or, asked to, are skipped and handed to `skipped`. Rows are numbered in the whole file.
+pub fn read(
+    file: &str,
+    path: &Path,
+    groups: std::ops::Range<usize>,
+    bad: BadRows,
+    mut skipped: impl FnMut(&LedgerError),
+    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+) -> Result<Ended, LedgerError> {
+    let builder = open(file, path)?;
+    // Text columns are read as dictionaries: Parquet writers store them so, and a row is then
+    // a key, not a copied string.
+    let hint: Vec<arrow_schema::FieldRef> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| {
+            let text = matches!(f.data_type(), DataType::Utf8);
+            if text && ["party", "stream", "currency"].contains(&f.name().as_str()) {
+                Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(DataType::Utf8),
+                )))
+            } else {
+                Arc::clone(f)
+            }
+        })
+        .collect();
+    let hint = Arc::new(arrow_schema::Schema::new_with_metadata(
+        hint,
+        builder.schema().metadata().clone(),
+    ));
+    let builder = {
+        let opened = std::fs::File::open(path).map_err(|e| {
+            whole(
+                file,
+                format!("cannot read: {}", crate::source::describe_io(&e)),
+            )
+        })?;
+        let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_schema(hint);
+        ParquetRecordBatchReaderBuilder::try_new_with_options(opened, options)
+            .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?
+    };
     let schema = Arc::clone(builder.schema());
     let mut roots = Vec::with_capacity(COLUMNS.len());
     for name in COLUMNS {
@@ -94,19 +176,21 @@ pub fn read(
         .iter()
         .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
         .collect();
+    let before: u64 = group_rows.iter().take(groups.start).sum();
     let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
     let reader = builder
         .with_projection(mask)
+        .with_row_groups(groups.clone().collect())
         .with_batch_size(BATCH)
         .build()
         .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?;
     let mut place = Place {
         groups: group_rows,
-        group: 0,
-        group_start: 0,
+        group: groups.start,
+        group_start: before,
     };
     let mut rows = 0u64;
-    let mut seen = 0u64;
+    let mut seen = before;
     let mut last_currency: Option<(String, Currency)> = None;
     for batch in reader {
         let batch = batch
@@ -131,7 +215,7 @@ pub fn read(
     Ok(Ended {
         rows,
         stopped: false,
-        lines: seen,
+        lines: seen - before,
         offset: 0,
     })
 }
@@ -173,7 +257,8 @@ fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
     }
 }
 
-/// The batch's five columns, typed for reading (text of every kind cast to one kind).
+/// The batch's five columns, typed for reading (text of every kind cast to one kind, but a
+/// dictionary of text kept as one).
 fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> {
     let get = |i: usize| -> Result<Column, LedgerError> {
         let name = COLUMNS.get(i).copied().unwrap_or_default();
@@ -181,15 +266,40 @@ fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> 
             .column_by_name(name)
             .cloned()
             .ok_or_else(|| whole(file, format!("the ledger has no `{name}` column")))?;
+        let odd = || {
+            whole(
+                file,
+                format!("the `{name}` column cannot be read as its type says"),
+            )
+        };
+        let cast = |a: &ArrayRef, t: &DataType| {
+            arrow_cast::cast::cast(a, t)
+                .map_err(|e| whole(file, format!("the `{name}` column: {e}")))
+        };
         Ok(match a.data_type() {
-            DataType::Date32 => Column::Date32(a),
-            DataType::Date64 => Column::Date64(a),
-            DataType::Decimal128(_, s) => Column::Decimal(a.clone(), *s),
-            DataType::Int32 => Column::Int32(a),
-            DataType::Int64 => Column::Int64(a),
+            DataType::Date32 => Column::Date32(a.as_primitive_opt().ok_or_else(odd)?.clone()),
+            DataType::Date64 => Column::Date64(a.as_primitive_opt().ok_or_else(odd)?.clone()),
+            DataType::Decimal128(_, s) => {
+                Column::Decimal(a.as_primitive_opt().ok_or_else(odd)?.clone(), *s)
+            }
+            DataType::Int32 => Column::Int32(a.as_primitive_opt().ok_or_else(odd)?.clone()),
+            DataType::Int64 => Column::Int64(a.as_primitive_opt().ok_or_else(odd)?.clone()),
+            DataType::Dictionary(_, _) => {
+                let d = cast(
+                    &a,
+                    &DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                )?;
+                let d = d.as_dictionary_opt::<Int32Type>().ok_or_else(odd)?;
+                Column::Dict {
+                    keys: d.keys().clone(),
+                    values: d.values().as_string_opt::<i32>().ok_or_else(odd)?.clone(),
+                }
+            }
             _ => Column::Text(
-                arrow_cast::cast::cast(&a, &DataType::Utf8)
-                    .map_err(|e| whole(file, format!("the `{name}` column: {e}")))?,
+                cast(&a, &DataType::Utf8)?
+                    .as_string_opt::<i32>()
+                    .ok_or_else(odd)?
+                    .clone(),
             ),
         })
     };
@@ -238,32 +348,15 @@ fn row<'a>(
         message: format!("{}: {message}", place.of(n)),
     };
     let [date, party, stream, amount, currency] = columns;
-    let null = |c: &Column| match c {
-        Column::Text(a)
-        | Column::Date32(a)
-        | Column::Date64(a)
-        | Column::Decimal(a, _)
-        | Column::Int32(a)
-        | Column::Int64(a) => a.is_null(i),
-    };
     for (c, name) in columns.iter().zip(COLUMNS) {
-        if null(c) {
+        if c.is_null(i) {
             return Err(fail(format!("the `{name}` field is empty (null)")));
         }
     }
-    let text = |c: &'a Column| -> &'a str {
-        match c {
-            Column::Text(a) => a.as_string_opt::<i32>().map_or("", |s| s.value(i)),
-            _ => "",
-        }
-    };
+    let text = |c: &'a Column| -> &'a str { c.text(i) };
     let day = match date {
-        Column::Date32(a) => a
-            .as_primitive_opt::<Date32Type>()
-            .and_then(|d| d.value_as_date(i)),
-        Column::Date64(a) => a
-            .as_primitive_opt::<Date64Type>()
-            .and_then(|d| d.value_as_date(i)),
+        Column::Date32(a) => a.value_as_date(i),
+        Column::Date64(a) => a.value_as_date(i),
         _ => crate::time::parse_day(text(date).trim()),
     };
     let Some(day) = day else {
@@ -280,10 +373,7 @@ fn row<'a>(
     let stream = text(stream).trim();
     let value = match amount {
         Column::Decimal(a, scale) => {
-            let v = a
-                .as_primitive_opt::<Decimal128Type>()
-                .map(|d| d.value(i))
-                .unwrap_or_default();
+            let v = a.value(i);
             u32::try_from(*scale)
                 .ok()
                 .and_then(|s| Decimal::try_from_i128_with_scale(v, s).ok())
@@ -293,16 +383,8 @@ fn row<'a>(
                     )
                 })
         }
-        Column::Int32(a) => Ok(Decimal::from(
-            a.as_primitive_opt::<Int32Type>()
-                .map(|d| d.value(i))
-                .unwrap_or_default(),
-        )),
-        Column::Int64(a) => Ok(Decimal::from(
-            a.as_primitive_opt::<Int64Type>()
-                .map(|d| d.value(i))
-                .unwrap_or_default(),
-        )),
+        Column::Int32(a) => Ok(Decimal::from(a.value(i))),
+        Column::Int64(a) => Ok(Decimal::from(a.value(i))),
         _ => {
             let t = text(amount).trim();
             crate::money::exact_decimal(t, false).ok_or_else(|| {
