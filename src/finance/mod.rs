@@ -91,6 +91,10 @@ pub enum Input {
     File(PathBuf),
     /// A named stream, read once in order (standard input, a pipe).
     Stream(String, Box<dyn Read + Send>),
+    /// Arrow record batches with the ledger's five columns (feature `parquet`): a table handed
+    /// over from Python, a Spark partition. Read once, in order, on the caller's thread.
+    #[cfg(feature = "parquet")]
+    Batches(String, Box<dyn arrow_array::RecordBatchReader + Send>),
 }
 
 /// Most skipped rows kept as examples for the report.
@@ -127,6 +131,16 @@ pub fn run(
             }
             Input::Stream(name, reader) => {
                 read_part(state, &name, reader, Start::Header, None, options).into_result()?
+            }
+            #[cfg(feature = "parquet")]
+            Input::Batches(name, reader) => {
+                parquet::check_schema(&name, &reader.schema()).map_err(FinanceError::Row)?;
+                let source = ArrowBatches {
+                    name: &name,
+                    reader,
+                    bad: options.bad_rows,
+                };
+                count_rows(state, &name, options, source).into_result()?
             }
         };
     }
@@ -268,6 +282,33 @@ struct ParquetFile<'a> {
     path: &'a std::path::Path,
     groups: std::ops::Range<usize>,
     bad: BadRows,
+}
+
+/// Arrow record batches handed over by a caller.
+#[cfg(feature = "parquet")]
+struct ArrowBatches<'a> {
+    name: &'a str,
+    reader: Box<dyn arrow_array::RecordBatchReader + Send>,
+    bad: BadRows,
+}
+
+#[cfg(feature = "parquet")]
+impl RowSource for ArrowBatches<'_> {
+    fn rows(
+        self,
+        skipped: impl FnMut(&LedgerError),
+        each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
+    ) -> Result<ledger::Ended, LedgerError> {
+        parquet::read_batches(
+            self.name,
+            self.reader,
+            parquet::Place::none(),
+            0,
+            self.bad,
+            skipped,
+            each,
+        )
+    }
 }
 
 /// Parquet files of at least this many rows are read on two threads.

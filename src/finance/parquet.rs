@@ -1,4 +1,4 @@
-//! Parquet ledgers: the CSV ledger's five columns (`date`, `party`, `stream`, `amount`,
+//! Parquet ledgers, and Arrow record batches from any producer: the CSV ledger's five columns (`date`, `party`, `stream`, `amount`,
 //! `currency`), read with the `parquet` crate's Arrow reader one batch at a time, so memory
 //! follows the batch, not the file.
 //!
@@ -110,8 +110,8 @@ pub fn read(
     path: &Path,
     groups: std::ops::Range<usize>,
     bad: BadRows,
-    mut skipped: impl FnMut(&LedgerError),
-    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+    skipped: impl FnMut(&LedgerError),
+    each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
 ) -> Result<Ended, LedgerError> {
     let builder = open(file, path)?;
     // Text columns are read as dictionaries: Parquet writers store them so, and a row is then
@@ -147,29 +147,7 @@ pub fn read(
         ParquetRecordBatchReaderBuilder::try_new_with_options(opened, options)
             .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?
     };
-    let schema = Arc::clone(builder.schema());
-    let mut roots = Vec::with_capacity(COLUMNS.len());
-    for name in COLUMNS {
-        let Some((i, field)) = schema.column_with_name(name) else {
-            let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            return Err(whole(
-                file,
-                format!(
-                    "the ledger has no `{name}` column; it has {}",
-                    if has.is_empty() {
-                        "none".to_string()
-                    } else {
-                        has.iter()
-                            .map(|h| format!("`{}`", crate::diag::shown(h, QUOTED)))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    }
-                ),
-            ));
-        };
-        accepts(file, name, field.data_type())?;
-        roots.push(i);
-    }
+    let roots = check_schema(file, builder.schema())?;
     let group_rows: Vec<u64> = builder
         .metadata()
         .row_groups()
@@ -184,15 +162,30 @@ pub fn read(
         .with_batch_size(BATCH)
         .build()
         .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?;
-    let mut place = Place {
+    let place = Place {
         groups: group_rows,
         group: groups.start,
         group_start: before,
     };
+    read_batches(file, reader, place, before, bad, skipped, each)
+}
+
+/// Reads Arrow record batches with the ledger's columns (from a Parquet file, or any Arrow
+/// producer: a Python table, a Spark partition): each valid row to `each`; bad rows stop the
+/// read or are skipped. `before` rows came before these in the ledger (for rows' numbers).
+pub(crate) fn read_batches<E: std::fmt::Display>(
+    file: &str,
+    batches: impl Iterator<Item = Result<RecordBatch, E>>,
+    mut place: Place,
+    before: u64,
+    bad: BadRows,
+    mut skipped: impl FnMut(&LedgerError),
+    mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+) -> Result<Ended, LedgerError> {
     let mut rows = 0u64;
     let mut seen = before;
     let mut last_currency: Option<(String, Currency)> = None;
-    for batch in reader {
+    for batch in batches {
         let batch = batch
             .map_err(|e| whole(file, format!("cannot read the rows after row {seen}: {e}")))?;
         let columns = columns(file, &batch)?;
@@ -218,6 +211,34 @@ pub fn read(
         lines: seen - before,
         offset: 0,
     })
+}
+
+/// Where the ledger's five columns are in a schema, each of a type that can be read as it;
+/// the refusal names the column.
+pub fn check_schema(file: &str, schema: &arrow_schema::Schema) -> Result<Vec<usize>, LedgerError> {
+    let mut roots = Vec::with_capacity(COLUMNS.len());
+    for name in COLUMNS {
+        let Some((i, field)) = schema.column_with_name(name) else {
+            let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            return Err(whole(
+                file,
+                format!(
+                    "the ledger has no `{name}` column; it has {}",
+                    if has.is_empty() {
+                        "none".to_string()
+                    } else {
+                        has.iter()
+                            .map(|h| format!("`{}`", crate::diag::shown(h, QUOTED)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    }
+                ),
+            ));
+        };
+        accepts(file, name, field.data_type())?;
+        roots.push(i);
+    }
+    Ok(roots)
 }
 
 /// Whether a column's type can be read as the ledger's column; the refusal names it.
@@ -307,16 +328,28 @@ fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> 
 }
 
 /// Where a row is: its row group, found as rows go by.
-struct Place {
+pub(crate) struct Place {
     groups: Vec<u64>,
     group: usize,
     group_start: u64,
 }
 
 impl Place {
+    /// A stream of batches with no row groups: rows are numbered from the first.
+    pub(crate) fn none() -> Place {
+        Place {
+            groups: Vec::new(),
+            group: 0,
+            group_start: 0,
+        }
+    }
+
     /// `row N (row group G, row R of the group)` of the 1-based row `n`, both others 0-based
     /// as Parquet tools count them.
     fn of(&mut self, n: u64) -> String {
+        if self.groups.is_empty() {
+            return format!("row {n}");
+        }
         while let Some(&len) = self.groups.get(self.group) {
             if n <= self.group_start + len {
                 break;

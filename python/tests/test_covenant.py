@@ -1,0 +1,179 @@
+"""The Python package against the command line: the same answers and the same statements,
+exact to the cent, whether the ledger comes as a path (CSV or Parquet), a pyarrow Table or
+batch reader, or a pandas frame; errors as CovenantError with the command line's words.
+
+Run: pip install target/wheels/covenant-*.whl && COVENANT=target/debug/covenant pytest python/tests
+"""
+
+import datetime as dt
+import json
+import os
+import pathlib
+import subprocess
+from decimal import Decimal
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+import covenant
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = os.environ.get("COVENANT", str(ROOT / "target" / "debug" / "covenant"))
+FIGURES = ["counted", "earned", "recouped", "capped", "paid", "true_up", "payments", "committed", "shortfall", "owed"]
+# The command line's JSON names `true_up` `true_ups`.
+CLI_NAME = {"true_up": "true_ups"}
+
+
+def cli(*args):
+    out = subprocess.run([BINARY, *args], capture_output=True, text=True)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout, parse_float=Decimal)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return covenant.Rules.load()
+
+
+@pytest.fixture(scope="module")
+def money():
+    return covenant.Rules.load(ROOT / "fixtures" / "money" / "rules.cov")
+
+
+def test_answers_are_the_command_lines(shipped):
+    for q in [
+        "deploy gpt_5_5 on bedrock at 2026-05-01",
+        "deploy gpt_5_5 on bedrock",
+        "pay openai to microsoft at 2026-06-01",
+        "agreement msft_openai at 2026-05-01",
+    ]:
+        assert shipped.ask(q) == cli("ask", "--format", "json", q), q
+    what_if = shipped.ask(
+        "deploy gpt_5_5 on bedrock at 2026-05-01", set={"azure_lead": "30 days"}, as_of=dt.date(2026, 6, 1)
+    )
+    assert what_if == cli(
+        "ask", "--format", "json", "--set", "azure_lead=30 days", "--as-of", "2026-06-01",
+        "deploy gpt_5_5 on bedrock at 2026-05-01",
+    )
+    assert what_if["decision"] == "forbidden"
+    assert what_if["assumed"][0]["set_for_run"] is True
+
+
+def test_mistakes_raise_with_the_command_lines_words(shipped):
+    with pytest.raises(covenant.CovenantError, match=r"question:19: unknown cloud `bedrok`; did you mean `bedrock`\?"):
+        shipped.ask("deploy gpt_5_5 on bedrok at 2026-05-01")
+    with pytest.raises(covenant.CovenantError, match="did you mean `azure_lead`"):
+        shipped.ask("deploy gpt_5_5 on aws", set={"azure_led": "3 days"})
+    with pytest.raises(covenant.CovenantError, match=r"rules.cov:2:7: error\[duplicate-id\]"):
+        covenant.Rules.from_text("party a\nparty a\n")
+    checked = covenant.check("party a\nparty a\n", name="deal.cov")
+    assert checked["valid"] is False
+    d = checked["diagnostics"][0]
+    assert (d["code"], d["file"], d["line"], d["column"]) == ("duplicate-id", "deal.cov", 2, 7)
+
+
+def expected_rows(rules_args, ledger, by):
+    """The command line's statement as {(clause, period): {figure: Decimal}}."""
+    s = cli("statement", str(ledger), "--by", by, "--format", "json", *rules_args)
+    rows = {}
+    for e in s["entries"]:
+        for p in e["periods"]:
+            rows[(e["clause"], p["period"])] = {
+                f: (None if p[CLI_NAME.get(f, f)] is None else Decimal(p[CLI_NAME.get(f, f)])) for f in FIGURES
+            }
+    return rows
+
+
+def rows_of(table):
+    rows = {}
+    for r in table.to_pylist():
+        if r["period"] is None:
+            continue
+        rows[(r["clause"], r["period"])] = {f: r[f] for f in FIGURES}
+    return rows
+
+
+def typed_table(csv_path):
+    """The ledger as Arrow with typed columns: DATE dates and DECIMAL(18,2) amounts."""
+    t = pacsv.read_csv(
+        csv_path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={"date": pa.date32(), "amount": pa.decimal128(18, 2), "party": pa.string(),
+                          "stream": pa.string(), "currency": pa.string()}
+        ),
+    )
+    return t
+
+
+@pytest.mark.parametrize(
+    "rules_name,ledger,by",
+    [
+        ("shipped", "fixtures/ledgers/shipped.csv", "quarter"),
+        ("money", "fixtures/money/tiers.csv", "quarter"),
+        ("money", "fixtures/money/floor.csv", "year"),
+        ("money", "fixtures/money/commitment.csv", "year"),
+        ("money", "fixtures/money/advance.csv", "month"),
+    ],
+)
+def test_statements_are_the_command_lines_from_every_kind_of_ledger(request, tmp_path, rules_name, ledger, by):
+    rules = request.getfixturevalue(rules_name)
+    rules_args = [] if rules_name == "shipped" else ["--rules", str(ROOT / "fixtures/money/rules.cov")]
+    csv_path = ROOT / ledger
+    expected = expected_rows(rules_args, csv_path, by)
+    assert expected, "the fixture has figures"
+    typed = typed_table(csv_path)
+    parquet = tmp_path / "ledger.parquet"
+    pq.write_table(typed, parquet, row_group_size=2)
+    as_text = pacsv.read_csv(csv_path, convert_options=pacsv.ConvertOptions(
+        column_types={"date": pa.string(), "amount": pa.string()}))
+    ledgers = {
+        "csv path": str(csv_path),
+        "parquet path": parquet,
+        "typed table": typed,
+        "text table": as_text,
+        "batch reader": pa.RecordBatchReader.from_batches(typed.schema, typed.to_batches(max_chunksize=2)),
+    }
+    try:
+        import pandas  # noqa: F401
+
+        ledgers["pandas frame"] = as_text.to_pandas()
+    except ImportError:
+        pass
+    for kind, source in ledgers.items():
+        table = rules.statement(source, by=by)
+        for name in FIGURES:
+            assert pa.types.is_decimal(table.schema.field(name).type), (kind, name)
+        assert rows_of(table) == expected, kind
+        # Each clause's total row is the sum of its periods, rounded once.
+        for clause in {c for c, _ in expected}:
+            total = [r for r in table.to_pylist() if r["clause"] == clause and r["period"] is None]
+            assert len(total) == 1
+            owed = sum(v["owed"] for (c, _), v in expected.items() if c == clause)
+            assert total[0]["owed"] == owed, (kind, clause)
+
+
+def test_bad_ledgers_raise_naming_the_row_or_column(shipped, tmp_path):
+    bad = pa.table({
+        "date": ["2026-05-01", "2026-05-02"],
+        "party": ["openai", "openai"],
+        "stream": ["api", "api"],
+        "amount": ["10.00", "ten"],
+        "currency": ["USD", "USD"],
+    })
+    with pytest.raises(covenant.CovenantError, match=r"ledger:2: row 2: bad amount `ten`"):
+        shipped.statement(bad)
+    skipped = shipped.statement(bad, skip_invalid=True)
+    assert skipped.num_rows > 0
+    floats = pa.table({
+        "date": ["2026-05-01"], "party": ["openai"], "stream": ["api"], "amount": [1.5], "currency": ["USD"],
+    })
+    with pytest.raises(covenant.CovenantError, match=r"the `amount` column holds floating-point numbers"):
+        shipped.statement(floats)
+    with pytest.raises(covenant.CovenantError, match="no `currency` column"):
+        shipped.statement(bad.drop(["currency"]))
+    with pytest.raises(covenant.CovenantError, match="neither a path nor an Arrow"):
+        shipped.statement(42)
+    with pytest.raises(covenant.CovenantError, match="by `week`"):
+        shipped.statement(str(ROOT / "fixtures/ledgers/shipped.csv"), by="week")
