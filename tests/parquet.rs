@@ -300,7 +300,7 @@ fn bad_shapes_are_refused_naming_the_column_or_the_row() {
     });
     let e = statement_json(&rules, &path).unwrap_err();
     assert!(
-        e.contains(":3: row 3 (row group 1, row 0 of the group): the amount 1000000000000000000000000000000 at scale 0 has more digits than covenant holds exactly (28)"),
+        e.contains(":3: row 3 (row group 1, row 0 of the group): bad amount `1000000000000000000000000000000`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits"),
         "{e}"
     );
 
@@ -415,4 +415,156 @@ fn the_command_line_reads_parquet_by_extension_or_when_told() {
         "{}",
         wrong.2
     );
+}
+
+/// A small typed ledger of three row groups, as bytes.
+fn small_file(dir: &Path) -> Vec<u8> {
+    let path = dir.join("small.parquet");
+    let n = 40;
+    let days: Vec<String> = (0..n)
+        .map(|i| format!("2026-05-{:02}", 1 + i % 28))
+        .collect();
+    let amounts: Vec<String> = (0..n).map(|i| format!("{i}.25")).collect();
+    write(
+        &path,
+        vec![
+            ("date", dates(&days)),
+            ("party", dictionary(&vec!["openai".to_string(); n])),
+            ("stream", text(&vec!["api".to_string(); n])),
+            ("amount", decimals(&amounts, 18, 2)),
+            ("currency", dictionary(&vec!["USD".to_string(); n])),
+        ],
+        WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_max_row_group_size(15)
+            .build(),
+    );
+    std::fs::read(&path).unwrap()
+}
+
+#[test]
+fn a_corrupt_file_is_an_error_at_every_byte_never_a_panic() {
+    // The readers' own panics are caught and become errors: keep their messages out of the
+    // test's output, as the command line does.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let caught = info.location().is_some_and(|l| {
+            let f = l.file();
+            f.contains("/parquet-") || f.contains("/arrow-")
+        });
+        if !caught {
+            report(info);
+        }
+    }));
+    let rules = Rules::shipped().unwrap();
+    let engine = rules.engine(&Options::default()).unwrap();
+    let options = ReadOptions::for_engine(&engine, BadRows::Stop);
+    let scope = Scope {
+        from: None,
+        until: None,
+        by: covenant::vocab::Period::Year,
+        clauses: vec![],
+    };
+    let out = dir().join("corrupt");
+    std::fs::create_dir_all(&out).unwrap();
+    let good = small_file(&out);
+    let path = out.join("mutated.parquet");
+    let mut errors = 0;
+    for at in 0..good.len() {
+        let mut bytes = good.clone();
+        bytes[at] ^= if at % 2 == 0 { 0xFF } else { 0x01 };
+        std::fs::write(&path, &bytes).unwrap();
+        // Whatever the byte, the read ends in figures or an error: a panic fails the test.
+        let read = statement(&engine, vec![Input::File(path.clone())], &options, &scope);
+        if read.is_err() {
+            errors += 1;
+        }
+    }
+    assert!(
+        errors > good.len() / 4,
+        "{errors} errors over {} bytes",
+        good.len()
+    );
+}
+
+#[test]
+fn columns_are_matched_as_a_csv_header_is_and_values_judged_as_csv_amounts() {
+    let rules = Rules::shipped().unwrap();
+    let out = dir();
+    let one = |v: &str| vec![v.to_string()];
+    // Names in any case and with spaces, as a CSV header; two of one name refused.
+    let path = out.join("case.parquet");
+    write(
+        &path,
+        vec![
+            ("Date", text(&one("2026-05-01"))),
+            (" PARTY ", text(&one("openai"))),
+            ("Stream", text(&one("api"))),
+            ("AMOUNT", text(&one("100.00"))),
+            ("currency", text(&one("USD"))),
+        ],
+        WriterProperties::builder().build(),
+    );
+    assert!(statement_json(&rules, &path).is_ok());
+    let path = out.join("twice.parquet");
+    write(
+        &path,
+        vec![
+            ("Amount", text(&one("1"))),
+            ("date", text(&one("2026-05-01"))),
+            ("party", text(&one("openai"))),
+            ("stream", text(&one("api"))),
+            ("amount", text(&one("100.00"))),
+            ("currency", text(&one("USD"))),
+        ],
+        WriterProperties::builder().build(),
+    );
+    let e = statement_json(&rules, &path).unwrap_err();
+    assert!(e.contains("more than one `amount` column"), "{e}");
+    // A null stream is an empty one, as in CSV.
+    let path = out.join("null-stream.parquet");
+    let stream: ArrayRef = Arc::new(StringArray::from(vec![None::<&str>]));
+    write(
+        &path,
+        vec![
+            ("date", text(&one("2026-05-01"))),
+            ("party", text(&one("openai"))),
+            ("stream", stream),
+            ("amount", text(&one("100.00"))),
+            ("currency", text(&one("USD"))),
+        ],
+        WriterProperties::builder().build(),
+    );
+    assert!(statement_json(&rules, &path).is_ok());
+    // Amounts judged on their value: Spark's DECIMAL(38,18) holds 80 billion exactly; 29
+    // significant digits are refused as in CSV.
+    for (v, scale, ok) in [
+        (80_000_000_000i128 * 10i128.pow(18), 18, true),
+        (15 * 10i128.pow(28), 29, true),
+        (10i128.pow(28), 0, false),
+    ] {
+        let path = out.join("scale.parquet");
+        let mut b = Decimal128Builder::new()
+            .with_precision_and_scale(38, scale)
+            .unwrap();
+        b.append_value(v);
+        write(
+            &path,
+            one_row(Arc::new(b.finish()), "USD"),
+            WriterProperties::builder().build(),
+        );
+        let got = statement_json(&rules, &path);
+        assert_eq!(got.is_ok(), ok, "{v} at scale {scale}: {got:?}");
+        if !ok {
+            assert!(got.unwrap_err().contains("at most 28 digits"));
+        }
+    }
+    // A DATE beyond 9999 is refused, as a CSV date is.
+    let path = out.join("far.parquet");
+    let far: ArrayRef = Arc::new(arrow_array::Date32Array::from(vec![2_932_897]));
+    let mut columns = one_row(text(&one("1.00")), "USD");
+    columns[0] = ("date", far);
+    write(&path, columns, WriterProperties::builder().build());
+    let e = statement_json(&rules, &path).unwrap_err();
+    assert!(e.contains("days run from 0000-01-01 to 9999-12-31"), "{e}");
 }

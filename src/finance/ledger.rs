@@ -94,11 +94,25 @@ fn layout(file: &str, header: &Record) -> Result<Header, LedgerError> {
     let mut at = [0usize; 5];
     for (slot, col) in at.iter_mut().zip(COLUMNS) {
         *slot = names.iter().position(|n| n == col).ok_or_else(|| {
+            let parquet = header.iter().next().is_some_and(|h| h.starts_with(b"PAR1"));
+            if parquet {
+                return fail(
+                    "this is a Parquet file: name it `….parquet` or give `--input-format parquet`"
+                        .into(),
+                );
+            }
             fail(format!(
                 "the header has no `{col}` column (found `{}`; expected `date,party,stream,amount,currency`)",
                 crate::diag::shown(&names.join(","), 120)
             ))
         })?;
+        // Two columns of one name (whatever their case): which one is the money is anyone's
+        // guess, so neither is taken.
+        if names.iter().filter(|n| *n == col).count() > 1 {
+            return Err(fail(format!(
+                "the header has more than one `{col}` column: keep one"
+            )));
+        }
     }
     Ok(Header {
         at,

@@ -89,8 +89,26 @@ fn open(
             format!("cannot read: {}", crate::source::describe_io(&e)),
         )
     })?;
-    ParquetRecordBatchReaderBuilder::try_new(opened)
-        .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))
+    let hint = |e: parquet::errors::ParquetError| {
+        let csv = std::fs::read(path)
+            .ok()
+            .is_some_and(|b| !b.starts_with(b"PAR1"));
+        let hint = if csv {
+            "; if it is a CSV ledger, name it `….csv` or give `--input-format csv`"
+        } else {
+            ""
+        };
+        whole(file, format!("not a readable Parquet file: {e}{hint}"))
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ParquetRecordBatchReaderBuilder::try_new(opened).map_err(hint)
+    }))
+    .unwrap_or_else(|_| {
+        Err(whole(
+            file,
+            "the Parquet file is corrupt: its footer cannot be decoded".into(),
+        ))
+    })
 }
 
 /// The number of rows of each row group, from the file's footer.
@@ -113,6 +131,27 @@ pub fn read(
     skipped: impl FnMut(&LedgerError),
     each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
 ) -> Result<Ended, LedgerError> {
+    // The Parquet reader panics on some corrupt files (a page header out of range, say): that
+    // is a bad file, not a crash. What the rows counted before it is dropped with the error.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_groups(file, path, groups, bad, skipped, each)
+    }))
+    .unwrap_or_else(|_| {
+        Err(whole(
+            file,
+            "the Parquet file is corrupt: its pages cannot be decoded".into(),
+        ))
+    })
+}
+
+fn read_groups(
+    file: &str,
+    path: &Path,
+    groups: std::ops::Range<usize>,
+    bad: BadRows,
+    skipped: impl FnMut(&LedgerError),
+    each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
+) -> Result<Ended, LedgerError> {
     let builder = open(file, path)?;
     // Text columns are read as dictionaries: Parquet writers store them so, and a row is then
     // a key, not a copied string.
@@ -122,7 +161,8 @@ pub fn read(
         .iter()
         .map(|f| {
             let text = matches!(f.data_type(), DataType::Utf8);
-            if text && ["party", "stream", "currency"].contains(&f.name().as_str()) {
+            let named = |n: &str| f.name().trim().eq_ignore_ascii_case(n);
+            if text && (named("party") || named("stream") || named("currency")) {
                 Arc::new(f.as_ref().clone().with_data_type(DataType::Dictionary(
                     Box::new(DataType::Int32),
                     Box::new(DataType::Utf8),
@@ -218,7 +258,25 @@ pub(crate) fn read_batches<E: std::fmt::Display>(
 pub fn check_schema(file: &str, schema: &arrow_schema::Schema) -> Result<Vec<usize>, LedgerError> {
     let mut roots = Vec::with_capacity(COLUMNS.len());
     for name in COLUMNS {
-        let Some((i, field)) = schema.column_with_name(name) else {
+        // Names are matched as a CSV header's are: trimmed, in any case; two of one name are
+        // refused (which is the money would be a guess).
+        let matching: Vec<usize> = schema
+            .fields()
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.name().trim().eq_ignore_ascii_case(name))
+            .map(|(i, _)| i)
+            .collect();
+        if matching.len() > 1 {
+            return Err(whole(
+                file,
+                format!("the ledger has more than one `{name}` column: keep one"),
+            ));
+        }
+        let found = matching
+            .first()
+            .and_then(|&i| schema.fields().get(i).map(|f| (i, f)));
+        let Some((i, field)) = found else {
             let has: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
             return Err(whole(
                 file,
@@ -258,7 +316,18 @@ fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
             }
             text || matches!(
                 t,
-                DataType::Decimal128(_, _) | DataType::Int32 | DataType::Int64
+                DataType::Decimal32(_, _)
+                    | DataType::Decimal64(_, _)
+                    | DataType::Decimal128(_, _)
+                    | DataType::Decimal256(_, _)
+                    | DataType::Int8
+                    | DataType::Int16
+                    | DataType::Int32
+                    | DataType::Int64
+                    | DataType::UInt8
+                    | DataType::UInt16
+                    | DataType::UInt32
+                    | DataType::UInt64
             )
         }
         _ => text,
@@ -268,7 +337,7 @@ fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
     } else {
         let want = match name {
             "date" => "DATE or ISO text (YYYY-MM-DD)",
-            "amount" => "DECIMAL of at most 38 digits, an integer or exact text",
+            "amount" => "DECIMAL, an integer or exact text",
             _ => "text",
         };
         Err(whole(
@@ -283,8 +352,13 @@ fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
 fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> {
     let get = |i: usize| -> Result<Column, LedgerError> {
         let name = COLUMNS.get(i).copied().unwrap_or_default();
-        let a = batch
-            .column_by_name(name)
+        let at = batch
+            .schema()
+            .fields()
+            .iter()
+            .position(|f| f.name().trim().eq_ignore_ascii_case(name));
+        let a = at
+            .and_then(|at| batch.columns().get(at))
             .cloned()
             .ok_or_else(|| whole(file, format!("the ledger has no `{name}` column")))?;
         let odd = || {
@@ -305,6 +379,35 @@ fn columns(file: &str, batch: &RecordBatch) -> Result<[Column; 5], LedgerError> 
             }
             DataType::Int32 => Column::Int32(a.as_primitive_opt().ok_or_else(odd)?.clone()),
             DataType::Int64 => Column::Int64(a.as_primitive_opt().ok_or_else(odd)?.clone()),
+            DataType::Int8
+            | DataType::Int16
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32 => Column::Int64(
+                cast(&a, &DataType::Int64)?
+                    .as_primitive_opt()
+                    .ok_or_else(odd)?
+                    .clone(),
+            ),
+            DataType::UInt64 => {
+                let t = DataType::Decimal128(20, 0);
+                Column::Decimal(cast(&a, &t)?.as_primitive_opt().ok_or_else(odd)?.clone(), 0)
+            }
+            DataType::Decimal32(_, s) | DataType::Decimal64(_, s) | DataType::Decimal256(_, s) => {
+                // The same values as DECIMAL(38): a Decimal256 beyond 38 digits is an error.
+                let t = DataType::Decimal128(38, *s);
+                let options = arrow_cast::CastOptions {
+                    safe: false,
+                    ..Default::default()
+                };
+                let d = arrow_cast::cast::cast_with_options(&a, &t, &options).map_err(|e| {
+                    whole(
+                        file,
+                        format!("the `{name}` column holds a value beyond 38 digits: {e}"),
+                    )
+                })?;
+                Column::Decimal(d.as_primitive_opt().ok_or_else(odd)?.clone(), *s)
+            }
             DataType::Dictionary(_, _) => {
                 let d = cast(
                     &a,
@@ -367,6 +470,57 @@ impl Place {
 
 type Fields<'a> = (NaiveDate, &'a str, &'a str, Decimal, Currency);
 
+/// A DECIMAL value (`v` at `scale`) as covenant holds it: judged on its value, as a CSV amount
+/// is (trailing zeros of the fraction are no digits; at most 28 significant digits), not on
+/// its column's scale.
+fn decimal(v: i128, scale: i8) -> Result<Decimal, String> {
+    let (mut v, mut scale) = (v, i32::from(scale));
+    while scale > 0 && v % 10 == 0 && v != 0 {
+        v /= 10;
+        scale -= 1;
+    }
+    if v == 0 {
+        scale = 0;
+    }
+    let shown = || {
+        let digits = v.unsigned_abs().to_string();
+        let sign = if v < 0 { "-" } else { "" };
+        match usize::try_from(scale) {
+            Ok(s) if s > 0 => {
+                let padded = format!("{digits:0>width$}", width = s + 1);
+                let (int, frac) = padded.split_at(padded.len() - s);
+                format!("{sign}{int}.{frac}")
+            }
+            _ => format!(
+                "{sign}{digits}{}",
+                "0".repeat(usize::try_from(-scale).unwrap_or(0))
+            ),
+        }
+    };
+    let digits = v.unsigned_abs().to_string().len() + usize::try_from(-scale.min(0)).unwrap_or(0);
+    let too_many = || {
+        format!(
+            "bad amount `{}`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits",
+            crate::diag::shown(&shown(), QUOTED)
+        )
+    };
+    if digits > 28 || scale > 28 {
+        return Err(too_many());
+    }
+    let value = if scale >= 0 {
+        u32::try_from(scale)
+            .ok()
+            .and_then(|s| Decimal::try_from_i128_with_scale(v, s).ok())
+    } else {
+        // A negative scale (10^-scale units): the integer times a power of ten.
+        let factor = 10i128.checked_pow(u32::try_from(-scale).unwrap_or(u32::MAX));
+        factor
+            .and_then(|f| v.checked_mul(f))
+            .and_then(|n| Decimal::try_from_i128_with_scale(n, 0).ok())
+    };
+    value.ok_or_else(too_many)
+}
+
 fn row<'a>(
     file: &str,
     columns: &'a [Column; 5],
@@ -382,42 +536,57 @@ fn row<'a>(
     };
     let [date, party, stream, amount, currency] = columns;
     for (c, name) in columns.iter().zip(COLUMNS) {
-        if c.is_null(i) {
+        // An empty stream is a stream, as in CSV (writers turn empty text into null).
+        if c.is_null(i) && name != "stream" {
             return Err(fail(format!("the `{name}` field is empty (null)")));
         }
     }
     let text = |c: &'a Column| -> &'a str { c.text(i) };
+    let in_calendar = |d: NaiveDate| (0..=9999).contains(&chrono::Datelike::year(&d));
     let day = match date {
-        Column::Date32(a) => a.value_as_date(i),
-        Column::Date64(a) => a.value_as_date(i),
-        _ => crate::time::parse_day(text(date).trim()),
+        Column::Date32(a) => match a.value_as_date(i) {
+            Some(d) if in_calendar(d) => Ok(d),
+            _ => Err(format!(
+                "bad date (day {} from 1970-01-01): days run from 0000-01-01 to 9999-12-31",
+                a.value(i)
+            )),
+        },
+        Column::Date64(a) => match a.value_as_date(i) {
+            Some(d) if in_calendar(d) => Ok(d),
+            _ => Err(format!(
+                "bad date ({} ms from 1970-01-01): days run from 0000-01-01 to 9999-12-31",
+                a.value(i)
+            )),
+        },
+        _ => {
+            let t = text(date).trim();
+            crate::time::parse_day(t).ok_or_else(|| {
+                let b = t.as_bytes();
+                let shaped = b.len() == 10
+                    && b.iter().enumerate().all(|(i, c)| match i {
+                        4 | 7 => *c == b'-',
+                        _ => c.is_ascii_digit(),
+                    });
+                let why = if shaped {
+                    "no such day in the calendar"
+                } else {
+                    "dates are written YYYY-MM-DD"
+                };
+                format!("bad date `{}`: {why}", crate::diag::shown(t, QUOTED))
+            })
+        }
     };
-    let Some(day) = day else {
-        let t = text(date);
-        return Err(fail(format!(
-            "bad date `{}`: dates are written YYYY-MM-DD",
-            crate::diag::shown(t, QUOTED)
-        )));
-    };
+    let day = day.map_err(&mut fail)?;
     let party = text(party).trim();
     if party.is_empty() {
         return Err(fail("the `party` field is empty".into()));
     }
     let stream = text(stream).trim();
     let value = match amount {
-        Column::Decimal(a, scale) => {
-            let v = a.value(i);
-            u32::try_from(*scale)
-                .ok()
-                .and_then(|s| Decimal::try_from_i128_with_scale(v, s).ok())
-                .ok_or_else(|| {
-                    format!(
-                        "the amount {v} at scale {scale} has more digits than covenant holds exactly (28)"
-                    )
-                })
-        }
+        Column::Decimal(a, scale) => decimal(a.value(i), *scale),
         Column::Int32(a) => Ok(Decimal::from(a.value(i))),
         Column::Int64(a) => Ok(Decimal::from(a.value(i))),
+        _ if text(amount).trim().is_empty() => Err("the `amount` field is empty".to_string()),
         _ => {
             let t = text(amount).trim();
             crate::money::exact_decimal(t, false).ok_or_else(|| {
