@@ -6,18 +6,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // The Parquet and Arrow readers panic on some corrupt files; covenant catches those panics
-    // and reports the file as corrupt (exit 2), so their message would only be noise. Any
-    // other panic is a defect and is reported as usual.
-    let report = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let caught = info.location().is_some_and(|l| {
-            let f = l.file();
-            f.contains("/parquet-") || f.contains("/arrow-")
-        });
-        if !caught {
-            report(info);
-        }
-    }));
+    // and reports the file as corrupt (exit 2), so their message would only be noise.
+    #[cfg(feature = "parquet")]
+    covenant::finance::parquet::quiet_reader_panics();
     let cli = match covenant_cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {

@@ -446,16 +446,7 @@ fn small_file(dir: &Path) -> Vec<u8> {
 fn a_corrupt_file_is_an_error_at_every_byte_never_a_panic() {
     // The readers' own panics are caught and become errors: keep their messages out of the
     // test's output, as the command line does.
-    let report = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let caught = info.location().is_some_and(|l| {
-            let f = l.file();
-            f.contains("/parquet-") || f.contains("/arrow-")
-        });
-        if !caught {
-            report(info);
-        }
-    }));
+    covenant::finance::parquet::quiet_reader_panics();
     let rules = Rules::shipped().unwrap();
     let engine = rules.engine(&Options::default()).unwrap();
     let options = ReadOptions::for_engine(&engine, BadRows::Stop);

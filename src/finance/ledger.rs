@@ -306,24 +306,7 @@ fn parse_row<'r>(
     };
     let date = match parse_day_bytes(bytes(0)) {
         Some(d) => d,
-        None => {
-            // A date of the right shape that names no day (`2026-02-30`) is said so.
-            let b = bytes(0);
-            let shaped = b.len() == 10
-                && b.iter().enumerate().all(|(i, c)| match i {
-                    4 | 7 => *c == b'-',
-                    _ => c.is_ascii_digit(),
-                });
-            let why = if shaped {
-                "no such day in the calendar"
-            } else {
-                "dates are written YYYY-MM-DD"
-            };
-            return Err(fail(format!(
-                "bad date `{}`: {why}",
-                crate::diag::shown_bytes(b, QUOTED)
-            )));
-        }
+        None => return Err(fail(bad_date(bytes(0)))),
     };
     let party = text(1)?;
     if party.is_empty() {
@@ -367,6 +350,22 @@ fn parse_row<'r>(
         currency,
         line,
     })
+}
+
+/// Why a ledger's date is not one: a date of the right shape that names no day (`2026-02-30`)
+/// is said so.
+pub(crate) fn bad_date(b: &[u8]) -> String {
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    let why = if shaped {
+        "no such day in the calendar"
+    } else {
+        "dates are written YYYY-MM-DD"
+    };
+    format!("bad date `{}`: {why}", crate::diag::shown_bytes(b, QUOTED))
 }
 
 fn parse_day_bytes(b: &[u8]) -> Option<NaiveDate> {

@@ -111,6 +111,22 @@ fn open(
     })
 }
 
+/// Keeps the messages of the Parquet and Arrow readers' panics out of standard error: covenant
+/// catches them and reports the file as corrupt. Any other panic is reported as before. For a
+/// program's `main` (the hook is the process's).
+pub fn quiet_reader_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let caught = info.location().is_some_and(|l| {
+            let f = l.file();
+            f.contains("/parquet-") || f.contains("/arrow-")
+        });
+        if !caught {
+            report(info);
+        }
+    }));
+}
+
 /// The number of rows of each row group, from the file's footer.
 pub fn row_groups(file: &str, path: &Path) -> Result<Vec<u64>, LedgerError> {
     Ok(open(file, path)?
@@ -560,20 +576,7 @@ fn row<'a>(
         },
         _ => {
             let t = text(date).trim();
-            crate::time::parse_day(t).ok_or_else(|| {
-                let b = t.as_bytes();
-                let shaped = b.len() == 10
-                    && b.iter().enumerate().all(|(i, c)| match i {
-                        4 | 7 => *c == b'-',
-                        _ => c.is_ascii_digit(),
-                    });
-                let why = if shaped {
-                    "no such day in the calendar"
-                } else {
-                    "dates are written YYYY-MM-DD"
-                };
-                format!("bad date `{}`: {why}", crate::diag::shown(t, QUOTED))
-            })
+            crate::time::parse_day(t).ok_or_else(|| super::ledger::bad_date(t.as_bytes()))
         }
     };
     let day = day.map_err(&mut fail)?;
