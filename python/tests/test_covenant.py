@@ -68,6 +68,7 @@ def test_mistakes_raise_with_the_command_lines_words(shipped):
         shipped.ask("deploy gpt_5_5 on aws", set={"azure_led": "3 days"})
     with pytest.raises(covenant.CovenantError, match=r"rules.cov:2:7: error\[duplicate-id\]"):
         covenant.Rules.from_text("party a\nparty a\n")
+    assert covenant.Rules.load().check() == covenant.Rules.load().warnings()
     checked = covenant.check("party a\nparty a\n", name="deal.cov")
     assert checked["valid"] is False
     d = checked["diagnostics"][0]
@@ -177,3 +178,34 @@ def test_bad_ledgers_raise_naming_the_row_or_column(shipped, tmp_path):
         shipped.statement(42)
     with pytest.raises(covenant.CovenantError, match="by `week`"):
         shipped.statement(str(ROOT / "fixtures/ledgers/shipped.csv"), by="week")
+
+
+def test_random_ledgers_agree_whatever_their_shape(money, tmp_path):
+    """Random ledgers under the money fixture's clauses: the statement of the CSV file, of the
+    same rows as a typed Arrow table in batches of random size, and as Parquet in row groups of
+    random size, are one statement."""
+    import random
+
+    rng = random.Random(7)
+    parties = ["kestrel", "streamco", "lumen", "nimbus", "halcyon"]
+    for trial in range(12):
+        n = rng.randint(1, 300)
+        rows = []
+        for _ in range(n):
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randint(0, 1500))
+            cents = rng.randint(-20000, 500000)
+            amount = Decimal(cents).scaleb(-2)
+            rows.append((day.isoformat(), rng.choice(parties), "s", f"{amount:.2f}", "USD"))
+        csv_path = tmp_path / f"r{trial}.csv"
+        csv_path.write_text("date,party,stream,amount,currency\n" + "".join(",".join(r) + "\n" for r in rows))
+        by = rng.choice(["year", "quarter", "month"])
+        expected = money.statement(str(csv_path), by=by)
+        assert expected.num_rows > 0
+        table = typed_table(csv_path)
+        assert money.statement(table, by=by).equals(expected), trial
+        reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=rng.randint(1, 50)))
+        assert money.statement(reader, by=by).equals(expected), trial
+        parquet = tmp_path / f"r{trial}.parquet"
+        pq.write_table(table, parquet, row_group_size=rng.randint(1, 64))
+        assert money.statement(parquet, by=by).equals(expected), trial
+

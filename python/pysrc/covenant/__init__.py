@@ -91,6 +91,11 @@ class Rules:
         """The check's warnings, each with its code, message and place."""
         return _json.loads(self._inner.warnings_json())
 
+    def check(self):
+        """The check's diagnostics: rules that did not check were never made, so these are
+        its warnings (collisions, unused assumptions), each with its code, message and place."""
+        return self.warnings()
+
     def statement(
         self,
         ledger,
