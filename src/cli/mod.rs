@@ -411,13 +411,25 @@ impl From<InputFormat> for covenant::finance::Format {
     }
 }
 
+/// The ledgers of `revshare` and `statement`, and how they are read.
+#[derive(clap::Args, Debug)]
+pub struct LedgerArgs {
+    /// Ledgers (CSV `date,party,stream,amount,currency`, or Parquet with those columns), read as one, in order; `-` is stdin
+    #[arg(value_name = "LEDGER", required = true)]
+    pub ledgers: Vec<PathBuf>,
+    /// Skip rows that are not valid (and count them) instead of stopping
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// How ledger files are read: by extension (`.parquet` is Parquet), or as CSV or Parquet
+    #[arg(long, value_enum, default_value = "auto")]
+    pub input_format: InputFormat,
+}
+
 /// The ledgers to read and how (`revshare`, `statement`): bad rows stop the run unless asked to
 /// be skipped; a large input gets a progress bar.
 pub fn ledger_reading(
     engine: &covenant::Engine,
-    ledgers: &[PathBuf],
-    skip_invalid: bool,
-    format: InputFormat,
+    args: &LedgerArgs,
 ) -> Result<
     (
         Vec<covenant::finance::Input>,
@@ -425,18 +437,18 @@ pub fn ledger_reading(
     ),
     Exit,
 > {
-    let (inputs, progress) = inputs(ledgers).map_err(|msg| {
+    let (inputs, progress) = inputs(&args.ledgers).map_err(|msg| {
         errln!("error: {msg}");
         Exit::Error
     })?;
-    let bad = if skip_invalid {
+    let bad = if args.skip_invalid {
         covenant::finance::ledger::BadRows::Skip
     } else {
         covenant::finance::ledger::BadRows::Stop
     };
     let options = covenant::finance::ReadOptions {
         progress,
-        format: format.into(),
+        format: args.input_format.into(),
         ..covenant::finance::ReadOptions::for_engine(engine, bad)
     };
     Ok((inputs, options))

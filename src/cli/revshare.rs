@@ -1,7 +1,5 @@
 //! `covenant revshare`: what the revenue shares owe over ledgers.
 
-use std::path::PathBuf;
-
 use covenant::finance::{self, render};
 
 use super::{report_skips, Exit, ReadArgs};
@@ -15,9 +13,8 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Ledgers (CSV `date,party,stream,amount,currency`, or Parquet with those columns), read as one, in order; `-` is stdin
-    #[arg(value_name = "LEDGER", required = true)]
-    ledgers: Vec<PathBuf>,
+    #[command(flatten)]
+    ledgers: super::LedgerArgs,
     #[command(flatten)]
     read: ReadArgs,
     /// Only this revenue share, as `agreement.clause` (repeatable)
@@ -25,12 +22,6 @@ pub struct Args {
     clauses: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Skip rows that are not valid (and count them) instead of stopping
-    #[arg(long)]
-    skip_invalid: bool,
-    /// How ledger files are read: by extension (`.parquet` is Parquet), or as CSV or Parquet
-    #[arg(long, value_enum, default_value = "auto")]
-    input_format: super::InputFormat,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -45,11 +36,10 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     };
-    let (inputs, options) =
-        match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid, args.input_format) {
-            Ok(r) => r,
-            Err(exit) => return exit,
-        };
+    let (inputs, options) = match super::ledger_reading(&engine, &args.ledgers) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
     let report = match finance::run(plans, inputs, &options) {
         Ok(r) => r,
         Err(e) => {

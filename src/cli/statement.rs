@@ -1,7 +1,5 @@
 //! `covenant statement`: what every money clause came to over ledgers, period by period.
 
-use std::path::PathBuf;
-
 use covenant::finance::statement::{self, Scope};
 
 use super::{Exit, ReadArgs};
@@ -23,9 +21,8 @@ pub enum By {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Ledgers (CSV `date,party,stream,amount,currency`, or Parquet with those columns), read as one, in order; `-` is stdin
-    #[arg(value_name = "LEDGER", required = true)]
-    ledgers: Vec<PathBuf>,
+    #[command(flatten)]
+    ledgers: super::LedgerArgs,
     #[command(flatten)]
     read: ReadArgs,
     /// The first day counted (YYYY-MM-DD)
@@ -42,12 +39,6 @@ pub struct Args {
     clauses: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Skip rows that are not valid (and count them) instead of stopping
-    #[arg(long)]
-    skip_invalid: bool,
-    /// How ledger files are read: by extension (`.parquet` is Parquet), or as CSV or Parquet
-    #[arg(long, value_enum, default_value = "auto")]
-    input_format: super::InputFormat,
 }
 
 pub fn run(args: Args) -> Exit {
@@ -72,11 +63,10 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
     }
-    let (inputs, options) =
-        match super::ledger_reading(&engine, &args.ledgers, args.skip_invalid, args.input_format) {
-            Ok(r) => r,
-            Err(exit) => return exit,
-        };
+    let (inputs, options) = match super::ledger_reading(&engine, &args.ledgers) {
+        Ok(r) => r,
+        Err(exit) => return exit,
+    };
     let scope = Scope {
         from,
         until,

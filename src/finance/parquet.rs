@@ -79,9 +79,11 @@ fn whole(file: &str, message: String) -> LedgerError {
     }
 }
 
+/// Opens a Parquet file's reader (with these options: a schema hint, say).
 fn open(
     file: &str,
     path: &Path,
+    options: parquet::arrow::arrow_reader::ArrowReaderOptions,
 ) -> Result<ParquetRecordBatchReaderBuilder<std::fs::File>, LedgerError> {
     let opened = std::fs::File::open(path).map_err(|e| {
         whole(
@@ -101,7 +103,7 @@ fn open(
         whole(file, format!("not a readable Parquet file: {e}{hint}"))
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ParquetRecordBatchReaderBuilder::try_new(opened).map_err(hint)
+        ParquetRecordBatchReaderBuilder::try_new_with_options(opened, options).map_err(hint)
     }))
     .unwrap_or_else(|_| {
         Err(whole(
@@ -129,7 +131,7 @@ pub fn quiet_reader_panics() {
 
 /// The number of rows of each row group, from the file's footer.
 pub fn row_groups(file: &str, path: &Path) -> Result<Vec<u64>, LedgerError> {
-    Ok(open(file, path)?
+    Ok(open(file, path, Default::default())?
         .metadata()
         .row_groups()
         .iter()
@@ -168,7 +170,7 @@ fn read_groups(
     skipped: impl FnMut(&LedgerError),
     each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
 ) -> Result<Ended, LedgerError> {
-    let builder = open(file, path)?;
+    let builder = open(file, path, Default::default())?;
     // Text columns are read as dictionaries: Parquet writers store them so, and a row is then
     // a key, not a copied string.
     let hint: Vec<arrow_schema::FieldRef> = builder
@@ -192,17 +194,8 @@ fn read_groups(
         hint,
         builder.schema().metadata().clone(),
     ));
-    let builder = {
-        let opened = std::fs::File::open(path).map_err(|e| {
-            whole(
-                file,
-                format!("cannot read: {}", crate::source::describe_io(&e)),
-            )
-        })?;
-        let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_schema(hint);
-        ParquetRecordBatchReaderBuilder::try_new_with_options(opened, options)
-            .map_err(|e| whole(file, format!("not a readable Parquet file: {e}")))?
-    };
+    let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new().with_schema(hint);
+    let builder = open(file, path, options)?;
     let roots = check_schema(file, builder.schema())?;
     let group_rows: Vec<u64> = builder
         .metadata()
