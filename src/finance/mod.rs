@@ -7,6 +7,7 @@
 pub mod ledger;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod partial;
 pub mod records;
 pub mod render;
 pub mod revshare;
@@ -106,6 +107,11 @@ pub fn run(
     inputs: Vec<Input>,
     options: &ReadOptions,
 ) -> Result<Report, FinanceError> {
+    complete(read(plans, inputs, options)?, options.through)
+}
+
+/// Reads ledgers, in order and as one ledger, into sums not yet walked.
+fn read(plans: Vec<Plan>, inputs: Vec<Input>, options: &ReadOptions) -> Result<Part, FinanceError> {
     let mut state = Part::new(
         plans
             .into_iter()
@@ -144,9 +150,14 @@ pub fn run(
             }
         };
     }
+    Ok(state)
+}
+
+/// Walks the days of every tally once all rows are summed: the report.
+fn complete(state: Part, through: Option<NaiveDate>) -> Result<Report, FinanceError> {
     // Periods end, for minimums and commitments, by the day asked about, else the ledgers'
     // last day.
-    let horizon = options.through.or(state.last_day);
+    let horizon = through.or(state.last_day);
     let tallies = state
         .tallies
         .into_iter()

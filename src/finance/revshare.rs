@@ -1111,6 +1111,168 @@ fn widen(digits: &mut (u32, u32), x: Decimal) {
     digits.1 = digits.1.max(scale);
 }
 
+/// What a tally has summed before [`Tally::finish`], apart from its plan: the part of a
+/// statement that partitions of a ledger read apart can carry, merge in any order and finish
+/// once ([`crate::finance::partial`]). Each day keeps its sum and the stretch that counted it;
+/// the order of rows within a day is not kept (no figure of a statement depends on it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Sums {
+    /// The currency code of the rows counted (`None`: no row counted).
+    pub currency: Option<String>,
+    pub rows: u64,
+    pub base: Decimal,
+    pub share: Decimal,
+    pub paid: Decimal,
+    /// By calendar year: revenue, share and paid.
+    pub years: BTreeMap<i32, (Decimal, Decimal, Decimal)>,
+    /// By day (ISO): the day's sum and the index of the stretch that counted it.
+    pub days: BTreeMap<String, (Decimal, usize)>,
+    pub digits: (u32, u32),
+}
+
+impl Sums {
+    /// Adds another part's sums: the same whichever comes first. `clause` names the clause
+    /// for errors.
+    pub fn merge(&mut self, other: &Sums, clause: &str) -> Result<(), FinanceError> {
+        let overflow = || FinanceError::Overflow {
+            clause: clause.to_string(),
+        };
+        let add = |a: Decimal, b: Decimal| crate::money::exact_add(a, b).ok_or_else(overflow);
+        match (&self.currency, &other.currency) {
+            (Some(a), Some(b)) if a != b => {
+                let (a, b) = if a < b { (a, b) } else { (b, a) };
+                return Err(FinanceError::Row(LedgerError {
+                    file: String::new(),
+                    line: 0,
+                    message: format!(
+                        "`{clause}` counts rows in both `{a}` and `{b}` in different parts of the ledger: currencies never mix"
+                    ),
+                }));
+            }
+            (None, Some(b)) => self.currency = Some(b.clone()),
+            _ => {}
+        }
+        self.rows = self.rows.checked_add(other.rows).ok_or_else(overflow)?;
+        self.base = add(self.base, other.base)?;
+        self.share = add(self.share, other.share)?;
+        self.paid = add(self.paid, other.paid)?;
+        for (y, o) in &other.years {
+            let e = self.years.entry(*y).or_default();
+            *e = (add(e.0, o.0)?, add(e.1, o.1)?, add(e.2, o.2)?);
+        }
+        for (d, o) in &other.days {
+            match self.days.get_mut(d) {
+                // One day is counted by one stretch, whichever part read it.
+                Some(e) if e.1 == o.1 => e.0 = add(e.0, o.0)?,
+                Some(_) => {
+                    return Err(FinanceError::Row(LedgerError {
+                        file: String::new(),
+                        line: 0,
+                        message: format!(
+                            "`{clause}`: two parts count {d} under different terms; they were not made by the same rules"
+                        ),
+                    }))
+                }
+                None => {
+                    self.days.insert(d.clone(), *o);
+                }
+            }
+        }
+        self.digits = (
+            self.digits.0.max(other.digits.0),
+            self.digits.1.max(other.digits.1),
+        );
+        Ok(())
+    }
+}
+
+impl Tally {
+    /// What this tally has summed so far (before [`Tally::finish`]).
+    pub(crate) fn sums(&self) -> Sums {
+        Sums {
+            currency: self.currency.map(|c| c.code().to_string()),
+            rows: self.rows,
+            base: self.base,
+            share: self.share,
+            paid: self.paid,
+            years: self
+                .years
+                .iter()
+                .map(|(y, v)| (*y, (v.base, v.share, v.paid)))
+                .collect(),
+            days: self
+                .days
+                .iter()
+                .map(|(d, v)| (crate::time::iso(*d), (v.sum, v.stretch)))
+                .collect(),
+            digits: self.digits,
+        }
+    }
+
+    /// A tally of this plan holding sums read elsewhere, ready for [`Tally::finish`]. Sums that
+    /// this plan could not have made (an unknown currency, a day not a day, a stretch it does
+    /// not have) are refused.
+    pub(crate) fn from_sums(plan: Plan, sums: Sums) -> Result<Tally, String> {
+        let mut t = Tally::new(plan);
+        if let Some(code) = &sums.currency {
+            let c =
+                Currency::from_code(code).ok_or_else(|| format!("unknown currency `{code}`"))?;
+            if t.currency.is_some_and(|own| own != c) {
+                return Err(format!(
+                    "`{}` counts in `{}`, not `{code}`",
+                    t.plan.qualified,
+                    t.currency.map_or("", |c| c.code())
+                ));
+            }
+            t.currency = Some(c);
+        }
+        t.rows = sums.rows;
+        t.base = sums.base;
+        t.share = sums.share;
+        t.paid = sums.paid;
+        t.digits = sums.digits;
+        for (y, (base, share, paid)) in sums.years {
+            t.years.insert(y, Year { base, share, paid });
+        }
+        for (d, (sum, stretch)) in sums.days {
+            let date = crate::time::parse_day(&d).ok_or_else(|| format!("`{d}` is not a day"))?;
+            if t.plan.stretches.get(stretch).is_none() {
+                return Err(format!("`{}` has no stretch {stretch}", t.plan.qualified));
+            }
+            t.days.insert(
+                date,
+                Day {
+                    sum,
+                    peak: sum,
+                    stretch,
+                },
+            );
+        }
+        Ok(t)
+    }
+}
+
+impl Plan {
+    /// A stable description of what this plan counts and how (its stretches, days and terms):
+    /// partial statements made under other terms are not merged or finished together.
+    pub(crate) fn fingerprint(&self) -> String {
+        let p = self;
+        format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+            p.qualified,
+            p.stretches,
+            p.cap_currency,
+            p.first_cap_day,
+            p.cap_days,
+            p.anchor,
+            p.commitment,
+            p.pipeline,
+            p.record,
+            p.earner
+        )
+    }
+}
+
 impl Tally {
     /// Whether the values counted have so many digits, before and after the point together,
     /// that a sum of two of them (or of a part's total and another part's running sum) might

@@ -141,6 +141,9 @@ pub enum StatementError {
     /// A ledger could not be read, or its sums overflow.
     #[error(transparent)]
     Finance(#[from] FinanceError),
+    /// Partial statements that cannot be merged or finished together, or bytes that are none.
+    #[error("{0}")]
+    Partial(String),
 }
 
 /// Reads the ledgers once against every money clause (or those named) and gathers the
@@ -151,7 +154,21 @@ pub fn statement(
     options: &ReadOptions,
     scope: &Scope,
 ) -> Result<Statement, StatementError> {
-    let wanted = |name: &str| scope.clauses.is_empty() || scope.clauses.iter().any(|c| c == name);
+    let plans = plans_for(engine, scope)?;
+    let options = ReadOptions {
+        through: scope.until,
+        ..options.clone()
+    };
+    let report: Report = super::run(plans, inputs, &options)?;
+    gather(engine, &report, scope)
+}
+
+/// The plans of every money clause read from ledgers (or of those named), each keeping its
+/// days' figures.
+pub(crate) fn plans_for(
+    engine: &Engine,
+    scope: &Scope,
+) -> Result<Vec<revshare::Plan>, StatementError> {
     for name in &scope.clauses {
         let known = engine.rules().clauses.iter().any(|c| {
             &c.qualified == name
@@ -164,17 +181,27 @@ pub fn statement(
             return Err(StatementError::UnknownClause(crate::diag::shown(name, 60)));
         }
     }
-    let plans: Vec<revshare::Plan> = revshare::plans(engine)
+    Ok(revshare::plans(engine)
         .into_iter()
         .map(revshare::Plan::recording)
         .chain(revshare::commitment_plans(engine))
-        .filter(|p| wanted(&p.qualified))
-        .collect();
-    let options = ReadOptions {
-        through: scope.until,
-        ..options.clone()
-    };
-    let report: Report = super::run(plans, inputs, &options)?;
+        .filter(|p| scope.wants(&p.qualified))
+        .collect())
+}
+
+impl Scope {
+    /// Whether the statement covers this clause.
+    fn wants(&self, name: &str) -> bool {
+        self.clauses.is_empty() || self.clauses.iter().any(|c| c == name)
+    }
+}
+
+/// The statement from what the ledgers came to under each clause.
+pub(crate) fn gather(
+    engine: &Engine,
+    report: &Report,
+    scope: &Scope,
+) -> Result<Statement, StatementError> {
     let inside =
         |d: NaiveDate| scope.from.is_none_or(|f| d >= f) && scope.until.is_none_or(|u| d <= u);
     let mut entries = Vec::new();
@@ -274,7 +301,7 @@ pub fn statement(
         else {
             continue;
         };
-        if !wanted(&c.qualified) {
+        if !scope.wants(&c.qualified) {
             continue;
         }
         let Ok(id) = crate::model::ClauseId::try_from(i) else {
