@@ -209,7 +209,7 @@ fn every_accepted_shape_gives_the_csv_statement() {
             // Row groups of three rows: the reader crosses their bounds.
             let props = WriterProperties::builder()
                 .set_compression(compression)
-                .set_max_row_group_size(3)
+                .set_max_row_group_row_count(Some(3))
                 .build();
             write(&path, columns, props);
             assert_eq!(
@@ -295,7 +295,7 @@ fn bad_shapes_are_refused_naming_the_column_or_the_row() {
     b.append_value(10i128.pow(30));
     write(&path, one_row(Arc::new(b.finish()), "USD"), {
         WriterProperties::builder()
-            .set_max_row_group_size(2)
+            .set_max_row_group_row_count(Some(2))
             .build()
     });
     let e = statement_json(&rules, &path).unwrap_err();
@@ -436,7 +436,7 @@ fn small_file(dir: &Path) -> Vec<u8> {
         ],
         WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_size(15)
+            .set_max_row_group_row_count(Some(15))
             .build(),
     );
     std::fs::read(&path).unwrap()

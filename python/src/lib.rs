@@ -14,15 +14,17 @@ use arrow_array::{ArrayRef, RecordBatch, RecordBatchReader};
 use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use arrow_schema::{DataType, Field, Schema};
 use covenant::finance::ledger::BadRows;
+use covenant::finance::partial::Partial;
 use covenant::finance::statement::{statement as make_statement, Scope, Statement};
 use covenant::finance::{Input, ReadOptions};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
 
 create_exception!(
-    _covenant,
+    covenant._covenant,
     CovenantError,
     PyException,
     "A problem with rules, a question, a ledger or an argument, in the words the command line uses."
@@ -74,6 +76,55 @@ impl Rules {
             .options(texts.iter().map(String::as_str), as_of)
             .map_err(|e| fail(format!("set: {e}")))?;
         self.rules.engine(&options).map(Some).map_err(fail)
+    }
+}
+
+/// What a statement covers, from the Python arguments.
+fn scope(
+    by: &str,
+    start: Option<&str>,
+    until: Option<&str>,
+    clauses: Option<Vec<String>>,
+) -> PyResult<Scope> {
+    let by = match by {
+        "year" => covenant::vocab::Period::Year,
+        "quarter" => covenant::vocab::Period::Quarter,
+        "month" => covenant::vocab::Period::Month,
+        "contract-year" | "contract_year" => covenant::vocab::Period::ContractYear,
+        other => {
+            return Err(fail(format!(
+                "by `{other}`: give year, quarter, month or contract-year"
+            )))
+        }
+    };
+    Ok(Scope {
+        from: start.map(|d| day("start", d)).transpose()?,
+        until: until.map(|d| day("until", d)).transpose()?,
+        by,
+        clauses: clauses.unwrap_or_default(),
+    })
+}
+
+/// A ledger: a path (CSV or Parquet), or an Arrow stream named `name` in messages.
+fn input(ledger: &Bound<'_, PyAny>, name: &str) -> PyResult<Input> {
+    if let Ok(path) = ledger.extract::<std::path::PathBuf>() {
+        return Ok(Input::File(path));
+    }
+    let reader = arrow_array::ffi_stream::RecordBatchStreamReader::from_pyarrow_bound(ledger)
+        .map_err(|e| {
+            fail(format!(
+                "the ledger is neither a path nor an Arrow stream (a pyarrow table, a pandas or polars frame): {e}"
+            ))
+        })?;
+    let boxed: Box<dyn RecordBatchReader + Send> = Box::new(reader);
+    Ok(Input::Batches(name.to_string(), boxed))
+}
+
+fn bad_rows(skip_invalid: bool) -> BadRows {
+    if skip_invalid {
+        BadRows::Skip
+    } else {
+        BadRows::Stop
     }
 }
 
@@ -137,44 +188,82 @@ impl Rules {
     ) -> PyResult<Py<PyAny>> {
         let own = self.engine_for(set, as_of)?;
         let engine = own.as_ref().unwrap_or(&self.engine);
-        let by = match by {
-            "year" => covenant::vocab::Period::Year,
-            "quarter" => covenant::vocab::Period::Quarter,
-            "month" => covenant::vocab::Period::Month,
-            "contract-year" | "contract_year" => covenant::vocab::Period::ContractYear,
-            other => {
-                return Err(fail(format!(
-                    "by `{other}`: give year, quarter, month or contract-year"
-                )))
-            }
-        };
-        let scope = Scope {
-            from: start.map(|d| day("start", d)).transpose()?,
-            until: until.map(|d| day("until", d)).transpose()?,
-            by,
-            clauses: clauses.unwrap_or_default(),
-        };
-        let input = if let Ok(path) = ledger.extract::<std::path::PathBuf>() {
-            Input::File(path)
-        } else {
-            let reader = arrow_array::ffi_stream::ArrowArrayStreamReader::from_pyarrow_bound(ledger)
-                .map_err(|e| {
-                    fail(format!(
-                        "the ledger is neither a path nor an Arrow stream (a pyarrow table, a pandas or polars frame): {e}"
-                    ))
-                })?;
-            let boxed: Box<dyn RecordBatchReader + Send> = Box::new(reader);
-            Input::Batches("ledger".to_string(), boxed)
-        };
-        let bad = if skip_invalid {
-            BadRows::Skip
-        } else {
-            BadRows::Stop
-        };
-        let options = ReadOptions::for_engine(engine, bad);
-        let s = make_statement(engine, vec![input], &options, &scope).map_err(fail)?;
+        let scope = scope(by, start, until, clauses)?;
+        let input = input(ledger, "ledger")?;
+        let options = ReadOptions::for_engine(engine, bad_rows(skip_invalid));
+        let s = py
+            .detach(|| make_statement(engine, vec![input], &options, &scope))
+            .map_err(fail)?;
         let batch = to_arrow(&s).map_err(fail)?;
         batch.to_pyarrow(py).map(Bound::unbind)
+    }
+
+    /// A piece of a statement: the sums of a ledger (or a part of one: a Spark partition, one
+    /// file of many) by clause and day, as bytes for `merge` and `finish`.
+    #[pyo3(signature = (ledger, name = "ledger", until = None, clauses = None, skip_invalid = false, set = None, as_of = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn partial<'py>(
+        &self,
+        py: Python<'py>,
+        ledger: &Bound<'py, PyAny>,
+        name: &str,
+        until: Option<&str>,
+        clauses: Option<Vec<String>>,
+        skip_invalid: bool,
+        set: Option<Vec<(String, String)>>,
+        as_of: Option<&str>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let own = self.engine_for(set, as_of)?;
+        let engine = own.as_ref().unwrap_or(&self.engine);
+        let scope = scope("year", None, until, clauses)?;
+        let input = input(ledger, name)?;
+        let options = ReadOptions::for_engine(engine, bad_rows(skip_invalid));
+        let p = py
+            .detach(|| covenant::finance::partial::partial(engine, vec![input], &options, &scope))
+            .map_err(fail)?;
+        Ok(PyBytes::new(py, &p.to_bytes()))
+    }
+
+    /// The statement of merged pieces (bytes of `partial` or `merge`), as `statement` gives it.
+    #[pyo3(signature = (state, by = "year", start = None, until = None, clauses = None, set = None, as_of = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        py: Python<'_>,
+        state: &[u8],
+        by: &str,
+        start: Option<&str>,
+        until: Option<&str>,
+        clauses: Option<Vec<String>>,
+        set: Option<Vec<(String, String)>>,
+        as_of: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let own = self.engine_for(set, as_of)?;
+        let engine = own.as_ref().unwrap_or(&self.engine);
+        let scope = scope(by, start, until, clauses)?;
+        let p = Partial::from_bytes(state).map_err(fail)?;
+        let s = covenant::finance::partial::finish(engine, &p, &scope).map_err(fail)?;
+        let batch = to_arrow(&s).map_err(fail)?;
+        batch.to_pyarrow(py).map(Bound::unbind)
+    }
+
+    /// The rule files' names and texts, to make the same rules elsewhere (pickling).
+    fn files(&self) -> Vec<(String, String)> {
+        self.rules
+            .sources()
+            .iter()
+            .map(|(_, s)| (s.name.clone(), s.text.to_string()))
+            .collect()
+    }
+
+    /// Checks named rule texts, as `files` gives them.
+    #[staticmethod]
+    fn from_files(files: Vec<(String, String)>) -> PyResult<Rules> {
+        let mut sources = covenant::Sources::new();
+        for (name, text) in files {
+            sources.add(name, text);
+        }
+        with_engine(covenant::Rules::from_sources(sources).map_err(fail)?)
     }
 
     fn __repr__(&self) -> String {
@@ -204,6 +293,19 @@ fn check_json(files: Vec<(String, String)>) -> String {
         "diagnostics": covenant::diag::json(&diags, &sources),
     })
     .to_string()
+}
+
+/// Merges pieces of a statement (bytes of `partial` or `merge`), in any order: the same bytes
+/// whatever the order.
+#[pyfunction]
+fn merge<'py>(py: Python<'py>, states: Vec<Vec<u8>>) -> PyResult<Bound<'py, PyBytes>> {
+    let pieces = states
+        .iter()
+        .map(|b| Partial::from_bytes(b))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(fail)?;
+    let merged = Partial::merge_all(&pieces).map_err(fail)?;
+    Ok(PyBytes::new(py, &merged.to_bytes()))
 }
 
 /// Scale of the statement's decimal columns: every currency's minor unit fits.
@@ -333,6 +435,7 @@ fn to_arrow(s: &Statement) -> Result<RecordBatch, String> {
 fn _covenant(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Rules>()?;
     m.add_function(wrap_pyfunction!(check_json, m)?)?;
+    m.add_function(wrap_pyfunction!(merge, m)?)?;
     m.add("CovenantError", m.py().get_type::<CovenantError>())?;
     Ok(())
 }

@@ -23,8 +23,9 @@ import pyarrow as _pa
 from ._covenant import CovenantError
 from ._covenant import Rules as _Rules
 from ._covenant import check_json as _check_json
+from ._covenant import merge as _merge
 
-__all__ = ["Rules", "CovenantError", "check"]
+__all__ = ["Rules", "CovenantError", "check", "merge"]
 
 
 def _settings(values):
@@ -121,8 +122,70 @@ class Rules:
         )
         return _pa.Table.from_batches([batch])
 
+    def partial(
+        self,
+        ledger,
+        until=None,
+        clauses=None,
+        skip_invalid=False,
+        set=None,
+        as_of=None,
+        name="ledger",
+    ):
+        """A piece of a statement: what a ledger, or a part of one (a Spark partition, one file
+        of many), sums to by clause and day, as opaque bytes. Pieces merge in any order
+        (`covenant.merge`) and finish once (`rules.finish`) as one read of all their rows
+        would. `name` names the piece in messages about its rows."""
+        return self._inner.partial(
+            _ledger(ledger),
+            str(name),
+            _day(until, "until"),
+            list(clauses) if clauses is not None else None,
+            bool(skip_invalid),
+            _settings(set),
+            _day(as_of, "as_of"),
+        )
+
+    def finish(
+        self,
+        state,
+        by="year",
+        start=None,
+        until=None,
+        clauses=None,
+        set=None,
+        as_of=None,
+    ):
+        """The statement of merged pieces, as `statement` gives it. `until`, `clauses`, `set`
+        and `as_of` must be those the pieces were read with; pieces of other terms are refused."""
+        batch = self._inner.finish(
+            bytes(state),
+            by,
+            _day(start, "start"),
+            _day(until, "until"),
+            list(clauses) if clauses is not None else None,
+            _settings(set),
+            _day(as_of, "as_of"),
+        )
+        return _pa.Table.from_batches([batch])
+
+    @classmethod
+    def _from_files(cls, files):
+        return cls(_Rules.from_files(files))
+
+    def __reduce__(self):
+        # Rules travel (to Spark executors, to worker processes) as their texts, checked again
+        # where they arrive.
+        return (Rules._from_files, (self._inner.files(),))
+
     def __repr__(self):
         return repr(self._inner)
+
+
+def merge(states):
+    """Merges pieces of a statement (bytes of `rules.partial` or of `merge`): the same bytes in
+    any order and any grouping."""
+    return _merge([bytes(s) for s in states])
 
 
 def check(text, name="rules.cov"):
