@@ -61,6 +61,8 @@ mod chart;
 mod check;
 mod diff;
 mod fmt;
+#[cfg(feature = "lsp")]
+mod lsp;
 mod revshare;
 #[cfg(feature = "serve")]
 mod serve;
@@ -130,6 +132,9 @@ enum Command {
     /// Serve the rules over HTTP: questions, statements, checks, metrics and the analyst's page
     #[cfg(feature = "serve")]
     Serve(serve::Args),
+    /// The language server for editors, over standard input and output
+    #[cfg(feature = "lsp")]
+    Lsp(lsp::Args),
     /// Print a shell completion script: `covenant completions bash > ~/.local/share/bash-completion/completions/covenant`
     Completions {
         /// The shell
@@ -154,6 +159,8 @@ impl Cli {
             Command::Chart(a) => chart::run(a),
             #[cfg(feature = "serve")]
             Command::Serve(a) => serve::run(a),
+            #[cfg(feature = "lsp")]
+            Command::Lsp(a) => lsp::run(a),
             Command::Completions { shell } => {
                 use clap::CommandFactory;
                 let mut buf = Vec::new();
