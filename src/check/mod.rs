@@ -1184,7 +1184,7 @@ pub(crate) struct Checker {
     /// Which assumptions some `$` reference names.
     pub used: Vec<bool>,
     /// Clause ids within each agreement.
-    pub clause_ids: std::collections::HashMap<(AgreementId, String), (ClauseId, Span)>,
+    pub clause_ids: rustc_hash::FxHashMap<(AgreementId, String), (ClauseId, Span)>,
     /// Whether days being read may be `end of` / `start of` (a clause's own terms).
     pub clause_days: bool,
     /// `end of AGREEMENT.CLAUSE` expressions whose clause is looked up once all are known.

@@ -5,7 +5,7 @@
 //! first; an unknown id suggests the nearest known id of the expected kind, or says which other
 //! kind the name belongs to.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::diag::{nearest, Diagnostic};
 use crate::source::Span;

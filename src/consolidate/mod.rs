@@ -246,13 +246,13 @@ pub fn consolidate(
                 diags: &mut diags,
                 amendments,
                 spans: &mut spans,
-                last: std::collections::HashMap::new(),
-                conflicted: std::collections::HashSet::new(),
+                last: rustc_hash::FxHashMap::default(),
+                conflicted: rustc_hash::FxHashSet::default(),
                 movable: Vec::new(),
             }
             .run();
         }
-        out.versions.sort_by_key(|v| v.clause);
+        sort_by_clause(&mut out.versions);
         if rules.clause_ref_depth == 0 {
             break;
         }
@@ -267,6 +267,37 @@ pub fn consolidate(
 /// When a clause is in force, first day to first day after: `None` when it never is; the end
 /// `None` when it has none.
 type ClauseSpan = (Bound, Option<Bound>);
+
+/// Sorts versions by clause, keeping each clause's in the order written (time order). The
+/// versions are large, so the sort orders small keys and the versions then move into place
+/// along the permutation's cycles, in place (no second copy of them all).
+fn sort_by_clause(versions: &mut [Version]) {
+    if versions
+        .windows(2)
+        .all(|w| matches!(w, [a, b] if a.clause <= b.clause))
+    {
+        return;
+    }
+    let mut order: Vec<(ClauseId, usize)> = versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.clause, i))
+        .collect();
+    order.sort_unstable();
+    // `from[k]`: where the version that belongs at `k` stands now.
+    let mut from: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    for start in 0..from.len() {
+        let mut k = start;
+        while let Some(slot) = from.get_mut(k) {
+            let src = std::mem::replace(slot, k);
+            if src == start || src == k {
+                break;
+            }
+            versions.swap(k, src);
+            k = src;
+        }
+    }
+}
 
 /// Each clause's span over all its versions.
 fn clause_spans(rules: &RuleSet, cons: &Consolidated) -> Vec<Option<ClauseSpan>> {
@@ -324,9 +355,9 @@ struct Consolidation<'a> {
     /// clauses of an agreement no amendment changes are read.
     spans: &'a mut Vec<Option<ClauseSpan>>,
     /// Index in `out.versions` of each clause's latest version.
-    last: std::collections::HashMap<ClauseId, usize>,
+    last: rustc_hash::FxHashMap<ClauseId, usize>,
     /// Clauses already reported as changed twice on one day.
-    conflicted: std::collections::HashSet<ClauseId>,
+    conflicted: rustc_hash::FxHashSet<ClauseId>,
     /// Amendments whose effective day rests on an assumption: that day, and the clauses they
     /// change (sorted).
     movable: Vec<(Bound, Vec<ClauseId>)>,

@@ -234,13 +234,21 @@ pub(crate) fn read_batches<E: std::fmt::Display>(
     let mut rows = 0u64;
     let mut seen = before;
     let mut last_currency: Option<(String, Currency)> = None;
+    let mut last_date: Option<(i32, NaiveDate)> = None;
     for batch in batches {
         let batch = batch
             .map_err(|e| whole(file, format!("cannot read the rows after row {seen}: {e}")))?;
         let columns = columns(file, &batch)?;
         for i in 0..batch.num_rows() {
             seen += 1;
-            let outcome = match row(file, &columns, i, seen, &mut place, &mut last_currency) {
+            let outcome = match row(
+                file,
+                &columns,
+                i,
+                seen,
+                &mut place,
+                (&mut last_currency, &mut last_date),
+            ) {
                 Ok((date, party, stream, amount, currency)) => each(&Row {
                     date,
                     party,
@@ -479,10 +487,30 @@ impl Place {
 
 type Fields<'a> = (NaiveDate, &'a str, &'a str, Decimal, Currency);
 
+/// The last currency (its code and value) and the last DATE (days and day) read.
+type Memo<'m> = (
+    &'m mut Option<(String, Currency)>,
+    &'m mut Option<(i32, NaiveDate)>,
+);
+
 /// A DECIMAL value (`v` at `scale`) as covenant holds it: judged on its value, as a CSV amount
 /// is (trailing zeros of the fraction are no digits; at most 28 significant digits), not on
 /// its column's scale.
 fn decimal(v: i128, scale: i8) -> Result<Decimal, String> {
+    // The usual value (an i64 mantissa at a scale of 0 to 28) in 64-bit arithmetic: the same
+    // decimal as the general reading below, without its 128-bit divisions.
+    if let (Ok(mut m), Ok(mut s)) = (i64::try_from(v), u32::try_from(scale)) {
+        while s > 0 && m != 0 && m % 10 == 0 {
+            m /= 10;
+            s -= 1;
+        }
+        if m == 0 {
+            s = 0;
+        }
+        if let Ok(d) = Decimal::try_new(m, s) {
+            return Ok(d);
+        }
+    }
     let (mut v, mut scale) = (v, i32::from(scale));
     while scale > 0 && v % 10 == 0 && v != 0 {
         v /= 10;
@@ -506,7 +534,11 @@ fn decimal(v: i128, scale: i8) -> Result<Decimal, String> {
             ),
         }
     };
-    let digits = v.unsigned_abs().to_string().len() + usize::try_from(-scale.min(0)).unwrap_or(0);
+    let digits = v
+        .unsigned_abs()
+        .checked_ilog10()
+        .map_or(1, |d| d as usize + 1)
+        + usize::try_from(-scale.min(0)).unwrap_or(0);
     let too_many = || {
         format!(
             "bad amount `{}`: expected a decimal number such as `1250.00` or `-3.5`, with at most 28 digits",
@@ -536,7 +568,8 @@ fn row<'a>(
     i: usize,
     n: u64,
     place: &mut Place,
-    last_currency: &mut Option<(String, Currency)>,
+    // The last currency and DATE read: rows of a ledger repeat them, and each is judged once.
+    (last_currency, last_date): Memo<'_>,
 ) -> Result<Fields<'a>, LedgerError> {
     let mut fail = |message: String| LedgerError {
         file: file.to_string(),
@@ -553,12 +586,17 @@ fn row<'a>(
     let text = |c: &'a Column| -> &'a str { c.text(i) };
     let in_calendar = |d: NaiveDate| (0..=9999).contains(&chrono::Datelike::year(&d));
     let day = match date {
-        Column::Date32(a) => match a.value_as_date(i) {
-            Some(d) if in_calendar(d) => Ok(d),
-            _ => Err(format!(
-                "bad date (day {} from 1970-01-01): days run from 0000-01-01 to 9999-12-31",
-                a.value(i)
-            )),
+        Column::Date32(a) => match (a.value(i), *last_date) {
+            (raw, Some((last, d))) if raw == last => Ok(d),
+            (raw, _) => match a.value_as_date(i) {
+                Some(d) if in_calendar(d) => {
+                    *last_date = Some((raw, d));
+                    Ok(d)
+                }
+                _ => Err(format!(
+                    "bad date (day {raw} from 1970-01-01): days run from 0000-01-01 to 9999-12-31"
+                )),
+            },
         },
         Column::Date64(a) => match a.value_as_date(i) {
             Some(d) if in_calendar(d) => Ok(d),

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::mpsc;
 
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
@@ -24,6 +25,8 @@ pub struct Server {
     /// Texts the editor has open, by URI (they win over the disk), with their versions.
     open: BTreeMap<String, (String, i32)>,
     view: View,
+    /// Each file's tree as last parsed, with its place in the set and its text.
+    parsed: BTreeMap<String, (u32, String, Rc<ast::File>)>,
     /// URIs that were last sent some diagnostics (sent an empty list when they have none).
     published: BTreeSet<String>,
     shutdown: bool,
@@ -35,7 +38,7 @@ pub struct Server {
 struct View {
     uris: Vec<String>,
     sources: Sources,
-    trees: Vec<ast::File>,
+    trees: Vec<Rc<ast::File>>,
     index: Index,
     diagnostics: Vec<Diagnostic>,
     /// The checked rules, when the set is valid.
@@ -161,6 +164,7 @@ impl Server {
             disk: BTreeMap::new(),
             open: BTreeMap::new(),
             view: View::default(),
+            parsed: BTreeMap::new(),
             published: BTreeSet::new(),
             shutdown: false,
         }
@@ -416,15 +420,28 @@ impl Server {
         let mut sources = Sources::new();
         let mut uris = Vec::with_capacity(texts.len());
         let mut trees = Vec::with_capacity(texts.len());
+        let mut parsed = BTreeMap::new();
         for (uri, text) in texts {
             let file = sources.add(display_name(uri), text.as_str());
-            let (tree, _) = covenant::syntax::parse(file, text);
-            trees.push(tree);
+            // A file unchanged since the last check (same text, same place in the set) keeps
+            // its tree: a keystroke re-parses one file for the index, not the workspace.
+            let tree = match self.parsed.remove(uri) {
+                Some((f, t, tree)) if f == file && t == *text => (f, t, tree),
+                _ => (
+                    file,
+                    text.clone(),
+                    Rc::new(covenant::syntax::parse(file, text).0),
+                ),
+            };
+            trees.push(Rc::clone(&tree.2));
+            parsed.insert(uri.clone(), tree);
             uris.push(uri.clone());
         }
+        self.parsed = parsed;
         let index = {
             let pairs: Vec<(&ast::File, &str)> = trees
                 .iter()
+                .map(|t| &**t)
                 .zip(sources.iter())
                 .map(|(t, (_, s))| (t, &*s.text))
                 .collect();
