@@ -104,6 +104,20 @@ impl Rules {
         })
     }
 
+    /// Checks rules whose files are parsed already (see [`crate::check::check_parsed`]).
+    #[doc(hidden)]
+    pub fn from_parsed<F: std::borrow::Borrow<crate::syntax::ast::File>>(
+        sources: Sources,
+        files: Vec<F>,
+        parse_errors: Vec<crate::diag::Diagnostic>,
+    ) -> Result<Rules, Failure> {
+        let checked = crate::check::check_parsed(sources, files, parse_errors)?;
+        Ok(Rules {
+            set: Arc::new(checked.rules),
+            warnings: checked.warnings.into(),
+        })
+    }
+
     /// Checks one rule text, named as diagnostics should name it.
     pub fn from_text(name: &str, text: &str) -> Result<Rules, Failure> {
         let mut sources = Sources::new();

@@ -75,6 +75,25 @@ pub struct Checked {
 pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     sources.sort_by_name();
     let mut diags = Vec::new();
+    let mut files = Vec::with_capacity(sources.len());
+    for (id, src) in sources.iter() {
+        let (file, errors) = syntax::parse(id, &src.text);
+        diags.extend(errors);
+        files.push(file);
+    }
+    check_parsed(sources, files, diags)
+}
+
+/// Checks a rule set whose files are parsed already: `files[i]` is the tree of file `i` of
+/// `sources`, which are in order of their names (as [`Sources::sort_by_name`] leaves them), and
+/// `diags` holds the parse errors. For a caller that keeps the trees of unchanged files between
+/// checks (the language server); [`check`] is this after parsing.
+#[doc(hidden)]
+pub fn check_parsed<F: std::borrow::Borrow<ast::File>>(
+    sources: Sources,
+    files: Vec<F>,
+    mut diags: Vec<Diagnostic>,
+) -> Result<Checked, Failure> {
     if sources.is_empty() {
         diags.push(Diagnostic::error(
             crate::diag::Code::EmptyRuleSet,
@@ -86,12 +105,6 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
             diagnostics: diags,
         });
     }
-    let mut files = Vec::with_capacity(sources.len());
-    for (id, src) in sources.iter() {
-        let (file, errors) = syntax::parse(id, &src.text);
-        diags.extend(errors);
-        files.push(file);
-    }
     let mut checker = Checker {
         rules: RuleSet::default(),
         tables: Tables::default(),
@@ -102,7 +115,7 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
         pending_of: Vec::new(),
     };
     checker.run(&files);
-    let declares_nothing = files.iter().all(|f| f.items.is_empty());
+    let declares_nothing = files.iter().all(|f| f.borrow().items.is_empty());
     // The syntax trees are done with: free them before consolidation builds its versions.
     drop(files);
     let Checker {
@@ -1204,7 +1217,7 @@ fn named(id: &ast::Ident, t: &Option<ast::Text>) -> Named {
 }
 
 impl Checker {
-    fn run(&mut self, files: &[ast::File]) {
+    fn run<F: std::borrow::Borrow<ast::File>>(&mut self, files: &[F]) {
         // The implicit roots (0.2): every territory lies within `world`, every field within
         // `any_field`.
         for (kind, name, list) in [
@@ -1223,18 +1236,18 @@ impl Checker {
             }
         }
         for file in files {
-            for item in &file.items {
+            for item in &file.borrow().items {
                 self.declare(item);
             }
         }
         self.used = vec![false; self.rules.assumptions.len()];
         for file in files {
-            for item in &file.items {
+            for item in &file.borrow().items {
                 self.define(item);
             }
         }
         for file in files {
-            for item in &file.items {
+            for item in &file.borrow().items {
                 if let ast::Item::Agreement(a) = item {
                     self.agreement_clauses(a);
                 }
@@ -1242,7 +1255,7 @@ impl Checker {
         }
         let amendments: Vec<&ast::Amendment> = files
             .iter()
-            .flat_map(|f| f.items.iter())
+            .flat_map(|f| f.borrow().items.iter())
             .filter_map(|i| match i {
                 ast::Item::Amendment(a) => Some(&**a),
                 _ => None,

@@ -25,11 +25,19 @@ pub struct Server {
     /// Texts the editor has open, by URI (they win over the disk), with their versions.
     open: BTreeMap<String, (String, i32)>,
     view: View,
-    /// Each file's tree as last parsed, with its place in the set and its text.
-    parsed: BTreeMap<String, (u32, String, Rc<ast::File>)>,
+    /// Each file as last parsed, by URI.
+    parsed: BTreeMap<String, Parsed>,
     /// URIs that were last sent some diagnostics (sent an empty list when they have none).
     published: BTreeSet<String>,
     shutdown: bool,
+}
+
+/// A file as last parsed: its place in the set, its text, its tree and its syntax errors.
+struct Parsed {
+    file: u32,
+    text: String,
+    tree: Rc<ast::File>,
+    errors: Vec<Diagnostic>,
 }
 
 /// The rule set as last checked: every file parsed and indexed, the diagnostics, and the
@@ -417,24 +425,36 @@ impl Server {
         for (uri, (text, _)) in &self.open {
             texts.insert(uri, text);
         }
+        // In the order the check numbers files (by name), so that the trees' places agree.
+        let mut named: Vec<(String, &String, &String)> = texts
+            .into_iter()
+            .map(|(uri, text)| (display_name(uri), uri, text))
+            .collect();
+        named.sort_by(|a, b| a.0.cmp(&b.0));
         let mut sources = Sources::new();
-        let mut uris = Vec::with_capacity(texts.len());
-        let mut trees = Vec::with_capacity(texts.len());
+        let mut uris = Vec::with_capacity(named.len());
+        let mut trees = Vec::with_capacity(named.len());
+        let mut parse_errors = Vec::new();
         let mut parsed = BTreeMap::new();
-        for (uri, text) in texts {
-            let file = sources.add(display_name(uri), text.as_str());
+        for (name, uri, text) in named {
+            let file = sources.add(name, text.as_str());
             // A file unchanged since the last check (same text, same place in the set) keeps
-            // its tree: a keystroke re-parses one file for the index, not the workspace.
-            let tree = match self.parsed.remove(uri) {
-                Some((f, t, tree)) if f == file && t == *text => (f, t, tree),
-                _ => (
-                    file,
-                    text.clone(),
-                    Rc::new(covenant::syntax::parse(file, text).0),
-                ),
+            // its tree: a keystroke re-parses one file, for the index and for the check.
+            let entry = match self.parsed.remove(uri) {
+                Some(e) if e.file == file && e.text == *text => e,
+                _ => {
+                    let (tree, errors) = covenant::syntax::parse(file, text);
+                    Parsed {
+                        file,
+                        text: text.clone(),
+                        tree: Rc::new(tree),
+                        errors,
+                    }
+                }
             };
-            trees.push(Rc::clone(&tree.2));
-            parsed.insert(uri.clone(), tree);
+            trees.push(Rc::clone(&entry.tree));
+            parse_errors.extend(entry.errors.iter().cloned());
+            parsed.insert(uri.clone(), entry);
             uris.push(uri.clone());
         }
         self.parsed = parsed;
@@ -447,8 +467,9 @@ impl Server {
                 .collect();
             Index::new(&pairs)
         };
+        let checked = covenant::Rules::from_parsed(sources, trees.clone(), parse_errors);
         // The diagnostics `covenant check` gives: the check's errors, or its warnings.
-        let (diagnostics, rules, sources) = match covenant::Rules::from_sources(sources) {
+        let (diagnostics, rules, sources) = match checked {
             Ok(rules) => (
                 rules.warnings().to_vec(),
                 Some(rules.clone()),
