@@ -121,13 +121,30 @@ pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
             return Some(sum);
         }
     }
-    let sum = a.checked_add(b)?;
-    // A decimal adds exactly unless it must drop digits to fit: then the sum's scale falls
-    // below the larger of the two.
-    if sum.scale() >= a.scale().max(b.scale()) {
-        return Some(sum);
+    // Otherwise in integers, at the larger scale of the two (trailing zeros dropped first, so
+    // that scale is no larger than the values need): exact, or `None`. A decimal's own
+    // `checked_add` rounds a sum too long to hold, and checking it by subtracting back rounds
+    // again (0.83499 + 10^24 came back as 10^24 + 0.835, "checked" by a second rounding).
+    let (a, b) = (a.normalize(), b.normalize());
+    let scale = a.scale().max(b.scale());
+    let up = |d: Decimal| {
+        10i128
+            .checked_pow(scale - d.scale())
+            .and_then(|f| d.mantissa().checked_mul(f))
+    };
+    let mut sum = up(a)?.checked_add(up(b)?)?;
+    let mut scale = scale;
+    loop {
+        if let Ok(d) = Decimal::try_from_i128_with_scale(sum, scale) {
+            return Some(d);
+        }
+        // Trailing zeros of the sum itself may make room.
+        if scale == 0 || sum % 10 != 0 {
+            return None;
+        }
+        sum /= 10;
+        scale -= 1;
     }
-    (sum.checked_sub(a)? == b).then_some(sum)
 }
 
 /// Looks up an ISO 4217 code.
@@ -253,6 +270,29 @@ mod tests {
         );
         assert_eq!(exact_add(dec("1.25"), dec("-0.25")), Some(dec("1.00")));
         assert_eq!(exact_add(dec("0.1"), dec("0.02")), Some(dec("0.12")));
+        // 10^24 + 0.83499 needs 30 digits: refused in either order, never 10^24 + 0.835.
+        assert_eq!(
+            exact_add(dec("0.83499"), dec("1000000000000000000000000")),
+            None
+        );
+        assert_eq!(
+            exact_add(dec("1000000000000000000000000"), dec("0.83499")),
+            None
+        );
+        // Trailing zeros make room: 10^27 + 1.50 is 1000000000000000000000000001.5 exactly.
+        assert_eq!(
+            exact_add(dec("1000000000000000000000000000"), dec("1.50")),
+            Some(dec("1000000000000000000000000001.5"))
+        );
+        // A sum whose own trailing zeros make room: 0.5 + 0.5 at scales 1 and 28.
+        assert_eq!(
+            exact_add(dec("0.5"), dec("0.5000000000000000000000000000")),
+            Some(dec("1"))
+        );
+        assert_eq!(
+            exact_add(dec("79228162514264337593543950334"), dec("1.0")),
+            Some(dec("79228162514264337593543950335"))
+        );
     }
 
     #[test]

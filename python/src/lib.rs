@@ -97,9 +97,20 @@ fn scope(
             )))
         }
     };
+    let from = start.map(|d| day("start", d)).transpose()?;
+    let until = until.map(|d| day("until", d)).transpose()?;
+    if let (Some(f), Some(u)) = (from, until) {
+        if u < f {
+            return Err(fail(format!(
+                "until {} comes before start {}: the statement would cover no day",
+                covenant::time::iso(u),
+                covenant::time::iso(f)
+            )));
+        }
+    }
     Ok(Scope {
-        from: start.map(|d| day("start", d)).transpose()?,
-        until: until.map(|d| day("until", d)).transpose()?,
+        from,
+        until,
         by,
         clauses: clauses.unwrap_or_default(),
     })
@@ -338,10 +349,24 @@ fn to_arrow(s: &Statement) -> Result<RecordBatch, String> {
         .map(|_| Decimal128Builder::new())
         .collect();
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    // The figure rounded at its currency's minor unit, as an integer count of 10^-SCALE: in
+    // integers, since a decimal cannot rescale a figure of 25 digits or more to 4 places (it
+    // would silently keep fewer, and the Arrow value would be a tenth of the figure or less).
     let scaled = |c: Option<iso_currency::Currency>, d: Decimal| -> Result<i128, String> {
-        let mut r = covenant::money::round(c.unwrap_or(iso_currency::Currency::USD), d);
-        r.rescale(u32::try_from(SCALE).unwrap_or(4));
-        Ok(r.mantissa())
+        let r = covenant::money::round(c.unwrap_or(iso_currency::Currency::USD), d);
+        let want = u32::try_from(SCALE).unwrap_or(4);
+        let m = r.mantissa();
+        if r.scale() <= want {
+            10i128
+                .checked_pow(want - r.scale())
+                .and_then(|f| m.checked_mul(f))
+                .ok_or_else(|| format!("{d}: too large for the statement's columns"))
+        } else {
+            // A minor unit finer than the columns' scale (none has more than 4 digits): the
+            // figure is exact at SCALE places after rounding, so the division leaves nothing.
+            let f = 10i128.checked_pow(r.scale() - want).unwrap_or(1);
+            Ok(m / f)
+        }
     };
     for e in &s.entries {
         let mut total = [Decimal::ZERO; 10];
@@ -428,11 +453,27 @@ fn to_arrow(s: &Statement) -> Result<RecordBatch, String> {
         fields.push(Field::new(*name, DataType::Decimal128(38, SCALE), true));
         columns.push(Arc::new(array));
     }
-    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| e.to_string())
+    // How many rows were read, and how many skipped (`skip_invalid`), ride along as the
+    // schema's metadata: a skipped row is never lost from view.
+    let metadata = std::collections::HashMap::from([
+        ("covenant.rows_read".to_string(), s.rows_read.to_string()),
+        (
+            "covenant.rows_skipped".to_string(),
+            s.rows_skipped.to_string(),
+        ),
+    ]);
+    RecordBatch::try_new(
+        Arc::new(Schema::new(fields).with_metadata(metadata)),
+        columns,
+    )
+    .map_err(|e| e.to_string())
 }
 
 #[pymodule]
 fn _covenant(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // A malformed Arrow stream or Parquet file makes the readers panic; covenant catches that
+    // and raises CovenantError, so their messages are kept off standard error.
+    covenant::finance::parquet::quiet_reader_panics();
     m.add_class::<Rules>()?;
     m.add_function(wrap_pyfunction!(check_json, m)?)?;
     m.add_function(wrap_pyfunction!(merge, m)?)?;

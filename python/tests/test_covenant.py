@@ -281,3 +281,62 @@ def test_rules_travel_by_pickle():
     again = pickle.loads(pickle.dumps(rules))
     assert repr(again) == repr(rules)
     assert again.ask("pay k to a at 2026-02-01") == rules.ask("pay k to a at 2026-02-01")
+
+
+def test_trial_findings_stay_fixed(shipped, money, tmp_path):
+    """Found by a hostile trial: each of these once gave a wrong figure, a panic or a quiet
+    loss."""
+    # A figure of 25 digits came back divided by ten in the Arrow table.
+    big = pa.table({"date": ["2026-03-01"], "party": ["kestrel"], "stream": ["kt101"],
+                    "amount": ["8000000000000000000000000"], "currency": ["USD"]})
+    rows = [r for r in money.statement(big).to_pylist() if r["period"] is None]
+    counted = {r["clause"]: r["counted"] for r in rows}
+    assert Decimal("8000000000000000000000000") in counted.values(), counted
+    # A sum that needs 30 digits is refused in either order, never rounded to a cent off.
+    for amounts in (["0.83499", "1000000000000000000000000"], ["1000000000000000000000000", "0.83499"]):
+        t = pa.table({"date": ["2026-03-01"] * 2, "party": ["kestrel"] * 2, "stream": ["kt101"] * 2,
+                      "amount": amounts, "currency": ["USD"] * 2})
+        with pytest.raises(covenant.CovenantError, match="28 significant digits"):
+            money.statement(t)
+    # Batches that do not match their stream's schema: an error, not a panic.
+    t = pa.table({"date": ["2026-05-01"], "party": ["openai"], "stream": ["api"],
+                  "amount": ["1.00"], "currency": ["USD"]})
+    odd = pa.RecordBatchReader.from_batches(t.schema, iter(t.append_column("note", pa.array(["x"])).to_batches()))
+    with pytest.raises(covenant.CovenantError, match="malformed"):
+        shipped.statement(odd)
+    # The rows skipped are not lost from view.
+    bad = pa.table({"date": ["2026-05-01", "2026-05-02"], "party": ["openai"] * 2, "stream": ["api"] * 2,
+                    "amount": ["10.00", "ten"], "currency": ["USD"] * 2})
+    meta = shipped.statement(bad, skip_invalid=True).schema.metadata
+    assert meta[b"covenant.rows_read"] == b"1" and meta[b"covenant.rows_skipped"] == b"1"
+    # start after until is refused, as the command line refuses it.
+    with pytest.raises(covenant.CovenantError, match="comes before start"):
+        shipped.statement(bad, start="2027-02-18", until="2026-11-11", skip_invalid=True)
+    # Pieces are bytes: an integer is not read as a length to allocate.
+    with pytest.raises(covenant.CovenantError, match="give the bytes"):
+        shipped.finish(10**9)
+    with pytest.raises(covenant.CovenantError, match="give the bytes"):
+        covenant.merge([5])
+    # One clause named as a string is one clause, not its letters.
+    ledger = str(ROOT / "fixtures/ledgers/shipped.csv")
+    one = shipped.statement(ledger, clauses="msft_openai.openai_pays_microsoft")
+    assert set(one.column("clause").to_pylist()) == {"msft_openai.openai_pays_microsoft"}
+    # A piece edited by hand: a figure as a JSON number, or a day its terms do not count.
+    piece = shipped.partial(ledger)
+    head, body = piece.split(b"\n", 1)
+    doc = json.loads(body)
+    doc["sums"][0]["base"] = 0.1
+    with pytest.raises(covenant.CovenantError, match="not an exact decimal"):
+        shipped.finish(head + b"\n" + json.dumps(doc).encode())
+    doc = json.loads(body)
+    days = next(s["days"] for s in doc["sums"] if s["days"])
+    days["2019-07-21"] = ["1000.00", 0]
+    with pytest.raises(covenant.CovenantError, match="damaged"):
+        shipped.finish(head + b"\n" + json.dumps(doc).encode())
+    # An empty pandas frame (object columns of no type) is an empty ledger.
+    try:
+        import pandas as pd
+    except ImportError:
+        return
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in ["date", "party", "stream", "amount", "currency"]})
+    assert shipped.statement(empty).num_rows >= 0

@@ -312,13 +312,33 @@ impl RowSource for ArrowBatches<'_> {
     ) -> Result<ledger::Ended, LedgerError> {
         parquet::read_batches(
             self.name,
-            self.reader,
+            Guarded(self.reader),
             parquet::Place::none(),
             0,
             self.bad,
             skipped,
             each,
         )
+    }
+}
+
+/// A caller's batches, each taken with the reader's panics caught: the Arrow C stream import
+/// panics on a batch that does not match the stream's schema (a producer's defect), and that is
+/// a bad ledger, not a crash.
+#[cfg(feature = "parquet")]
+struct Guarded(Box<dyn arrow_array::RecordBatchReader + Send>);
+
+#[cfg(feature = "parquet")]
+impl Iterator for Guarded {
+    type Item = Result<arrow_array::RecordBatch, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.0.next())) {
+            Ok(next) => next.map(|r| r.map_err(|e| e.to_string())),
+            Err(_) => Some(Err(
+                "the Arrow stream is malformed: a batch does not match the stream's schema".into(),
+            )),
+        }
     }
 }
 

@@ -318,8 +318,13 @@ pub fn check_schema(file: &str, schema: &arrow_schema::Schema) -> Result<Vec<usi
 
 /// Whether a column's type can be read as the ledger's column; the refusal names it.
 fn accepts(file: &str, name: &str, t: &DataType) -> Result<(), LedgerError> {
-    let text = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
-        || matches!(t, DataType::Dictionary(_, v) if matches!(**v, DataType::Utf8 | DataType::LargeUtf8));
+    // A column of nulls only (an empty pandas frame's object columns) is read as text: each
+    // of its rows is a row with an empty field.
+    let text = matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    ) || matches!(t, DataType::Dictionary(_, v)
+        if matches!(**v, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View));
     let ok = match name {
         "date" => text || matches!(t, DataType::Date32 | DataType::Date64),
         "amount" => {

@@ -138,7 +138,10 @@ impl Partial {
         // ISO days order as days do.
         self.last_day = self.last_day.clone().max(other.last_day.clone());
         for ((mine, theirs), clause) in self.sums.iter_mut().zip(&other.sums).zip(&self.clauses) {
-            mine.merge(theirs, clause)?;
+            mine.merge(theirs, clause).map_err(|e| match e {
+                super::revshare::FinanceError::Row(e) => refuse(e.message),
+                other => other.into(),
+            })?;
         }
         Ok(self)
     }
@@ -170,7 +173,10 @@ impl Partial {
         let body = bytes.strip_prefix(MAGIC.as_bytes()).ok_or_else(|| {
             refuse("not a partial statement of covenant (or one of another version)")
         })?;
-        let p: Partial = serde_json::from_slice(body)
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| refuse(format!("a damaged partial statement: {e}")))?;
+        exact_figures(&value).map_err(|e| refuse(format!("a damaged partial statement: {e}")))?;
+        let p: Partial = serde_json::from_value(value)
             .map_err(|e| refuse(format!("a damaged partial statement: {e}")))?;
         if p.sums.len() != p.clauses.len() {
             return Err(refuse(
@@ -179,6 +185,44 @@ impl Partial {
         }
         Ok(p)
     }
+}
+
+/// Every figure of a piece's sums is written as an exact decimal in text (as [`Partial::to_bytes`]
+/// writes it): a JSON number would pass through a binary float, and `1e3` is no ledger amount.
+fn exact_figures(value: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    let exact = |v: &Value| match v {
+        Value::String(s) if crate::money::exact_decimal(s, false).is_some() => Ok(()),
+        other => Err(format!("`{other}` is not an exact decimal")),
+    };
+    let sums = value
+        .get("sums")
+        .and_then(Value::as_array)
+        .ok_or("no sums")?;
+    for s in sums {
+        for key in ["base", "share", "paid"] {
+            exact(s.get(key).ok_or("a figure is missing")?)?;
+        }
+        for year in s
+            .get("years")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            for v in year.1.as_array().ok_or("a year is not a list")? {
+                exact(v)?;
+            }
+        }
+        for day in s
+            .get("days")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            exact(day.1.get(0).ok_or("a day has no sum")?)?;
+        }
+    }
+    Ok(())
 }
 
 /// The statement of merged pieces: the walk of the days under each clause, as one read of all
@@ -204,6 +248,31 @@ pub fn finish(
             })
             .transpose()
     };
+    if plans
+        .iter()
+        .map(|p| p.qualified.as_str())
+        .ne(partial.clauses.iter().map(String::as_str))
+    {
+        return Err(refuse(
+            "a damaged partial statement: its clauses are not these",
+        ));
+    }
+    let last_day = day(&partial.last_day)?;
+    // No day counted after the last day counted (`until`), nor after the piece's last day.
+    let latest = partial
+        .sums
+        .iter()
+        .flat_map(|s| s.days.keys())
+        .max()
+        .map(|d| day(&Some(d.clone())))
+        .transpose()?
+        .flatten();
+    if latest.is_some_and(|d| scope.until.is_some_and(|u| d > u) || last_day.is_none_or(|l| d > l))
+    {
+        return Err(refuse(
+            "a damaged partial statement: it counts a day after its last day",
+        ));
+    }
     let mut tallies = Vec::with_capacity(plans.len());
     for (plan, sums) in plans.into_iter().zip(&partial.sums) {
         let t = Tally::from_sums(plan, sums.clone())
@@ -213,7 +282,7 @@ pub fn finish(
     let mut part = Part::new(tallies);
     part.rows_read = partial.rows_read;
     part.rows_skipped = partial.rows_skipped;
-    part.last_day = day(&partial.last_day)?;
+    part.last_day = last_day;
     part.examples = partial
         .examples
         .iter()

@@ -1236,8 +1236,12 @@ impl Tally {
         }
         for (d, (sum, stretch)) in sums.days {
             let date = crate::time::parse_day(&d).ok_or_else(|| format!("`{d}` is not a day"))?;
-            if t.plan.stretches.get(stretch).is_none() {
-                return Err(format!("`{}` has no stretch {stretch}", t.plan.qualified));
+            // Only a day this plan counts, under the terms in force that day, can have a sum.
+            if t.plan.stretch_at(date).map(|(i, _)| i) != Some(stretch) {
+                return Err(format!(
+                    "`{}` counts no rows on {d} under terms {stretch}",
+                    t.plan.qualified
+                ));
             }
             t.days.insert(
                 date,

@@ -39,11 +39,27 @@ def _settings(values):
 def _day(value, name):
     if value is None:
         return None
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.strftime("%Y-%m-%d")
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
     if isinstance(value, str):
         return value
     raise CovenantError(f"{name}: give a day as 'YYYY-MM-DD' or a datetime.date")
+
+
+def _clauses(clauses):
+    if clauses is None:
+        return None
+    if isinstance(clauses, str):  # one clause, not its letters
+        return [clauses]
+    return [str(c) for c in clauses]
+
+
+def _piece(state, name="state"):
+    if not isinstance(state, (bytes, bytearray, memoryview)):
+        raise CovenantError(f"{name}: give the bytes of rules.partial or covenant.merge, not {type(state).__name__}")
+    return bytes(state)
 
 
 def _ledger(ledger):
@@ -109,13 +125,15 @@ class Rules:
         as_of=None,
     ):
         """Every money clause over a ledger, period by period: a pyarrow.Table with one row per
-        clause and period and a total row per clause (period null); figures are decimals."""
+        clause and period and a total row per clause (period null); figures are decimals. The
+        rows read and skipped are in the schema's metadata (`covenant.rows_read`,
+        `covenant.rows_skipped`)."""
         batch = self._inner.statement(
             _ledger(ledger),
             by,
             _day(start, "start"),
             _day(until, "until"),
-            list(clauses) if clauses is not None else None,
+            _clauses(clauses),
             bool(skip_invalid),
             _settings(set),
             _day(as_of, "as_of"),
@@ -140,7 +158,7 @@ class Rules:
             _ledger(ledger),
             str(name),
             _day(until, "until"),
-            list(clauses) if clauses is not None else None,
+            _clauses(clauses),
             bool(skip_invalid),
             _settings(set),
             _day(as_of, "as_of"),
@@ -159,11 +177,11 @@ class Rules:
         """The statement of merged pieces, as `statement` gives it. `until`, `clauses`, `set`
         and `as_of` must be those the pieces were read with; pieces of other terms are refused."""
         batch = self._inner.finish(
-            bytes(state),
+            _piece(state),
             by,
             _day(start, "start"),
             _day(until, "until"),
-            list(clauses) if clauses is not None else None,
+            _clauses(clauses),
             _settings(set),
             _day(as_of, "as_of"),
         )
@@ -185,7 +203,9 @@ class Rules:
 def merge(states):
     """Merges pieces of a statement (bytes of `rules.partial` or of `merge`): the same bytes in
     any order and any grouping."""
-    return _merge([bytes(s) for s in states])
+    if isinstance(states, (bytes, bytearray, memoryview, str)) or states is None:
+        raise CovenantError("merge: give a list of pieces (the bytes of rules.partial or covenant.merge)")
+    return _merge([_piece(s, "a piece") for s in states])
 
 
 def check(text, name="rules.cov"):
