@@ -121,10 +121,16 @@ pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
             return Some(sum);
         }
     }
-    // Otherwise in integers, at the larger scale of the two (trailing zeros dropped first, so
-    // that scale is no larger than the values need): exact, or `None`. A decimal's own
-    // `checked_add` rounds a sum too long to hold, and checking it by subtracting back rounds
-    // again (0.83499 + 10^24 came back as 10^24 + 0.835, "checked" by a second rounding).
+    // A decimal adds exactly unless it must drop digits to fit: then the sum's scale falls
+    // below the larger of the two.
+    let sum = a.checked_add(b)?;
+    if sum.scale() >= a.scale().max(b.scale()) {
+        return Some(sum);
+    }
+    // It dropped digits: the sum again in integers, at the larger scale of the two (trailing
+    // zeros dropped first, so that scale is no larger than the values need), exact or `None`.
+    // Checking the rounded sum by subtracting back rounds again (0.83499 + 10^24 came back as
+    // 10^24 + 0.835, "checked" by a second rounding).
     let (a, b) = (a.normalize(), b.normalize());
     let scale = a.scale().max(b.scale());
     let up = |d: Decimal| {
