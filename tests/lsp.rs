@@ -38,8 +38,9 @@ fn frame(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A file's URI as editors and the server spell it (a space is `%20`).
 fn uri(path: &Path) -> String {
-    format!("file://{}", path.display())
+    format!("file://{}", path.display()).replace(' ', "%20")
 }
 
 impl Lsp {
@@ -613,4 +614,92 @@ fn the_editor_grammar_highlights_every_reserved_word() {
             "`{k}` is not highlighted as a keyword"
         );
     }
+}
+
+#[test]
+fn trial_findings_stay_fixed() {
+    // Found by a hostile trial of the server.
+    let dir = workspace(
+        "trial",
+        &[
+            ("world.cov", WORLD),
+            ("deal (1).cov", DEAL),
+            ("bom.cov", "\u{feff}party gamma\n"),
+        ],
+    );
+    let deal = dir.join("deal (1).cov");
+    // A request before `initialize` is refused as the protocol says.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_covenant"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(&frame(
+            br#"{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}}"#,
+        ))
+        .unwrap();
+    drop(stdin);
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(out.contains("-32002"), "{out}");
+    let _ = child.wait();
+    let mut lsp = Lsp::start(&dir);
+    // A byte-order mark is dropped, as `covenant check` drops it: no diagnostic.
+    assert_eq!(
+        lsp.diagnostics(&dir.join("bom.cov"), None),
+        Vec::<Value>::new()
+    );
+    assert_eq!(lsp.diagnostics(&deal, None), Vec::<Value>::new());
+    // The same file under another spelling of its URI (`(` escaped) is one file, not two.
+    let escaped = uri(&deal).replace('(', "%28").replace(')', "%29");
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": escaped, "languageId": "covenant", "version": 1, "text": DEAL}}),
+    );
+    assert_eq!(lsp.diagnostics(&deal, Some(1)), Vec::<Value>::new());
+    // A frame with a bad length, its body glued to the next frame: answered, and the server
+    // falls back in step and answers the next request.
+    lsp.stdin
+        .write_all(
+            b"Content-Length: abc\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":500,\"method\":\"shutdown\"}",
+        )
+        .unwrap();
+    lsp.stdin.flush().unwrap();
+    assert_eq!(lsp.response()["error"]["code"], -32700);
+    let r = lsp.at("textDocument/definition", &deal, 8, 9, json!({}));
+    assert_eq!(
+        r["result"][0]["range"]["start"],
+        json!({"line": 3, "character": 16}),
+        "{r}"
+    );
+    // Words the language reads in places are no new names; nor is another kind's id.
+    for taken in ["world", "field", "term", "lens"] {
+        let r = lsp.at(
+            "textDocument/rename",
+            &deal,
+            1,
+            12,
+            json!({"newName": taken}),
+        );
+        assert!(r["error"].is_object(), "{taken}: {r}");
+    }
+    // A README opened beside the rules is not checked as rules.
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri(&dir.join("README.md")), "languageId": "markdown", "version": 1, "text": "# notes"}}),
+    );
+    let r = lsp.at("textDocument/hover", &deal, 3, 17, json!({}));
+    assert!(r["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .contains("resale.cut"));
+    assert_eq!(lsp.stop(), 0);
 }

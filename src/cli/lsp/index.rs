@@ -80,9 +80,18 @@ impl Index {
                 _ => None,
             })
             .collect();
+        let agreements: HashSet<&str> = trees
+            .iter()
+            .flat_map(|(f, _)| f.items.iter())
+            .filter_map(|i| match i {
+                Item::Agreement(a) => Some(a.id.name.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut w = Walker {
             out: Vec::new(),
             products: &products,
+            agreements: &agreements,
             text: "",
         };
         for (file, text) in trees {
@@ -121,6 +130,7 @@ impl Index {
 struct Walker<'a> {
     out: Vec<Occurrence>,
     products: &'a HashSet<&'a str>,
+    agreements: &'a HashSet<&'a str>,
     text: &'a str,
 }
 
@@ -199,12 +209,14 @@ impl Walker<'_> {
                 ..
             } => {
                 self.id(Kind::Party, party, false);
-                let kind = if !renewal_of && self.products.contains(object.name.as_str()) {
-                    Kind::Product
-                } else {
-                    Kind::Agreement
-                };
-                self.id(kind, object, false);
+                // A product when one of that name is declared, else an agreement when one is;
+                // else a word of the record's own (`undergoes change_of_control`), no id.
+                let name = object.name.as_str();
+                if !renewal_of && self.products.contains(name) {
+                    self.id(Kind::Product, object, false);
+                } else if self.agreements.contains(name) {
+                    self.id(Kind::Agreement, object, false);
+                }
                 if let Some(t) = to {
                     self.id(Kind::Party, t, false);
                 }
@@ -408,6 +420,10 @@ impl Walker<'_> {
     }
 
     fn clause_ref(&mut self, target: &str, r: &ClauseRef) {
+        // `amend term { … }` and `end renewal` name the agreement's term and renewal, no clause.
+        if r.agreement.is_none() && matches!(r.clause.name.as_str(), "term" | "renewal") {
+            return;
+        }
         let agreement = match &r.agreement {
             Some(a) => {
                 self.id(Kind::Agreement, a, false);

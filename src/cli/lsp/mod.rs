@@ -61,14 +61,32 @@ fn read_frame(input: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>
             }
             break;
         }
-        match text.split_once(':') {
-            Some((name, value)) if name.trim().eq_ignore_ascii_case("content-length") => {
-                match value.trim().parse::<usize>() {
-                    Ok(v) => length = Some(v),
-                    Err(_) => bad_header = Some(format!("bad Content-Length `{}`", value.trim())),
+        // `Content-Length:` is looked for anywhere in the line: after a frame whose length was
+        // wrong, the rest of its body and the next header share a line, and finding the header
+        // there is how the reader falls back in step with the editor.
+        let lower = text.to_ascii_lowercase();
+        match lower.rfind("content-length:") {
+            Some(at) => {
+                let value = text
+                    .get(at + "content-length:".len()..)
+                    .unwrap_or("")
+                    .trim();
+                match value.parse::<usize>() {
+                    Ok(v) => {
+                        length = Some(v);
+                        bad_header = None;
+                    }
+                    Err(_) => {
+                        length = None;
+                        bad_header = Some(format!(
+                            "bad Content-Length `{}`",
+                            covenant::diag::shown(value, 40)
+                        ));
+                    }
                 }
             }
-            Some(_) => {}
+            // Other headers (Content-Type) are read past.
+            None if length.is_some() || bad_header.is_some() || is_header(text) => {}
             None => {
                 bad_header = Some(format!(
                     "not a header: `{}`",
@@ -95,6 +113,13 @@ fn read_frame(input: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>
     let mut body = vec![0u8; length];
     input.read_exact(&mut body)?;
     Ok(Some(Ok(body)))
+}
+
+/// A line shaped as a header: a name of letters and `-`, a colon.
+fn is_header(text: &str) -> bool {
+    text.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    })
 }
 
 /// Reads framed messages from `input` until it ends, handing each to `tx`.

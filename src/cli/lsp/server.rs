@@ -30,6 +30,8 @@ pub struct Server {
     /// URIs that were last sent some diagnostics (sent an empty list when they have none).
     published: BTreeSet<String>,
     shutdown: bool,
+    /// `initialize` was answered.
+    initialized: bool,
 }
 
 /// A file as last parsed: its place in the set, its text, its tree and its syntax errors.
@@ -67,6 +69,41 @@ impl View {
     }
 }
 
+/// One spelling for a URI: a `file:` URI as its path gives it (so `%28` and `(`, `/./` and
+/// `localhost` name one file once); any other URI as written.
+fn norm(uri: &str) -> String {
+    path_of(uri)
+        .map(|p| normalize_path(&p))
+        .and_then(|p| uri_of(&p))
+        .unwrap_or_else(|| uri.to_string())
+}
+
+/// A path without `.` parts and repeated separators (no file system access).
+fn normalize_path(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// A rule file's text as the check reads it (a byte-order mark dropped).
+fn rule_text(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
+/// Most files a workspace walk visits: a root of `/` must not hold the server for minutes.
+const MAX_WALK: usize = 50_000;
+
 fn uri_of(path: &Path) -> Option<String> {
     url::Url::from_file_path(path).ok().map(String::from)
 }
@@ -81,11 +118,15 @@ fn display_name(uri: &str) -> String {
 }
 
 /// Every `.cov` file under a folder (not inside hidden folders or `target`).
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: u32) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: u32, visited: &mut usize) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
+        *visited += 1;
+        if *visited > MAX_WALK {
+            return;
+        }
         let path = entry.path();
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -94,9 +135,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: u32) {
         };
         if kind.is_dir() {
             if depth < 32 && !name.starts_with('.') && name != "target" && name != "node_modules" {
-                walk(&path, out, depth + 1);
+                walk(&path, out, depth + 1, visited);
             }
-        } else if kind.is_file() && name.ends_with(".cov") {
+        } else if name.ends_with(".cov")
+            && (kind.is_file() || (kind.is_symlink() && path.is_file()))
+        {
+            // A link to a rule file is read as the file (a link to a folder is not followed).
             out.push(path);
         }
     }
@@ -140,11 +184,119 @@ fn range(source: &Source, span: Span) -> lsp::Range {
     )
 }
 
+/// Every word the language gives a meaning: the reserved words of 0.1 and the words of 0.2,
+/// which are keywords where 0.2 expects them (an id spelled so may be read as the word), and
+/// the implicit roots `world` and `any_field`. Completion offers them; rename gives no id them.
+const WORDS: &[&str] = &[
+    "above",
+    "add",
+    "affiliate",
+    "affiliates",
+    "after",
+    "agreement",
+    "alias",
+    "amend",
+    "amendment",
+    "amends",
+    "and",
+    "assume",
+    "at",
+    "between",
+    "by",
+    "capped",
+    "channel",
+    "cloud",
+    "commitment",
+    "consent",
+    "contract",
+    "convenience",
+    "counting",
+    "deploy",
+    "done",
+    "effective",
+    "end",
+    "event",
+    "every",
+    "except",
+    "exclusive",
+    "exclusivity",
+    "field",
+    "first",
+    "first_launch",
+    "first_offer",
+    "for",
+    "forbid",
+    "from",
+    "grants",
+    "in",
+    "launch",
+    "lead",
+    "licence",
+    "license",
+    "minimum",
+    "month",
+    "no",
+    "non-exclusive",
+    "not",
+    "notice",
+    "of",
+    "offered",
+    "on",
+    "only",
+    "operated",
+    "or",
+    "party",
+    "pay",
+    "payable",
+    "payment",
+    "pays",
+    "per",
+    "product",
+    "products",
+    "quarter",
+    "rate",
+    "recouping",
+    "renewal",
+    "renews",
+    "revenue",
+    "revenue_share",
+    "rule",
+    "shortfall",
+    "signed",
+    "spends",
+    "start",
+    "stream",
+    "streams",
+    "strike",
+    "sublicensable",
+    "survives",
+    "tagged",
+    "term",
+    "terminable",
+    "territory",
+    "through",
+    "times",
+    "to",
+    "unless",
+    "until",
+    "up",
+    "use",
+    "when",
+    "with",
+    "within",
+    "without",
+    "year",
+    "world",
+    "any_field",
+];
+
+/// Whether a new name may be given to an id.
 fn is_id(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !covenant::syntax::is_keyword(name)
+        && !WORDS.contains(&name)
 }
 
 /// The kinds of id a keyword is followed by, for completion.
@@ -175,6 +327,7 @@ impl Server {
             parsed: BTreeMap::new(),
             published: BTreeSet::new(),
             shutdown: false,
+            initialized: false,
         }
     }
 
@@ -228,6 +381,25 @@ impl Server {
         if self.shutdown && req.method != "shutdown" {
             return error(id, ErrorCode::InvalidRequest, "the server is shutting down");
         }
+        if req.method == "initialize" {
+            if self.initialized {
+                return error(
+                    id,
+                    ErrorCode::InvalidRequest,
+                    "the server is initialized already",
+                );
+            }
+        } else if !self.initialized {
+            return error(
+                id,
+                ErrorCode::ServerNotInitialized,
+                "the server is not initialized: send `initialize` first",
+            );
+        }
+        let req = Request {
+            params: with_norm_uri(req.params),
+            ..req
+        };
         let result = match req.method.as_str() {
             "initialize" => self.initialize(req.params),
             "shutdown" => {
@@ -262,15 +434,27 @@ impl Server {
 
     /// A notification; `true` when it changed a text.
     fn notification(&mut self, n: Notification) -> bool {
+        if !self.initialized || self.shutdown {
+            return false;
+        }
+        let n = Notification {
+            params: with_norm_uri(n.params),
+            ..n
+        };
         match n.method.as_str() {
             "textDocument/didOpen" => {
                 let Ok(p) = serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params)
                 else {
                     return false;
                 };
+                // Only rule files are checked as rules (a README opened beside them is not).
+                let uri = p.text_document.uri.as_str().to_string();
+                if p.text_document.language_id != "covenant" && !uri.ends_with(".cov") {
+                    return false;
+                }
                 self.open.insert(
-                    p.text_document.uri.as_str().to_string(),
-                    (p.text_document.text, p.text_document.version),
+                    uri,
+                    (rule_text(p.text_document.text), p.text_document.version),
                 );
                 true
             }
@@ -280,12 +464,14 @@ impl Server {
                     return false;
                 };
                 // Whole-document sync: the last change is the text.
+                let uri = p.text_document.uri.as_str().to_string();
+                if !self.open.contains_key(&uri) {
+                    return false;
+                }
                 match p.content_changes.into_iter().last() {
                     Some(change) if change.range.is_none() => {
-                        self.open.insert(
-                            p.text_document.uri.as_str().to_string(),
-                            (change.text, p.text_document.version),
-                        );
+                        self.open
+                            .insert(uri, (rule_text(change.text), p.text_document.version));
                         true
                     }
                     _ => false,
@@ -300,7 +486,7 @@ impl Server {
                 self.open.remove(&uri);
                 // Read it again from disk: the editor may have dropped unsaved changes.
                 if let Some(path) = path_of(&uri) {
-                    match std::fs::read_to_string(&path) {
+                    match covenant::source::read_text(&path) {
                         Ok(text) if self.in_root(&path) => {
                             self.disk.insert(uri, text);
                         }
@@ -331,9 +517,11 @@ impl Server {
             return;
         };
         let mut paths = Vec::new();
-        walk(&root, &mut paths, 0);
+        walk(&root, &mut paths, 0, &mut 0);
         for path in paths {
-            if let (Some(uri), Ok(text)) = (uri_of(&path), std::fs::read_to_string(&path)) {
+            // As the check reads a rule file: a byte-order mark dropped; a file that is not
+            // UTF-8 text is left out here (`covenant check` names it).
+            if let (Some(uri), Ok(text)) = (uri_of(&path), covenant::source::read_text(&path)) {
                 self.disk.insert(uri, text);
             }
         }
@@ -348,7 +536,11 @@ impl Server {
             .and_then(|f| f.first())
             .map(|f| f.uri.as_str().to_string())
             .or_else(|| p.root_uri.as_ref().map(|u| u.as_str().to_string()));
-        self.root = root.as_deref().and_then(path_of);
+        self.root = root
+            .as_deref()
+            .and_then(path_of)
+            .map(|p| normalize_path(&p));
+        self.initialized = true;
         self.load_root();
         self.check();
         let caps = lsp::ServerCapabilities {
@@ -977,10 +1169,27 @@ impl Server {
             },
             _ => new_name.to_string(),
         };
-        if self.view.index.all(o.kind, &full).any(|x| x.def) {
+        // A name another id has, of any kind, is refused: some places read an id as one kind
+        // or another by what is declared (the object of an act is a product or an agreement).
+        let taken = match o.kind {
+            Kind::Clause => self.view.index.all(o.kind, &full).next(),
+            _ => self
+                .view
+                .index
+                .occurrences
+                .iter()
+                .find(|x| x.def && x.kind != Kind::Clause && x.name == full),
+        };
+        if let Some(t) = taken {
+            let word = t.kind.word();
+            let article = if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
             return Err((
                 ErrorCode::InvalidParams,
-                format!("a {} `{full}` is already declared", o.kind.word()),
+                format!("{article} {word} `{full}` is already declared"),
             ));
         }
         // By URI in order (a workspace edit's map, written deterministically).
@@ -1070,6 +1279,16 @@ impl Server {
                 .text
                 .get(span.start as usize..span.end as usize)
                 .unwrap_or("");
+            // Only a diagnostic placed on the word itself is fixed by replacing its span (one
+            // placed on a whole record or clause names the word elsewhere).
+            let word = written.strip_prefix('$').unwrap_or(written);
+            if word.is_empty()
+                || !word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                continue;
+            }
             if written.starts_with('$') {
                 span.start += 1;
             }
@@ -1128,6 +1347,14 @@ fn same_happening(a: &ast::Happening, b: &ast::Happening) -> bool {
 /// Whether a span holds a byte offset (its end included: a cursor just after an id is on it).
 fn contains(span: Span, at: usize) -> bool {
     span.start as usize <= at && at <= span.end as usize
+}
+
+/// Params with their `textDocument.uri` in the server's one spelling.
+fn with_norm_uri(mut params: Value) -> Value {
+    if let Some(Value::String(uri)) = params.pointer_mut("/textDocument/uri") {
+        *uri = norm(uri);
+    }
+    params
 }
 
 fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, (ErrorCode, String)> {
