@@ -691,6 +691,19 @@ fn trial_findings_stay_fixed() {
         );
         assert!(r["error"].is_object(), "{taken}: {r}");
     }
+    // After `amend ` inside an amendment: its agreement's clauses only.
+    let two = dir.join("two.cov");
+    let text = "agreement g1 { between kestrel and atlas signed 2026-01-01 rule c { forbid deploy product lens on nimbus } rule d { forbid deploy product lens on nimbus } }\nagreement g2 { between kestrel and atlas signed 2026-01-01 rule c { forbid deploy product lens on nimbus } }\namendment m amends g2 {\n  signed 2026-02-01\n  amend \n}\n";
+    lsp.open(&two, text);
+    let r = lsp.at("textDocument/completion", &two, 4, 8, json!({}));
+    let clauses: Vec<&str> = r["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["detail"] == "clause")
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(clauses, ["c"], "{r}");
     // A README opened beside the rules is not checked as rules.
     lsp.notify(
         "textDocument/didOpen",

@@ -1126,8 +1126,20 @@ impl Server {
         } else {
             kinds.to_vec()
         };
+        // Inside an amendment, the clauses offered are its agreement's.
+        let target = self.view.trees.get(file as usize).and_then(|t| {
+            t.items.iter().find_map(|i| match i {
+                ast::Item::Amendment(m) if contains(m.span, at) => {
+                    Some(format!("{}.", m.target.name))
+                }
+                _ => None,
+            })
+        });
         for kind in wanted {
             for o in self.view.index.declared(kind) {
+                if kind == Kind::Clause && target.as_ref().is_some_and(|t| !o.name.starts_with(t)) {
+                    continue;
+                }
                 let label = match kind {
                     Kind::Clause => o.name.rsplit('.').next().unwrap_or(&o.name).to_string(),
                     _ => o.name.clone(),
