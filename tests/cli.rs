@@ -35,12 +35,19 @@ fn covenant_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-/// A file in this run's own folder (a fresh temporary folder, made once per run; each test
-/// names its files apart).
+/// A file in this suite's own folder under Cargo's scratch folder for integration tests
+/// (`target/tmp`, emptied once per run; each test names its files apart). A folder under the
+/// target, not the system's temporary folder: a static is never dropped, so a `TempDir` here
+/// would be left behind by every run.
 fn temp(name: &str, text: &[u8]) -> std::path::PathBuf {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap_or_else(|e| panic!("{e}")));
-    let path = dir.path().join(name);
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        dir
+    });
+    let path = dir.join(name);
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
     path
 }
