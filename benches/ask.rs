@@ -133,6 +133,15 @@ fn point(c: &mut Criterion) {
             reasons
         })
     });
+    group.bench_function("covenant_parse_text", |b| {
+        b.iter(|| {
+            let mut read = 0u32;
+            for (_, _, text) in &qs {
+                read += u32::from(engine.parse(black_box(text)).is_ok());
+            }
+            read
+        })
+    });
     group.bench_function("covenant_parse_and_answer_text", |b| {
         b.iter(|| {
             let mut yes = 0u32;

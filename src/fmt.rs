@@ -422,7 +422,7 @@ impl Writer<'_> {
                 format!("from {}", value_text(f)),
             );
         }
-        if let Some((h, plus)) = &c.from_happening {
+        if let Some((h, plus)) = c.from_happening.as_deref() {
             let text = match plus {
                 Some(p) => format!("from {} + {}", happening_text(h), value_text(p)),
                 None => format!("from {}", happening_text(h)),
@@ -433,14 +433,14 @@ impl Writer<'_> {
         if let Some(e) = &c.end {
             self.line(&inner, e.span.start, e.span.end, end_text(e));
         }
-        if let Some((places, except, span)) = &c.scope.places {
+        if let Some((places, except, span)) = &c.scope().places {
             let mut text = format!("in {}", ids(places));
             if !except.is_empty() {
                 text.push_str(&format!(" except {}", ids(except)));
             }
             self.line(&inner, span.start, span.end, text);
         }
-        if let Some((fields, span)) = &c.scope.fields {
+        if let Some((fields, span)) = &c.scope().fields {
             self.line(
                 &inner,
                 span.start,
@@ -448,7 +448,7 @@ impl Writer<'_> {
                 format!("in field {}", ids(fields)),
             );
         }
-        if let Some((parties, span)) = &c.scope.done_by {
+        if let Some((parties, span)) = &c.scope().done_by {
             self.line(
                 &inner,
                 span.start,

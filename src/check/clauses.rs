@@ -86,7 +86,7 @@ impl Checker {
         };
         self.clause_days = false;
         let body = self.body(&c.sentence);
-        let from_event = match &c.from_happening {
+        let from_event = match c.from_happening.as_deref() {
             None => Some(None),
             Some((h, plus)) => {
                 let e = self.happening_event(h);
@@ -111,7 +111,7 @@ impl Checker {
             Some(v) => Some(v?),
             None => None,
         };
-        let scope = self.scope(&c.scope, &c.sentence);
+        let scope = self.scope(c.scope(), &c.sentence);
         Some(Terms {
             from,
             from_event: from_event?,

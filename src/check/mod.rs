@@ -1246,6 +1246,19 @@ impl Checker {
                 self.define(item);
             }
         }
+        // The clauses' table at its size (those written in agreements, and at most one per
+        // amendment change): grown by doubling, it would hold up to twice that, and both the
+        // old and the new buffer at once while it grows.
+        let written: usize = files
+            .iter()
+            .flat_map(|f| f.borrow().items.iter())
+            .map(|i| match i {
+                ast::Item::Agreement(a) => a.clauses.len(),
+                ast::Item::Amendment(a) => a.changes.len(),
+                _ => 0,
+            })
+            .sum();
+        self.rules.clauses.reserve_exact(written);
         for file in files {
             for item in &file.borrow().items {
                 if let ast::Item::Agreement(a) = item {

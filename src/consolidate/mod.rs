@@ -219,6 +219,11 @@ pub fn consolidate(
     // reorder a clause's life may need as many readings as the longest chain, plus one.
     let mut spans: Vec<Option<ClauseSpan>> = vec![None; rules.clauses.len()];
     let mut diags = Vec::new();
+    // A version per clause, and one more for each change an amendment makes: reserved at that
+    // size rather than grown by doubling (a version is large, and a rule set has many).
+    let changes: usize = rules.amendments.iter().map(|a| a.changes.len()).sum();
+    out.versions
+        .reserve_exact(rules.clauses.len().saturating_add(changes));
     for _ in 0..=rules.clause_ref_depth {
         let before = spans.clone();
         out.versions.clear();

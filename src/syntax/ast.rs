@@ -252,19 +252,33 @@ pub enum Due {
 pub struct Clause {
     pub kind: ClauseKind,
     /// How the kind was spelled (`licence` or `license`).
-    pub kind_word: String,
+    pub kind_word: &'static str,
     pub id: Ident,
     pub title: Option<Text>,
     pub sentence: Sentence,
     pub from: Option<Value>,
     /// `from HAPPENING [+ DURATION]` (0.2), instead of a day.
-    pub from_happening: Option<(Happening, Option<Value>)>,
+    /// Boxed, as the other terms most clauses lack: a tree holds every clause of a rule set.
+    pub from_happening: Option<Box<(Happening, Option<Value>)>>,
     pub end: Option<End>,
     /// `survives [DURATION]` (0.2): in force after its agreement ends (for that long).
-    pub survives: Option<Survives>,
-    /// `in TERRITORY {, …} [except TERRITORY {, …}]` and `in field FIELD {, …}` (0.2).
-    pub scope: Scope,
+    pub survives: Option<Box<Survives>>,
+    /// `in TERRITORY {, …} [except TERRITORY {, …}]` and `in field FIELD {, …}` (0.2); `None`
+    /// when the clause has none (see [`Clause::scope`]).
+    pub scope: Option<Box<Scope>>,
     pub span: Span,
+}
+
+impl Clause {
+    /// The clause's scope terms (none for most clauses).
+    pub fn scope(&self) -> &Scope {
+        static NONE: Scope = Scope {
+            places: None,
+            fields: None,
+            done_by: None,
+        };
+        self.scope.as_deref().unwrap_or(&NONE)
+    }
 }
 
 /// A clause's scope terms (0.2), as written.

@@ -406,7 +406,7 @@ impl Walker<'_> {
         );
         self.sentence(&c.sentence);
         self.opt(c.from.as_ref());
-        if let Some((h, d)) = &c.from_happening {
+        if let Some((h, d)) = c.from_happening.as_deref() {
             self.happening(h);
             self.opt(d.as_ref());
         }
@@ -416,7 +416,7 @@ impl Walker<'_> {
         if let Some(s) = &c.survives {
             self.opt(s.duration.as_ref());
         }
-        self.scope(&c.scope);
+        self.scope(c.scope());
     }
 
     fn clause_ref(&mut self, target: &str, r: &ClauseRef) {

@@ -380,23 +380,24 @@ impl<'a> Parser<'a> {
 
     // ----- clauses ------------------------------------------------------------------------
 
-    pub(super) fn clause_kind(&mut self) -> PResult<(ClauseKind, String)> {
-        let kind = match self.peek_word() {
-            Some("exclusivity") => ClauseKind::Exclusivity,
-            Some("licence" | "license") => ClauseKind::Licence,
-            Some("first_launch") => ClauseKind::FirstLaunch,
-            Some("revenue_share") => ClauseKind::RevenueShare,
-            Some("rule") => ClauseKind::Rule,
-            Some("first_offer") => ClauseKind::FirstOffer,
-            Some("payment") => ClauseKind::Payment,
-            Some("commitment") => ClauseKind::Commitment,
+    pub(super) fn clause_kind(&mut self) -> PResult<(ClauseKind, &'static str)> {
+        let (kind, word) = match self.peek_word() {
+            Some("exclusivity") => (ClauseKind::Exclusivity, "exclusivity"),
+            Some("licence") => (ClauseKind::Licence, "licence"),
+            Some("license") => (ClauseKind::Licence, "license"),
+            Some("first_launch") => (ClauseKind::FirstLaunch, "first_launch"),
+            Some("revenue_share") => (ClauseKind::RevenueShare, "revenue_share"),
+            Some("rule") => (ClauseKind::Rule, "rule"),
+            Some("first_offer") => (ClauseKind::FirstOffer, "first_offer"),
+            Some("payment") => (ClauseKind::Payment, "payment"),
+            Some("commitment") => (ClauseKind::Commitment, "commitment"),
             _ => {
                 return self.fail(
                     "a clause kind (`exclusivity`, `licence`, `first_launch`, `first_offer`, `revenue_share`, `payment`, `commitment` or `rule`)",
                 )
             }
         };
-        let word = self.bump().map_or(String::new(), |t| t.text.to_string());
+        self.bump();
         Ok((kind, word))
     }
 
@@ -425,10 +426,10 @@ impl<'a> Parser<'a> {
                 title,
                 sentence,
                 from,
-                from_happening,
+                from_happening: from_happening.map(Box::new),
                 end,
-                survives,
-                scope,
+                survives: survives.map(Box::new),
+                scope: (scope != Scope::default()).then(|| Box::new(scope)),
                 span: self.span_from(start),
             }),
             Err(Failed) => {
