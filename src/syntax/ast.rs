@@ -485,10 +485,10 @@ pub enum Happening {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventWhen {
     /// `when HAPPENING`: on the day of the first matching record.
-    Happens(Happening),
+    Happens(Box<Happening>),
     /// `when no HAPPENING by DAY`: the day after DAY, if no matching record is dated on or
     /// before it.
-    NoneBy(Happening, Value),
+    NoneBy(Box<Happening>, Value),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -543,7 +543,8 @@ pub enum Item {
     Record {
         day: NaiveDate,
         day_span: Span,
-        happening: Happening,
+        /// Boxed, as the happenings of events are: a tree holds every item of a rule set.
+        happening: Box<Happening>,
         note: Option<Text>,
         span: Span,
     },

@@ -1009,7 +1009,7 @@ impl Server {
                 .and_then(|b| b.as_ref())
                 .is_some_and(|b| b.day == day)
         };
-        if let ast::Happening::Event(e) = happening {
+        if let ast::Happening::Event(e) = &**happening {
             lines.push(format!("- records event `{}`", e.name));
         }
         for t in &self.view.trees {

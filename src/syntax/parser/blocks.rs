@@ -364,6 +364,7 @@ impl<'a> Parser<'a> {
             };
             terms.push(term);
         }
+        terms.shrink_to_fit();
         self.expect(
             &Tok::RBrace,
             "a term to amend (`from`, `until`, `through`, `exclusive`, `rate`, `capped at`, `minimum`, `after recouping`, `lead`, `in`, `done by`, `use`, `deploy`, `with affiliates`, `sublicensable`, `within`, `survives`, `term`, `renews`) or `}`",

@@ -21,7 +21,7 @@ impl<'a> Parser<'a> {
         Ok(Item::Record {
             day,
             day_span,
-            happening,
+            happening: Box::new(happening),
             note,
             span: self.span_from(start),
         })
@@ -194,9 +194,9 @@ impl<'a> Parser<'a> {
                     if self.eat_word("no") {
                         let happening = self.happening()?;
                         self.expect_word("by", "`by DAY` after the happening")?;
-                        Some(EventWhen::NoneBy(happening, self.day_value()?))
+                        Some(EventWhen::NoneBy(Box::new(happening), self.day_value()?))
                     } else {
-                        Some(EventWhen::Happens(self.happening()?))
+                        Some(EventWhen::Happens(Box::new(self.happening()?)))
                     }
                 } else {
                     None

@@ -350,6 +350,9 @@ impl<'a> Parser<'a> {
                 self.until_alt()?
             });
         }
+        // Most ends have one alternative: not the four a growing vector starts with (a tree
+        // holds every clause's end).
+        alts.shrink_to_fit();
         Ok(End {
             through,
             alts,
