@@ -9,6 +9,8 @@
     missing_docs
 )]
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -35,21 +37,9 @@ fn covenant_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-/// A file in this suite's own folder under Cargo's scratch folder for integration tests
-/// (`target/tmp`, emptied once per run; each test names its files apart). A folder under the
-/// target, not the system's temporary folder: a static is never dropped, so a `TempDir` here
-/// would be left behind by every run.
+/// A file in this suite's scratch folder (see `common::scratch`).
 fn temp(name: &str, text: &[u8]) -> std::path::PathBuf {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        dir
-    });
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-    path
+    common::scratch("cli", name, text)
 }
 
 #[test]

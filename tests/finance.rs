@@ -344,21 +344,9 @@ proptest! {
 
 // ----- files read in two parts ----------------------------------------------------------------
 
-/// A file in this suite's own folder under Cargo's scratch folder for integration tests
-/// (`target/tmp`, emptied once per run; each test names its files apart). A folder under the
-/// target, not the system's temporary folder: a static is never dropped, so a `TempDir` here
-/// would be left behind by every run.
+/// A file in this suite's scratch folder (see `common::scratch`).
 fn file(name: &str, text: &str) -> std::path::PathBuf {
-    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("finance");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-        dir
-    });
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-    path
+    common::scratch("finance", name, text.as_bytes())
 }
 
 fn run_file(

@@ -108,3 +108,23 @@ pub fn decision(engine: &Engine, question: &str) -> covenant::Decision {
         .decision()
         .unwrap_or_else(|| panic!("{question}: not a point question"))
 }
+
+/// A file in a suite's own folder under Cargo's scratch folder for integration tests
+/// (`target/tmp/SUITE`, emptied once per run of the suite; each test names its files apart).
+/// Not the system's temporary folder: a static is never dropped, so a `TempDir` kept in one
+/// would be left behind by every run.
+pub fn scratch(suite: &str, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    static DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite);
+    {
+        let mut emptied = DIRS.lock().unwrap_or_else(|e| e.into_inner());
+        if !emptied.iter().any(|s| s == suite) {
+            let _ = std::fs::remove_dir_all(&dir);
+            emptied.push(suite.to_string());
+        }
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+    path
+}
