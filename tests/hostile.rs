@@ -193,3 +193,64 @@ fn the_fuzz_corpora_replay_without_panics() {
     }
     assert!(replayed >= 60, "only {replayed} corpus entries");
 }
+
+/// An event ended by a word 0.2 puts after a happening is an event, not a party acting: a
+/// clause's `until EVENT` before its `in` scope (the order `covenant fmt` writes), `from EVENT`
+/// before `survives`, and a termination right `on EVENT with notice` all read as written, and
+/// the formatted text keeps every answer.
+#[test]
+fn an_event_before_a_term_is_an_event() {
+    let rules = |terms: &str, right: &str| {
+        format!(
+            r#"party a "A"
+party b "B"
+product p "P" by a
+territory europe "Europe"
+territory asia "Asia"
+event missed "Missed"
+agreement ag "Ag" {{
+  between a and b
+  signed 2024-01-01
+  {right}
+  licence l {{
+    a grants b use of product p
+    {terms}
+  }}
+}}
+on 2026-06-01: missed
+"#
+        )
+    };
+    let questions = [
+        (
+            "use p by b in europe at 2025-01-01",
+            covenant::Decision::Permitted,
+        ),
+        (
+            "use p by b in asia at 2025-01-01",
+            covenant::Decision::Forbidden,
+        ),
+        (
+            "use p by b in europe at 2026-06-01",
+            covenant::Decision::Forbidden,
+        ),
+    ];
+    for terms in [
+        "in europe\n    until missed",
+        "until missed\n    in europe",
+        "until missed in europe",
+        "until missed + 0 days in europe",
+    ] {
+        for right in ["", "terminable by b on missed with notice 30 days"] {
+            let text = rules(terms, right);
+            let formatted =
+                covenant::fmt::format(&text).unwrap_or_else(|d| panic!("{terms}: {d:?}"));
+            for text in [&text, &formatted] {
+                let engine = common::engine(text);
+                for (q, want) in questions {
+                    assert_eq!(common::decision(&engine, q), want, "{q} under\n{text}");
+                }
+            }
+        }
+    }
+}

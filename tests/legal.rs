@@ -112,6 +112,23 @@ fn every_worked_deal_passes() {
     assert_eq!(deals, 4, "the four worked deals of examples/deals");
 }
 
+/// The worked deals are written in the layout `covenant fmt` gives, so that a user who formats
+/// a copy sees no change (and the layout it gives reads as written: the cases above run on it).
+#[test]
+fn every_worked_deal_is_formatted() {
+    let dir = root().join("examples/deals");
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let path = entry.path().join("rules.cov");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        let formatted = covenant::fmt::format(&text).unwrap_or_else(|d| panic!("{d:?}"));
+        assert!(
+            text == formatted,
+            "{} is not as `covenant fmt` writes it",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn failing_cases_are_shown_and_counted() {
     let (_dir, path) = temp(

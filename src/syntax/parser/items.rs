@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// Words of 0.2 that may follow a happening, and so are never read as its verb (the 0.1
+/// reserved words are not either).
+const AFTER_HAPPENING: &[&str] = &[
+    "in",
+    "survives",
+    "done",
+    "with",
+    "term",
+    "renews",
+    "terminable",
+    "first_offer",
+    "payment",
+    "commitment",
+];
+
 impl<'a> Parser<'a> {
     // ----- declarations -------------------------------------------------------------------
 
@@ -29,9 +44,15 @@ impl<'a> Parser<'a> {
 
     /// `EVENT`, or `PARTY VERB [renewal of] OBJECT [on CLOUD]`: what a record, or a derived
     /// event's pattern, says happened.
+    /// `EVENT` or `PARTY VERB OBJECT [to PARTY] [on CHANNEL] [in TERRITORY]`. An id followed by
+    /// a word that 0.2 puts after a happening (a clause's `in` scope, `survives`, `done by`, a
+    /// termination right's `with notice`, the next term or clause) is an event: no verb is
+    /// spelled so, and reading one there would take `until lapsed in europe` for a party
+    /// `lapsed` doing `in` to `europe`.
     pub(super) fn happening(&mut self) -> PResult<Happening> {
         let first = self.ident("an event id, or a party id and a verb")?;
-        let happening = if matches!(self.peek(), Some(Token { tok: Tok::Word, text, .. }) if !is_keyword(text))
+        let happening = if matches!(self.peek(), Some(Token { tok: Tok::Word, text, .. })
+            if !is_keyword(text) && !AFTER_HAPPENING.contains(text))
         {
             let verb = self.ident("a verb")?;
             // `renewal of AGREEMENT` (0.2): `of` right after `renewal` cannot follow a 0.1
