@@ -47,7 +47,7 @@ fn check_the_shipped_rules() {
     let (code, out, _) = covenant(&["check"]);
     assert_eq!(code, 0);
     assert!(
-        out.starts_with("ok: 5 files, 2 agreements, 1 amendments, 9 clauses"),
+        out.starts_with("ok: 5 files, 2 agreements, 1 amendment, 9 clauses"),
         "{out}"
     );
 }
@@ -221,7 +221,7 @@ fn warnings_are_shown_and_can_be_denied() {
     let p = path.to_str().unwrap_or_default();
     let (code, out, err) = covenant(&["check", "--rules", p]);
     assert_eq!(code, 0);
-    assert!(out.contains("1 warnings"), "{out}");
+    assert!(out.contains("1 warning"), "{out}");
     assert!(err.contains("warning[unused-assumption]"), "{err}");
     assert_eq!(covenant(&["check", "--rules", p, "--deny-warnings"]).0, 1);
 }
@@ -555,4 +555,17 @@ fn an_answer_echoes_the_alias_asked_and_names_its_cloud() {
         "json",
     ]);
     assert!(!out.contains("aliases"), "{out}");
+}
+
+/// A case file that cannot be read is an error, and the count says a file was not run (it
+/// used to read "0 passed, 0 failed", as an empty run that passed).
+#[test]
+fn test_with_a_missing_case_file_says_it_was_not_run() {
+    let (code, out, err) = covenant(&["test", "/no/such/cases.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        out,
+        "0 passed, 0 failed; 1 case file not run (see the error)\n"
+    );
+    assert!(err.contains("/no/such/cases.yaml"), "{err}");
 }

@@ -20,14 +20,15 @@ pub fn run(args: Args) -> Exit {
     if !checked.warnings().is_empty() {
         report(checked.warnings(), &r.sources);
     }
+    let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     outln!(
-        "ok: {} files, {} agreements, {} amendments, {} clauses, {} records, {} warnings",
-        r.sources.len(),
-        r.agreements.len(),
-        r.amendments.len(),
-        r.clauses.len(),
-        r.records.len(),
-        checked.warnings().len()
+        "ok: {}, {}, {}, {}, {}, {}",
+        count(r.sources.len(), "file"),
+        count(r.agreements.len(), "agreement"),
+        count(r.amendments.len(), "amendment"),
+        count(r.clauses.len(), "clause"),
+        count(r.records.len(), "record"),
+        count(checked.warnings().len(), "warning")
     );
     if args.deny_warnings && !checked.warnings().is_empty() {
         Exit::No

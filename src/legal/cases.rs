@@ -188,7 +188,12 @@ impl std::fmt::Display for Run {
             writeln!(f, "  expected: {}", o.expected)?;
             writeln!(f, "  got:      {}", o.got)?;
         }
-        writeln!(f, "{} passed, {} failed", self.passed, self.failed)
+        write!(f, "{} passed, {} failed", self.passed, self.failed)?;
+        match self.errors.len() {
+            0 => writeln!(f),
+            1 => writeln!(f, "; 1 case file not run (see the error)"),
+            n => writeln!(f, "; {n} case files not run (see the errors)"),
+        }
     }
 }
 
