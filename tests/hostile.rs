@@ -254,3 +254,33 @@ on 2026-06-01: missed
         }
     }
 }
+
+/// A rate above 100% is marked where it is written, the first (below the first bound) too: it
+/// used to be marked on the rate of the next tier.
+#[test]
+fn a_bad_tier_rate_is_marked_where_it_is() {
+    for (text, bad) in [
+        ("150% up to USD 10, 7% up to USD 100, 5% above", "150%"),
+        ("5% up to USD 10, 170% up to USD 100, 5% above", "170%"),
+        ("5% up to USD 10, 7% up to USD 100, 190% above", "190%"),
+    ] {
+        let rules = format!(
+            "party a \"A\"\nparty b \"B\"\nagreement g {{\n  between a and b\n  signed 2026-01-01\n  revenue_share r {{ a pays b {text} of a revenue }}\n}}\n"
+        );
+        let mut sources = Sources::new();
+        sources.add("tiers.cov", rules.as_str());
+        let failure = check(sources)
+            .err()
+            .unwrap_or_else(|| panic!("{text}: accepted"));
+        let d = &failure.diagnostics[0];
+        let at = rules.find(bad).unwrap_or_else(|| panic!("{bad}"));
+        assert_eq!(
+            (d.span.start as usize, d.message.as_str()),
+            (
+                at,
+                format!("a tier's rate of {} is above 100%", bad).as_str()
+            ),
+            "{text}"
+        );
+    }
+}

@@ -126,6 +126,7 @@ impl Checker {
     fn tiers(
         &mut self,
         first: Option<Val<rust_decimal::Decimal>>,
+        first_span: crate::source::Span,
         tiers: &[(ast::Value, ast::Value)],
     ) -> Option<Vec<(Val<crate::money::Money>, Val<rust_decimal::Decimal>)>> {
         let mut out = Vec::with_capacity(tiers.len());
@@ -147,8 +148,9 @@ impl Checker {
             Val::Expr(_) => None,
         };
         let mut rates: Vec<(Option<rust_decimal::Decimal>, crate::source::Span)> = Vec::new();
-        if let (Some(r), Some((_, first_span))) = (first, tiers.first()) {
-            rates.push((env_value(self, r), first_span.span()));
+        // The rate below the first bound, marked where it is written (not on the next rate).
+        if let (Some(r), false) = (first, tiers.is_empty()) {
+            rates.push((env_value(self, r), first_span));
         }
         let mut last: Option<(crate::money::Money, crate::source::Span)> = None;
         for (bound, next) in tiers {
@@ -592,9 +594,10 @@ impl Checker {
                     Some(m) => self.money(&m.0).map(|a| Some((a, m.1))),
                     None => Some(None),
                 };
+                let rate_span = rate.span();
                 let rate = self.percent(rate);
                 let cap = cap.as_ref().map(|c| self.cap(c));
-                let tiers = self.tiers(rate, tiers);
+                let tiers = self.tiers(rate, rate_span, tiers);
                 let recoup = match recoup {
                     Some(r) => self.money(r).map(Some),
                     None => Some(None),
@@ -995,7 +998,7 @@ impl Checker {
                 ast::AmendTerm::Rate(v) => self.percent(v).map(AmendTerm::Rate),
                 ast::AmendTerm::Schedule { rate, tiers, per } => {
                     let r = self.percent(rate);
-                    let t = self.tiers(r, tiers);
+                    let t = self.tiers(r, rate.span(), tiers);
                     r.zip(t)
                         .map(|(r, t)| AmendTerm::Schedule(r, t, per.map(|(p, _)| p)))
                 }
