@@ -110,19 +110,19 @@ fn bad_questions_and_flags_exit_2_with_a_clear_message() {
     for (args, says) in [
         (
             vec!["ask", "deploy gpt_55 on aws at 2026-05-01"],
-            "question:8: unknown product `gpt_55`; did you mean `gpt_5_5`?",
+            "question:1:8: unknown product `gpt_55`; did you mean `gpt_5_5`?",
         ),
         (
             vec!["ask", "deploy gpt_5_5 on aws at 2026-02-30"],
-            "question:26: `2026-02-30` is not a day of the calendar",
+            "question:1:26: `2026-02-30` is not a day of the calendar",
         ),
         (
             vec!["ask", "sell gpt_5_5 on aws"],
-            "question:1: unknown question `sell`",
+            "question:1:1: unknown question `sell`",
         ),
         (
             vec!["ask", "deploy gpt_5_5 at aws"],
-            "question:16: expected `on`, found `at`",
+            "question:1:16: expected `on`, found `at`",
         ),
         (
             vec![

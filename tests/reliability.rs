@@ -553,7 +553,7 @@ fn questions_and_flags_get_precise_messages() {
     let (code, _, err) = covenant(&["ask", "deploy gpt_5_5 on aws at 2026-05-01 on azure"]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("question:37: unexpected `on azure` after the question"),
+        err.contains("question:1:37: unexpected `on azure` after the question"),
         "{err}"
     );
     let (code, _, err) = covenant(&["ask", "deploy gpt\u{200b}5 on aws"]);
@@ -864,7 +864,7 @@ fn the_first_wrong_word_of_a_long_question_is_blamed() {
     assert_eq!(code, 2);
     assert!(
         err.contains(
-            "question:23: expected `at YYYY-MM-DD` or the end of the question, found `foo`"
+            "question:1:23: expected `at YYYY-MM-DD` or the end of the question, found `foo`"
         ),
         "{err}"
     );

@@ -62,7 +62,7 @@ def test_answers_are_the_command_lines(shipped):
 
 
 def test_mistakes_raise_with_the_command_lines_words(shipped):
-    with pytest.raises(covenant.CovenantError, match=r"question:19: unknown cloud `bedrok`; did you mean `bedrock`\?"):
+    with pytest.raises(covenant.CovenantError, match=r"question:1:19: unknown cloud `bedrok`; did you mean `bedrock`\?"):
         shipped.ask("deploy gpt_5_5 on bedrok at 2026-05-01")
     with pytest.raises(covenant.CovenantError, match="did you mean `azure_lead`"):
         shipped.ask("deploy gpt_5_5 on aws", set={"azure_led": "3 days"})
