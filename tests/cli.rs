@@ -569,3 +569,21 @@ fn test_with_a_missing_case_file_says_it_was_not_run() {
     );
     assert!(err.contains("/no/such/cases.yaml"), "{err}");
 }
+
+/// A statement's clause with no row yet says so where its currency would be.
+#[test]
+fn a_statement_clause_without_rows_says_so() {
+    let (code, out, _) = covenant(&[
+        "statement",
+        "fixtures/ledgers/refunds.csv",
+        "--by",
+        "quarter",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(
+            "microsoft → openai: msft_openai.microsoft_pays_openai (revenue share, no rows yet)\n  nothing in these days\n"
+        ),
+        "{out}"
+    );
+}

@@ -373,7 +373,7 @@ impl Statement {
         for e in &self.entries {
             let code = e
                 .currency
-                .map_or("(nothing yet)".to_string(), |c| c.code().to_string());
+                .map_or("no rows yet".to_string(), |c| c.code().to_string());
             let _ = writeln!(
                 out,
                 "\n{} → {}: {} ({}, {code})",
