@@ -172,7 +172,7 @@ impl Rules {
         let engine = own.as_ref().unwrap_or(&self.engine);
         engine
             .ask_json(question)
-            .map_err(|e| fail(format!("question:1:{}: {}", e.column, e.message)))
+            .map_err(|e| fail(e.placed("question")))
     }
 
     /// The check's warnings, as JSON with their places.

@@ -149,7 +149,7 @@ impl Checker {
         };
         let mut rates: Vec<(Option<rust_decimal::Decimal>, crate::source::Span)> = Vec::new();
         // The rate below the first bound, marked where it is written (not on the next rate).
-        if let (Some(r), false) = (first, tiers.is_empty()) {
+        if let Some(r) = first.filter(|_| !tiers.is_empty()) {
             rates.push((env_value(self, r), first_span));
         }
         let mut last: Option<(crate::money::Money, crate::source::Span)> = None;

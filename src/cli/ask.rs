@@ -72,7 +72,7 @@ fn single(engine: &Engine, args: &Args, format: Format) -> Exit {
     let answer = match asked {
         Ok(a) => a,
         Err(Some(e)) => {
-            errln!("error: question:1:{}: {}", e.column, e.message);
+            errln!("error: {}", e.placed("question"));
             // The question as typed, invisible characters shown, and the marker under the
             // column (counted in the shown text).
             let before: String = text.chars().take(e.column.saturating_sub(1)).collect();

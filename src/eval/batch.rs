@@ -79,7 +79,7 @@ fn answer_line(
     let q = match engine.parse(text) {
         Ok(q) => q,
         Err(e) => {
-            let err = serde_json::json!({"line": line_no, "error": format!("column {}: {}", e.column, e.message)});
+            let err = serde_json::json!({"line": line_no, "error": e.to_string()});
             return writeln!(out, "{err}");
         }
     };

@@ -268,6 +268,12 @@ pub struct QuestionError {
 }
 
 impl QuestionError {
+    /// The error placed as every other message is, `NAME:LINE:COLUMN: message`, the question
+    /// being one line named `name` (`question:1:8: unknown product …`).
+    pub fn placed(&self, name: &str) -> String {
+        format!("{name}:1:{}: {}", self.column, self.message)
+    }
+
     fn at(text: &str, word: &str, message: impl Into<String>) -> QuestionError {
         let offset = (word.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let column = text.get(..offset).map_or(1, |s| s.chars().count() + 1);

@@ -453,9 +453,7 @@ fn ask_case(
     question: &str,
     line: usize,
 ) -> Result<Outcome, String> {
-    let q = engine
-        .parse(question)
-        .map_err(|e| format!("ask: column {}: {}", e.column, e.message))?;
+    let q = engine.parse(question).map_err(|e| format!("ask: {e}"))?;
     if q.at.is_none() {
         return Err("ask: a case asks about one day: add `at YYYY-MM-DD`".to_string());
     }
@@ -477,9 +475,7 @@ fn ask_case(
             if case.position.is_some() {
                 return Err("position: a position is read from ledgers: add `ledger`".into());
             }
-            engine
-                .ask(question)
-                .map_err(|e| format!("ask: column {}: {}", e.column, e.message))?
+            engine.ask(question).map_err(|e| format!("ask: {e}"))?
         }
         Some(ledgers) => {
             let inputs = ledger_inputs(dir, &ledgers.list(), "ledger")?;
