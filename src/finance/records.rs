@@ -19,6 +19,9 @@ pub struct Record {
     fields: Vec<u8>,
     ends: Vec<usize>,
     len: usize,
+    /// `fields` is the line as written, a comma after each field but the last (a plain line);
+    /// else the fields' bytes one after another, as the parser writes them.
+    raw: bool,
     /// The physical line (1-based, counted from where the reader started) the record starts on.
     pub line: u64,
     /// The record held more bytes than the reader's limit; its fields are not kept.
@@ -38,15 +41,30 @@ impl Record {
 
     /// The bytes of field `i`.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
+        let (start, end) = self.bounds(i)?;
+        self.fields.get(start..end)
+    }
+
+    /// Where field `i` starts and ends in [`Record::all`].
+    pub fn bounds(&self, i: usize) -> Option<(usize, usize)> {
         if i >= self.len {
             return None;
         }
         let end = *self.ends.get(i)?;
         let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)?,
+            Some(p) => *self.ends.get(p)? + usize::from(self.raw),
             None => 0,
         };
-        self.fields.get(start..end)
+        Some((start, end))
+    }
+
+    /// The bytes of every field, one after another (empty when the record was too long).
+    pub fn all(&self) -> &[u8] {
+        let end = match self.len.checked_sub(1) {
+            Some(last) => self.ends.get(last).copied().unwrap_or(0),
+            None => 0,
+        };
+        self.fields.get(..end).unwrap_or_default()
     }
 
     /// Every field, in order.
@@ -88,6 +106,14 @@ pub struct Records<R> {
     /// The stop offset fell inside a record: the reader went on past it.
     missed: bool,
     limit: usize,
+    /// The parser has read a record (so a byte-order mark is behind it), and is between
+    /// records: a plain line may be split without it.
+    started: bool,
+    /// The first quote at or after `pos` in the buffer (`filled` when there is none), found
+    /// lazily: a line before it has no quoted field.
+    next_quote: usize,
+    /// Plain lines may be split without the parser (always, but in tests that compare both).
+    plain: bool,
 }
 
 const BUFFER: usize = 1 << 17;
@@ -111,6 +137,9 @@ impl<R: Read> Records<R> {
             stop_at: None,
             missed: false,
             limit,
+            started: false,
+            next_quote: 0,
+            plain: true,
         }
     }
 
@@ -149,6 +178,7 @@ impl<R: Read> Records<R> {
                     self.pos = 0;
                     self.filled = n;
                     self.eof = n == 0;
+                    self.next_quote = 0;
                     self.find_line_ends();
                     return Ok(());
                 }
@@ -187,6 +217,56 @@ impl<R: Read> Records<R> {
             self.next_end += 1;
             self.lines += 1;
         }
+    }
+
+    /// Splits the line at `pos` into `record` without the parser, when that is what the parser
+    /// would make of it: the line ends in the buffer, holds no quote, and fits the record's
+    /// buffers as they are (so the parser would neither grow them nor find the record too
+    /// long). Between records, the parser consumes a record's bytes and the one line end after
+    /// it, copying each field's bytes and ending a field at each comma; so does this. `false`
+    /// (nothing consumed) leaves the line to the parser.
+    fn plain_line(&mut self, record: &mut Record) -> bool {
+        let Some(&end) = self.line_ends.get(self.next_end) else {
+            return false;
+        };
+        if self.next_quote < self.pos {
+            let rest = self.buf.get(self.pos..self.filled).unwrap_or_default();
+            self.next_quote = memchr::memchr(b'"', rest).map_or(self.filled, |i| self.pos + i);
+        }
+        if self.next_quote < end || end - self.pos > record.fields.len() {
+            return false;
+        }
+        let (Some(line), Some(to)) = (
+            self.buf.get(self.pos..end),
+            record.fields.get_mut(..end - self.pos),
+        ) else {
+            return false;
+        };
+        to.copy_from_slice(line);
+        // A plain scan: fields are short, shorter than a vector search pays for.
+        let mut fields = 0usize;
+        for (i, &b) in line.iter().enumerate() {
+            if b == b',' {
+                let Some(slot) = record.ends.get_mut(fields) else {
+                    return false;
+                };
+                *slot = i;
+                fields += 1;
+            }
+        }
+        let Some(slot) = record.ends.get_mut(fields) else {
+            return false;
+        };
+        *slot = line.len();
+        fields += 1;
+        record.raw = true;
+        record.len = fields;
+        self.consume(end + 1 - self.pos);
+        if self.stop_at.is_some_and(|s| self.offset > s) {
+            self.stop_at = None;
+            self.missed = true;
+        }
+        true
     }
 
     /// Reads the next record into `record`.
@@ -228,6 +308,11 @@ impl<R: Read> Records<R> {
         if record.ends.is_empty() {
             record.ends.resize(16, 0);
         }
+        if self.started && self.plain && self.plain_line(record) {
+            return Ok(Next::Record);
+        }
+        self.started = true;
+        record.raw = false;
         let (mut out, mut ends) = (0usize, 0usize);
         loop {
             self.fill()?;
@@ -340,6 +425,73 @@ mod tests {
         }
         assert_eq!(n, 3);
         assert!(r.missed_stop());
+    }
+
+    /// A reader that hands over at most `chunk` bytes a call, so buffers end anywhere.
+    struct Chunked<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl std::io::Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            let (head, rest) = self.data.split_at(n);
+            buf[..n].copy_from_slice(head);
+            self.data = rest;
+            Ok(n)
+        }
+    }
+
+    /// Everything a read reports, record by record, then where it ended.
+    fn trace(text: &[u8], chunk: usize, limit: usize, stop: Option<u64>, plain: bool) -> String {
+        let mut r = Records::new(Chunked { data: text, chunk }, 0, limit);
+        r.plain = plain;
+        if let Some(s) = stop {
+            r.stop_at(s);
+        }
+        let mut rec = Record::default();
+        let mut out = String::new();
+        loop {
+            let next = r.next(&mut rec);
+            out.push_str(&format!("{next:?}"));
+            if !matches!(next, Ok(Next::Record)) {
+                break;
+            }
+            let fields: Vec<&[u8]> = rec.iter().collect();
+            out.push_str(&format!(" {} {} {fields:?}\n", rec.line, rec.too_long));
+        }
+        format!(
+            "{out} lines={} offset={} missed={}",
+            r.lines(),
+            r.offset(),
+            r.missed
+        )
+    }
+
+    proptest::proptest! {
+        /// Splitting plain lines without the parser changes nothing a read reports: records,
+        /// lines, too-long marks, stops honoured or missed, and where the read ended.
+        #[test]
+        fn plain_lines_read_as_the_parser_reads_them(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"ab,,,\"\r\n\n\xEF\xBB\xBF ".to_vec()), 0..400),
+            long in proptest::option::of(0usize..400),
+            chunk in 1usize..64,
+            stop in proptest::option::of(0u64..420),
+        ) {
+            let mut text = bytes;
+            if let Some(at) = long {
+                let at = at.min(text.len());
+                text.splice(at..at, std::iter::repeat_n(b'x', 1100));
+            }
+            for limit in [64, 1 << 20] {
+                proptest::prop_assert_eq!(
+                    trace(&text, chunk, limit, stop, true),
+                    trace(&text, chunk, limit, stop, false)
+                );
+            }
+        }
     }
 
     #[test]
