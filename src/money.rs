@@ -25,7 +25,11 @@ pub const MAX_DIGITS: usize = 28;
 /// exactly: `None` if it has more than [`MAX_DIGITS`] significant digits, or is not one. One
 /// pass over the bytes builds the exact mantissa and scale (the ledger reader's hot path).
 pub fn exact_decimal(text: &str, underscores: bool) -> Option<Decimal> {
-    let bytes = text.as_bytes();
+    exact_decimal_bytes(text.as_bytes(), underscores)
+}
+
+/// [`exact_decimal`] of bytes (a ledger's field, read before it is known to be text).
+pub fn exact_decimal_bytes(bytes: &[u8], underscores: bool) -> Option<Decimal> {
     let (negative, digits) = match bytes.first() {
         Some(b'-') => (true, bytes.get(1..)?),
         Some(b'+') => (false, bytes.get(1..)?),
@@ -55,8 +59,9 @@ pub fn exact_decimal(text: &str, underscores: bool) -> Option<Decimal> {
         if !well_formed {
             return None;
         }
-        let m = i128::from(m);
-        return Decimal::try_from_i128_with_scale(if negative { -m } else { m }, scale).ok();
+        // At most 18 digits: below 10^18, within an i64 and the 96 bits of a decimal.
+        let m = i64::try_from(m).ok()?;
+        return Decimal::try_new(if negative { -m } else { m }, scale).ok();
     }
     let mut mantissa: i128 = 0;
     let mut significant = 0usize;

@@ -134,22 +134,21 @@ pub fn iso(day: NaiveDate) -> String {
 
 /// Parses exactly `YYYY-MM-DD`.
 pub fn parse_day(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+    parse_day_bytes(text.as_bytes())
+}
+
+/// [`parse_day`] of bytes (a ledger's field, read before it is known to be text).
+pub fn parse_day_bytes(b: &[u8]) -> Option<NaiveDate> {
+    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let mut n = 0u32;
-        for &c in b.get(r)? {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            n = n * 10 + u32::from(c - b'0');
-        }
-        Some(n)
-    };
-    let year = i32::try_from(num(0..4)?).ok()?;
-    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
+    let n = |hi: u8, lo: u8| u32::from(hi - b'0') * 10 + u32::from(lo - b'0');
+    let year = i32::try_from(n(y0, y1) * 100 + n(y2, y3)).ok()?;
+    NaiveDate::from_ymd_opt(year, n(m0, m1), n(d0, d1))
 }
 
 /// The first day on or after `day` that starts a period (0.2): January 1, the first of a

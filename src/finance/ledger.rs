@@ -9,7 +9,6 @@ use iso_currency::Currency;
 use rust_decimal::Decimal;
 
 use super::records::{Next, Record, Records};
-use crate::time::parse_day;
 
 /// One valid ledger row, borrowing its text fields from the record being read.
 #[derive(Clone, Copy, Debug)]
@@ -222,7 +221,7 @@ pub fn read(
     };
     records.set_limit(ROW_LIMIT);
     let mut rows = 0u64;
-    let mut last_currency: Option<([u8; 3], Currency)> = None;
+    let mut recent = Recent::default();
     let stopped = loop {
         match records.next(&mut record) {
             Ok(Next::Record) => {}
@@ -231,7 +230,7 @@ pub fn read(
             Err(e) => return Err(io_error(file, records.lines() + 1 + lines_before, &e)),
         }
         let line = record.line + lines_before;
-        let outcome = match parse_row(file, line, &record, layout, &mut last_currency) {
+        let outcome = match parse_row(file, line, &record, layout, &mut recent) {
             Ok(row) => each(&row),
             Err(err) => Err(Reject::Bad(err)),
         };
@@ -265,12 +264,19 @@ pub(crate) fn tally(
     }
 }
 
+/// What the rows before repeat most: the last date's text and day, the last currency's code.
+#[derive(Default)]
+struct Recent {
+    date: Option<([u8; 10], NaiveDate)>,
+    currency: Option<([u8; 3], Currency)>,
+}
+
 fn parse_row<'r>(
     file: &str,
     line: u64,
     record: &'r Record,
     layout: &Header,
-    last_currency: &mut Option<([u8; 3], Currency)>,
+    recent: &mut Recent,
 ) -> Result<Row<'r>, LedgerError> {
     let fail = |message: String| LedgerError {
         file: file.to_string(),
@@ -290,23 +296,43 @@ fn parse_row<'r>(
             record.len()
         )));
     }
+    // Each column's bytes, found once. Only party and stream must be text: a date, an amount
+    // or a currency code that is not ASCII fails its own parse with its own message.
+    let all = record.all();
+    let mut at = [(0usize, 0usize); 5];
+    for (slot, &column) in at.iter_mut().zip(&layout.at) {
+        *slot = record.bounds(column).unwrap_or_default();
+    }
     let bytes = |i: usize| -> &'r [u8] {
-        layout
-            .at
-            .get(i)
-            .and_then(|&at| record.get(at))
+        at.get(i)
+            .and_then(|&(a, b)| all.get(a..b))
             .unwrap_or_default()
             .trim_ascii()
     };
+    // One UTF-8 check of the whole row; a field of a row that is not all text is checked on
+    // its own, so the message names the first field (in column order) that is not.
+    let whole = std::str::from_utf8(all).ok();
     let text = |i: usize| -> Result<&'r str, LedgerError> {
+        if let Some(t) = whole.and_then(|w| at.get(i).and_then(|&(a, b)| w.get(a..b))) {
+            return Ok(t.trim_ascii());
+        }
         std::str::from_utf8(bytes(i)).map_err(|_| {
             let column = COLUMNS.get(i).copied().unwrap_or_default();
             fail(format!("the `{column}` field is not UTF-8 text"))
         })
     };
-    let date = match parse_day_bytes(bytes(0)) {
-        Some(d) => d,
-        None => return Err(fail(bad_date(bytes(0)))),
+    let day_text = bytes(0);
+    let date = match (&recent.date, <[u8; 10]>::try_from(day_text)) {
+        (Some((last, d)), Ok(key)) if *last == key => *d,
+        (_, key) => match crate::time::parse_day_bytes(day_text) {
+            Some(d) => {
+                if let Ok(key) = key {
+                    recent.date = Some((key, d));
+                }
+                d
+            }
+            None => return Err(fail(bad_date(day_text))),
+        },
     };
     let party = text(1)?;
     if party.is_empty() {
@@ -324,7 +350,7 @@ fn parse_row<'r>(
         ))
     })?;
     let code = bytes(4);
-    let currency = match last_currency {
+    let currency = match &recent.currency {
         Some((last, c)) if last.as_slice() == code => *c,
         _ => {
             let c = std::str::from_utf8(code)
@@ -337,7 +363,7 @@ fn parse_row<'r>(
                     ))
                 })?;
             if let Ok(key) = <[u8; 3]>::try_from(code) {
-                *last_currency = Some((key, c));
+                recent.currency = Some((key, c));
             }
             c
         }
@@ -368,18 +394,10 @@ pub(crate) fn bad_date(b: &[u8]) -> String {
     format!("bad date `{}`: {why}", crate::diag::shown_bytes(b, QUOTED))
 }
 
-fn parse_day_bytes(b: &[u8]) -> Option<NaiveDate> {
-    std::str::from_utf8(b).ok().and_then(parse_day)
-}
-
-fn parse_amount_bytes(b: &[u8]) -> Option<Decimal> {
-    std::str::from_utf8(b).ok().and_then(parse_amount)
-}
-
 /// A plain decimal: optional sign, digits, optional fraction. No exponent, no separators, at
 /// most 28 significant digits (what is held exactly).
-fn parse_amount(text: &str) -> Option<Decimal> {
-    crate::money::exact_decimal(text, false)
+fn parse_amount_bytes(b: &[u8]) -> Option<Decimal> {
+    crate::money::exact_decimal_bytes(b, false)
 }
 
 #[cfg(test)]
@@ -389,11 +407,11 @@ mod tests {
     #[test]
     fn amounts_are_plain_decimals() {
         assert_eq!(
-            parse_amount("1250.00").map(|d| d.to_string()),
+            parse_amount_bytes(b"1250.00").map(|d| d.to_string()),
             Some("1250.00".into())
         );
         assert_eq!(
-            parse_amount("-3.5").map(|d| d.to_string()),
+            parse_amount_bytes(b"-3.5").map(|d| d.to_string()),
             Some("-3.5".into())
         );
         for bad in [
@@ -408,7 +426,7 @@ mod tests {
             "99999999999999999999999999999999999999",
             "12345678901234567890123456789",
         ] {
-            assert_eq!(parse_amount(bad), None, "{bad}");
+            assert_eq!(parse_amount_bytes(bad.as_bytes()), None, "{bad}");
         }
     }
 }

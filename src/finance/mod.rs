@@ -446,10 +446,29 @@ fn count_rows(mut state: Part, name: &str, options: &ReadOptions, source: impl R
             skips.push(e.clone());
         }
     };
+    // The parties read so far (the first few), whether each is declared, and the tallies
+    // counting its rows: a short list compared byte for byte costs less than two hash
+    // look-ups a row.
+    let mut seen: Vec<(String, bool, &[usize])> = Vec::new();
     let on_row = |row: &ledger::Row<'_>| {
+        let found = seen.iter().find(|(p, _, _)| p == row.party);
+        let (known, counting) = match found {
+            Some((_, known, counting)) => (*known, *counting),
+            None => {
+                let known = options.parties.is_empty() || options.parties.contains(row.party);
+                let counting = earners
+                    .get(row.party)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                if seen.len() < 8 {
+                    seen.push((row.party.to_string(), known, counting));
+                }
+                (known, counting)
+            }
+        };
         // Rows after `through` are checked like any other (a bad row is bad whatever its
         // day) but counted by no clause.
-        if !options.parties.is_empty() && !options.parties.contains(row.party) {
+        if !known {
             let mut message = format!("unknown party `{}`", crate::diag::shown(row.party, 40));
             if let Some(best) = crate::diag::nearest(row.party, options.parties.iter()) {
                 message.push_str(&format!("; did you mean `{best}`?"));
@@ -462,10 +481,6 @@ fn count_rows(mut state: Part, name: &str, options: &ReadOptions, source: impl R
         }
         // A row in another currency than a clause that counts it is a bad row: no clause
         // counts it, and it stops the run unless bad rows are skipped.
-        let counting = earners
-            .get(row.party)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
         if let Some(e) = counting
             .iter()
             .filter_map(|&i| tallies.get(i))
