@@ -531,7 +531,7 @@ impl Tally {
                     stretch: index,
                 });
                 day.sum = add(day.sum, share)?;
-                day.peak = day.peak.max(day.sum);
+                day.peak = higher(day.peak, day.sum);
             } else {
                 year.paid = add(year.paid, share)?;
                 self.paid = add(self.paid, share)?;
@@ -559,7 +559,7 @@ impl Tally {
                 stretch: index,
             });
             day.sum = add(day.sum, row.amount)?;
-            day.peak = day.peak.max(day.sum);
+            day.peak = higher(day.peak, day.sum);
             for x in [row.amount, self.base, day.sum] {
                 widen(&mut self.digits, x);
             }
@@ -1361,6 +1361,20 @@ mod digit_tests {
         assert_eq!(d, (3, 6));
         super::widen(&mut d, Decimal::ZERO);
         assert_eq!(d, (3, 6));
+    }
+}
+
+/// `a.max(b)`, comparing the integers when the two share a scale (a day's running sums nearly
+/// always do; then equal sums are written alike, and which is kept makes no difference).
+fn higher(a: Decimal, b: Decimal) -> Decimal {
+    if a.scale() == b.scale() {
+        if b.mantissa() > a.mantissa() {
+            b
+        } else {
+            a
+        }
+    } else {
+        a.max(b)
     }
 }
 
