@@ -38,27 +38,24 @@ pub fn exact_decimal_bytes(bytes: &[u8], underscores: bool) -> Option<Decimal> {
     // Most amounts have at most 18 digits: summed in a u64, with no overflow possible.
     if digits.len() <= 18 && !underscores {
         let mut m: u64 = 0;
-        let mut scale = 0u32;
         let mut point: Option<usize> = None;
         for (i, &b) in digits.iter().enumerate() {
-            match b {
-                b'0'..=b'9' => {
-                    m = m * 10 + u64::from(b - b'0');
-                    if point.is_some() {
-                        scale += 1;
-                    }
-                }
-                b'.' if point.is_none() => point = Some(i),
-                _ => return None,
+            let d = b.wrapping_sub(b'0');
+            if d <= 9 {
+                m = m * 10 + u64::from(d);
+            } else if b == b'.' && point.is_none() {
+                point = Some(i);
+            } else {
+                return None;
             }
         }
-        let well_formed = match point {
-            Some(p) => p > 0 && p + 1 < digits.len(),
-            None => !digits.is_empty(),
+        // Digits on both sides of a point, if there is one; the scale is the digits after it.
+        let scale = match point {
+            Some(p) if p > 0 && p + 1 < digits.len() => u32::try_from(digits.len() - p - 1).ok()?,
+            Some(_) => return None,
+            None if digits.is_empty() => return None,
+            None => 0,
         };
-        if !well_formed {
-            return None;
-        }
         // At most 18 digits: below 10^18, within an i64 and the 96 bits of a decimal.
         let m = i64::try_from(m).ok()?;
         return Decimal::try_new(if negative { -m } else { m }, scale).ok();
@@ -254,6 +251,24 @@ mod tests {
             plain(Currency::USD, dec("5000000000000000000000000000")),
             "5000000000000000000000000000.00"
         );
+    }
+
+    proptest::proptest! {
+        /// The reader of ledger amounts agrees with a reading written apart: a sign, digits,
+        /// and a point with digits on both sides, read exactly by `rust_decimal` (value and
+        /// scale), else nothing.
+        #[test]
+        fn amounts_read_as_written(text in "[-+]?[0-9.x]{0,22}") {
+            let b = text.as_bytes();
+            let body = b.strip_prefix(b"-").or_else(|| b.strip_prefix(b"+")).unwrap_or(b);
+            let parts: Vec<&[u8]> = body.split(|&c| c == b'.').collect();
+            let shaped = parts.len() <= 2
+                && parts.iter().all(|p| !p.is_empty() && p.iter().all(u8::is_ascii_digit));
+            let want = if shaped { Decimal::from_str_exact(&text).ok() } else { None };
+            let got = exact_decimal_bytes(b, false);
+            proptest::prop_assert_eq!(got, want);
+            proptest::prop_assert_eq!(got.map(|d| d.scale()), want.map(|d| d.scale()));
+        }
     }
 
     #[test]
