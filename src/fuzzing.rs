@@ -115,8 +115,9 @@ pub fn question(data: &[u8]) {
 }
 
 /// A ledger summed against the shipped revenue shares, stopping and skipping bad rows; read as
-/// a stream and as a file split in two near an offset the input picks, which must agree exactly
-/// (the two-part reader may only split between rows).
+/// a stream, as a stream through the CSV parser alone, and as a file split in two near an
+/// offset the input picks, which must all agree exactly (the two-part reader may only split
+/// between rows).
 pub fn ledger(data: &[u8]) {
     let Some(engine) = shipped() else {
         return;
@@ -135,6 +136,21 @@ pub fn ledger(data: &[u8]) {
             Box::new(std::io::Cursor::new(data.to_vec())),
         );
         let one = summary(engine, input, &options);
+        // The same bytes through the CSV parser alone: splitting plain lines without it must
+        // change nothing.
+        let parsed = ReadOptions {
+            parser_only: true,
+            ..options.clone()
+        };
+        let input = Input::Stream(
+            "fuzz.csv".into(),
+            Box::new(std::io::Cursor::new(data.to_vec())),
+        );
+        assert_eq!(
+            one,
+            summary(engine, input, &parsed),
+            "plain lines read apart from the parser differ"
+        );
         if written {
             let split = ReadOptions {
                 split_from: 0,

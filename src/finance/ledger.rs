@@ -137,6 +137,18 @@ pub enum Start<'h> {
     },
 }
 
+/// How to read a part: where to stop, what a bad row does.
+#[derive(Clone, Copy, Debug)]
+pub struct How {
+    /// Stop at this byte offset if it falls between two rows (else read on to the end).
+    pub stop_at: Option<u64>,
+    /// What a bad row does.
+    pub bad: BadRows,
+    /// Read every line through the CSV parser, never splitting a plain line without it (for
+    /// tests that compare the two).
+    pub parser_only: bool,
+}
+
 /// How a read ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ended {
@@ -182,14 +194,13 @@ fn empty(file: &str) -> LedgerError {
 
 /// Reads one ledger (or one part of it), calling `each` with every valid row in file order. Bad
 /// rows stop the read with an error, or are skipped and reported to `skipped` (with their
-/// error) when asked. With `stop_at`, the read stops at that byte offset if it falls between
+/// error) when asked. With `how.stop_at`, the read stops at that byte offset if it falls between
 /// two rows, and reads on to the end if not ([`Ended::stopped`] says which).
 pub fn read(
     file: &str,
     input: impl Read,
     start: Start<'_>,
-    stop_at: Option<u64>,
-    bad: BadRows,
+    how: How,
     mut skipped: impl FnMut(&LedgerError),
     mut each: impl FnMut(&Row<'_>) -> Result<(), Reject>,
 ) -> Result<Ended, LedgerError> {
@@ -201,9 +212,17 @@ pub fn read(
             ..
         } => (offset, lines_before),
     };
+    let How {
+        stop_at,
+        bad,
+        parser_only,
+    } = how;
     let mut records = Records::new(input, offset, HEADER_LIMIT);
     if let Some(at) = stop_at {
         records.stop_at(at);
+    }
+    if parser_only {
+        records.parser_only();
     }
     let mut record = Record::default();
     let owned;

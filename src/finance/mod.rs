@@ -44,6 +44,10 @@ pub struct ReadOptions {
     /// middle: for tests that split a file at every offset.
     #[doc(hidden)]
     pub split_near: Option<u64>,
+    /// Read CSV through its parser alone (never split a plain line without it): for tests
+    /// that compare the two readings.
+    #[doc(hidden)]
+    pub parser_only: bool,
     /// The declared parties: a row of any other party is a bad row (a typo in a ledger must not
     /// silently drop revenue). Empty: any party is accepted.
     pub parties: Arc<rustc_hash::FxHashSet<String>>,
@@ -72,6 +76,7 @@ impl ReadOptions {
             progress: None,
             split_from: 16 << 20,
             split_near: None,
+            parser_only: false,
             parties: Arc::default(),
             format: Format::Auto,
         }
@@ -243,8 +248,11 @@ fn read_part(
         name,
         input: counted,
         start,
-        stop_at,
-        bad: options.bad_rows,
+        how: ledger::How {
+            stop_at,
+            bad: options.bad_rows,
+            parser_only: options.parser_only,
+        },
     };
     count_rows(state, name, options, part)
 }
@@ -264,8 +272,7 @@ struct CsvPart<'a, R> {
     name: &'a str,
     input: R,
     start: Start<'a>,
-    stop_at: Option<u64>,
-    bad: BadRows,
+    how: ledger::How,
 }
 
 impl<R: Read> RowSource for CsvPart<'_, R> {
@@ -274,15 +281,7 @@ impl<R: Read> RowSource for CsvPart<'_, R> {
         skipped: impl FnMut(&LedgerError),
         each: impl FnMut(&ledger::Row<'_>) -> Result<(), Reject>,
     ) -> Result<ledger::Ended, LedgerError> {
-        ledger::read(
-            self.name,
-            self.input,
-            self.start,
-            self.stop_at,
-            self.bad,
-            skipped,
-            each,
-        )
+        ledger::read(self.name, self.input, self.start, self.how, skipped, each)
     }
 }
 

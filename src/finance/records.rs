@@ -160,6 +160,11 @@ impl<R: Read> Records<R> {
         self.stop_at = Some(offset);
     }
 
+    /// Reads every line through the parser (plain lines too).
+    pub fn parser_only(&mut self) {
+        self.plain = false;
+    }
+
     /// The stop offset fell inside a record, so the reader read on past it.
     pub fn missed_stop(&self) -> bool {
         self.missed
