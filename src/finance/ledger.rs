@@ -1,6 +1,7 @@
-//! Reading ledgers: CSV with the header `date,party,stream,amount,currency`, read with the `csv`
-//! crate into validated rows. A bad row is an error naming its file and line; nothing is dropped
-//! unless the caller asked to skip bad rows, and then every skip is counted.
+//! Reading ledgers: CSV with the header `date,party,stream,amount,currency`, read by the
+//! `records` reader (the `csv` crate's state machine) into validated rows. A bad row is an error
+//! naming its file and line; nothing is dropped unless the caller asked to skip bad rows, and
+//! then every skip is counted.
 
 use std::io::Read;
 
