@@ -114,15 +114,22 @@ pub fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
 }
 
 /// `a + b`, exactly: `None` when the sum needs more than a decimal holds (it would round).
-#[inline]
+#[inline(always)]
 pub fn exact_add(a: Decimal, b: Decimal) -> Option<Decimal> {
     // One scale (the usual case in a ledger): the mantissas add in an i128 without loss, and
-    // the sum is exact if it fits a decimal at that scale.
+    // the sum is exact if it fits a decimal at that scale. This part is inlined where sums are
+    // made row by row; the rest is not.
     if a.scale() == b.scale() {
         if let Ok(sum) = Decimal::try_from_i128_with_scale(a.mantissa() + b.mantissa(), a.scale()) {
             return Some(sum);
         }
     }
+    exact_add_scaled(a, b)
+}
+
+/// [`exact_add`] of two decimals of different scales, or of one scale whose sum does not fit it.
+#[inline(never)]
+fn exact_add_scaled(a: Decimal, b: Decimal) -> Option<Decimal> {
     // A decimal adds exactly unless it must drop digits to fit: then the sum's scale falls
     // below the larger of the two.
     let sum = a.checked_add(b)?;
