@@ -78,11 +78,11 @@ impl Record {
     }
 }
 
-/// The high bit of each byte of `word` (little-endian) that is a comma, and no other bit.
+/// The high bit of each byte of `word` (eight bytes, little-endian) that is a comma, and no
+/// other bit.
 fn comma_bytes(word: &[u8]) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(word.get(..8).unwrap_or(&[0; 8]));
+    let bytes: [u8; 8] = word.try_into().unwrap_or([0; 8]);
     // Bytes equal to `,` become zero; a zero byte is the one whose low seven bits, plus
     // 0x7f, do not carry into its high bit, and whose own high bit is clear. Exact per
     // byte: no carry crosses from one byte into the next.
