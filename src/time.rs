@@ -138,17 +138,33 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
 }
 
 /// [`parse_day`] of bytes (a ledger's field, read before it is known to be text).
+///
+/// Read eight bytes at a time: every question with a day and every ledger row whose day differs
+/// from the row before reads one, so the shape is checked and the digits taken without a
+/// branch each.
 pub fn parse_day_bytes(b: &[u8]) -> Option<NaiveDate> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else {
-        return None;
-    };
-    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
-    if !digits.iter().all(u8::is_ascii_digit) {
+    let b: &[u8; 10] = b.try_into().ok()?;
+    let head = u64::from_le_bytes(*b.first_chunk::<8>()?);
+    let tail = u64::from(u16::from_le_bytes(*b.last_chunk::<2>()?)) | 0x3030_3030_3030_0000;
+    // Bytes 4 and 7 of the head are dashes, the others digits: a digit's high half is 3 and
+    // stays 3 when 6 is added to it. (A byte of 0xFA or more carries into the next, but its
+    // own high half is not 3.)
+    const DASHES: u64 = 0xFF00_00FF_0000_0000;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    let digits =
+        |x: u64| x & HIGH == THREES && x.wrapping_add(0x0606_0606_0606_0606) & HIGH == THREES;
+    if head & DASHES != 0x2D00_002D_0000_0000
+        || !digits((head & !DASHES) | (THREES & DASHES))
+        || !digits(tail)
+    {
         return None;
     }
-    let n = |hi: u8, lo: u8| u32::from(hi - b'0') * 10 + u32::from(lo - b'0');
-    let year = i32::try_from(n(y0, y1) * 100 + n(y2, y3)).ok()?;
-    NaiveDate::from_ymd_opt(year, n(m0, m1), n(d0, d1))
+    let v = |x: u64, byte: u32| ((x >> (8 * byte)) & 0x0F) as u32;
+    let year = v(head, 0) * 1000 + v(head, 1) * 100 + v(head, 2) * 10 + v(head, 3);
+    let month = v(head, 5) * 10 + v(head, 6);
+    let day = v(tail, 0) * 10 + v(tail, 1);
+    NaiveDate::from_ymd_opt(year as i32, month, day)
 }
 
 /// The first day on or after `day` that starts a period (0.2): January 1, the first of a
@@ -263,6 +279,42 @@ mod tests {
         assert_eq!(after_year(2032), Some(d("2033-01-01")));
         assert_eq!(after_month(2030, 12), Some(d("2031-01-01")));
         assert_eq!(after_month(2024, 2), Some(d("2024-03-01")));
+    }
+
+    proptest::proptest! {
+        /// Days read as a plain reading of the shape and chrono's calendar read them, with any
+        /// byte anywhere.
+        #[test]
+        fn days_read_as_written(
+            year in 0u32..10_000, month in 0u32..14, day in 0u32..33,
+            at in 0usize..11, op in 0u8..3,
+            byte in proptest::prop_oneof![
+                proptest::prelude::any::<u8>(),
+                proptest::sample::select(b"0123456789-/:".to_vec()),
+            ],
+        ) {
+            let plain = |b: &[u8]| -> Option<NaiveDate> {
+                let s = std::str::from_utf8(b).ok()?;
+                let shaped = s.len() == 10
+                    && s.bytes().enumerate().all(|(i, c)| match i {
+                        4 | 7 => c == b'-',
+                        _ => c.is_ascii_digit(),
+                    });
+                if !shaped {
+                    return None;
+                }
+                let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+                NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)
+            };
+            // A day as written, then one byte changed, added or none.
+            let mut bytes = format!("{year:04}-{month:02}-{day:02}").into_bytes();
+            match op {
+                0 => bytes.insert(at, byte),
+                1 => if let Some(b) = bytes.get_mut(at) { *b = byte },
+                _ => {}
+            }
+            proptest::prop_assert_eq!(parse_day_bytes(&bytes), plain(&bytes));
+        }
     }
 
     #[test]

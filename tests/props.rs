@@ -57,6 +57,122 @@ proptest! {
     }
 }
 
+/// A question of one of the four 0.1 forms written with words from every kind, near misses
+/// and bad days, between runs of any whitespace.
+fn worded_question() -> impl Strategy<Value = (usize, Vec<String>, String)> {
+    let ids = [
+        "gpt_5_5",
+        "openai_api",
+        "codex",
+        "frontier",
+        "azure",
+        "aws",
+        "bedrock",
+        "google_cloud",
+        "microsoft",
+        "openai",
+        "amazon",
+        "gpt_55",
+        "on",
+        "deploy",
+        "at",
+        "x",
+        "a_word_longer_than_sixteen_bytes",
+    ];
+    let word = proptest::sample::select(ids.to_vec()).prop_map(str::to_string);
+    let day = prop_oneof![
+        Just("2026-05-01".to_string()),
+        Just("2019-07-22".to_string()),
+        Just("2026-02-30".to_string()),
+        Just("2026-5-1".to_string()),
+    ];
+    // Mostly one space, the spelling the engine finds whole; else what only the reader reads.
+    let space = prop_oneof![
+        8 => Just(" "),
+        1 => proptest::sample::select(vec!["  ", "\t", " \n ", "\r\n"]),
+    ];
+    (
+        0usize..5,
+        word.clone(),
+        word,
+        day,
+        proptest::collection::vec(space, 6),
+    )
+        .prop_map(|(form, a, b, day, spaces)| {
+            let (verb, middle) = [
+                ("deploy", "on"),
+                ("launch", "on"),
+                ("use", "by"),
+                ("license", "to"),
+                ("pay", "to"),
+            ][form];
+            let words: Vec<String> = [verb, &a, middle, &b, "at", &day]
+                .iter()
+                .map(|w| w.to_string())
+                .collect();
+            let mut text = spaces[0].trim_start_matches(' ').to_string();
+            for (w, s) in words.iter().zip(&spaces[1..]) {
+                text.push_str(w);
+                text.push_str(s);
+            }
+            text.push_str(&words[5]);
+            (form, words, text)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The question reader against a reading made here with the engine's name look-ups (one
+    /// map per kind): the same subject and day, or an error at the first word that is wrong.
+    #[test]
+    fn questions_read_as_their_words_say((form, words, text) in worded_question()) {
+        let engine = common::shipped();
+        let got = engine.parse(&text);
+        let (a, b) = (words[1].as_str(), words[3].as_str());
+        let column = |i: usize| {
+            let mut at = 0;
+            for w in &words[..i] {
+                at = text[at..].find(w.as_str()).unwrap() + at + w.len();
+            }
+            text[..text[at..].find(words[i].as_str()).unwrap() + at].chars().count() + 1
+        };
+        let expected: Result<Subject, usize> = match form {
+            0 | 1 => match (engine.product(a), engine.cloud(b)) {
+                (Err(_), _) => Err(1),
+                (_, Err(_)) => Err(3),
+                (Ok(product), Ok(cloud)) if form == 0 => Ok(Subject::Deploy { product, cloud }),
+                (Ok(product), Ok(cloud)) => Ok(Subject::Launch { product, cloud }),
+            },
+            2 | 3 => match (engine.product(a), engine.party(b)) {
+                (Err(_), _) => Err(1),
+                (_, Err(_)) => Err(3),
+                (Ok(product), Ok(party)) if form == 2 => Ok(Subject::Use { product, party }),
+                (Ok(product), Ok(party)) => Ok(Subject::License { product, party }),
+            },
+            _ => match (engine.party(a), engine.party(b)) {
+                (Err(_), _) => Err(1),
+                (_, Err(_)) => Err(3),
+                (Ok(payer), Ok(payee)) => Ok(Subject::Pay { payer, payee }),
+            },
+        };
+        let day = covenant::time::parse_day(&words[5]);
+        match (expected, day) {
+            (Ok(subject), Some(day)) => {
+                prop_assert_eq!(got, Ok(subject.at(day)), "{:?}", text);
+            }
+            (Ok(_), None) => {
+                prop_assert_eq!(got.map_err(|e| e.column), Err(column(5)), "{:?}", text);
+            }
+            (Err(i), _) => {
+                let e = got.unwrap_err();
+                prop_assert_eq!(e.column, column(i), "{:?}: {}", text, e.message);
+                prop_assert!(e.message.contains(&format!("`{}`", words[i])), "{}", e.message);
+            }
+        }
+    }
+}
+
 // ----- when answers against a day-by-day reading ----------------------------------------------
 
 /// A random rule set over two products and three clouds, with amendments and records.

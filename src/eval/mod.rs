@@ -13,6 +13,7 @@ pub mod answer;
 pub mod batch;
 mod effects;
 mod explain;
+mod phrases;
 pub mod place;
 pub mod question;
 mod respond;
@@ -79,6 +80,8 @@ pub struct Engine {
     known_by: Vec<Deps>,
     /// Territories and fields (0.2), their closures computed once.
     geo: place::Geography,
+    /// Every subject in its words, so that most questions are read whole.
+    phrases: phrases::Phrases,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -217,6 +220,7 @@ impl Engine {
                     .collect()
             })
             .collect();
+        let phrases = phrases::Phrases::new(&rules);
         let mut engine = Engine {
             rules,
             env,
@@ -228,6 +232,7 @@ impl Engine {
             life: Vec::new(),
             known_by: Vec::new(),
             geo,
+            phrases,
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
@@ -334,7 +339,10 @@ impl Engine {
 
     /// Reads a question in the language's words.
     pub fn parse(&self, text: &str) -> Result<Question, QuestionError> {
-        question::parse(&self.rules, text)
+        match self.phrases.read(text) {
+            Some(q) => Ok(q),
+            None => question::parse(&self.rules, text),
+        }
     }
 
     /// The product of this id.
