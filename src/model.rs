@@ -451,7 +451,9 @@ pub struct Clause {
     /// `agreement.clause`.
     pub qualified: String,
     pub title: Option<String>,
-    pub terms: Terms,
+    /// Shared with the consolidated versions that keep them unchanged (most versions): a
+    /// rule set's memory is mostly its clauses and their versions.
+    pub terms: std::sync::Arc<Terms>,
     /// The amendment that added it, if it was added.
     pub added_by: Option<AmendmentId>,
     pub span: Span,

@@ -62,7 +62,7 @@ impl Checker {
             id: c.id.name.clone(),
             qualified: format!("{agreement_name}.{}", c.id.name),
             title: c.title.as_ref().map(|t| t.value.clone()),
-            terms,
+            terms: std::sync::Arc::new(terms),
             added_by,
             span: c.span,
             head: crate::source::Span {

@@ -69,7 +69,7 @@ impl Env {
             let mut deps = Deps::one(a);
             if !self.is_set(a) {
                 if let Some(b) = self.expr(e, &|_| None) {
-                    deps.add(&b.deps);
+                    deps.add(b.deps());
                     if let Some(v) = self.values.get_mut(a as usize) {
                         *v = Literal::Day(b.day);
                     }
@@ -158,12 +158,12 @@ impl Env {
         };
         for (plus, d) in &expr.shifts {
             let (d, deps) = self.duration(*d);
-            b.day = if *plus {
+            let day = if *plus {
                 d.after(b.day)?
             } else {
                 d.before(b.day)?
             };
-            b.deps.add(&deps);
+            b = b.moved(day, &deps);
             if !in_calendar(b.day) {
                 return None;
             }

@@ -50,16 +50,27 @@ impl Deps {
 /// across it depends on that day: for a day before the latest of two starts, only an
 /// assumption behind every start still after the day can let it in. So a bound keeps its parts:
 /// the tightest part that rests on no assumption, and each part that rests on some.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// Most bounds are a fixed day and nothing else; they hold no parts (16 bytes, no allocation):
+/// every consolidated version holds six of them, and a rule set's memory is mostly versions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Bound {
     pub day: NaiveDate,
-    /// Every assumption behind any part.
-    pub deps: Deps,
-    /// The tightest part that rests on no assumption.
-    pub fixed: Option<NaiveDate>,
-    /// The parts that rest on assumptions, with their own days.
-    pub assumed: Vec<(NaiveDate, Deps)>,
+    /// `None`: a fixed day, resting on no assumption (its one part is the day itself).
+    parts: Option<Box<Parts>>,
 }
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Parts {
+    /// Every assumption behind any part.
+    deps: Deps,
+    /// The tightest part that rests on no assumption.
+    fixed: Option<NaiveDate>,
+    /// The parts that rest on assumptions, with their own days.
+    assumed: Vec<(NaiveDate, Deps)>,
+}
+
+static NO_DEPS: Deps = Deps(Vec::new());
 
 impl Bound {
     /// A day resting on the given assumptions (none: a fixed day).
@@ -67,30 +78,70 @@ impl Bound {
         if deps.is_empty() {
             Bound::fixed(day)
         } else {
-            Bound {
+            Bound::of(
                 day,
-                assumed: vec![(day, deps.clone())],
-                deps,
-                fixed: None,
-            }
+                Parts {
+                    assumed: vec![(day, deps.clone())],
+                    deps,
+                    fixed: None,
+                },
+            )
         }
     }
 
     /// A day that rests on no assumption.
     pub fn fixed(day: NaiveDate) -> Bound {
+        Bound { day, parts: None }
+    }
+
+    /// A bound of these parts, held as a fixed day when that is all they are.
+    fn of(day: NaiveDate, parts: Parts) -> Bound {
+        let plain = parts.deps.is_empty() && parts.assumed.is_empty() && parts.fixed == Some(day);
         Bound {
             day,
-            deps: Deps::none(),
-            fixed: Some(day),
-            assumed: Vec::new(),
+            parts: (!plain).then(|| Box::new(parts)),
         }
+    }
+
+    fn parts(&self) -> Parts {
+        match &self.parts {
+            Some(p) => (**p).clone(),
+            None => Parts {
+                deps: Deps::none(),
+                fixed: Some(self.day),
+                assumed: Vec::new(),
+            },
+        }
+    }
+
+    /// Every assumption behind any part.
+    pub fn deps(&self) -> &Deps {
+        self.parts.as_ref().map_or(&NO_DEPS, |p| &p.deps)
+    }
+
+    /// The tightest part that rests on no assumption.
+    fn fixed_part(&self) -> Option<NaiveDate> {
+        self.parts.as_ref().map_or(Some(self.day), |p| p.fixed)
+    }
+
+    /// The parts that rest on assumptions, with their own days.
+    fn assumed(&self) -> &[(NaiveDate, Deps)] {
+        self.parts.as_ref().map_or(&[], |p| &p.assumed)
+    }
+
+    /// The bound moved to another day, resting on more assumptions (a shift of `d + DURATION`
+    /// where the duration is assumed): its parts stay where they were.
+    pub fn moved(&self, day: NaiveDate, more: &Deps) -> Bound {
+        let mut parts = self.parts();
+        parts.deps.add(more);
+        Bound::of(day, parts)
     }
 
     /// The assumptions behind the parts that set the day (all of them on a tie): those that
     /// move the day itself when changed a little.
     pub fn binding_deps(&self) -> Deps {
         let mut deps = Deps::none();
-        for (d, x) in &self.assumed {
+        for (d, x) in self.assumed() {
             if *d == self.day {
                 deps.add(x);
             }
@@ -100,19 +151,22 @@ impl Bound {
 
     /// The next day (for `through`): every part moves by one day.
     pub fn next_day(&self) -> Option<Bound> {
-        Some(Bound {
-            day: self.day.succ_opt()?,
-            deps: self.deps.clone(),
-            fixed: match self.fixed {
-                Some(f) => Some(f.succ_opt()?),
-                None => None,
+        let parts = self.parts();
+        Some(Bound::of(
+            self.day.succ_opt()?,
+            Parts {
+                deps: parts.deps,
+                fixed: match parts.fixed {
+                    Some(f) => Some(f.succ_opt()?),
+                    None => None,
+                },
+                assumed: parts
+                    .assumed
+                    .into_iter()
+                    .map(|(d, deps)| Some((d.succ_opt()?, deps)))
+                    .collect::<Option<Vec<_>>>()?,
             },
-            assumed: self
-                .assumed
-                .iter()
-                .map(|(d, deps)| Some((d.succ_opt()?, deps.clone())))
-                .collect::<Option<Vec<_>>>()?,
-        })
+        ))
     }
 }
 
@@ -142,14 +196,14 @@ impl Interval {
             || [&self.start, &self.end]
                 .into_iter()
                 .flatten()
-                .any(|b| !b.deps.is_empty())
+                .any(|b| !b.deps().is_empty())
     }
 
     /// Every assumption behind the interval: its edges' and what it rests on.
     pub fn all_deps(&self) -> Deps {
         let mut all = self.rests_on.clone();
         for b in [&self.start, &self.end].into_iter().flatten() {
-            all.add(&b.deps);
+            all.add(b.deps());
         }
         all
     }
@@ -160,7 +214,7 @@ impl Interval {
         [&self.start, &self.end]
             .into_iter()
             .flatten()
-            .flat_map(|b| b.assumed.iter().map(|(d, _)| *d).chain(b.fixed))
+            .flat_map(|b| b.assumed().iter().map(|(d, _)| *d).chain(b.fixed_part()))
     }
 
     /// The assumptions that another value of (one at a time) could move across `day`, letting
@@ -171,12 +225,17 @@ impl Interval {
         let mut failing: Vec<&Deps> = Vec::new();
         let mut fixed_fails = false;
         if let Some(s) = &self.start {
-            fixed_fails |= s.fixed.is_some_and(|f| f > day);
-            failing.extend(s.assumed.iter().filter(|(d, _)| *d > day).map(|(_, x)| x));
+            fixed_fails |= s.fixed_part().is_some_and(|f| f > day);
+            failing.extend(s.assumed().iter().filter(|(d, _)| *d > day).map(|(_, x)| x));
         }
         if let Some(e) = &self.end {
-            fixed_fails |= e.fixed.is_some_and(|f| f <= day);
-            failing.extend(e.assumed.iter().filter(|(d, _)| *d <= day).map(|(_, x)| x));
+            fixed_fails |= e.fixed_part().is_some_and(|f| f <= day);
+            failing.extend(
+                e.assumed()
+                    .iter()
+                    .filter(|(d, _)| *d <= day)
+                    .map(|(_, x)| x),
+            );
         }
         if fixed_fails {
             return self.rests_on.clone();
@@ -223,20 +282,22 @@ pub fn earlier(a: Option<&Bound>, b: Option<&Bound>) -> Option<Bound> {
 /// The later (or earlier) of two bounds, keeping the parts of both.
 fn pick(a: &Bound, b: &Bound, latest: bool) -> Bound {
     let tighter = |x: NaiveDate, y: NaiveDate| if latest { x.max(y) } else { x.min(y) };
-    let mut assumed = a.assumed.clone();
-    for part in &b.assumed {
+    let mut assumed = a.assumed().to_vec();
+    for part in b.assumed() {
         if !assumed.contains(part) {
             assumed.push(part.clone());
         }
     }
     assumed.sort();
-    Bound {
-        day: tighter(a.day, b.day),
-        deps: a.deps.union(&b.deps),
-        fixed: match (a.fixed, b.fixed) {
-            (Some(x), Some(y)) => Some(tighter(x, y)),
-            (x, y) => x.or(y),
+    Bound::of(
+        tighter(a.day, b.day),
+        Parts {
+            deps: a.deps().union(b.deps()),
+            fixed: match (a.fixed_part(), b.fixed_part()) {
+                (Some(x), Some(y)) => Some(tighter(x, y)),
+                (x, y) => x.or(y),
+            },
+            assumed,
         },
-        assumed,
-    }
+    )
 }

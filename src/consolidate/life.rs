@@ -124,7 +124,7 @@ pub fn end_of(
 /// A day plus a duration, resting on what both rest on (`None` beyond the calendar).
 pub fn shifted(b: &Bound, env: &Env, d: crate::model::Val<Duration>) -> Option<Bound> {
     let (d, deps) = env.duration(d);
-    let mut all = b.deps.clone();
+    let mut all = b.deps().clone();
     all.add(&deps);
     d.after(b.day).map(|day| Bound::new(day, all))
 }
@@ -217,7 +217,7 @@ pub fn life(
         );
         let mut deps = out.deps;
         deps.add(&next.deps);
-        deps.add(&am.effective.deps);
+        deps.add(am.effective.deps());
         let end = match next.end {
             Some(e) if e.day <= on => {
                 steps.retain(|s| !matches!(s, Step::TermEnded(_)));
@@ -275,7 +275,7 @@ fn life_with(
         Some(v) => env.day(v),
         None => signed,
     };
-    deps.add(&start.deps);
+    deps.add(start.deps());
     let mut steps = vec![Step::Starts(start.day)];
     // The initial term's end.
     let mut term_length = None;
@@ -288,7 +288,7 @@ fn life_with(
             d.after(start.day)
         }
         Some(TermEnd::End(alts)) => end_of(alts, env, event_days, &|v| Some(env.day(v))).map(|b| {
-            deps.add(&b.deps);
+            deps.add(b.deps());
             b.day
         }),
     };

@@ -30,7 +30,8 @@ pub use payments::{day_of, due_days};
 #[derive(Clone, Debug)]
 pub struct Version {
     pub clause: ClauseId,
-    pub terms: Terms,
+    /// The clause's own terms while no amendment changed them, shared.
+    pub terms: std::sync::Arc<Terms>,
     /// The latest amendment that changed the clause, up to the end of this version (one id,
     /// not the whole history: a clause amended thousands of times keeps versions of constant
     /// size).
@@ -69,7 +70,7 @@ impl Version {
             if let Some((money, d)) = env.money(cap.amount) {
                 deps.add(&d);
                 if let Some(from) = &self.cap_from {
-                    deps.add(&from.deps);
+                    deps.add(from.deps());
                     resolved = Some((money, from.day));
                 }
             }
@@ -330,7 +331,7 @@ fn clause_spans(rules: &RuleSet, cons: &Consolidated) -> Vec<Option<ClauseSpan>>
 #[derive(Clone)]
 struct State {
     clause: ClauseId,
-    terms: Terms,
+    terms: std::sync::Arc<Terms>,
     default_start: Bound,
     alive: bool,
     ended_by: Option<AmendmentId>,
@@ -398,7 +399,7 @@ impl Consolidation<'_> {
                 let clause = rules.clause(c)?;
                 Some(State {
                     clause: c,
-                    terms: clause.terms.clone(),
+                    terms: std::sync::Arc::clone(&clause.terms),
                     default_start: self.start.clone(),
                     alive: clause.added_by.is_none(),
                     ended_by: None,
@@ -421,7 +422,7 @@ impl Consolidation<'_> {
         // another value could reorder them, so each version of those clauses rests on them.
         let movable: Vec<(Bound, Vec<ClauseId>)> = amendments
             .iter()
-            .filter(|(_, eff, _)| !eff.deps.is_empty())
+            .filter(|(_, eff, _)| !eff.deps().is_empty())
             .filter_map(|(am, eff, _)| {
                 let a = rules.amendments.get(*am as usize)?;
                 let mut touched: Vec<ClauseId> = a
@@ -479,7 +480,7 @@ impl Consolidation<'_> {
         let mut out = stretch.clone();
         for (eff, touched) in &self.movable {
             if touched.binary_search(&clause).is_ok() {
-                out.rests_on.add(&eff.deps);
+                out.rests_on.add(eff.deps());
             }
         }
         out
@@ -619,9 +620,12 @@ impl Consolidation<'_> {
                 Edit::Term(_) => {}
                 Edit::Strike(event) => {
                     for s in states.iter_mut().filter(|s| s.alive) {
-                        let before = s.terms.end.len();
-                        s.terms.end.retain(|alt| *alt != EndAlt::Event(*event));
-                        if s.terms.end.len() != before {
+                        // Terms shared with the clause are copied only when the event is struck
+                        // from them.
+                        if s.terms.end.contains(&EndAlt::Event(*event)) {
+                            std::sync::Arc::make_mut(&mut s.terms)
+                                .end
+                                .retain(|alt| *alt != EndAlt::Event(*event));
                             s.amended_by.push(am);
                         }
                     }
@@ -722,7 +726,7 @@ impl Consolidation<'_> {
             self.last.insert(s.clause, self.out.versions.len());
             self.out.versions.push(Version {
                 clause: s.clause,
-                terms: s.terms.clone(),
+                terms: std::sync::Arc::clone(&s.terms),
                 last_amendment: s.amended_by.last().copied(),
                 stretch: stretch.clone(),
                 window,
@@ -784,7 +788,7 @@ impl Consolidation<'_> {
             (Some(e), None) => Some(e.clone()),
             (Some(e), Some(Some(d))) => {
                 let (d, deps) = self.env.duration(d);
-                let mut all = e.deps.clone();
+                let mut all = e.deps().clone();
                 all.add(&deps);
                 // A survival beyond the calendar's range leaves the clause open-ended.
                 d.after(e.day).map(|day| Bound::new(day, all))
@@ -801,15 +805,17 @@ impl Consolidation<'_> {
 
 /// Replaces the listed parts of a clause's terms and nothing else.
 fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
+    // The clause's terms (or an earlier version's) are copied here, once, and changed.
+    let own = std::sync::Arc::make_mut(&mut s.terms);
     for term in terms {
         match term {
             AmendTerm::From(v) => {
-                s.terms.from = Some(*v);
-                s.terms.from_event = None;
+                own.from = Some(*v);
+                own.from_event = None;
             }
-            AmendTerm::End(alts) => s.terms.end = alts.clone(),
+            AmendTerm::End(alts) => own.end = alts.clone(),
             AmendTerm::Exclusive(x) => {
-                if let Body::Licence { exclusive, .. } = &mut s.terms.body {
+                if let Body::Licence { exclusive, .. } = &mut own.body {
                     *exclusive = *x;
                 }
             }
@@ -820,7 +826,7 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                     tiers,
                     tiers_per,
                     ..
-                } = &mut s.terms.body
+                } = &mut own.body
                 {
                     *rate = *v;
                     tiers.clear();
@@ -833,7 +839,7 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                     tiers,
                     tiers_per,
                     ..
-                } = &mut s.terms.body
+                } = &mut own.body
                 {
                     *rate = *r;
                     *tiers = t.clone();
@@ -841,58 +847,58 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                 }
             }
             AmendTerm::Cap(c) => {
-                if let Body::RevenueShare { cap, .. } = &mut s.terms.body {
+                if let Body::RevenueShare { cap, .. } = &mut own.body {
                     *cap = Some(c.clone());
                     s.cap_from = Some(effective.clone());
                 }
             }
             AmendTerm::Lead(v) => {
-                if let Body::FirstLaunch { lead, .. } = &mut s.terms.body {
+                if let Body::FirstLaunch { lead, .. } = &mut own.body {
                     *lead = *v;
                 }
             }
             AmendTerm::Places(places, except) => {
-                s.terms.scope.places = places.clone();
-                s.terms.scope.except = except.clone();
+                own.scope.places = places.clone();
+                own.scope.except = except.clone();
             }
-            AmendTerm::Fields(fields) => s.terms.scope.fields = fields.clone(),
-            AmendTerm::DoneBy(parties) => s.terms.scope.done_by = parties.clone(),
+            AmendTerm::Fields(fields) => own.scope.fields = fields.clone(),
+            AmendTerm::DoneBy(parties) => own.scope.done_by = parties.clone(),
             AmendTerm::Deploy(x) => {
-                if let Body::Licence { deploy, .. } = &mut s.terms.body {
+                if let Body::Licence { deploy, .. } = &mut own.body {
                     *deploy = *x;
                 }
             }
             AmendTerm::WithAffiliates(x) => {
                 if let Body::Licence {
                     with_affiliates, ..
-                } = &mut s.terms.body
+                } = &mut own.body
                 {
                     *with_affiliates = *x;
                 }
             }
             AmendTerm::Sublicensable(x) => {
-                if let Body::Licence { sublicensable, .. } = &mut s.terms.body {
+                if let Body::Licence { sublicensable, .. } = &mut own.body {
                     *sublicensable = *x;
                 }
             }
             AmendTerm::Within(v) => {
-                if let Body::FirstOffer { within, .. } = &mut s.terms.body {
+                if let Body::FirstOffer { within, .. } = &mut own.body {
                     *within = *v;
                 }
             }
-            AmendTerm::Survives(d) => s.terms.survives = Some(*d),
+            AmendTerm::Survives(d) => own.survives = Some(*d),
             AmendTerm::PeriodCap(a, p) => {
-                if let Body::RevenueShare { period_cap, .. } = &mut s.terms.body {
+                if let Body::RevenueShare { period_cap, .. } = &mut own.body {
                     *period_cap = Some((*a, *p));
                 }
             }
             AmendTerm::Recoup(a) => {
-                if let Body::RevenueShare { recoup, .. } = &mut s.terms.body {
+                if let Body::RevenueShare { recoup, .. } = &mut own.body {
                     *recoup = Some(*a);
                 }
             }
             AmendTerm::Minimum(a, p) => {
-                if let Body::RevenueShare { minimum, .. } = &mut s.terms.body {
+                if let Body::RevenueShare { minimum, .. } = &mut own.body {
                     *minimum = Some((*a, *p));
                 }
             }

@@ -42,7 +42,7 @@ pub fn due_days(rules: &RuleSet, cons: &Consolidated, env: &Env, v: &Version) ->
                 if !v.in_force.contains(d) || out.len() >= MAX_RECURRING {
                     break;
                 }
-                out.push(Bound::new(d, start.deps.clone()));
+                out.push(Bound::new(d, start.deps().clone()));
                 day = d
                     .succ_opt()
                     .and_then(|n| crate::time::period_start_on_or_after(*period, anchor, n));

@@ -43,7 +43,7 @@ impl Engine {
         let mut deps = life.deps.clone();
         if let Some(a) = self.rules.agreements.get(id as usize) {
             if self.cons.as_of.is_some() {
-                deps.add(&self.env.day(a.signed).deps);
+                deps.add(self.env.day(a.signed).deps());
             }
         }
         let agreement = self.rules.agreements.get(id as usize);

@@ -488,8 +488,11 @@ impl Engine {
                     } else {
                         format!("{sentence}: due on {}", crate::time::iso(day.day))
                     };
-                    let r = self.reason(v, Effect::Owe, detail, &deps.union(&day.deps));
-                    let next = day.day.succ_opt().map(|d| Bound::new(d, day.deps.clone()));
+                    let r = self.reason(v, Effect::Owe, detail, &deps.union(day.deps()));
+                    let next = day
+                        .day
+                        .succ_opt()
+                        .map(|d| Bound::new(d, day.deps().clone()));
                     let iv = Interval {
                         start: Some(day),
                         end: next,

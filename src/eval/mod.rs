@@ -600,7 +600,7 @@ impl Engine {
 /// amendments that change, end or add it.
 fn knowledge_deps(rules: &RuleSet) -> Vec<Deps> {
     let env = crate::consolidate::Env::defaults(rules);
-    let assumed = |v: Val<NaiveDate>| env.day(v).deps;
+    let assumed = |v: Val<NaiveDate>| env.day(v).deps().clone();
     let mut out: Vec<Deps> = rules
         .clauses
         .iter()
