@@ -106,7 +106,7 @@ impl Rules {
 
     /// Checks rules whose files are parsed already (see [`crate::check::check_parsed`]).
     #[doc(hidden)]
-    pub fn from_parsed<F: std::borrow::Borrow<crate::syntax::ast::File>>(
+    pub fn from_parsed<F: crate::check::Tree>(
         sources: Sources,
         files: Vec<F>,
         parse_errors: Vec<crate::diag::Diagnostic>,

@@ -71,6 +71,30 @@ pub struct Checked {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// A parsed file as the checker reads it. An owned tree gives up each agreement's clauses as
+/// soon as they are in the model, so that the tree and the model are not both whole at once
+/// (the peak of a large rule set's memory); a shared one (the language server keeps its trees
+/// between checks) is only read.
+#[doc(hidden)]
+pub trait Tree: std::borrow::Borrow<ast::File> {
+    /// The clauses of the agreement that is item `item` of the file are in the model.
+    fn lowered(&mut self, _item: usize) {}
+}
+
+impl Tree for ast::File {
+    fn lowered(&mut self, item: usize) {
+        if let Some(ast::Item::Agreement(a)) = self.items.get_mut(item) {
+            a.clauses = Vec::new();
+        }
+    }
+}
+
+impl Tree for std::sync::Arc<ast::File> {}
+
+impl Tree for std::rc::Rc<ast::File> {}
+
+impl Tree for &ast::File {}
+
 /// Parses and checks a rule set.
 pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     sources.sort_by_name();
@@ -89,9 +113,9 @@ pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
 /// `diags` holds the parse errors. For a caller that keeps the trees of unchanged files between
 /// checks (the language server); [`check`] is this after parsing.
 #[doc(hidden)]
-pub fn check_parsed<F: std::borrow::Borrow<ast::File>>(
+pub fn check_parsed<F: Tree>(
     sources: Sources,
-    files: Vec<F>,
+    mut files: Vec<F>,
     mut diags: Vec<Diagnostic>,
 ) -> Result<Checked, Failure> {
     if sources.is_empty() {
@@ -114,7 +138,7 @@ pub fn check_parsed<F: std::borrow::Borrow<ast::File>>(
         clause_days: false,
         pending_of: Vec::new(),
     };
-    checker.run(&files);
+    checker.run(&mut files);
     let declares_nothing = files.iter().all(|f| f.borrow().items.is_empty());
     // The syntax trees are done with: free them before consolidation builds its versions.
     drop(files);
@@ -1217,7 +1241,7 @@ fn named(id: &ast::Ident, t: &Option<ast::Text>) -> Named {
 }
 
 impl Checker {
-    fn run<F: std::borrow::Borrow<ast::File>>(&mut self, files: &[F]) {
+    fn run<F: Tree>(&mut self, files: &mut [F]) {
         // The implicit roots (0.2): every territory lies within `world`, every field within
         // `any_field`.
         for (kind, name, list) in [
@@ -1235,13 +1259,13 @@ impl Checker {
                 });
             }
         }
-        for file in files {
+        for file in files.iter() {
             for item in &file.borrow().items {
                 self.declare(item);
             }
         }
         self.used = vec![false; self.rules.assumptions.len()];
-        for file in files {
+        for file in files.iter() {
             for item in &file.borrow().items {
                 self.define(item);
             }
@@ -1259,11 +1283,12 @@ impl Checker {
             })
             .sum();
         self.rules.clauses.reserve_exact(written);
-        for file in files {
-            for item in &file.borrow().items {
-                if let ast::Item::Agreement(a) = item {
+        for file in files.iter_mut() {
+            for i in 0..file.borrow().items.len() {
+                if let Some(ast::Item::Agreement(a)) = file.borrow().items.get(i) {
                     self.agreement_clauses(a);
                 }
+                file.lowered(i);
             }
         }
         let amendments: Vec<&ast::Amendment> = files
