@@ -337,7 +337,9 @@ impl Engine {
         &self.cons
     }
 
-    /// Reads a question in the language's words.
+    /// Reads a question in the language's words. A subject written with single spaces is found
+    /// whole among the rule set's subjects; any other text is read word by word, with the same
+    /// result and the same errors.
     pub fn parse(&self, text: &str) -> Result<Question, QuestionError> {
         match self.phrases.read(text) {
             Some(q) => Ok(q),
