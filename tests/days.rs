@@ -234,3 +234,44 @@ fn ten_thousand_clauses_timed_by_each_other_read_in_one_pass() {
     );
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
 }
+
+#[test]
+fn an_answer_outside_a_window_names_the_duration_that_could_bring_it_in() {
+    // The hold starts `$gap` before February 1 and ends `$grace` after March 1: with the values
+    // given, from January 22 until March 11. On January 20 and on March 15 nothing forbids,
+    // but a gap of 15 days (or a grace of 20) would: each answer rests on that duration.
+    let text = "party p
+party q
+cloud c operated by q
+product x by p
+assume gap = 10 days
+assume grace = 10 days
+agreement a {
+  between p and q
+  signed 2024-01-01
+  rule hold {
+    forbid deploy product x on c
+    from 2024-02-01 - $gap until 2024-03-01 + $grace
+  }
+}
+";
+    let rules = Rules::from_text("hold.cov", text).unwrap_or_else(|f| panic!("{f}"));
+    let engine = rules
+        .engine(&Default::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let named = |day: &str| {
+        let a = engine.ask(&format!("deploy x on c at {day}")).unwrap();
+        let ids: Vec<String> = a.assumed.iter().map(|x| x.id.clone()).collect();
+        (a.decision().unwrap(), ids)
+    };
+    assert_eq!(named("2024-01-20"), (Permitted, vec!["gap".to_string()]));
+    assert_eq!(
+        named("2024-01-22"),
+        (Forbidden, vec!["gap".to_string(), "grace".to_string()])
+    );
+    assert_eq!(
+        named("2024-03-10"),
+        (Forbidden, vec!["gap".to_string(), "grace".to_string()])
+    );
+    assert_eq!(named("2024-03-15"), (Permitted, vec!["grace".to_string()]));
+}

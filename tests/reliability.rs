@@ -240,13 +240,15 @@ fn a_later_amendment_does_not_change_an_earlier_days_cap() {
 // ----- 3. every assumption that can flip an answer is named -----------------------------------
 
 /// Random rule sets whose clause edges (as written and as amended) and amendment days rest on
-/// assumptions.
+/// assumptions: days `$s0`–`$s2`, some shifted by the duration `$g` either way (0.2).
 fn assumed_rules() -> impl Strategy<Value = String> {
     let clause = (
         0usize..3,
         0usize..2,
         proptest::option::of(0usize..3),
         proptest::option::of(0usize..3),
+        0usize..3,
+        0usize..3,
     );
     let amendment = (0usize..3, 0usize..4, 0usize..3, 0usize..3);
     (
@@ -266,8 +268,15 @@ fn assumed_rules() -> impl Strategy<Value = String> {
             for (i, n) in days.iter().enumerate() {
                 s.push_str(&format!("assume s{i} = {} \"day {i}\"\n", d(*n)));
             }
+            s.push_str("assume g = 9 days \"a gap\"\n");
+            // `$sN`, `$sN + $g` or `$sN - $g`.
+            let shifted = |n: usize, shift: usize| match shift {
+                0 => format!("$s{n}"),
+                1 => format!("$s{n} + $g"),
+                _ => format!("$s{n} - $g"),
+            };
             s.push_str("agreement g {\n between a and b\n signed 2023-01-01\n");
-            for (i, (kind, cloud, from, until)) in clauses.iter().enumerate() {
+            for (i, (kind, cloud, from, until, from_shift, until_shift)) in clauses.iter().enumerate() {
                 let cloud = ["x", "y"][*cloud];
                 let sentence = match kind {
                     0 => format!("exclusivity c{i} {{ deploy product p only on {cloud}"),
@@ -276,10 +285,10 @@ fn assumed_rules() -> impl Strategy<Value = String> {
                 };
                 s.push_str(&sentence);
                 if let Some(f) = from {
-                    s.push_str(&format!(" from $s{f}"));
+                    s.push_str(&format!(" from {}", shifted(*f, *from_shift)));
                 }
                 if let Some(u) = until {
-                    s.push_str(&format!(" until $s{u}"));
+                    s.push_str(&format!(" until {}", shifted(*u, *until_shift)));
                 }
                 s.push_str(" }\n");
             }
@@ -324,20 +333,27 @@ proptest! {
         for cloud in ["x", "y"] {
             let q = |day: chrono::NaiveDate| format!("deploy p on {cloud} at {day}");
             let answers: Vec<_> = days.iter().map(|d| common::window(&base, &q(*d))).collect();
-            for (i, name) in ["s0", "s1", "s2"].iter().enumerate() {
+            // The days' alternatives, then the gap's (0 to 33 days).
+            let values: Vec<(usize, Literal)> = (0..3)
+                .flat_map(|i| alternatives.iter().map(move |a| (i, Literal::Day(*a))))
+                .chain((0..12).map(|n| (3, Literal::Duration(covenant::time::Duration {
+                    count: n * 3,
+                    unit: covenant::time::DurationUnit::Days,
+                }))))
+                .collect();
+            for &(i, value) in &values {
+                let name = ["s0", "s1", "s2", "g"][i];
                 let id = u32::try_from(i).unwrap_or(0);
-                for alt in &alternatives {
-                    let options = Options { overrides: vec![(id, Literal::Day(*alt))], as_of: None };
-                    let Some(moved) = try_engine(&text, &options) else { continue };
-                    for (day, before) in days.iter().zip(&answers) {
-                        let after = common::window(&moved, &q(*day));
-                        if after.decision != before.decision {
-                            prop_assert!(
-                                before.assumptions.ids().contains(&id),
-                                "{} on {}: {:?} -> {:?} with {}={}, but the answer names {:?}\n{}",
-                                cloud, day, before.decision, after.decision, name, alt, before.assumptions, text
-                            );
-                        }
+                let options = Options { overrides: vec![(id, value)], as_of: None };
+                let Some(moved) = try_engine(&text, &options) else { continue };
+                for (day, before) in days.iter().zip(&answers) {
+                    let after = common::window(&moved, &q(*day));
+                    if after.decision != before.decision {
+                        prop_assert!(
+                            before.assumptions.ids().contains(&id),
+                            "{} on {}: {:?} -> {:?} with {}={:?}, but the answer names {:?}\n{}",
+                            cloud, day, before.decision, after.decision, name, value, before.assumptions, text
+                        );
                     }
                 }
             }

@@ -158,12 +158,10 @@ impl Env {
         };
         for (plus, d) in &expr.shifts {
             let (d, deps) = self.duration(*d);
-            let day = if *plus {
-                d.after(b.day)?
-            } else {
-                d.before(b.day)?
-            };
-            b = b.moved(day, &deps);
+            b = b.shifted(
+                |day| if *plus { d.after(day) } else { d.before(day) },
+                &deps,
+            )?;
             if !in_calendar(b.day) {
                 return None;
             }

@@ -129,12 +129,53 @@ impl Bound {
         self.parts.as_ref().map_or(&[], |p| &p.assumed)
     }
 
-    /// The bound moved to another day, resting on more assumptions (a shift of `d + DURATION`
-    /// where the duration is assumed): its parts stay where they were.
-    pub fn moved(&self, day: NaiveDate, more: &Deps) -> Bound {
-        let mut parts = self.parts();
-        parts.deps.add(more);
-        Bound::of(day, parts)
+    /// The bound `± DURATION` (`shift` moves a day by the duration; `more` are the duration's
+    /// assumptions). Every part moves, as the day does. A fixed part moved by an assumed
+    /// duration rests on it: it is an assumed part from then on, since another value of the
+    /// duration moves it (`2024-02-01 - $gap` keeps a day out only as long as `$gap` does).
+    /// `None` when the day leaves the calendar; a part that would leave it while the day does
+    /// not makes the whole day rest on every assumption behind it.
+    pub fn shifted(
+        &self,
+        shift: impl Fn(NaiveDate) -> Option<NaiveDate>,
+        more: &Deps,
+    ) -> Option<Bound> {
+        let day = shift(self.day)?;
+        let parts = self.parts();
+        let mut deps = parts.deps.clone();
+        deps.add(more);
+        let moved = || -> Option<Parts> {
+            let mut assumed = parts
+                .assumed
+                .iter()
+                .map(|(d, x)| Some((shift(*d)?, x.union(more))))
+                .collect::<Option<Vec<_>>>()?;
+            let fixed = match parts.fixed {
+                Some(f) if more.is_empty() => Some(shift(f)?),
+                Some(f) => {
+                    assumed.push((shift(f)?, more.clone()));
+                    None
+                }
+                None => None,
+            };
+            assumed.sort();
+            assumed.dedup();
+            Some(Parts {
+                deps: deps.clone(),
+                fixed,
+                assumed,
+            })
+        };
+        let parts = moved().unwrap_or_else(|| Parts {
+            fixed: deps.is_empty().then_some(day),
+            assumed: if deps.is_empty() {
+                Vec::new()
+            } else {
+                vec![(day, deps.clone())]
+            },
+            deps: deps.clone(),
+        });
+        Some(Bound::of(day, parts))
     }
 
     /// The assumptions behind the parts that set the day (all of them on a tie): those that
