@@ -95,11 +95,18 @@ fn deal() -> Option<&'static Engine> {
         .as_ref()
 }
 
-/// A question to the shipped rules and to a rule set in 0.2's terms, answered and rendered.
+/// A question to the shipped rules and to a rule set in 0.2's terms, answered and rendered;
+/// read as the engine reads it (whole, when its subject is one of the rule set's) and word by
+/// word, which must agree exactly, errors included.
 pub fn question(data: &[u8]) {
     let (Ok(text), Some(engine)) = (std::str::from_utf8(data), shipped()) else {
         return;
     };
+    assert_eq!(
+        engine.parse(text),
+        crate::eval::question::parse(engine.rules(), text),
+        "read whole and word by word differently: {text:?}"
+    );
     if let Ok(answer) = engine.ask(text) {
         let _ = answer.to_string();
         let _ = answer.to_json();
@@ -107,6 +114,11 @@ pub fn question(data: &[u8]) {
     let mut out = Vec::new();
     let _ = crate::eval::batch::answer_lines(engine, data, &mut out);
     if let Some(deal) = deal() {
+        assert_eq!(
+            deal.parse(text),
+            crate::eval::question::parse(deal.rules(), text),
+            "read whole and word by word differently: {text:?}"
+        );
         if let Ok(answer) = deal.ask(text) {
             let _ = answer.to_string();
             let _ = answer.to_json();
