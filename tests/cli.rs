@@ -208,8 +208,7 @@ fn non_utf8_and_empty_inputs() {
         "{err}"
     );
     assert!(err.contains("\n  party caf\n           ^"), "{err}");
-    let dir = std::env::temp_dir().join(format!("covenant-empty-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&dir);
+    let dir = common::scratch_dir("cli", "empty");
     let (code, _, err) = covenant(&["check", "--rules", dir.to_str().unwrap_or_default()]);
     assert_eq!(code, 2);
     assert!(err.contains("holds no `.cov` files"), "{err}");

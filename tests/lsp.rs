@@ -15,6 +15,8 @@
 #[path = "../benches/gen/mod.rs"]
 mod gen;
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -195,9 +197,7 @@ impl Lsp {
 }
 
 fn workspace(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("covenant-lsp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch_dir("lsp", name);
     for (n, text) in files {
         std::fs::write(dir.join(n), text).unwrap();
     }

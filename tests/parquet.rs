@@ -12,6 +12,8 @@
     missing_docs
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -111,9 +113,7 @@ fn write(path: &Path, columns: Vec<(&str, ArrayRef)>, props: WriterProperties) {
 }
 
 fn dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("covenant-parquet-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch_root("parquet")
 }
 
 fn statement_json(rules: &Rules, ledger: &Path) -> Result<String, String> {

@@ -13,6 +13,8 @@
 #[path = "../benches/gen/mod.rs"]
 mod gen;
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -187,10 +189,7 @@ fn bare(mut answer: Value) -> Value {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("covenant-serve-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch_dir("serve", name)
 }
 
 fn copy_shipped(to: &Path) {

@@ -114,17 +114,29 @@ pub fn decision(engine: &Engine, question: &str) -> covenant::Decision {
 /// Not the system's temporary folder: a static is never dropped, so a `TempDir` kept in one
 /// would be left behind by every run.
 pub fn scratch(suite: &str, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    static DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite);
-    {
-        let mut emptied = DIRS.lock().unwrap_or_else(|e| e.into_inner());
-        if !emptied.iter().any(|s| s == suite) {
-            let _ = std::fs::remove_dir_all(&dir);
-            emptied.push(suite.to_string());
-        }
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let path = dir.join(name);
+    let path = scratch_root(suite).join(name);
     std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
     path
+}
+
+/// A fresh, empty folder in a suite's scratch folder (see [`scratch`]).
+pub fn scratch_dir(suite: &str, name: &str) -> std::path::PathBuf {
+    let dir = scratch_root(suite).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+/// `target/tmp/SUITE`, emptied the first time a run of the suite asks for it (tests running
+/// at once share it: each names its files apart).
+pub fn scratch_root(suite: &str) -> std::path::PathBuf {
+    static DIRS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(suite);
+    let mut emptied = DIRS.lock().unwrap_or_else(|e| e.into_inner());
+    if !emptied.iter().any(|s| s == suite) {
+        let _ = std::fs::remove_dir_all(&dir);
+        emptied.push(suite.to_string());
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
 }
