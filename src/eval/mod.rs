@@ -58,6 +58,9 @@ const EAGER_LIMIT: usize = 1 << 12;
 /// (2,000 exclusivities: 4 million reasons) before the first question.
 const EAGER_EFFECTS: usize = 1 << 16;
 
+/// Questions an engine reads word by word before it writes out its subjects' phrases.
+const PHRASES_AFTER: u32 = 8;
+
 /// A rule set compiled for questions.
 pub struct Engine {
     rules: std::sync::Arc<RuleSet>,
@@ -80,8 +83,12 @@ pub struct Engine {
     known_by: Vec<Deps>,
     /// Territories and fields (0.2), their closures computed once.
     geo: place::Geography,
-    /// Every subject in its words, so that most questions are read whole.
-    phrases: phrases::Phrases,
+    /// Every subject in its words, so that most questions are read whole: written out once the
+    /// engine has read a few questions word by word (an engine made for one question, as a
+    /// case file's or an audit's are, never pays for it).
+    phrases: std::sync::OnceLock<phrases::Phrases>,
+    /// Questions read so far, until the phrases are written out.
+    reads: std::sync::atomic::AtomicU32,
     deploy: Vec<When>,
     launch: Vec<When>,
     use_: Vec<When>,
@@ -220,7 +227,6 @@ impl Engine {
                     .collect()
             })
             .collect();
-        let phrases = phrases::Phrases::new(&rules);
         let mut engine = Engine {
             rules,
             env,
@@ -232,7 +238,8 @@ impl Engine {
             life: Vec::new(),
             known_by: Vec::new(),
             geo,
-            phrases,
+            phrases: std::sync::OnceLock::new(),
+            reads: std::sync::atomic::AtomicU32::new(0),
             deploy: Vec::new(),
             launch: Vec::new(),
             use_: Vec::new(),
@@ -341,7 +348,21 @@ impl Engine {
     /// whole among the rule set's subjects; any other text is read word by word, with the same
     /// result and the same errors.
     pub fn parse(&self, text: &str) -> Result<Question, QuestionError> {
-        match self.phrases.read(text) {
+        let phrases = match self.phrases.get() {
+            Some(p) => Some(p),
+            None if self
+                .reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                >= PHRASES_AFTER =>
+            {
+                Some(
+                    self.phrases
+                        .get_or_init(|| phrases::Phrases::new(&self.rules)),
+                )
+            }
+            None => None,
+        };
+        match phrases.and_then(|p| p.read(text)) {
             Some(q) => Ok(q),
             None => question::parse(&self.rules, text),
         }
