@@ -4,11 +4,12 @@
 //! map of its kind: about a hundred nanoseconds, far more than answering it. But the subjects a
 //! rule set can be asked about are few and known from its names, so each is written out once
 //! (by an engine that has read a few questions word by word) in every spelling the reader
-//! accepts with single spaces (cloud aliases, `licence`) and read by the reader itself; a question whose subject is written so, followed or not by
-//! `at YYYY-MM-DD`, is then one hash of its subject and a day. Anything else (other spacing,
-//! `by`, `in`, a bad word or day) is not found and goes to the reader, which also gives every
-//! error. Rule sets with too many subjects to write out (thousands of products times clouds)
-//! keep the groups that fit and read the others word by word.
+//! accepts with single spaces (cloud aliases, `licence`) and read by the reader itself; a
+//! question whose subject is written so, followed or not by `at YYYY-MM-DD`, is then one hash
+//! of its subject and a day. Anything else (other spacing, `by`, `in`, a bad word or day) is
+//! not found and goes to the reader, which also gives every error. Rule sets with too many
+//! subjects to write out (thousands of products times clouds) keep the groups that fit and
+//! read the others word by word.
 
 use rustc_hash::FxHashMap;
 
