@@ -22,6 +22,7 @@ mod sublicence;
 pub(crate) use respond::public_reason;
 pub use respond::ForeignQuestion;
 mod sweep;
+mod tables;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -34,6 +35,7 @@ use crate::model::*;
 use answer::{Reason, Ruling, When};
 pub use question::{Agreement, Cloud, Party, Product, Question, QuestionError, Subject, UnknownId};
 use sweep::Rule;
+use tables::{Kind, Tables};
 
 /// How a rule set is read for one run.
 #[derive(Clone, Debug, Default)]
@@ -89,11 +91,9 @@ pub struct Engine {
     phrases: std::sync::OnceLock<phrases::Phrases>,
     /// Questions read so far, until the phrases are written out.
     reads: std::sync::atomic::AtomicU32,
-    deploy: Vec<When>,
-    launch: Vec<When>,
-    use_: Vec<When>,
-    license: Vec<When>,
-    pay: Vec<When>,
+    /// The windows of every subject of the kinds answered from tables (deploy, launch, use,
+    /// licence, pay), computed once: see [`Tables`].
+    tables: Tables,
     /// The JSON of point answers' verdicts and assumptions (see `batch::write_json`), made once
     /// per ruling of the tables the first time it is asked, keyed by the ruling's address,
     /// which holds for the engine's life.
@@ -240,11 +240,7 @@ impl Engine {
             geo,
             phrases: std::sync::OnceLock::new(),
             reads: std::sync::atomic::AtomicU32::new(0),
-            deploy: Vec::new(),
-            launch: Vec::new(),
-            use_: Vec::new(),
-            license: Vec::new(),
-            pay: Vec::new(),
+            tables: Tables::default(),
             tails: std::sync::RwLock::default(),
         };
         engine.life = (0..)
@@ -299,34 +295,37 @@ impl Engine {
         if effects > EAGER_EFFECTS {
             return;
         }
-        if np.saturating_mul(nc) <= EAGER_LIMIT {
-            for product in ids(np).map(Product) {
-                for cloud in ids(nc).map(Cloud) {
-                    let d = self.compute(Subject::Deploy { product, cloud });
-                    let l = self.compute(Subject::Launch { product, cloud });
-                    self.deploy.push(d);
-                    self.launch.push(l);
+        let mut tables = Tables::default();
+        let mut block =
+            |kind: Kind, rows: usize, columns: usize, subject: &dyn Fn(u32, u32) -> Subject| {
+                if rows.saturating_mul(columns) <= EAGER_LIMIT {
+                    let whens = ids(rows)
+                        .flat_map(|a| ids(columns).map(move |b| (a, b)))
+                        .map(|(a, b)| self.compute(subject(a, b)));
+                    tables.push(kind, columns, whens);
                 }
-            }
-        }
-        if np.saturating_mul(nparty) <= EAGER_LIMIT {
-            for product in ids(np).map(Product) {
-                for party in ids(nparty).map(Party) {
-                    let u = self.compute(Subject::Use { product, party });
-                    let l = self.compute(Subject::License { product, party });
-                    self.use_.push(u);
-                    self.license.push(l);
-                }
-            }
-        }
-        if nparty.saturating_mul(nparty) <= EAGER_LIMIT {
-            for payer in ids(nparty).map(Party) {
-                for payee in ids(nparty).map(Party) {
-                    let p = self.compute(Subject::Pay { payer, payee });
-                    self.pay.push(p);
-                }
-            }
-        }
+            };
+        block(Kind::Deploy, np, nc, &|p, c| Subject::Deploy {
+            product: Product(p),
+            cloud: Cloud(c),
+        });
+        block(Kind::Launch, np, nc, &|p, c| Subject::Launch {
+            product: Product(p),
+            cloud: Cloud(c),
+        });
+        block(Kind::Use, np, nparty, &|p, q| Subject::Use {
+            product: Product(p),
+            party: Party(q),
+        });
+        block(Kind::License, np, nparty, &|p, q| Subject::License {
+            product: Product(p),
+            party: Party(q),
+        });
+        block(Kind::Pay, nparty, nparty, &|a, b| Subject::Pay {
+            payer: Party(a),
+            payee: Party(b),
+        });
+        self.tables = tables;
     }
 
     #[doc(hidden)]
@@ -403,8 +402,7 @@ impl Engine {
     /// [`Engine::answer`] for the answer).
     #[doc(hidden)]
     pub fn when(&self, subject: Subject) -> Cow<'_, When> {
-        let (table, index) = self.slot(subject);
-        match table.get(index) {
+        match self.tables.when(subject) {
             Some(w) => Cow::Borrowed(w),
             None => Cow::Owned(self.compute(subject)),
         }
@@ -428,32 +426,11 @@ impl Engine {
     /// The ruling on one day: the piece holding it.
     #[doc(hidden)]
     pub fn at(&self, subject: Subject, day: NaiveDate) -> Cow<'_, Ruling> {
-        match self.when(subject) {
-            Cow::Borrowed(w) => match w.at(day) {
-                Some(win) => Cow::Borrowed(win),
-                None => Cow::Owned(empty_window()),
-            },
-            Cow::Owned(w) => Cow::Owned(w.at(day).cloned().unwrap_or_else(empty_window)),
+        if let Some(ruling) = self.tables.at(subject, day) {
+            return Cow::Borrowed(ruling);
         }
-    }
-
-    fn slot(&self, subject: Subject) -> (&[When], usize) {
-        let nc = self.rules.clouds.len();
-        let np = self.rules.parties.len();
-        let ix =
-            |a: u32, n: usize, b: u32| (a as usize).saturating_mul(n).saturating_add(b as usize);
-        match subject {
-            Subject::Deploy { product, cloud } => (&self.deploy, ix(product.0, nc, cloud.0)),
-            Subject::Launch { product, cloud } => (&self.launch, ix(product.0, nc, cloud.0)),
-            Subject::Use { product, party } => (&self.use_, ix(product.0, np, party.0)),
-            Subject::License { product, party } => (&self.license, ix(product.0, np, party.0)),
-            Subject::Pay { payer, payee } => (&self.pay, ix(payer.0, np, payee.0)),
-            // Agreements, and acts by parties other than the owner, are answered on demand.
-            Subject::Agreement { .. }
-            | Subject::DeployBy { .. }
-            | Subject::LaunchBy { .. }
-            | Subject::LicenseBy { .. } => (&[], 0),
-        }
+        let when = self.when(subject);
+        Cow::Owned(when.at(day).cloned().unwrap_or_else(empty_window))
     }
 
     /// A clause's scope as its text stands on a day (amendments may replace it, 0.2); from

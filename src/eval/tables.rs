@@ -1,0 +1,246 @@
+//! The answers an engine computes once: every subject of the kinds a rule set can be asked
+//! about in bulk (deploy and launch of a product on a cloud, use and licence of a product by a
+//! party, pay between parties), all time's windows of each, in one table.
+//!
+//! A point question is then a look-up and the choice of the piece holding its day, and both are
+//! made without a branch that depends on the question: the kind picks a block by its number, not
+//! by a jump, and each subject keeps the first days of its pieces in a row of eight beside the
+//! table, so the piece is the count of those on or before the day. Questions come in any order
+//! of kinds and days, and a branch that guesses wrong costs more than the rest of the answer; a
+//! subject with more pieces than a row holds is searched as before.
+
+use chrono::NaiveDate;
+
+use super::answer::{Ruling, When};
+use super::question::Subject;
+
+/// The kinds a table holds, in their block order.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Kind {
+    Deploy,
+    Launch,
+    Use,
+    License,
+    Pay,
+    /// The subjects answered on demand: agreements, and acts by other parties than the owner.
+    Other,
+}
+
+const KINDS: usize = 6;
+
+/// Pieces a row can tell apart: a subject with at most this many is answered by counting.
+const ROW: usize = 8;
+
+/// A subject's row: the first days of its pieces after the first, then days no question
+/// reaches. A subject with more pieces has every day the earliest, so that its count is `ROW`
+/// whatever the day, and it is searched.
+type Row = [NaiveDate; ROW];
+
+/// Where a kind's subjects sit in the table: `rows × columns` of them from `start`, the subject
+/// `(a, b)` at `start + a × columns + b`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Block {
+    start: usize,
+    columns: usize,
+    len: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    blocks: [Block; KINDS],
+    whens: Vec<When>,
+    rows: Vec<Row>,
+}
+
+impl Tables {
+    /// Adds a kind's block: the windows of its subjects, row by row, `columns` to a row.
+    pub(crate) fn push(&mut self, kind: Kind, columns: usize, whens: impl Iterator<Item = When>) {
+        let start = self.whens.len();
+        for when in whens {
+            self.rows.push(row(&when));
+            self.whens.push(when);
+        }
+        if let Some(block) = self.blocks.get_mut(kind as usize) {
+            *block = Block {
+                start,
+                columns,
+                len: self.whens.len() - start,
+            };
+        }
+    }
+
+    /// The place of a subject in the table, if its kind has a block and its ids are in it.
+    #[inline]
+    fn index(&self, subject: Subject) -> Option<usize> {
+        // The kind from the subject's variant alone, and the two ids from the same places in
+        // every variant: so each is a look-up or a choice, never a jump.
+        let kind = kind(&subject);
+        let (a, b) = match subject {
+            Subject::Deploy { product, cloud }
+            | Subject::Launch { product, cloud }
+            | Subject::DeployBy { product, cloud, .. }
+            | Subject::LaunchBy { product, cloud, .. } => (product.0, cloud.0),
+            Subject::Use { product, party } | Subject::License { product, party } => {
+                (product.0, party.0)
+            }
+            Subject::Pay { payer, payee } => (payer.0, payee.0),
+            // Kind::Other's block is empty: any ids will do.
+            Subject::LicenseBy {
+                product, licensor, ..
+            } => (product.0, licensor.0),
+            Subject::Agreement { agreement } => (agreement.0, 0),
+        };
+        let block = self.blocks.get(kind as usize)?;
+        let i = (a as usize)
+            .checked_mul(block.columns)?
+            .checked_add(b as usize)?;
+        // Ids of another rule set may be out of range: never another subject's place.
+        ((b as usize) < block.columns && i < block.len).then_some(block.start + i)
+    }
+
+    /// All time's windows of a subject, if the table holds it.
+    pub(crate) fn when(&self, subject: Subject) -> Option<&When> {
+        self.whens.get(self.index(subject)?)
+    }
+
+    /// The piece holding a day, if the table holds the subject.
+    #[inline]
+    pub(crate) fn at(&self, subject: Subject, day: NaiveDate) -> Option<&Ruling> {
+        let i = self.index(subject)?;
+        let (when, row) = (self.whens.get(i)?, self.rows.get(i)?);
+        let piece: usize = row.iter().map(|first| usize::from(*first <= day)).sum();
+        if piece < ROW {
+            when.pieces.get(piece)
+        } else {
+            when.at(day)
+        }
+    }
+}
+
+/// The kind of a subject: a function of its own, so that it stays a look-up by variant
+/// rather than being merged into a jump with what follows it.
+#[inline(never)]
+fn kind(subject: &Subject) -> Kind {
+    match subject {
+        Subject::Deploy { .. } => Kind::Deploy,
+        Subject::Launch { .. } => Kind::Launch,
+        Subject::Use { .. } => Kind::Use,
+        Subject::License { .. } => Kind::License,
+        Subject::Pay { .. } => Kind::Pay,
+        Subject::Agreement { .. }
+        | Subject::DeployBy { .. }
+        | Subject::LaunchBy { .. }
+        | Subject::LicenseBy { .. } => Kind::Other,
+    }
+}
+
+/// A subject's row of first days (see [`Row`]).
+fn row(when: &When) -> Row {
+    let mut row = [NaiveDate::MAX; ROW];
+    if when.pieces.len() > ROW {
+        return [NaiveDate::MIN; ROW];
+    }
+    for (slot, piece) in row.iter_mut().zip(when.pieces.iter().skip(1)) {
+        // Pieces after the first always have a first day; one without would hold no day.
+        *slot = piece.from.unwrap_or(NaiveDate::MAX);
+    }
+    row
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::consolidate::Deps;
+    use crate::eval::answer::Decision;
+    use crate::eval::question::{Agreement, Cloud, Party, Product};
+    use proptest::prelude::*;
+
+    /// Windows whose pieces start on these days (the first from the beginning of time), each
+    /// piece told apart by its decision and its end.
+    fn when(starts: &[i32]) -> When {
+        let day = |d: i32| NaiveDate::from_num_days_from_ce_opt(730_000 + d);
+        let mut pieces = Vec::new();
+        let mut from = None;
+        for (i, next) in starts.iter().map(|d| day(*d)).chain([None]).enumerate() {
+            pieces.push(Ruling {
+                from,
+                until: next,
+                decision: if i % 2 == 0 {
+                    Decision::Permitted
+                } else {
+                    Decision::Forbidden
+                },
+                reasons: Vec::new(),
+                assumptions: Deps::none(),
+            });
+            from = next;
+        }
+        When {
+            windows: pieces.clone(),
+            pieces,
+        }
+    }
+
+    proptest! {
+        /// The piece counted from a subject's row is the piece a search of its windows finds,
+        /// for subjects with fewer pieces than a row holds, as many, and more; and on the first
+        /// day of a piece, the day before and the day after.
+        #[test]
+        fn the_piece_counted_is_the_piece_searched(
+            subjects in proptest::collection::vec(
+                proptest::collection::btree_set(-500i32..500, 0..20), 1..12),
+            asked in proptest::collection::vec((0usize..12, -520i32..520, -1i32..=1), 1..200),
+        ) {
+            let whens: Vec<When> = subjects
+                .iter()
+                .map(|s| when(&s.iter().copied().collect::<Vec<_>>()))
+                .collect();
+            let mut tables = Tables::default();
+            // Two columns a row: deploy of product a on cloud b at a × 2 + b.
+            tables.push(Kind::Deploy, 2, whens.clone().into_iter());
+            for (i, d, shift) in asked {
+                // A day asked, or the first day of one of the subject's pieces moved by `shift`.
+                let set = subjects.get(i % subjects.len());
+                let d = set.and_then(|s| s.iter().nth(d.unsigned_abs() as usize % 24)).map_or(d, |f| f + shift);
+                let day = NaiveDate::from_num_days_from_ce_opt(730_000 + d);
+                let (Some(day), Some(want)) = (day, whens.get(i % whens.len())) else { continue };
+                let n = (i % whens.len()) as u32;
+                let subject = Subject::Deploy { product: Product(n / 2), cloud: Cloud(n % 2) };
+                prop_assert_eq!(tables.at(subject, day), want.at(day));
+                prop_assert_eq!(tables.when(subject), Some(want));
+            }
+        }
+    }
+
+    #[test]
+    fn subjects_outside_a_block_are_not_in_the_table() {
+        let mut tables = Tables::default();
+        tables.push(Kind::Deploy, 2, (0..4).map(|_| when(&[1])));
+        tables.push(Kind::Use, 3, (0..6).map(|_| when(&[2, 3])));
+        let day = NaiveDate::MIN;
+        let deploy = |p, c| Subject::Deploy {
+            product: Product(p),
+            cloud: Cloud(c),
+        };
+        assert!(tables.at(deploy(1, 1), day).is_some());
+        // A cloud past the row would be the next product's subject: not found.
+        assert_eq!(tables.at(deploy(0, 2), day), None);
+        assert_eq!(tables.at(deploy(2, 0), day), None);
+        assert_eq!(tables.when(deploy(u32::MAX, u32::MAX)), None);
+        // The use block starts after the deploy block; licence has none.
+        let used = tables.when(Subject::Use {
+            product: Product(1),
+            party: Party(2),
+        });
+        assert_eq!(used.map(|w| w.pieces.len()), Some(3));
+        let licensed = Subject::License {
+            product: Product(0),
+            party: Party(0),
+        };
+        assert_eq!(tables.when(licensed), None);
+        let agreement = Subject::Agreement {
+            agreement: Agreement(0),
+        };
+        assert_eq!(tables.at(agreement, day), None);
+    }
+}
