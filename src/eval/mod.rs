@@ -645,3 +645,65 @@ fn empty_window() -> Ruling {
         assumptions: Deps::none(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every subject the tables hold has the windows computing it gives, and the piece of any
+    /// day is the one its windows give: for the shipped rules and each worked deal.
+    #[test]
+    fn the_tables_hold_what_computing_gives() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/deals");
+        let mut sets = vec![crate::Sources::embedded()];
+        for deal in ["film_slate", "marketplace", "patent_licence", "reseller_eu"] {
+            let mut sources = crate::Sources::new();
+            let loaded = sources.load_path(&root.join(deal).join("rules.cov"));
+            assert!(loaded.is_ok(), "{deal}: {loaded:?}");
+            sets.push(sources);
+        }
+        // Where deploying and launching differ: a block holding the other's answers shows.
+        let mut apart = crate::Sources::new();
+        apart.add(
+            "apart.cov",
+            "party a\nparty b\ncloud home operated by a\ncloud away operated by b\n\
+             product p by a\nproduct q by a\n\
+             agreement g { between a and b signed 2020-01-01\n\
+               rule r { forbid launch product q on away from 2021-03-01 } }\n",
+        );
+        sets.push(apart);
+        for sources in sets {
+            let checked = crate::check(sources);
+            assert!(checked.is_ok(), "the rules check");
+            let Ok(checked) = checked else { continue };
+            let engine = Engine::new(checked.rules, &Options::default());
+            assert!(engine.is_ok(), "the rules compile");
+            let Ok(engine) = engine else { continue };
+            let subjects = question::subjects(engine.rules());
+            let mut tabled = 0;
+            for subject in subjects {
+                let Some(table) = engine.tables.when(subject) else {
+                    continue;
+                };
+                tabled += 1;
+                let computed = engine.compute(subject);
+                assert_eq!(table, &computed, "{subject:?}");
+                let days = computed
+                    .pieces
+                    .iter()
+                    .filter_map(|p| p.from)
+                    .flat_map(|d| [d.pred_opt(), Some(d), d.succ_opt()])
+                    .flatten()
+                    .chain([NaiveDate::MIN, NaiveDate::MAX]);
+                for day in days {
+                    assert_eq!(
+                        &*engine.at(subject, day),
+                        computed.at(day).unwrap_or(&empty_window()),
+                        "{subject:?} {day}"
+                    );
+                }
+            }
+            assert!(tabled > 0, "the tables hold the rule set's subjects");
+        }
+    }
+}

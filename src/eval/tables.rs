@@ -2,12 +2,13 @@
 //! about in bulk (deploy and launch of a product on a cloud, use and licence of a product by a
 //! party, pay between parties), all time's windows of each, in one table.
 //!
-//! A point question is then a look-up and the choice of the piece holding its day, and both are
-//! made without a branch that depends on the question: the kind picks a block by its number, not
-//! by a jump, and each subject keeps the first days of its pieces in a row of eight beside the
-//! table, so the piece is the count of those on or before the day. Questions come in any order
-//! of kinds and days, and a branch that guesses wrong costs more than the rest of the answer; a
-//! subject with more pieces than a row holds is searched as before.
+//! A point question is then a look-up and the choice of the piece holding its day, and neither
+//! branches on the question's kind or day: the kind picks a block by its number, not by a jump,
+//! and each subject keeps the first days of its pieces after the first in a row of eight beside
+//! the table, so the piece is the count of those on or before the day. (What branches is bound
+//! checks, taken the same way every time.) Questions come in any order of kinds and days, and a
+//! branch that guesses wrong costs more than the rest of the answer. A subject with more pieces
+//! than a row holds, or pieces not in the order the engine makes them, is searched as before.
 
 use chrono::NaiveDate;
 
@@ -72,8 +73,8 @@ impl Tables {
     /// The place of a subject in the table, if its kind has a block and its ids are in it.
     #[inline]
     fn index(&self, subject: Subject) -> Option<usize> {
-        // The kind from the subject's variant alone, and the two ids from the same places in
-        // every variant: so each is a look-up or a choice, never a jump.
+        // The kind from the subject's variant alone, then its two ids: so that the kind is a
+        // look-up and the ids a choice, not one jump for all three.
         let kind = kind(&subject);
         let (a, b) = match subject {
             Subject::Deploy { product, cloud }
@@ -134,15 +135,27 @@ fn kind(subject: &Subject) -> Kind {
     }
 }
 
-/// A subject's row of first days (see [`Row`]).
+/// A subject's row of first days (see [`Row`]). The engine's pieces start at the beginning of
+/// time and then on days each later than the last: what counting assumes. Any others (none
+/// today) are searched, as [`When::at`] searches them.
 fn row(when: &When) -> Row {
+    let search = [NaiveDate::MIN; ROW];
     let mut row = [NaiveDate::MAX; ROW];
-    if when.pieces.len() > ROW {
-        return [NaiveDate::MIN; ROW];
-    }
+    let (Some(first), true) = (when.pieces.first(), when.pieces.len() <= ROW) else {
+        return search;
+    };
+    let mut last = None;
     for (slot, piece) in row.iter_mut().zip(when.pieces.iter().skip(1)) {
-        // Pieces after the first always have a first day; one without would hold no day.
-        *slot = piece.from.unwrap_or(NaiveDate::MAX);
+        match piece.from {
+            Some(day) if last.is_none_or(|l| l < day) && day < NaiveDate::MAX => {
+                *slot = day;
+                last = Some(day);
+            }
+            _ => return search,
+        }
+    }
+    if first.from.is_some() {
+        return search;
     }
     row
 }
@@ -196,7 +209,9 @@ mod tests {
                 .map(|s| when(&s.iter().copied().collect::<Vec<_>>()))
                 .collect();
             let mut tables = Tables::default();
-            // Two columns a row: deploy of product a on cloud b at a × 2 + b.
+            // A block before, so that the one asked does not start at 0; then two columns a
+            // row: deploy of product a on cloud b at a × 2 + b.
+            tables.push(Kind::Pay, 1, (0..3).map(|_| when(&[7])));
             tables.push(Kind::Deploy, 2, whens.clone().into_iter());
             for (i, d, shift) in asked {
                 // A day asked, or the first day of one of the subject's pieces moved by `shift`.
@@ -208,6 +223,46 @@ mod tests {
                 let subject = Subject::Deploy { product: Product(n / 2), cloud: Cloud(n % 2) };
                 prop_assert_eq!(tables.at(subject, day), want.at(day));
                 prop_assert_eq!(tables.when(subject), Some(want));
+                // The last day of the calendar is past every row's spare days: searched.
+                prop_assert_eq!(tables.at(subject, NaiveDate::MAX), want.at(NaiveDate::MAX));
+            }
+        }
+    }
+
+    /// Pieces the engine does not make (none, a first one with a first day, days out of order
+    /// or missing) are searched, as `When::at` searches them.
+    #[test]
+    fn pieces_out_of_the_engine_s_order_are_searched() {
+        let day = |d| NaiveDate::from_num_days_from_ce_opt(730_000 + d);
+        let mut odd = vec![When {
+            windows: Vec::new(),
+            pieces: Vec::new(),
+        }];
+        let mut starting = when(&[5, 9]);
+        if let Some(p) = starting.pieces.first_mut() {
+            p.from = day(1);
+        }
+        odd.push(starting);
+        let mut unordered = when(&[5, 9, 12]);
+        if let Some(p) = unordered.pieces.get_mut(2) {
+            p.from = day(3);
+        }
+        odd.push(unordered);
+        let mut open = when(&[5, 9]);
+        if let Some(p) = open.pieces.get_mut(1) {
+            p.from = None;
+        }
+        odd.push(open);
+        let mut tables = Tables::default();
+        tables.push(Kind::Deploy, 1, odd.clone().into_iter());
+        for (n, want) in (0..).zip(&odd) {
+            let subject = Subject::Deploy {
+                product: Product(n),
+                cloud: Cloud(0),
+            };
+            for d in -2..16 {
+                let Some(d) = day(d) else { continue };
+                assert_eq!(tables.at(subject, d), want.at(d), "subject {n}, day {d}");
             }
         }
     }
@@ -227,12 +282,15 @@ mod tests {
         assert_eq!(tables.at(deploy(0, 2), day), None);
         assert_eq!(tables.at(deploy(2, 0), day), None);
         assert_eq!(tables.when(deploy(u32::MAX, u32::MAX)), None);
-        // The use block starts after the deploy block; licence has none.
-        let used = tables.when(Subject::Use {
-            product: Product(1),
-            party: Party(2),
-        });
-        assert_eq!(used.map(|w| w.pieces.len()), Some(3));
+        // The use block starts after the deploy block (its first subject is not the deploy
+        // block's first); licence has none.
+        for (product, party) in [(0, 0), (1, 2)] {
+            let used = tables.when(Subject::Use {
+                product: Product(product),
+                party: Party(party),
+            });
+            assert_eq!(used.map(|w| w.pieces.len()), Some(3));
+        }
         let licensed = Subject::License {
             product: Product(0),
             party: Party(0),
