@@ -296,35 +296,19 @@ impl Engine {
             return;
         }
         let mut tables = Tables::default();
-        let mut block =
-            |kind: Kind, rows: usize, columns: usize, subject: &dyn Fn(u32, u32) -> Subject| {
-                if rows.saturating_mul(columns) <= EAGER_LIMIT {
-                    let whens = ids(rows)
-                        .flat_map(|a| ids(columns).map(move |b| (a, b)))
-                        .map(|(a, b)| self.compute(subject(a, b)));
-                    tables.push(kind, columns, whens);
-                }
+        for kind in Kind::TABLED {
+            let (rows, columns) = match kind {
+                Kind::Deploy | Kind::Launch => (np, nc),
+                Kind::Use | Kind::License => (np, nparty),
+                Kind::Pay | Kind::Other => (nparty, nparty),
             };
-        block(Kind::Deploy, np, nc, &|p, c| Subject::Deploy {
-            product: Product(p),
-            cloud: Cloud(c),
-        });
-        block(Kind::Launch, np, nc, &|p, c| Subject::Launch {
-            product: Product(p),
-            cloud: Cloud(c),
-        });
-        block(Kind::Use, np, nparty, &|p, q| Subject::Use {
-            product: Product(p),
-            party: Party(q),
-        });
-        block(Kind::License, np, nparty, &|p, q| Subject::License {
-            product: Product(p),
-            party: Party(q),
-        });
-        block(Kind::Pay, nparty, nparty, &|a, b| Subject::Pay {
-            payer: Party(a),
-            payee: Party(b),
-        });
+            if rows.saturating_mul(columns) <= EAGER_LIMIT {
+                let whens = ids(rows)
+                    .flat_map(|a| ids(columns).map(move |b| kind.subject(a, b)))
+                    .map(|subject| self.compute(subject));
+                tables.push(kind, columns, whens);
+            }
+        }
         self.tables = tables;
     }
 

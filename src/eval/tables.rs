@@ -13,7 +13,7 @@
 use chrono::NaiveDate;
 
 use super::answer::{Ruling, When};
-use super::question::Subject;
+use super::question::{Cloud, Party, Product, Subject};
 
 /// The kinds a table holds, in their block order.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +28,44 @@ pub(crate) enum Kind {
 }
 
 const KINDS: usize = 6;
+
+impl Kind {
+    /// The kinds whose subjects a table holds.
+    pub(crate) const TABLED: [Kind; 5] = [
+        Kind::Deploy,
+        Kind::Launch,
+        Kind::Use,
+        Kind::License,
+        Kind::Pay,
+    ];
+
+    /// The subject `(a, b)` of a tabled kind: product and cloud, product and party, or payer
+    /// and payee. (The other kind's block is empty: its subjects are not made.)
+    pub(crate) fn subject(self, a: u32, b: u32) -> Subject {
+        match self {
+            Kind::Deploy => Subject::Deploy {
+                product: Product(a),
+                cloud: Cloud(b),
+            },
+            Kind::Launch => Subject::Launch {
+                product: Product(a),
+                cloud: Cloud(b),
+            },
+            Kind::Use => Subject::Use {
+                product: Product(a),
+                party: Party(b),
+            },
+            Kind::License => Subject::License {
+                product: Product(a),
+                party: Party(b),
+            },
+            Kind::Pay | Kind::Other => Subject::Pay {
+                payer: Party(a),
+                payee: Party(b),
+            },
+        }
+    }
+}
 
 /// Pieces a row can tell apart: a subject with at most this many is answered by counting.
 const ROW: usize = 8;
@@ -165,7 +203,7 @@ mod tests {
     use super::*;
     use crate::consolidate::Deps;
     use crate::eval::answer::Decision;
-    use crate::eval::question::{Agreement, Cloud, Party, Product};
+    use crate::eval::question::Agreement;
     use proptest::prelude::*;
 
     /// Windows whose pieces start on these days (the first from the beginning of time), each
@@ -264,6 +302,13 @@ mod tests {
                 let Some(d) = day(d) else { continue };
                 assert_eq!(tables.at(subject, d), want.at(d), "subject {n}, day {d}");
             }
+        }
+    }
+
+    #[test]
+    fn a_tabled_kind_s_subjects_are_of_that_kind() {
+        for k in Kind::TABLED {
+            assert_eq!(kind(&k.subject(1, 2)) as usize, k as usize);
         }
     }
 
