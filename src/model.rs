@@ -437,11 +437,26 @@ pub struct Terms {
     /// Empty: open-ended.
     pub end: Vec<EndAlt>,
     pub body: Body,
-    /// Where and in which fields the clause speaks (0.2); everywhere by default.
-    pub scope: Scope,
+    /// Where and in which fields the clause speaks (0.2); `None` everywhere, as most clauses
+    /// are (an empty scope would take 96 bytes in every clause's terms). Read it through
+    /// [`Terms::scope`].
+    pub scope: Option<Box<Scope>>,
     /// `survives` (0.2): `None` ends with the agreement; `Some(None)` survives it for as long
     /// as its own terms say; `Some(Some(d))` for `d` after the agreement's end.
     pub survives: Option<Option<Val<Duration>>>,
+}
+
+impl Terms {
+    /// Where and in which fields the clause speaks.
+    pub fn scope(&self) -> &Scope {
+        self.scope.as_deref().unwrap_or(Scope::everywhere())
+    }
+
+    /// Sets the clause's scope, kept only when it is not everywhere (so that equal terms stay
+    /// equal).
+    pub fn set_scope(&mut self, scope: Scope) {
+        self.scope = (!scope.is_everywhere()).then(|| Box::new(scope));
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -616,6 +631,17 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Everywhere, in every field, by anyone: the scope of a clause that names none.
+    pub fn everywhere() -> &'static Scope {
+        static EVERYWHERE: Scope = Scope {
+            places: Vec::new(),
+            except: Vec::new(),
+            fields: Vec::new(),
+            done_by: Vec::new(),
+        };
+        &EVERYWHERE
+    }
+
     pub fn is_everywhere(&self) -> bool {
         self.places.is_empty()
             && self.except.is_empty()

@@ -112,14 +112,16 @@ impl Checker {
             None => None,
         };
         let scope = self.scope(c.scope(), &c.sentence);
-        Some(Terms {
+        let mut terms = Terms {
             from,
             from_event: from_event?,
             end: end?,
             body: body?,
             survives: survives?,
-            scope: scope?,
-        })
+            scope: None,
+        };
+        terms.set_scope(scope?);
+        Some(terms)
     }
 
     /// Tiers (0.2): bounds that rise, in one currency, and rates from 0% to 100%.

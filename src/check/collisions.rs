@@ -438,7 +438,7 @@ pub fn licence_warnings(rules: &RuleSet, cons: &Consolidated) -> Vec<Diagnostic>
                         }
                         let overlap = e.in_force.intersect(&other.in_force);
                         if overlap.is_empty()
-                            || !geo.scopes_overlap(&e.terms.scope, &other.terms.scope)
+                            || !geo.scopes_overlap(e.terms.scope(), other.terms.scope())
                         {
                             continue;
                         }

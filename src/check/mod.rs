@@ -779,7 +779,7 @@ fn only_by_unlicensed(rules: &RuleSet, cons: &consolidate::Consolidated) -> Vec<
                             && (*licensee == *party
                                 || (*with_affiliates && rules.within_group(*party, *licensee)))
                             && !l.in_force.intersect(&v.in_force).is_empty()
-                            && geo.scopes_overlap(&l.terms.scope, &v.terms.scope)
+                            && geo.scopes_overlap(l.terms.scope(), v.terms.scope())
                     })
             });
             if unlicensed && seen.insert((v.clause, *party)) {
@@ -882,9 +882,9 @@ fn unused_regions(rules: &RuleSet) -> Vec<Diagnostic> {
         }
     };
     for c in &rules.clauses {
-        mark(&mut named_t, &c.terms.scope.places);
-        mark(&mut named_t, &c.terms.scope.except);
-        mark(&mut named_f, &c.terms.scope.fields);
+        mark(&mut named_t, &c.terms.scope().places);
+        mark(&mut named_t, &c.terms.scope().except);
+        mark(&mut named_f, &c.terms.scope().fields);
     }
     // Scopes amendments give (0.2).
     for a in &rules.amendments {

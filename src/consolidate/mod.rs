@@ -857,12 +857,19 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                     *lead = *v;
                 }
             }
-            AmendTerm::Places(places, except) => {
-                own.scope.places = places.clone();
-                own.scope.except = except.clone();
-            }
-            AmendTerm::Fields(fields) => own.scope.fields = fields.clone(),
-            AmendTerm::DoneBy(parties) => own.scope.done_by = parties.clone(),
+            AmendTerm::Places(places, except) => own.set_scope(Scope {
+                places: places.clone(),
+                except: except.clone(),
+                ..own.scope().clone()
+            }),
+            AmendTerm::Fields(fields) => own.set_scope(Scope {
+                fields: fields.clone(),
+                ..own.scope().clone()
+            }),
+            AmendTerm::DoneBy(parties) => own.set_scope(Scope {
+                done_by: parties.clone(),
+                ..own.scope().clone()
+            }),
             AmendTerm::Deploy(x) => {
                 if let Body::Licence { deploy, .. } = &mut own.body {
                     *deploy = *x;

@@ -42,7 +42,7 @@ impl Engine {
             v.cap_from.as_ref().map(|b| b.day),
         );
         // Where it speaks (0.2): `in eu except fr`, `in field oncology`.
-        let scope = &v.terms.scope;
+        let scope = v.terms.scope();
         let names = |ids: &[u32], list: &[crate::model::Region]| {
             ids.iter()
                 .filter_map(|i| list.get(*i as usize))
@@ -99,12 +99,12 @@ impl Engine {
         let actor = actor.or(owner);
         for v in self.clauses_for(product) {
             // A rule `done by` some parties speaks only of their acts.
-            let by = &v.terms.scope.done_by;
+            let by = &v.terms.scope().done_by;
             if !by.is_empty() && !actor.is_some_and(|a| by.contains(&a)) {
                 continue;
             }
             // Forbids speak wherever their scope overlaps the place asked about.
-            if !self.geo.overlaps(&v.terms.scope, place) {
+            if !self.geo.overlaps(v.terms.scope(), place) {
                 continue;
             }
             match &v.terms.body {
@@ -276,7 +276,7 @@ impl Engine {
         for v in self.clauses_for(product) {
             // A licence permits only where it covers the place; an exclusive one forbids others
             // wherever it overlaps it.
-            let overlaps = self.geo.overlaps(&v.terms.scope, place);
+            let overlaps = self.geo.overlaps(v.terms.scope(), place);
             // A rule forbidding use or licensing (0.2), `done by` the user or the licensor.
             if let Body::Rule { action, .. } = &v.terms.body {
                 let (wanted, actor) = if for_use {
@@ -284,7 +284,7 @@ impl Engine {
                 } else {
                     (Action::License, owner)
                 };
-                let by = &v.terms.scope.done_by;
+                let by = &v.terms.scope().done_by;
                 let speaks = by.is_empty() || actor.is_some_and(|a| by.contains(&a));
                 if *action == wanted && overlaps && speaks {
                     let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
@@ -421,7 +421,7 @@ impl Engine {
     ) {
         for v in self.clauses_for(product) {
             // Licences that overlap the place may cover it together (the sweep decides).
-            if !self.geo.overlaps(&v.terms.scope, place) {
+            if !self.geo.overlaps(v.terms.scope(), place) {
                 continue;
             }
             // The owner grants the deploy right; anyone else only as a sublicence (0.2), where

@@ -450,7 +450,6 @@ impl Engine {
     /// A clause's scope as its text stands on a day (amendments may replace it, 0.2); from
     /// the beginning of time when no day is given.
     fn scope_at(&self, clause: ClauseId, day: Option<NaiveDate>) -> &crate::model::Scope {
-        static EVERYWHERE: std::sync::OnceLock<crate::model::Scope> = std::sync::OnceLock::new();
         let versions = self.versions(clause);
         // Versions are in time order: the last one starting on or before the day.
         let at = match day {
@@ -462,13 +461,12 @@ impl Engine {
             None => versions.first(),
         };
         match at.or(versions.first()) {
-            Some(v) => &v.terms.scope,
+            Some(v) => v.terms.scope(),
             None => self
                 .rules
                 .clauses
                 .get(clause as usize)
-                .map(|c| &c.terms.scope)
-                .unwrap_or_else(|| EVERYWHERE.get_or_init(Default::default)),
+                .map_or(crate::model::Scope::everywhere(), |c| c.terms.scope()),
         }
     }
 

@@ -63,7 +63,7 @@ impl Engine {
         out: &mut Vec<(Interval, Reason)>,
     ) {
         for v in self.clauses_for(product) {
-            if !self.geo.overlaps(&v.terms.scope, place) {
+            if !self.geo.overlaps(v.terms.scope(), place) {
                 continue;
             }
             match &v.terms.body {
@@ -72,7 +72,7 @@ impl Engine {
                     action: Action::License,
                     ..
                 } => {
-                    let by = &v.terms.scope.done_by;
+                    let by = &v.terms.scope().done_by;
                     if by.is_empty() || by.contains(&licensor) {
                         let r = self.reason(v, Effect::Forbid, self.sentence(v), &Deps::none());
                         out.push((v.in_force.clone(), r));
@@ -185,7 +185,7 @@ impl Engine {
                 || e.clause == v.clause
                 || !(written_in_0_2(v) || written_in_0_2(e))
                 || self.clause_signed(e.clause) >= signed
-                || !self.geo.overlaps(&e.terms.scope, place)
+                || !self.geo.overlaps(e.terms.scope(), place)
             {
                 continue;
             }
@@ -405,7 +405,10 @@ fn written_in_0_2(v: &Version) -> bool {
             sublicensable,
             ..
         } => {
-            *deploy || *with_affiliates || sublicensable.is_some() || !v.terms.scope.is_everywhere()
+            *deploy
+                || *with_affiliates
+                || sublicensable.is_some()
+                || !v.terms.scope().is_everywhere()
         }
         _ => false,
     }

@@ -318,17 +318,17 @@ fn sublicences(checked: &Rules, findings: &mut Vec<Finding>) -> Result<usize, In
         };
         let engine = checked.engine(&options)?;
         let _ = c;
-        let places: Vec<u32> = if clause.terms.scope.places.is_empty() {
+        let places: Vec<u32> = if clause.terms.scope().places.is_empty() {
             vec![0]
         } else {
-            clause.terms.scope.places.clone()
+            clause.terms.scope().places.clone()
         };
         for product in products {
             replayed += 1;
             for territory in &places {
                 let place = crate::eval::place::Place {
                     territory: *territory,
-                    field: clause.terms.scope.fields.first().copied().unwrap_or(0),
+                    field: clause.terms.scope().fields.first().copied().unwrap_or(0),
                 };
                 let subject = Subject::LicenseBy {
                     product: crate::eval::Product(product),

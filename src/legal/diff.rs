@@ -196,7 +196,7 @@ fn named(r: &RuleSet, into: &mut Named) {
     let name =
         |list: &[crate::model::Region], i: &u32| list.get(*i as usize).map(|x| x.name.id.clone());
     for c in &r.clauses {
-        let sc = &c.terms.scope;
+        let sc = c.terms.scope();
         into.0.extend(
             sc.places
                 .iter()
