@@ -339,7 +339,7 @@ impl Writer<'_> {
                 format!("signed {}", value_text(s)),
             );
         }
-        self.life(&a.life);
+        self.life(a.life());
         for c in &a.clauses {
             self.blank();
             self.clause("  ", c, None);

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
+use thin_vec::ThinVec;
 
 use crate::money::Money;
 use crate::source::{Sources, Span};
@@ -262,12 +263,12 @@ pub struct Record {
 /// Which products a clause speaks of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Selector {
-    Products(Vec<ProductId>),
+    Products(ThinVec<ProductId>),
     Matching {
         by: Option<PartyId>,
-        tags: Vec<String>,
+        tags: ThinVec<String>,
         /// Products left out (0.2: `except product …`).
-        except: Vec<ProductId>,
+        except: ThinVec<ProductId>,
     },
 }
 
@@ -323,7 +324,7 @@ pub enum Body {
         spender: PartyId,
         with: PartyId,
         amount: Val<Money>,
-        streams: Vec<String>,
+        streams: ThinVec<String>,
         per: Option<crate::vocab::Period>,
         payable: bool,
     },
@@ -338,9 +339,9 @@ pub enum Body {
         beneficiary: Option<PartyId>,
         selector: Selector,
         /// `only on …`; empty (0.2: with `only by` alone): any cloud.
-        clouds: Vec<CloudId>,
+        clouds: ThinVec<CloudId>,
         /// `only by …` (0.2): who alone may deploy; empty: anyone.
-        only_by: Vec<PartyId>,
+        only_by: ThinVec<PartyId>,
         /// `only by … with affiliates`.
         by_affiliates: bool,
     },
@@ -360,7 +361,7 @@ pub enum Body {
     FirstLaunch {
         selector: Selector,
         cloud: CloudId,
-        unless: Vec<(PartyId, String)>,
+        unless: ThinVec<(PartyId, String)>,
         lead: Val<Duration>,
     },
     /// A right of first offer (0.2): licensing a matching product to anyone but `to` is
@@ -369,36 +370,42 @@ pub enum Body {
     FirstOffer {
         selector: Selector,
         to: PartyId,
-        unless: Vec<(PartyId, String)>,
+        unless: ThinVec<(PartyId, String)>,
         within: Val<Duration>,
     },
-    RevenueShare {
-        payer: PartyId,
-        payee: PartyId,
-        /// The percent as written.
-        rate: Val<Decimal>,
-        earner: PartyId,
-        streams: Vec<String>,
-        cap: Option<Cap>,
-        /// Tiers (0.2): each bound with the rate above it; `rate` applies below the first.
-        tiers: Vec<(Val<Money>, Val<Decimal>)>,
-        /// `per PERIOD` (0.2): the tiers count revenue within each period, else over the
-        /// clause's life.
-        tiers_per: Option<crate::vocab::Period>,
-        /// `after recouping MONEY` (0.2).
-        recoup: Option<Val<Money>>,
-        /// `capped at MONEY per PERIOD` (0.2).
-        period_cap: Option<(Val<Money>, crate::vocab::Period)>,
-        /// `minimum MONEY per PERIOD` (0.2).
-        minimum: Option<(Val<Money>, crate::vocab::Period)>,
-    },
+    /// Boxed: a revenue share's terms are the largest of any clause's, and held inline they
+    /// made every clause's terms as large.
+    RevenueShare(Box<RevenueShare>),
     Rule {
         action: Action,
         selector: Selector,
-        clouds: Vec<CloudId>,
+        clouds: ThinVec<CloudId>,
         /// `on any channel except …` (0.2): `clouds` are the ones left out.
         except_clouds: bool,
     },
+}
+
+/// A revenue share's terms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevenueShare {
+    pub payer: PartyId,
+    pub payee: PartyId,
+    /// The percent as written.
+    pub rate: Val<Decimal>,
+    pub earner: PartyId,
+    pub streams: Vec<String>,
+    pub cap: Option<Cap>,
+    /// Tiers (0.2): each bound with the rate above it; `rate` applies below the first.
+    pub tiers: Vec<(Val<Money>, Val<Decimal>)>,
+    /// `per PERIOD` (0.2): the tiers count revenue within each period, else over the
+    /// clause's life.
+    pub tiers_per: Option<crate::vocab::Period>,
+    /// `after recouping MONEY` (0.2).
+    pub recoup: Option<Val<Money>>,
+    /// `capped at MONEY per PERIOD` (0.2).
+    pub period_cap: Option<(Val<Money>, crate::vocab::Period)>,
+    /// `minimum MONEY per PERIOD` (0.2).
+    pub minimum: Option<(Val<Money>, crate::vocab::Period)>,
 }
 
 impl Body {
@@ -407,7 +414,7 @@ impl Body {
             Body::Exclusivity { .. } => ClauseKind::Exclusivity,
             Body::Licence { .. } => ClauseKind::Licence,
             Body::FirstLaunch { .. } => ClauseKind::FirstLaunch,
-            Body::RevenueShare { .. } => ClauseKind::RevenueShare,
+            Body::RevenueShare(_) => ClauseKind::RevenueShare,
             Body::Rule { .. } => ClauseKind::Rule,
             Body::FirstOffer { .. } => ClauseKind::FirstOffer,
             Body::Payment { .. } => ClauseKind::Payment,
@@ -422,7 +429,7 @@ impl Body {
             | Body::FirstLaunch { selector, .. }
             | Body::Rule { selector, .. }
             | Body::FirstOffer { selector, .. } => Some(selector),
-            Body::RevenueShare { .. } | Body::Payment { .. } | Body::Commitment { .. } => None,
+            Body::RevenueShare(_) | Body::Payment { .. } | Body::Commitment { .. } => None,
         }
     }
 }
@@ -435,7 +442,7 @@ pub struct Terms {
     /// and the duration after it; the clause never starts if it never happens.
     pub from_event: Option<(EventId, Option<Val<Duration>>)>,
     /// Empty: open-ended.
-    pub end: Vec<EndAlt>,
+    pub end: ThinVec<EndAlt>,
     pub body: Body,
     /// Where and in which fields the clause speaks (0.2); `None` everywhere, as most clauses
     /// are (an empty scope would take 96 bytes in every clause's terms). Read it through
@@ -694,7 +701,6 @@ pub struct Names {
     pub assumptions: NameMap,
     pub agreements: NameMap,
     pub amendments: NameMap,
-    pub clauses: NameMap,
     pub territories: NameMap,
     pub fields: NameMap,
 }
@@ -740,6 +746,20 @@ impl RuleSet {
 
     pub fn clause(&self, id: ClauseId) -> Option<&Clause> {
         self.clauses.get(id as usize)
+    }
+
+    /// The clause an `agreement.clause` name names, found through its agreement's own clauses
+    /// (a map of every clause's name was the largest of a rule set's maps, for this one use).
+    pub fn clause_named(&self, qualified: &str) -> Option<ClauseId> {
+        let (agreement, clause) = qualified.split_once('.')?;
+        let agreement = self
+            .agreements
+            .get(*self.names.agreements.get(agreement)? as usize)?;
+        agreement
+            .clauses
+            .iter()
+            .copied()
+            .find(|&c| self.clause(c).is_some_and(|c| c.id == clause))
     }
 
     /// A happening in words: `openai launches gpt_5_5 on azure`, or the event's id.
@@ -792,7 +812,7 @@ impl RuleSet {
     /// P's products.
     pub fn select(&self, selector: &Selector, by_owner: &[Vec<ProductId>]) -> Vec<ProductId> {
         match selector {
-            Selector::Products(ids) => ids.clone(),
+            Selector::Products(ids) => ids.to_vec(),
             Selector::Matching {
                 by: Some(owner), ..
             } => by_owner

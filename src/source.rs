@@ -52,7 +52,9 @@ pub struct Source {
     pub name: String,
     /// The text.
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Where each line starts (four bytes a line: a rule text is far under 4 GiB, and a line
+    /// table of `usize` was a tenth of a large rule set's memory).
+    line_starts: Vec<u32>,
     /// The text has a CR not followed by LF.
     lone_cr: bool,
     /// The text with lone CRs shown as LF (made once, only for a text that has them).
@@ -67,7 +69,7 @@ impl Source {
         let lone_cr = line_starts
             .iter()
             .skip(1)
-            .any(|&s| text.as_bytes().get(s.wrapping_sub(1)) == Some(&b'\r'));
+            .any(|&s| text.as_bytes().get((s as usize).wrapping_sub(1)) == Some(&b'\r'));
         Source {
             name: name.into(),
             text,
@@ -103,8 +105,12 @@ impl Source {
     /// One-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .max(1)
+            - 1;
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
         let col = self
             .text
             .get(start..offset)
@@ -116,8 +122,7 @@ impl Source {
     pub fn line_start(&self, line: usize) -> usize {
         self.line_starts
             .get(line)
-            .copied()
-            .unwrap_or(self.text.len())
+            .map_or(self.text.len(), |&s| s as usize)
     }
 
     /// One-based line number of a byte offset.
@@ -300,16 +305,19 @@ impl Sources {
 }
 
 /// The byte offsets where lines start: after each LF, CRLF or lone CR (all three end a line,
-/// for the lexer and for diagnostics alike).
-pub fn line_starts(text: &str) -> Vec<usize> {
+/// for the lexer and for diagnostics alike). Offsets past 4 GiB, which no rule file reaches
+/// ([`MAX_RULE_FILE`]), are kept at `u32::MAX`.
+pub fn line_starts(text: &str) -> Vec<u32> {
     let bytes = text.as_bytes();
     let mut starts = vec![0];
     for i in memchr::memchr2_iter(b'\r', b'\n', bytes) {
         let crlf = bytes.get(i) == Some(&b'\r') && bytes.get(i + 1) == Some(&b'\n');
         if !crlf {
-            starts.push(i + 1);
+            starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
         }
     }
+    // Grown by doubling, the table may hold twice its lines; it is kept as long as the text.
+    starts.shrink_to_fit();
     starts
 }
 

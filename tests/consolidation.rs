@@ -290,15 +290,15 @@ proptest! {
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let Ok(engine) = rules.engine(&options) else { return Ok(()); };
         let cons = engine.consolidated();
-        let names = &engine.rules().names.clauses;
+        let rule_set = engine.rules();
         for d in 0..SPAN + 2 {
             let readings = oracle(&c, d);
             let mut due = false;
             for r in &readings {
                 let want = in_force(&c, r, d);
                 due |= want && r.revenue;
-                let got = names.get(&r.name).is_some_and(|id| {
-                    cons.of(*id).any(|v| v.in_force.contains(day(d)))
+                let got = rule_set.clause_named(&r.name).is_some_and(|id| {
+                    cons.of(id).any(|v| v.in_force.contains(day(d)))
                 });
                 prop_assert_eq!(got, want, "{} on {}\n{}", r.name, day(d), text);
                 if want && r.revenue {

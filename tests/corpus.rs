@@ -62,3 +62,55 @@ fn an_empty_rule_set_is_an_error() {
     let failure = covenant::check(covenant::Sources::new()).err();
     assert!(failure.is_some_and(|f| f.diagnostics[0].code == "empty-rule-set"));
 }
+
+/// `check` reads agreements' clauses again one at a time from a lean tree (`parse_lean`); the
+/// language server checks whole trees. Both must give the same model and the same problems, for
+/// every corpus case (those whose clauses fail to parse included), the shipped rules and the
+/// example deals.
+#[test]
+fn a_lean_tree_checks_as_a_whole_one() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sets: Vec<std::path::PathBuf> = vec![root.join("rules")];
+    let deals = root.join("examples/deals");
+    for entry in std::fs::read_dir(&deals).unwrap() {
+        sets.push(entry.unwrap().path());
+    }
+    let mut stack = vec![root.join("tests/cases")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "cov") {
+                sets.push(path);
+            }
+        }
+    }
+    let mut failing = 0;
+    for path in &sets {
+        let mut sources = covenant::Sources::new();
+        sources.load_path(path).unwrap();
+        sources.sort_by_name();
+        let lean = covenant::check(sources.clone());
+        let mut errors = Vec::new();
+        let mut trees = Vec::new();
+        for (id, src) in sources.iter() {
+            let (tree, e) = covenant::syntax::parse(id, &src.text);
+            errors.extend(e);
+            trees.push(tree);
+        }
+        let whole = covenant::check::check_parsed(sources, trees, errors);
+        let shown = |r: &Result<covenant::check::Checked, covenant::check::Failure>| match r {
+            Ok(c) => format!(
+                "{:?}\n{:?}\n{:?}\n{:?}",
+                c.rules.clauses, c.rules.agreements, c.rules.amendments, c.warnings
+            ),
+            Err(f) => format!("{:?}", f.diagnostics),
+        };
+        failing += usize::from(lean.is_err());
+        assert_eq!(shown(&lean), shown(&whole), "{}", path.display());
+    }
+    // The cases that fail exercise trees with clauses that could not be read.
+    assert!(failing > 20, "{failing} failing sets");
+    assert!(sets.len() > 40, "{} sets", sets.len());
+}

@@ -353,9 +353,7 @@ fn reference(engine: &covenant::Engine, subject: Subject, day: NaiveDate) -> Dec
             let (payer, payee) = (payer.index(), payee.index());
             let due = cons.versions.iter().filter(in_force).any(|v| {
                 match &v.terms.body {
-                    Body::RevenueShare {
-                        payer: p, payee: q, ..
-                    } => *p == payer && *q == payee,
+                    Body::RevenueShare(share) => share.payer == payer && share.payee == payee,
                     // A payment (0.2) on its own day, read literally: that day, the day its event
                     // happened (plus the duration), or the first day of a calendar period.
                     Body::Payment {

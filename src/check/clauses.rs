@@ -8,10 +8,14 @@ use super::names::Kind;
 use super::Checker;
 use crate::diag::Diagnostic;
 use crate::model::*;
+use crate::source::Sources;
 use crate::syntax::ast;
+use thin_vec::ThinVec;
 
 impl Checker {
-    pub(super) fn agreement_clauses(&mut self, a: &ast::Agreement) {
+    /// Lowers an agreement's clauses: those in its tree, then those of a lean tree, read again
+    /// one at a time from the agreement's text.
+    pub(super) fn agreement_clauses(&mut self, a: &ast::Agreement, sources: &Sources) {
         let Some(agreement) = self.tables.table(Kind::Agreement).and_then(|t| {
             t.ids
                 .get(&a.id.name)
@@ -22,6 +26,12 @@ impl Checker {
         };
         for clause in &a.clauses {
             self.add_clause(agreement, clause, None);
+        }
+        let text = sources.get(a.span.file).map_or("", |s| &*s.text);
+        for &start in &a.clause_starts {
+            if let Some(clause) = crate::syntax::clause_at(a.span.file, text, start) {
+                self.add_clause(agreement, &clause, None);
+            }
         }
     }
 
@@ -115,7 +125,7 @@ impl Checker {
         let mut terms = Terms {
             from,
             from_event: from_event?,
-            end: end?,
+            end: end?.into(),
             body: body?,
             survives: survives?,
             scope: None,
@@ -371,7 +381,7 @@ impl Checker {
                     .collect();
                 resolved
                     .into_iter()
-                    .collect::<Option<Vec<_>>>()
+                    .collect::<Option<ThinVec<_>>>()
                     .map(Selector::Products)
             }
             ast::Selector::Matching { by, tags, except } => {
@@ -386,7 +396,7 @@ impl Checker {
                 Some(Selector::Matching {
                     by,
                     tags: tags.iter().map(|t| t.name.clone()).collect(),
-                    except: except.into_iter().collect::<Option<Vec<_>>>()?,
+                    except: except.into_iter().collect::<Option<ThinVec<_>>>()?,
                 })
             }
         }
@@ -422,8 +432,8 @@ impl Checker {
                         None => None,
                     },
                     selector: selector?,
-                    clouds: clouds?,
-                    only_by: only_by?,
+                    clouds: clouds?.into(),
+                    only_by: only_by?.into(),
                     by_affiliates: *by_affiliates,
                 })
             }
@@ -486,7 +496,7 @@ impl Checker {
                 Some(Body::FirstLaunch {
                     selector: selector?,
                     cloud: cloud?,
-                    unless: acts?,
+                    unless: acts?.into(),
                     lead: lead?,
                 })
             }
@@ -506,7 +516,7 @@ impl Checker {
                 Some(Body::FirstOffer {
                     selector: selector?,
                     to: to?,
-                    unless: acts?,
+                    unless: acts?.into(),
                     within: within?,
                 })
             }
@@ -605,7 +615,7 @@ impl Checker {
                     None => Some(None),
                 };
                 let p = parties?;
-                Some(Body::RevenueShare {
+                Some(Body::RevenueShare(Box::new(RevenueShare {
                     payer: *p.first()?,
                     payee: *p.get(1)?,
                     rate: rate?,
@@ -620,7 +630,7 @@ impl Checker {
                     recoup: recoup?,
                     period_cap: period_cap?,
                     minimum: minimum?,
-                })
+                })))
             }
             ast::Sentence::Rule {
                 action,
@@ -633,7 +643,7 @@ impl Checker {
                 Some(Body::Rule {
                     action: *action,
                     selector: selector?,
-                    clouds: clouds?,
+                    clouds: clouds?.into(),
                     except_clouds: *except_clouds,
                 })
             }

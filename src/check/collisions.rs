@@ -222,7 +222,7 @@ fn collisions(rules: &RuleSet, cons: &Consolidated) -> BTreeMap<Key, Collision> 
             .filter_map(|v| match &v.terms.body {
                 // An exclusivity that names no cloud (only who deploys) leaves every cloud.
                 Body::Exclusivity { clouds, .. } if !clouds.is_empty() => {
-                    let mut c = clouds.clone();
+                    let mut c = clouds.to_vec();
                     c.sort_unstable();
                     c.dedup();
                     Some((*v, c))
@@ -250,7 +250,7 @@ fn collisions(rules: &RuleSet, cons: &Consolidated) -> BTreeMap<Key, Collision> 
                 c.products.push(product);
             }
             c.days.extend(spans);
-            c.unless = unless.clone();
+            c.unless = unless.to_vec();
         }
     }
     found

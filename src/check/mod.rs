@@ -85,6 +85,7 @@ impl Tree for ast::File {
     fn lowered(&mut self, item: usize) {
         if let Some(ast::Item::Agreement(a)) = self.items.get_mut(item) {
             a.clauses = Vec::new();
+            a.clause_starts = Vec::new();
         }
     }
 }
@@ -95,13 +96,14 @@ impl Tree for std::rc::Rc<ast::File> {}
 
 impl Tree for &ast::File {}
 
-/// Parses and checks a rule set.
+/// Parses and checks a rule set. Agreements' clauses are read as syntax one at a time, as the
+/// model is built ([`syntax::parse_lean`]).
 pub fn check(mut sources: Sources) -> Result<Checked, Failure> {
     sources.sort_by_name();
     let mut diags = Vec::new();
     let mut files = Vec::with_capacity(sources.len());
     for (id, src) in sources.iter() {
-        let (file, errors) = syntax::parse(id, &src.text);
+        let (file, errors) = syntax::parse_lean(id, &src.text);
         diags.extend(errors);
         files.push(file);
     }
@@ -138,16 +140,11 @@ pub fn check_parsed<F: Tree>(
         clause_days: false,
         pending_of: Vec::new(),
     };
-    checker.run(&mut files);
+    checker.run(&mut files, &sources);
     let declares_nothing = files.iter().all(|f| f.borrow().items.is_empty());
     // The syntax trees are done with: free them before consolidation builds its versions.
     drop(files);
-    let Checker {
-        mut rules,
-        mut diags,
-        used,
-        ..
-    } = checker;
+    let (mut rules, mut diags, used) = checker.into_parts();
     rules.sources = sources;
     diags.extend(cap_currencies(&rules));
     // Cycles need no consolidation: they are reported whatever else is wrong.
@@ -388,9 +385,10 @@ fn cap_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
         .clauses
         .iter()
         .map(|c| match &c.terms.body {
-            Body::RevenueShare { cap: Some(cap), .. } => {
-                currency(cap.amount).map(|cur| (cur, c.head))
-            }
+            Body::RevenueShare(share) => share
+                .cap
+                .as_ref()
+                .and_then(|cap| currency(cap.amount).map(|cur| (cur, c.head))),
             _ => None,
         })
         .collect();
@@ -572,17 +570,17 @@ fn money_currencies(rules: &RuleSet) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     for (id, c) in (0..).zip(&rules.clauses) {
-        let Body::RevenueShare {
+        let Body::RevenueShare(share) = &c.terms.body else {
+            continue;
+        };
+        let RevenueShare {
             cap,
             tiers,
             recoup,
             period_cap,
             minimum,
             ..
-        } = &c.terms.body
-        else {
-            continue;
-        };
+        } = &**share;
         let mut terms: Vec<(&str, Val<crate::money::Money>)> = Vec::new();
         if let Some(cap) = cap {
             terms.push(("cap", cap.amount));
@@ -1241,7 +1239,13 @@ fn named(id: &ast::Ident, t: &Option<ast::Text>) -> Named {
 }
 
 impl Checker {
-    fn run<F: Tree>(&mut self, files: &mut [F]) {
+    /// The model, the problems and the assumptions used; the name tables and the clause ids
+    /// are freed here, before consolidation (a pattern with `..` would keep them to the end).
+    fn into_parts(self) -> (RuleSet, Vec<Diagnostic>, Vec<bool>) {
+        (self.rules, self.diags, self.used)
+    }
+
+    fn run<F: Tree>(&mut self, files: &mut [F], sources: &Sources) {
         // The implicit roots (0.2): every territory lies within `world`, every field within
         // `any_field`.
         for (kind, name, list) in [
@@ -1259,6 +1263,19 @@ impl Checker {
                 });
             }
         }
+        // Agreements and amendments are most of a large rule set's declarations: their tables
+        // at their size, not grown by doubling.
+        let (agreements, amendments) =
+            files
+                .iter()
+                .flat_map(|f| f.borrow().items.iter())
+                .fold((0, 0), |(g, m), item| match item {
+                    ast::Item::Agreement(_) => (g + 1, m),
+                    ast::Item::Amendment(_) => (g, m + 1),
+                    _ => (g, m),
+                });
+        self.rules.agreements.reserve_exact(agreements);
+        self.rules.amendments.reserve_exact(amendments);
         for file in files.iter() {
             for item in &file.borrow().items {
                 self.declare(item);
@@ -1270,15 +1287,19 @@ impl Checker {
                 self.define(item);
             }
         }
-        // The clauses' table at its size (those written in agreements, and at most one per
-        // amendment change): grown by doubling, it would hold up to twice that, and both the
-        // old and the new buffer at once while it grows.
+        // The clauses' table at its size (those written in agreements and those amendments
+        // add): grown by doubling, it would hold up to twice that, and both the old and the
+        // new buffer at once while it grows.
         let written: usize = files
             .iter()
             .flat_map(|f| f.borrow().items.iter())
             .map(|i| match i {
-                ast::Item::Agreement(a) => a.clauses.len(),
-                ast::Item::Amendment(a) => a.changes.len(),
+                ast::Item::Agreement(a) => a.clauses.len() + a.clause_starts.len(),
+                ast::Item::Amendment(a) => a
+                    .changes
+                    .iter()
+                    .filter(|c| matches!(c, ast::Change::Add { .. }))
+                    .count(),
                 _ => 0,
             })
             .sum();
@@ -1286,7 +1307,7 @@ impl Checker {
         for file in files.iter_mut() {
             for i in 0..file.borrow().items.len() {
                 if let Some(ast::Item::Agreement(a)) = file.borrow().items.get(i) {
-                    self.agreement_clauses(a);
+                    self.agreement_clauses(a, sources);
                 }
                 file.lowered(i);
             }
@@ -1692,7 +1713,7 @@ impl Checker {
             .filter_map(|p| self.resolve(Kind::Party, p))
             .collect();
         let signed = a.signed.as_ref().and_then(|v| self.day(v));
-        let life = self.life(&a.life, &parties);
+        let life = self.life(a.life(), &parties);
         if let Some(i) = self.own_index(Kind::Agreement, &a.id) {
             if let Some(ag) = self.rules.agreements.get_mut(i as usize) {
                 ag.parties = parties;
@@ -1963,13 +1984,6 @@ impl Checker {
         names.amendments = map(&self.tables, Kind::Amendment);
         names.territories = map(&self.tables, Kind::Territory);
         names.fields = map(&self.tables, Kind::Field);
-        names.clauses = self
-            .rules
-            .clauses
-            .iter()
-            .zip(0..)
-            .map(|(c, i)| (c.qualified.clone(), i))
-            .collect();
     }
 }
 

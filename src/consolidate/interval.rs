@@ -9,15 +9,15 @@ use crate::model::AssumptionId;
 
 /// The assumptions an answer or a day rests on: sorted, without repeats.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Deps(Vec<AssumptionId>);
+pub struct Deps(thin_vec::ThinVec<AssumptionId>);
 
 impl Deps {
     pub fn none() -> Deps {
-        Deps(Vec::new())
+        Deps(thin_vec::ThinVec::new())
     }
 
     pub fn one(id: AssumptionId) -> Deps {
-        Deps(vec![id])
+        Deps(thin_vec::thin_vec![id])
     }
 
     pub fn add(&mut self, other: &Deps) {
@@ -70,7 +70,7 @@ struct Parts {
     assumed: Vec<(NaiveDate, Deps)>,
 }
 
-static NO_DEPS: Deps = Deps(Vec::new());
+static NO_DEPS: Deps = Deps(thin_vec::ThinVec::new());
 
 impl Bound {
     /// A day resting on the given assumptions (none: a fixed day).

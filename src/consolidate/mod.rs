@@ -61,9 +61,10 @@ pub struct ShareTerms {
 impl Version {
     /// The version's revenue-share terms; `None` for a clause of another kind.
     pub fn share_terms(&self, env: &Env) -> Option<ShareTerms> {
-        let Body::RevenueShare { rate, cap, .. } = &self.terms.body else {
+        let Body::RevenueShare(share) = &self.terms.body else {
             return None;
         };
+        let RevenueShare { rate, cap, .. } = &**share;
         let (percent, mut deps) = env.percent(*rate);
         let mut resolved = None;
         if let Some(cap) = cap {
@@ -677,14 +678,16 @@ impl Consolidation<'_> {
             let window = self.window(s);
             let in_force = window.intersect(stretch);
             let cap_from = match &s.terms.body {
-                Body::RevenueShare { cap: Some(cap), .. } => Some(match cap.counting_from {
-                    Some(v) => self.env.day(v),
-                    None => s
-                        .cap_from
-                        .clone()
-                        .or_else(|| window.start.clone())
-                        .unwrap_or_else(|| s.default_start.clone()),
-                }),
+                Body::RevenueShare(share) => {
+                    share.cap.as_ref().map(|cap| match cap.counting_from {
+                        Some(v) => self.env.day(v),
+                        None => s
+                            .cap_from
+                            .clone()
+                            .or_else(|| window.start.clone())
+                            .unwrap_or_else(|| s.default_start.clone()),
+                    })
+                }
                 _ => None,
             };
             // An amendment that leaves this clause's text as it was does not start a new
@@ -813,7 +816,7 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
                 own.from = Some(*v);
                 own.from_event = None;
             }
-            AmendTerm::End(alts) => own.end = alts.clone(),
+            AmendTerm::End(alts) => own.end = alts.as_slice().into(),
             AmendTerm::Exclusive(x) => {
                 if let Body::Licence { exclusive, .. } = &mut own.body {
                     *exclusive = *x;
@@ -821,34 +824,34 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
             }
             AmendTerm::Rate(v) => {
                 // A flat rate replaces the whole schedule (0.2: tiers too).
-                if let Body::RevenueShare {
-                    rate,
-                    tiers,
-                    tiers_per,
-                    ..
-                } = &mut own.body
-                {
+                if let Body::RevenueShare(share) = &mut own.body {
+                    let RevenueShare {
+                        rate,
+                        tiers,
+                        tiers_per,
+                        ..
+                    } = &mut **share;
                     *rate = *v;
                     tiers.clear();
                     *tiers_per = None;
                 }
             }
             AmendTerm::Schedule(r, t, p) => {
-                if let Body::RevenueShare {
-                    rate,
-                    tiers,
-                    tiers_per,
-                    ..
-                } = &mut own.body
-                {
+                if let Body::RevenueShare(share) = &mut own.body {
+                    let RevenueShare {
+                        rate,
+                        tiers,
+                        tiers_per,
+                        ..
+                    } = &mut **share;
                     *rate = *r;
                     *tiers = t.clone();
                     *tiers_per = *p;
                 }
             }
             AmendTerm::Cap(c) => {
-                if let Body::RevenueShare { cap, .. } = &mut own.body {
-                    *cap = Some(c.clone());
+                if let Body::RevenueShare(share) = &mut own.body {
+                    share.cap = Some(c.clone());
                     s.cap_from = Some(effective.clone());
                 }
             }
@@ -895,18 +898,18 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
             }
             AmendTerm::Survives(d) => own.survives = Some(*d),
             AmendTerm::PeriodCap(a, p) => {
-                if let Body::RevenueShare { period_cap, .. } = &mut own.body {
-                    *period_cap = Some((*a, *p));
+                if let Body::RevenueShare(share) = &mut own.body {
+                    share.period_cap = Some((*a, *p));
                 }
             }
             AmendTerm::Recoup(a) => {
-                if let Body::RevenueShare { recoup, .. } = &mut own.body {
-                    *recoup = Some(*a);
+                if let Body::RevenueShare(share) = &mut own.body {
+                    share.recoup = Some(*a);
                 }
             }
             AmendTerm::Minimum(a, p) => {
-                if let Body::RevenueShare { minimum, .. } = &mut own.body {
-                    *minimum = Some((*a, *p));
+                if let Body::RevenueShare(share) = &mut own.body {
+                    share.minimum = Some((*a, *p));
                 }
             }
         }

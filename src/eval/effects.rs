@@ -523,16 +523,10 @@ impl Engine {
                 }
                 continue;
             }
-            let Body::RevenueShare {
-                payer: p,
-                payee: q,
-                minimum,
-                ..
-            } = &v.terms.body
-            else {
+            let Body::RevenueShare(share) = &v.terms.body else {
                 continue;
             };
-            if *p == payer && *q == payee && minimum.is_some() {
+            if share.payer == payer && share.payee == payee && share.minimum.is_some() {
                 let r = self.reason(
                     v,
                     Effect::NeedsLedger,
@@ -544,7 +538,7 @@ impl Engine {
                 );
                 out.push((v.in_force.clone(), r));
             }
-            if *p != payer || *q != payee {
+            if share.payer != payer || share.payee != payee {
                 continue;
             }
             let deps = v.share_terms(&self.env).map(|t| t.deps).unwrap_or_default();

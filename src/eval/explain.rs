@@ -220,19 +220,20 @@ pub fn sentence(
             out.push_str(&format!(", within {}", env.duration(*within).0));
             out
         }
-        Body::RevenueShare {
-            payer,
-            payee,
-            rate,
-            earner,
-            streams,
-            cap,
-            tiers,
-            tiers_per,
-            recoup,
-            period_cap,
-            minimum,
-        } => {
+        Body::RevenueShare(share) => {
+            let RevenueShare {
+                payer,
+                payee,
+                rate,
+                earner,
+                streams,
+                cap,
+                tiers,
+                tiers_per,
+                recoup,
+                period_cap,
+                minimum,
+            } = &**share;
             let mut rates = format!("{}%", env.percent(*rate).0.normalize());
             for (bound, next) in tiers {
                 let bound = env

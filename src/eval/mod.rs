@@ -189,11 +189,15 @@ impl Engine {
         // parties of a revenue share, so these indexes hold for every version.
         let mut by_payer = vec![Vec::new(); rules.parties.len()];
         for (ci, clause) in (0..).zip(&rules.clauses) {
-            if let Body::RevenueShare { payer, .. }
-            | Body::Payment { payer, .. }
-            | Body::Commitment { spender: payer, .. } = &clause.terms.body
-            {
-                if let Some(list) = by_payer.get_mut(*payer as usize) {
+            let payer = match &clause.terms.body {
+                Body::RevenueShare(share) => Some(share.payer),
+                Body::Payment { payer, .. } | Body::Commitment { spender: payer, .. } => {
+                    Some(*payer)
+                }
+                _ => None,
+            };
+            if let Some(payer) = payer {
+                if let Some(list) = by_payer.get_mut(payer as usize) {
                     list.push(ci);
                 }
             }

@@ -792,10 +792,10 @@ pub fn ask(
         .iter()
         .enumerate()
         .filter(|(_, c)| match &c.terms.body {
-            crate::model::Body::RevenueShare {
-                payer: p, payee: q, ..
+            crate::model::Body::RevenueShare(share) => {
+                share.payer == payer.0 && share.payee == payee.0
             }
-            | crate::model::Body::Commitment {
+            crate::model::Body::Commitment {
                 spender: p,
                 with: q,
                 ..
@@ -877,7 +877,7 @@ pub fn ask(
         };
         // What falls due that day: a revenue share's true-up, or a commitment's shortfall.
         let detail = match (s.true_up, engine.rules().clause(id).map(|c| &c.terms.body)) {
-            (Some(amount), Some(crate::model::Body::RevenueShare { .. })) => format!(
+            (Some(amount), Some(crate::model::Body::RevenueShare(_))) => format!(
                 "a true-up of {} falls due this day: the period paid below its minimum",
                 money(amount)
             ),

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use super::ledger::{LedgerError, Row};
 use crate::consolidate::Deps;
 use crate::eval::Engine;
-use crate::model::{Body, ClauseId};
+use crate::model::{Body, ClauseId, RevenueShare};
 
 /// One consolidated stretch of a revenue share.
 #[derive(Clone, Debug)]
@@ -278,7 +278,7 @@ pub fn commitment_plans(engine: &Engine) -> Vec<Plan> {
                 from: v.in_force.start.as_ref().map(|b| b.day),
                 until: v.in_force.end.as_ref().map(|b| b.day),
                 rate: Decimal::ONE,
-                streams: streams.clone(),
+                streams: streams.to_vec(),
                 cap: None,
                 tiers: Vec::new(),
                 tiers_per: None,
@@ -299,15 +299,15 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
     let cons = engine.consolidated();
     let mut out = Vec::new();
     for (id, clause) in (0..).zip(&rules.clauses) {
-        let Body::RevenueShare {
+        let Body::RevenueShare(share) = &clause.terms.body else {
+            continue;
+        };
+        let RevenueShare {
             payer,
             payee,
             earner,
             ..
-        } = &clause.terms.body
-        else {
-            continue;
-        };
+        } = &**share;
         let mut plan = Plan {
             clause: id,
             qualified: clause.qualified.clone(),
@@ -330,21 +330,19 @@ pub fn plans(engine: &Engine) -> Vec<Plan> {
                 .map_or(NaiveDate::MIN, |l| l.start.day),
         };
         for v in cons.of(id).filter(|v| !v.in_force.is_empty()) {
-            let (
-                Body::RevenueShare {
-                    streams,
-                    tiers,
-                    tiers_per,
-                    recoup,
-                    period_cap,
-                    minimum,
-                    ..
-                },
-                Some(terms),
-            ) = (&v.terms.body, v.share_terms(env))
+            let (Body::RevenueShare(share), Some(terms)) = (&v.terms.body, v.share_terms(env))
             else {
                 continue;
             };
+            let RevenueShare {
+                streams,
+                tiers,
+                tiers_per,
+                recoup,
+                period_cap,
+                minimum,
+                ..
+            } = &**share;
             let mut steps = Vec::with_capacity(tiers.len());
             for (bound, rate) in tiers {
                 let (p, d) = env.percent(*rate);

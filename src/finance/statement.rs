@@ -174,7 +174,7 @@ pub(crate) fn plans_for(
             &c.qualified == name
                 && matches!(
                     c.terms.body,
-                    Body::RevenueShare { .. } | Body::Payment { .. } | Body::Commitment { .. }
+                    Body::RevenueShare(_) | Body::Payment { .. } | Body::Commitment { .. }
                 )
         });
         if !known {

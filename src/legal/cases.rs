@@ -96,8 +96,7 @@ fn shares<'a>(engine: &Engine, clauses: &'a [serde_json::Value]) -> Vec<&'a serd
         .filter(|c| {
             let name = c.get("clause").and_then(|n| n.as_str()).unwrap_or_default();
             engine.rules().clauses.iter().any(|x| {
-                x.qualified == name
-                    && matches!(x.terms.body, crate::model::Body::RevenueShare { .. })
+                x.qualified == name && matches!(x.terms.body, crate::model::Body::RevenueShare(_))
             })
         })
         .collect()
@@ -462,9 +461,11 @@ fn ask_case(
         .ok_or_else(|| "expect: one of `permitted`, `forbidden`, `due`, `not_due`".to_string())?;
     let because = case.because.clone().unwrap_or_default();
     for c in &because {
-        if !engine.rules().names.clauses.contains_key(c) {
+        let rules = engine.rules();
+        if rules.clause_named(c).is_none() {
             let mut msg = format!("because: no clause `{c}`");
-            if let Some(best) = crate::diag::nearest(c, engine.rules().names.clauses.keys()) {
+            if let Some(best) = crate::diag::nearest(c, rules.clauses.iter().map(|c| &c.qualified))
+            {
                 msg.push_str(&format!("; did you mean `{best}`?"));
             }
             return Err(msg);

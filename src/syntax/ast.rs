@@ -388,10 +388,30 @@ pub struct Agreement {
     pub title: Option<Text>,
     pub parties: Vec<Ident>,
     pub signed: Option<Value>,
-    /// The agreement's life (0.2): effective day, term, renewal, termination rights.
-    pub life: Life,
+    /// The agreement's life (0.2): effective day, term, renewal, termination rights; `None`
+    /// when it has none of them, as 0.1 agreements and most large rule sets' do (held inline,
+    /// it was more than half of every agreement's tree). Read it through [`Agreement::life`].
+    pub life: Option<Box<Life>>,
     pub clauses: Vec<Clause>,
+    /// In a tree read for checking alone ([`crate::syntax::parse_lean`]): where each clause
+    /// that was read starts, `clauses` being empty. The checker reads them again one at a
+    /// time ([`crate::syntax::clause_at`]) as it builds the model, so that a large rule set's
+    /// clauses are never all held as syntax at once.
+    pub clause_starts: Vec<u32>,
     pub span: Span,
+}
+
+impl Agreement {
+    /// The agreement's life terms (none written: every one absent).
+    pub fn life(&self) -> &Life {
+        static NONE: Life = Life {
+            effective: None,
+            term: None,
+            renews: None,
+            terminable: Vec::new(),
+        };
+        self.life.as_deref().unwrap_or(&NONE)
+    }
 }
 
 /// The header terms that give an agreement its life (0.2), each optional.

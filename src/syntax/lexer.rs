@@ -96,10 +96,16 @@ pub struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     pub fn new(file: u32, text: &'a str) -> Lexer<'a> {
+        Lexer::starting_at(file, text, 0)
+    }
+
+    /// A lexer of `text` from byte `offset` on (the whole text when it is not a character's
+    /// start), offsets counted from the text's start.
+    pub fn starting_at(file: u32, text: &'a str, offset: u32) -> Lexer<'a> {
         Lexer {
             file,
             text,
-            rest: text,
+            rest: text.get(offset as usize..).unwrap_or(text),
             comments: Vec::new(),
             errors: Vec::new(),
         }

@@ -527,17 +527,17 @@ impl Walker<'_> {
                 self.id(Kind::Agreement, &a.id, true);
                 self.ids(Kind::Party, &a.parties);
                 self.opt(a.signed.as_ref());
-                self.opt(a.life.effective.as_ref());
-                match &a.life.term {
+                self.opt(a.life().effective.as_ref());
+                match &a.life().term {
                     Some(Term::Length(v, _)) => self.value(v),
                     Some(Term::End(e)) => self.end(e),
                     None => {}
                 }
-                if let Some(r) = &a.life.renews {
+                if let Some(r) = &a.life().renews {
                     self.value(&r.every);
                     self.value(&r.notice);
                 }
-                for t in &a.life.terminable {
+                for t in &a.life().terminable {
                     self.ids(Kind::Party, &t.parties);
                     if let Some(h) = &t.on {
                         self.happening(h);

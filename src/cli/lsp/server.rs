@@ -1023,7 +1023,7 @@ impl Server {
                         lines.push(format!("- triggered event `{}`", id.name));
                     }
                     ast::Item::Agreement(a) => {
-                        for term in &a.life.terminable {
+                        for term in &a.life().terminable {
                             if term
                                 .on
                                 .as_ref()

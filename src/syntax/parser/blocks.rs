@@ -14,6 +14,7 @@ impl<'a> Parser<'a> {
         let mut signed: Option<Value> = None;
         let mut life = Life::default();
         let mut clauses = Vec::new();
+        let mut clause_starts = Vec::new();
         loop {
             match self.peek_word() {
                 Some(
@@ -65,7 +66,11 @@ impl<'a> Parser<'a> {
                 }
                 Some(w) if CLAUSE_KINDS.contains(&w) => {
                     if let Ok(c) = self.clause() {
-                        clauses.push(c);
+                        if self.lean {
+                            clause_starts.push(c.span.start);
+                        } else {
+                            clauses.push(c);
+                        }
                     }
                 }
                 _ => {
@@ -111,8 +116,9 @@ impl<'a> Parser<'a> {
             title,
             parties,
             signed,
-            life,
+            life: (life != Life::default()).then(|| Box::new(life)),
             clauses,
+            clause_starts,
             span,
         })
     }

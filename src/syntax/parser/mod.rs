@@ -150,21 +150,35 @@ pub struct Parser<'a> {
     eof: Span,
     last_end: u32,
     pub errors: Vec<Diagnostic>,
+    /// Keep only where each agreement's clauses start ([`Agreement::clause_starts`]).
+    pub lean: bool,
 }
 
 impl<'a> Parser<'a> {
     pub fn new(file: u32, text: &'a str) -> Parser<'a> {
+        Parser::starting_at(file, text, 0)
+    }
+
+    /// A reader of `text` from byte `offset` on (a token's start), spans counted from the
+    /// text's start.
+    pub fn starting_at(file: u32, text: &'a str, offset: u32) -> Parser<'a> {
         let mut parser = Parser {
-            lexer: Lexer::new(file, text),
+            lexer: Lexer::starting_at(file, text, offset),
             toks: std::collections::VecDeque::with_capacity(4),
             pos: 0,
             file,
             eof: Span::new(file, text.len(), text.len()),
-            last_end: 0,
+            last_end: offset,
             errors: Vec::new(),
+            lean: false,
         };
         parser.fill();
         parser
+    }
+
+    /// One clause, read from where it starts (for [`crate::syntax::clause_at`]).
+    pub fn lone_clause(&mut self) -> Option<Clause> {
+        self.clause().ok()
     }
 
     /// Keeps the current token and two of lookahead read.
