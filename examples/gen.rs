@@ -1,5 +1,6 @@
 //! Writes generated benchmark inputs to stdout, for runs by hand:
-//! `cargo run --release --example gen -- rules 10000 > /tmp/rules.cov`,
+//! `cargo run --release --example gen -- rules 10000 > /tmp/rules.cov` (0.1 terms; `rules-0.2`
+//! for agreements with terms, renewals, notices and territories),
 //! `cargo run --release --example gen -- questions 1000000 > /tmp/q.txt`.
 
 #![allow(clippy::indexing_slicing)]
@@ -14,9 +15,10 @@ fn main() -> std::process::ExitCode {
     let n = args.get(1).and_then(|n| n.parse::<usize>().ok());
     let text = match (args.first().map(String::as_str), n) {
         (Some("rules"), Some(n)) => gen::rules(n),
+        (Some("rules-0.2"), Some(n)) => gen::rules_02(n),
         (Some("questions"), Some(n)) => gen::questions(n),
         _ => {
-            eprintln!("usage: gen rules N | gen questions N");
+            eprintln!("usage: gen rules N | gen rules-0.2 N | gen questions N");
             return std::process::ExitCode::from(2);
         }
     };

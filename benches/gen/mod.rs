@@ -86,6 +86,65 @@ pub fn rules(n: usize) -> String {
     s
 }
 
+/// A rule set of `n` agreements in the terms of language 0.2, each between two of `n / 10 + 2`
+/// parties: an effective day, a three-year term renewing yearly unless notice, a termination
+/// right for convenience, a licence to deploy in the EU but Germany, an exclusivity to two
+/// channels and a revenue share that survives the agreement by 60 days. Every fifth agreement is
+/// declined renewal of (some in time, some late) and every third amended.
+pub fn rules_02(n: usize) -> String {
+    let mut rng = Rng::new(11);
+    let parties = n / 10 + 2;
+    let mut s = String::with_capacity(n * 760);
+    for p in 0..parties {
+        let _ = writeln!(s, "party p{p} \"Party {p}\"");
+    }
+    for c in 0..4 {
+        let _ = writeln!(s, "channel c{c} operated by p{c}");
+    }
+    for p in 0..parties {
+        let _ = writeln!(s, "product x{p} by p{p} tagged api, model");
+    }
+    for (t, within) in [
+        ("europe", ""),
+        ("eu", " within europe"),
+        ("fr", " within eu"),
+    ]
+    .into_iter()
+    .chain([
+        ("de", " within eu"),
+        ("be", " within eu"),
+        ("ch", " within europe"),
+    ]) {
+        let _ = writeln!(s, "territory {t}{within}");
+    }
+    for i in 0..n {
+        let (a, b) = (i % parties, (i * 7 + 1) % parties);
+        let b = if a == b { (b + 1) % parties } else { b };
+        let signed = day_before_2030(&mut rng);
+        let _ = write!(
+            s,
+            "agreement g{i} \"Agreement {i}\" {{\n  between p{a} and p{b}\n  signed {signed}\n  \
+             effective {signed} + 1 month\n  term 3 years\n  renews every 1 year unless notice 90 days\n  \
+             terminable by p{a}, p{b} for convenience with notice 180 days\n\n  \
+             licence resale{i} {{\n    p{a} grants p{b} non-exclusive deploy of product x{a}\n    in eu except de\n  }}\n\n  \
+             exclusivity stores{i} {{\n    deploy product x{a} only on c{c}, c{d}\n  }}\n\n  \
+             revenue_share royalty{i} {{\n    p{b} pays p{a} 30% of p{b} revenue from stream s{i}\n    survives 60 days\n  }}\n}}\n",
+            c = a % 4,
+            d = (a + 1) % 4
+        );
+        if i % 5 == 0 {
+            let _ = writeln!(s, "on {}: p{b} declines renewal of g{i}", day(&mut rng));
+        }
+        if i % 3 == 0 {
+            let _ = write!(
+                s,
+                "amendment m{i} amends g{i} {{\n  signed 2035-01-01\n  amend royalty{i} {{ rate 25% }}\n  amend resale{i} {{ in europe except de }}\n}}\n"
+            );
+        }
+    }
+    s
+}
+
 /// `n` questions over the shipped rules, one a line, mixed across every form.
 pub fn questions(n: usize) -> String {
     let mut rng = Rng::new(42);

@@ -1774,9 +1774,10 @@ impl Checker {
             }
             self.renewal(r)
         });
-        let mut terminable = Vec::new();
+        // At their size: a `Vec` grown by pushing holds room for four.
+        let mut terminable = Vec::with_capacity(l.terminable.len());
         for t in &l.terminable {
-            let mut who = Vec::new();
+            let mut who = Vec::with_capacity(t.parties.len());
             for p in &t.parties {
                 let Some(id) = self.resolve(Kind::Party, p) else {
                     continue;

@@ -116,7 +116,11 @@ impl<'a> Parser<'a> {
             title,
             parties,
             signed,
-            life: (life != Life::default()).then(|| Box::new(life)),
+            life: (life != Life::default()).then(|| {
+                // A `Vec` grown by pushing holds room for four: a tree is held whole.
+                life.terminable.shrink_to_fit();
+                Box::new(life)
+            }),
             clauses,
             clause_starts,
             span,
