@@ -25,7 +25,26 @@ pub fn rules(data: &[u8]) {
     let _ = crate::fmt::format(text);
     let mut sources = Sources::new();
     sources.add("fuzz.cov", text);
-    let Ok(checked) = crate::check::check(sources) else {
+    // A large rule set is checked from a lean tree, its agreements read again from the text:
+    // it must give what the whole tree gives, problems included.
+    let read = |lean: bool| {
+        let (tree, errors) = if lean {
+            crate::syntax::parse_lean(0, text)
+        } else {
+            crate::syntax::parse(0, text)
+        };
+        crate::check::check_parsed(sources.clone(), vec![tree], errors)
+    };
+    let shown = |r: &Result<crate::check::Checked, crate::check::Failure>| match r {
+        Ok(c) => format!(
+            "{:?}{:?}{:?}",
+            c.rules.clauses, c.rules.agreements, c.warnings
+        ),
+        Err(f) => format!("{:?}", f.diagnostics),
+    };
+    let (lean, whole) = (read(true), read(false));
+    assert_eq!(shown(&lean), shown(&whole));
+    let Ok(checked) = whole else {
         return;
     };
     let Ok(engine) = Engine::new(checked.rules, &Options::default()) else {

@@ -63,10 +63,47 @@ fn an_empty_rule_set_is_an_error() {
     assert!(failure.is_some_and(|f| f.diagnostics[0].code == "empty-rule-set"));
 }
 
-/// `check` reads agreements' clauses again one at a time from a lean tree (`parse_lean`); the
-/// language server checks whole trees. Both must give the same model and the same problems, for
-/// every corpus case (those whose clauses fail to parse included), the shipped rules and the
-/// example deals.
+type Checked = Result<covenant::check::Checked, covenant::check::Failure>;
+
+/// Checks sources read whole, or lean (agreements hollow, read again as the model is built).
+fn read(sources: &covenant::Sources, lean: bool) -> Checked {
+    let mut errors = Vec::new();
+    let mut trees = Vec::new();
+    for (id, src) in sources.iter() {
+        let (tree, e) = if lean {
+            covenant::syntax::parse_lean(id, &src.text)
+        } else {
+            covenant::syntax::parse(id, &src.text)
+        };
+        if lean {
+            for item in &tree.items {
+                if let covenant::syntax::ast::Item::Agreement(a) = item {
+                    assert!(a.hollow && a.clauses.is_empty() && a.parties.is_empty());
+                }
+            }
+        }
+        errors.extend(e);
+        trees.push(tree);
+    }
+    covenant::check::check_parsed(sources.clone(), trees, errors)
+}
+
+/// What a check gives, in full: the model's clauses, agreements and amendments and every
+/// warning, or every problem.
+fn shown(r: &Checked) -> String {
+    match r {
+        Ok(c) => format!(
+            "{:?}\n{:?}\n{:?}\n{:?}",
+            c.rules.clauses, c.rules.agreements, c.rules.amendments, c.warnings
+        ),
+        Err(f) => format!("{:?}", f.diagnostics),
+    }
+}
+
+/// `check` reads a large rule set's agreements again one at a time from a lean tree
+/// (`parse_lean`), a small one and the language server's whole trees. Both must give the same
+/// model and the same problems, for every corpus case (those whose clauses fail to parse
+/// included), the shipped rules and the example deals.
 #[test]
 fn a_lean_tree_checks_as_a_whole_one() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -91,26 +128,53 @@ fn a_lean_tree_checks_as_a_whole_one() {
         let mut sources = covenant::Sources::new();
         sources.load_path(path).unwrap();
         sources.sort_by_name();
-        let lean = covenant::check(sources.clone());
-        let mut errors = Vec::new();
-        let mut trees = Vec::new();
-        for (id, src) in sources.iter() {
-            let (tree, e) = covenant::syntax::parse(id, &src.text);
-            errors.extend(e);
-            trees.push(tree);
-        }
-        let whole = covenant::check::check_parsed(sources, trees, errors);
-        let shown = |r: &Result<covenant::check::Checked, covenant::check::Failure>| match r {
-            Ok(c) => format!(
-                "{:?}\n{:?}\n{:?}\n{:?}",
-                c.rules.clauses, c.rules.agreements, c.rules.amendments, c.warnings
-            ),
-            Err(f) => format!("{:?}", f.diagnostics),
-        };
+        let (lean, whole) = (read(&sources, true), read(&sources, false));
         failing += usize::from(lean.is_err());
         assert_eq!(shown(&lean), shown(&whole), "{}", path.display());
     }
     // The cases that fail exercise trees with clauses that could not be read.
     assert!(failing > 20, "{failing} failing sets");
     assert!(sets.len() > 40, "{} sets", sets.len());
+}
+
+#[path = "../benches/gen/mod.rs"]
+mod gen;
+
+/// A rule set over a megabyte is read lean by `check` itself, and checks as it does whole:
+/// agreements of both generated shapes (0.1 terms; 0.2 terms, renewals, records, territories).
+#[test]
+fn a_large_rule_set_is_read_lean_and_checks_alike() {
+    for text in [gen::rules(2200), gen::rules_02(2000)] {
+        assert!(text.len() > 1 << 20);
+        let mut sources = covenant::Sources::new();
+        sources.add("large.cov", text);
+        let checked = covenant::check(sources.clone());
+        assert!(checked.is_ok(), "{}", shown(&checked));
+        assert_eq!(shown(&checked), shown(&read(&sources, false)));
+    }
+}
+
+/// Header terms may follow clauses, and a clause may be broken: the head read again from a lean
+/// tree passes over exactly the clauses read the first time.
+#[test]
+fn a_head_after_clauses_is_read_again_alike() {
+    let texts = [
+        "party a\nparty b\ncloud c operated by a\nproduct p by a\n\
+         agreement g {\n  licence l { a grants b use of product p }\n  between a and b\n\
+         exclusivity term { deploy product p only on c }\n  signed 2024-01-31\n  term 1 year\n\
+         renews every 1 month unless notice 10 days\n}\n",
+        "party a\nparty b\nproduct p by a\n\
+         agreement g {\n  licence l { a grants b use of }\n  between a and b\n\
+         licence m  a grants b use of product p }\n  signed 2024-01-31\n  term 1 year\n}\n",
+    ];
+    for text in texts {
+        let mut sources = covenant::Sources::new();
+        sources.add("head.cov", text);
+        let (lean, whole) = (read(&sources, true), read(&sources, false));
+        assert_eq!(shown(&lean), shown(&whole), "{text}");
+    }
+    let mut sources = covenant::Sources::new();
+    sources.add("head.cov", texts[0]);
+    let checked = read(&sources, true);
+    assert!(checked.is_ok(), "{}", shown(&checked));
 }

@@ -13,8 +13,8 @@ use crate::syntax::ast;
 use thin_vec::ThinVec;
 
 impl Checker {
-    /// Lowers an agreement's clauses: those in its tree, then those of a lean tree, read again
-    /// one at a time from the agreement's text.
+    /// Lowers an agreement's clauses: those in its tree, or those of a lean tree, read again one
+    /// at a time from the agreement's text.
     pub(super) fn agreement_clauses(&mut self, a: &ast::Agreement, sources: &Sources) {
         let Some(agreement) = self.tables.table(Kind::Agreement).and_then(|t| {
             t.ids
@@ -28,7 +28,7 @@ impl Checker {
             self.add_clause(agreement, clause, None);
         }
         let text = sources.get(a.span.file).map_or("", |s| &*s.text);
-        for &start in &a.clause_starts {
+        for &(start, _) in &a.clause_spans {
             if let Some(clause) = crate::syntax::clause_at(a.span.file, text, start) {
                 self.add_clause(agreement, &clause, None);
             }

@@ -393,11 +393,15 @@ pub struct Agreement {
     /// it was more than half of every agreement's tree). Read it through [`Agreement::life`].
     pub life: Option<Box<Life>>,
     pub clauses: Vec<Clause>,
-    /// In a tree read for checking alone ([`crate::syntax::parse_lean`]): where each clause
-    /// that was read starts, `clauses` being empty. The checker reads them again one at a
+    /// In a tree read for checking alone ([`crate::syntax::parse_lean`]): the bytes of each
+    /// clause that could be read, `clauses` being empty. The checker reads them again one at a
     /// time ([`crate::syntax::clause_at`]) as it builds the model, so that a large rule set's
     /// clauses are never all held as syntax at once.
-    pub clause_starts: Vec<u32>,
+    pub clause_spans: Vec<(u32, u32)>,
+    /// In a tree read for checking alone: only the id, the title, the span and the clauses'
+    /// bytes are kept; the checker reads the head again from the text
+    /// ([`crate::syntax::agreement_at`]) when it needs it.
+    pub hollow: bool,
     pub span: Span,
 }
 

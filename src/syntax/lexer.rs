@@ -111,6 +111,13 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Goes on from byte `offset` (left where it is when that is not a character's start).
+    pub fn jump(&mut self, offset: u32) {
+        if let Some(rest) = self.text.get(offset as usize..) {
+            self.rest = rest;
+        }
+    }
+
     /// The next token, or `None` at the end of the text.
     pub fn next_token(&mut self) -> Option<Token<'a>> {
         let file = self.file;

@@ -16,28 +16,39 @@ use crate::source::Span;
 /// Parses one rule file. The tree holds every item that could be read; the diagnostics say what
 /// could not (a file with diagnostics is not to be evaluated).
 pub fn parse(file: u32, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    read(file, text, false)
+    read(file, text, parser::Keep::Whole)
 }
 
 /// Parses one rule file for checking alone: as [`parse`], with the same diagnostics, but each
-/// agreement keeps only where its clauses start ([`ast::Agreement::clause_starts`]); the
-/// checker reads each again with [`clause_at`] when it builds the model. A large rule set's
-/// clauses as syntax took more memory than the checked model.
+/// agreement keeps only its id, title and span, and where its clauses start
+/// ([`ast::Agreement::hollow`]); the checker reads its head again with [`agreement_at`], and
+/// each clause with [`clause_at`], when it builds the model. A large rule set's agreements as
+/// syntax took more memory than the checked model.
 pub fn parse_lean(file: u32, text: &str) -> (ast::File, Vec<Diagnostic>) {
-    read(file, text, true)
+    read(file, text, parser::Keep::Names)
 }
 
-fn read(file: u32, text: &str, lean: bool) -> (ast::File, Vec<Diagnostic>) {
+fn read(file: u32, text: &str, keep: parser::Keep) -> (ast::File, Vec<Diagnostic>) {
     let mut parser = parser::Parser::new(file, text);
-    parser.lean = lean;
+    parser.keep = keep;
     let items = parser.items();
     let (comments, mut errors) = parser.finish();
     crate::diag::sort(&mut errors);
     (ast::File { items, comments }, errors)
 }
 
-/// The clause that starts at byte `start` of a file read by [`parse_lean`], read again; its
-/// problems, if any, were reported by that reading.
+/// The head of an agreement of a file read by [`parse_lean`], read again from its text, its
+/// clauses passed over; its problems, if any, were reported by that reading.
+pub fn agreement_at(text: &str, hollow: &ast::Agreement) -> Option<ast::Agreement> {
+    let mut parser = parser::Parser::starting_at(hollow.span.file, text, hollow.span.start);
+    parser.keep = parser::Keep::Head;
+    parser.skips = &hollow.clause_spans;
+    parser.lone_agreement()
+}
+
+/// The clause that starts at byte `start` of a file read by [`parse_lean`] (one of an
+/// agreement's [`ast::Agreement::clause_spans`]), read again; its problems, if any, were
+/// reported by that reading.
 pub fn clause_at(file: u32, text: &str, start: u32) -> Option<ast::Clause> {
     parser::Parser::starting_at(file, text, start).lone_clause()
 }

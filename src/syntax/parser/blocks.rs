@@ -14,7 +14,7 @@ impl<'a> Parser<'a> {
         let mut signed: Option<Value> = None;
         let mut life = Life::default();
         let mut clauses = Vec::new();
-        let mut clause_starts = Vec::new();
+        let mut clause_spans = Vec::new();
         loop {
             match self.peek_word() {
                 Some(
@@ -64,12 +64,36 @@ impl<'a> Parser<'a> {
                         Err(Failed) => self.recover(CLAUSE_KINDS, true),
                     }
                 }
+                Some(w) if CLAUSE_KINDS.contains(&w) && self.keep == Keep::Head => {
+                    // The clauses come in the order their bytes were kept.
+                    let here = self.start();
+                    let passed = self.skips.iter().take_while(|(s, _)| *s < here).count();
+                    self.skips = self.skips.get(passed..).unwrap_or_default();
+                    match self
+                        .skips
+                        .first()
+                        .copied()
+                        .filter(|(start, _)| *start == here)
+                    {
+                        // A clause read whole before: its bytes are passed over unread.
+                        Some((_, end)) => self.jump(end),
+                        // One that could not be: its kind and id (which may be a word of 0.2,
+                        // such as `term`), then everything up to the next clause, header term
+                        // or the closing `}`.
+                        None => {
+                            self.bump();
+                            self.bump();
+                            self.recover(AGREEMENT_STOPS, true);
+                        }
+                    }
+                }
                 Some(w) if CLAUSE_KINDS.contains(&w) => {
                     if let Ok(c) = self.clause() {
-                        if self.lean {
-                            clause_starts.push(c.span.start);
-                        } else {
-                            clauses.push(c);
+                        match self.keep {
+                            Keep::Whole => clauses.push(c),
+                            Keep::Names | Keep::Head => {
+                                clause_spans.push((c.span.start, c.span.end));
+                            }
                         }
                     }
                 }
@@ -111,6 +135,19 @@ impl<'a> Parser<'a> {
                 .help("add `signed YYYY-MM-DD`"),
             );
         }
+        if self.keep == Keep::Names {
+            return Ok(Agreement {
+                id,
+                title,
+                parties: Vec::new(),
+                signed: None,
+                life: None,
+                clauses: Vec::new(),
+                clause_spans,
+                hollow: true,
+                span,
+            });
+        }
         Ok(Agreement {
             id,
             title,
@@ -122,7 +159,8 @@ impl<'a> Parser<'a> {
                 Box::new(life)
             }),
             clauses,
-            clause_starts,
+            clause_spans,
+            hollow: false,
             span,
         })
     }

@@ -150,8 +150,23 @@ pub struct Parser<'a> {
     eof: Span,
     last_end: u32,
     pub errors: Vec<Diagnostic>,
-    /// Keep only where each agreement's clauses start ([`Agreement::clause_starts`]).
-    pub lean: bool,
+    /// How much of each agreement the tree keeps.
+    pub keep: Keep,
+    /// Reading a head alone ([`Keep::Head`]): the bytes of the clauses to pass over.
+    pub skips: &'a [(u32, u32)],
+}
+
+/// How much of each agreement a tree keeps: all of it, but for checking (see
+/// [`crate::syntax::parse_lean`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    Whole,
+    /// Its id, title and span, and where each clause that could be read starts
+    /// ([`Agreement::hollow`], [`Agreement::clause_spans`]).
+    Names,
+    /// Its head alone: clauses are passed over unread (for an agreement already read whole
+    /// once, whose problems are known).
+    Head,
 }
 
 impl<'a> Parser<'a> {
@@ -170,7 +185,8 @@ impl<'a> Parser<'a> {
             eof: Span::new(file, text.len(), text.len()),
             last_end: offset,
             errors: Vec::new(),
-            lean: false,
+            keep: Keep::Whole,
+            skips: &[],
         };
         parser.fill();
         parser
@@ -179,6 +195,22 @@ impl<'a> Parser<'a> {
     /// One clause, read from where it starts (for [`crate::syntax::clause_at`]).
     pub fn lone_clause(&mut self) -> Option<Clause> {
         self.clause().ok()
+    }
+
+    /// Goes on reading from byte `offset` (a token's start, or the text's end).
+    fn jump(&mut self, offset: u32) {
+        self.lexer.jump(offset);
+        self.toks.clear();
+        self.last_end = offset;
+        self.fill();
+    }
+
+    /// One agreement, read from where it starts (for [`crate::syntax::agreement_at`]).
+    pub fn lone_agreement(&mut self) -> Option<Agreement> {
+        match self.item() {
+            Ok(Item::Agreement(a)) => Some(*a),
+            _ => None,
+        }
     }
 
     /// Keeps the current token and two of lookahead read.
