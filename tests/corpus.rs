@@ -166,6 +166,9 @@ fn a_head_after_clauses_is_read_again_alike() {
         "party a\nparty b\nproduct p by a\n\
          agreement g {\n  licence l { a grants b use of }\n  between a and b\n\
          licence m  a grants b use of product p }\n  signed 2024-01-31\n  term 1 year\n}\n",
+        // Two broken clauses, then a header term the first reading reads after them.
+        "party a\nagreement g {\n  between a and b\n  signed 2020-01-01\n\
+         exclusivity e { deploy produc d }\n  license l { or b }\n until 2030-01-01 or ev\n}\n",
     ];
     for text in texts {
         let mut sources = covenant::Sources::new();

@@ -98,8 +98,8 @@ impl Tree for &ast::File {}
 
 /// Rule texts from this size on are read lean ([`syntax::parse_lean`]): their agreements' heads
 /// and clauses are read again from the text as the model is built, for about two thirds more
-/// instructions and half the memory. Smaller rule sets (the shipped rules are 40 KB) are read
-/// whole once: their trees are a few megabytes at most.
+/// instructions and half the memory. Smaller rule sets (the shipped rules are 6 KB) are read
+/// whole once: their trees take some twenty megabytes at most.
 const LEAN_FROM: usize = 1 << 20;
 
 /// Parses and checks a rule set.
@@ -1238,7 +1238,7 @@ pub(crate) struct Checker {
 
 /// An agreement with its head: as the tree holds it, or read again from its text when the tree
 /// is lean ([`ast::Agreement::hollow`]), its clauses passed over.
-pub(crate) fn whole_head<'a>(
+fn whole_head<'a>(
     a: &'a ast::Agreement,
     sources: &Sources,
 ) -> Option<std::borrow::Cow<'a, ast::Agreement>> {
@@ -1325,7 +1325,7 @@ impl Checker {
                     .count(),
                 _ => 0,
             })
-            .sum::<usize>();
+            .sum();
         self.rules.clauses.reserve_exact(written);
         for file in files.iter_mut() {
             for i in 0..file.borrow().items.len() {

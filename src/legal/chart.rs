@@ -107,16 +107,21 @@ fn span(rules: &RuleSet, cons: &Consolidated) -> (i32, i32) {
         days.extend(v.in_force.end.as_ref().map(|b| b.day));
     }
     days.extend(rules.records.iter().map(|r| r.day));
+    // Only days of the language's calendar: a bound that stands for "never" is not drawn.
+    days.retain(|d| (0..=9999).contains(&d.year()));
     let first = days.iter().min().map_or(2020, |d| d.year());
     let last = days.iter().max().map_or(2030, |d| d.year());
-    (first, last + 2)
+    (first, (last + 2).min(10_000))
 }
 
 /// Draws the consolidated rule set.
 pub fn svg(rules: &RuleSet, cons: &Consolidated, env: &crate::consolidate::Env) -> String {
     let (y0, y1) = span(rules, cons);
-    let start = NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or_default();
-    let end = NaiveDate::from_ymd_opt(y1, 1, 1).unwrap_or_default();
+    // Never an end before the start, whatever the days.
+    let start = NaiveDate::from_ymd_opt(y0, 1, 1).unwrap_or(NaiveDate::MIN);
+    let end = NaiveDate::from_ymd_opt(y1, 1, 1)
+        .unwrap_or(NaiveDate::MAX)
+        .max(start);
     // Each agreement whose life the rules write (0.2: effective day, term, renewals, rights to
     // terminate) gets a row of its own above its clauses; a 0.1 agreement, in force from its
     // signing for ever, needs none.

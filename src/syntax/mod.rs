@@ -20,7 +20,7 @@ pub fn parse(file: u32, text: &str) -> (ast::File, Vec<Diagnostic>) {
 }
 
 /// Parses one rule file for checking alone: as [`parse`], with the same diagnostics, but each
-/// agreement keeps only its id, title and span, and where its clauses start
+/// agreement keeps only its id, title and span, and its clauses' bytes
 /// ([`ast::Agreement::hollow`]); the checker reads its head again with [`agreement_at`], and
 /// each clause with [`clause_at`], when it builds the model. A large rule set's agreements as
 /// syntax took more memory than the checked model.

@@ -77,13 +77,10 @@ impl<'a> Parser<'a> {
                     {
                         // A clause read whole before: its bytes are passed over unread.
                         Some((_, end)) => self.jump(end),
-                        // One that could not be: its kind and id (which may be a word of 0.2,
-                        // such as `term`), then everything up to the next clause, header term
-                        // or the closing `}`.
+                        // One that could not be: read again, to recover from it as the first
+                        // reading did (a header term after it must be read as it was).
                         None => {
-                            self.bump();
-                            self.bump();
-                            self.recover(AGREEMENT_STOPS, true);
+                            let _ = self.clause();
                         }
                     }
                 }

@@ -161,7 +161,7 @@ pub struct Parser<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keep {
     Whole,
-    /// Its id, title and span, and where each clause that could be read starts
+    /// Its id, title and span, and the bytes of each clause that could be read
     /// ([`Agreement::hollow`], [`Agreement::clause_spans`]).
     Names,
     /// Its head alone: clauses are passed over unread (for an agreement already read whole
@@ -202,6 +202,8 @@ impl<'a> Parser<'a> {
         self.lexer.jump(offset);
         self.toks.clear();
         self.last_end = offset;
+        // Progress, as recovery counts it.
+        self.pos += 1;
         self.fill();
     }
 
