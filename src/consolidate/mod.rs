@@ -825,28 +825,16 @@ fn amend(s: &mut State, terms: &[AmendTerm], effective: &Bound) {
             AmendTerm::Rate(v) => {
                 // A flat rate replaces the whole schedule (0.2: tiers too).
                 if let Body::RevenueShare(share) = &mut own.body {
-                    let RevenueShare {
-                        rate,
-                        tiers,
-                        tiers_per,
-                        ..
-                    } = &mut **share;
-                    *rate = *v;
-                    tiers.clear();
-                    *tiers_per = None;
+                    share.rate = *v;
+                    share.tiers.clear();
+                    share.tiers_per = None;
                 }
             }
             AmendTerm::Schedule(r, t, p) => {
                 if let Body::RevenueShare(share) = &mut own.body {
-                    let RevenueShare {
-                        rate,
-                        tiers,
-                        tiers_per,
-                        ..
-                    } = &mut **share;
-                    *rate = *r;
-                    *tiers = t.clone();
-                    *tiers_per = *p;
+                    share.rate = *r;
+                    share.tiers = t.clone();
+                    share.tiers_per = *p;
                 }
             }
             AmendTerm::Cap(c) => {
